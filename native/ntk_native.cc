@@ -1,0 +1,320 @@
+// ntk_native: a thin N-API layer over OpenBLAS (CBLAS) and LAPACKE.
+//
+// Every routine works in place on the caller's Float64Array (or Float32Array where noted) buffers; nothing is
+// copied. Matrices are row-major, as in src/linalg. Arguments are validated here as well as in TypeScript, so a
+// bad call raises a JavaScript exception instead of reaching BLAS (whose xerbla would print and carry on).
+// Routines that can take seconds also have an *Async form running on libuv's thread pool.
+
+#include <napi.h>
+#include <cblas.h>
+#include <lapacke.h>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+extern "C" {
+char* openblas_get_corename(void);
+char* openblas_get_config(void);
+int openblas_get_num_threads(void);
+void openblas_set_num_threads(int);
+}
+
+namespace {
+
+struct F64 {
+  double* data;
+  size_t length;
+};
+struct F32 {
+  float* data;
+  size_t length;
+};
+
+bool Fail(Napi::Env env, const std::string& msg) {
+  Napi::TypeError::New(env, "ntk_native: " + msg).ThrowAsJavaScriptException();
+  return false;
+}
+
+bool GetInt(const Napi::CallbackInfo& info, size_t i, const char* name, int64_t& out, int64_t min = 0) {
+  if (i >= info.Length() || !info[i].IsNumber()) return Fail(info.Env(), std::string("`") + name + "` must be a number");
+  double v = info[i].As<Napi::Number>().DoubleValue();
+  if (!(v == static_cast<double>(static_cast<int64_t>(v))) || v < static_cast<double>(min) || v > 2147483647.0)
+    return Fail(info.Env(), std::string("`") + name + "` must be an integer >= " + std::to_string(min) + ". Value: " +
+                                std::to_string(v));
+  out = static_cast<int64_t>(v);
+  return true;
+}
+
+bool GetDouble(const Napi::CallbackInfo& info, size_t i, const char* name, double& out) {
+  if (i >= info.Length() || !info[i].IsNumber()) return Fail(info.Env(), std::string("`") + name + "` must be a number");
+  out = info[i].As<Napi::Number>().DoubleValue();
+  return true;
+}
+
+bool GetBool(const Napi::CallbackInfo& info, size_t i, const char* name, bool& out) {
+  if (i >= info.Length() || !info[i].IsBoolean()) return Fail(info.Env(), std::string("`") + name + "` must be a boolean");
+  out = info[i].As<Napi::Boolean>().Value();
+  return true;
+}
+
+// A typed array argument of the requested element type, at least `need` elements long.
+template <typename T>
+bool GetArray(const Napi::CallbackInfo& info, size_t i, const char* name, size_t need, T*& out) {
+  const napi_typedarray_type want = sizeof(T) == 8 ? napi_float64_array : napi_float32_array;
+  const char* wantName = sizeof(T) == 8 ? "Float64Array" : "Float32Array";
+  if (i >= info.Length() || !info[i].IsTypedArray() || info[i].As<Napi::TypedArray>().TypedArrayType() != want)
+    return Fail(info.Env(), std::string("`") + name + "` must be a " + wantName);
+  auto arr = info[i].As<Napi::TypedArray>();
+  if (arr.ElementLength() < need)
+    return Fail(info.Env(), std::string("`") + name + "` is too short: need " + std::to_string(need) +
+                                " elements, got " + std::to_string(arr.ElementLength()));
+  out = reinterpret_cast<T*>(static_cast<uint8_t*>(arr.ArrayBuffer().Data()) + arr.ByteOffset());
+  return true;
+}
+
+bool IsF32(const Napi::CallbackInfo& info, size_t i) {
+  return i < info.Length() && info[i].IsTypedArray() &&
+         info[i].As<Napi::TypedArray>().TypedArrayType() == napi_float32_array;
+}
+
+// Runs `work` on the thread pool, keeping the JS buffers alive until it finishes; resolves with its int result.
+class Worker : public Napi::AsyncWorker {
+ public:
+  Worker(Napi::Env env, std::function<int()> work, std::vector<Napi::Value> keep)
+      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), work_(std::move(work)) {
+    for (auto& v : keep) refs_.push_back(Napi::Persistent(v.As<Napi::Object>()));
+  }
+  Napi::Promise Promise() { return deferred_.Promise(); }
+  void Execute() override { result_ = work_(); }
+  void OnOK() override { deferred_.Resolve(Napi::Number::New(Env(), result_)); }
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  std::function<int()> work_;
+  std::vector<Napi::ObjectReference> refs_;
+  int result_ = 0;
+};
+
+Napi::Value Run(const Napi::CallbackInfo& info, bool async, std::function<int()> work, std::vector<Napi::Value> keep) {
+  if (!async) return Napi::Number::New(info.Env(), work());
+  auto* w = new Worker(info.Env(), std::move(work), std::move(keep));
+  auto p = w->Promise();
+  w->Queue();
+  return p;
+}
+
+// gemm(transA, transB, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc): C = alpha·op(A)·op(B) + beta·C, row-major.
+// Float64Array or Float32Array (all three of one type).
+Napi::Value Gemm(const Napi::CallbackInfo& info, bool async) {
+  Napi::Env env = info.Env();
+  bool ta, tb;
+  int64_t m, n, k, lda, ldb, ldc;
+  double alpha, beta;
+  if (!GetBool(info, 0, "transA", ta) || !GetBool(info, 1, "transB", tb) || !GetInt(info, 2, "m", m) ||
+      !GetInt(info, 3, "n", n) || !GetInt(info, 4, "k", k) || !GetDouble(info, 5, "alpha", alpha) ||
+      !GetInt(info, 7, "lda", lda, 1) || !GetInt(info, 9, "ldb", ldb, 1) || !GetDouble(info, 10, "beta", beta) ||
+      !GetInt(info, 12, "ldc", ldc, 1))
+    return env.Undefined();
+  // Row-major: op(A) is m×k, stored as m×k (lda ≥ k) or k×m (lda ≥ m).
+  const int64_t aRows = ta ? k : m, aCols = ta ? m : k, bRows = tb ? n : k, bCols = tb ? k : n;
+  if (lda < aCols || ldb < bCols || ldc < n) return Fail(env, "leading dimension smaller than the row length"), env.Undefined();
+  auto need = [](int64_t rows, int64_t ld, int64_t cols) -> size_t {
+    return rows == 0 || cols == 0 ? 0 : static_cast<size_t>((rows - 1) * ld + cols);
+  };
+  const auto ta_ = ta ? CblasTrans : CblasNoTrans, tb_ = tb ? CblasTrans : CblasNoTrans;
+  if (IsF32(info, 6)) {
+    float *A, *B, *C;
+    if (!GetArray(info, 6, "A", need(aRows, lda, aCols), A) || !GetArray(info, 8, "B", need(bRows, ldb, bCols), B) ||
+        !GetArray(info, 11, "C", need(m, ldc, n), C))
+      return env.Undefined();
+    return Run(info, async, [=] {
+      cblas_sgemm(CblasRowMajor, ta_, tb_, m, n, k, (float)alpha, A, lda, B, ldb, (float)beta, C, ldc);
+      return 0;
+    }, {info[6], info[8], info[11]});
+  }
+  double *A, *B, *C;
+  if (!GetArray(info, 6, "A", need(aRows, lda, aCols), A) || !GetArray(info, 8, "B", need(bRows, ldb, bCols), B) ||
+      !GetArray(info, 11, "C", need(m, ldc, n), C))
+    return env.Undefined();
+  return Run(info, async, [=] {
+    cblas_dgemm(CblasRowMajor, ta_, tb_, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
+    return 0;
+  }, {info[6], info[8], info[11]});
+}
+
+// syrk(trans, n, k, alpha, A, lda, beta, C, ldc): C = alpha·A·Aᵀ + beta·C (trans=false, A n×k) or alpha·AᵀA + beta·C
+// (trans=true, A k×n). Only the lower triangle of C (row-major) is written. Float64Array or Float32Array.
+Napi::Value Syrk(const Napi::CallbackInfo& info, bool async) {
+  Napi::Env env = info.Env();
+  bool tr;
+  int64_t n, k, lda, ldc;
+  double alpha, beta;
+  if (!GetBool(info, 0, "trans", tr) || !GetInt(info, 1, "n", n) || !GetInt(info, 2, "k", k) ||
+      !GetDouble(info, 3, "alpha", alpha) || !GetInt(info, 5, "lda", lda, 1) || !GetDouble(info, 6, "beta", beta) ||
+      !GetInt(info, 8, "ldc", ldc, 1))
+    return env.Undefined();
+  const int64_t aRows = tr ? k : n, aCols = tr ? n : k;
+  if (lda < aCols || ldc < n) return Fail(env, "leading dimension smaller than the row length"), env.Undefined();
+  const size_t needA = aRows == 0 || aCols == 0 ? 0 : (aRows - 1) * lda + aCols;
+  const size_t needC = n == 0 ? 0 : (n - 1) * ldc + n;
+  const auto t = tr ? CblasTrans : CblasNoTrans;
+  if (IsF32(info, 4)) {
+    float *A, *C;
+    if (!GetArray(info, 4, "A", needA, A) || !GetArray(info, 7, "C", needC, C)) return env.Undefined();
+    return Run(info, async, [=] {
+      cblas_ssyrk(CblasRowMajor, CblasLower, t, n, k, (float)alpha, A, lda, (float)beta, C, ldc);
+      return 0;
+    }, {info[4], info[7]});
+  }
+  double *A, *C;
+  if (!GetArray(info, 4, "A", needA, A) || !GetArray(info, 7, "C", needC, C)) return env.Undefined();
+  return Run(info, async, [=] {
+    cblas_dsyrk(CblasRowMajor, CblasLower, t, n, k, alpha, A, lda, beta, C, ldc);
+    return 0;
+  }, {info[4], info[7]});
+}
+
+// In-place transpose of a square n×n row-major matrix.
+void TransposeSquare(double* a, int64_t n) {
+  for (int64_t i = 0; i < n; i++)
+    for (int64_t j = i + 1; j < n; j++) std::swap(a[i * n + j], a[j * n + i]);
+}
+
+// syevd(n, A, W, vectors): all eigenpairs of the symmetric n×n A (both triangles read as one: the lower one of the
+// row-major matrix). W receives ascending eigenvalues. With vectors, A is overwritten by V (row-major, column j is
+// the eigenvector of W[j]). Returns LAPACK's info (0 = success, > 0 = failed to converge).
+Napi::Value Syevd(const Napi::CallbackInfo& info, bool async) {
+  Napi::Env env = info.Env();
+  int64_t n;
+  bool vectors;
+  double *A, *W;
+  if (!GetInt(info, 0, "n", n) || !GetArray(info, 1, "A", n * n, A) || !GetArray(info, 2, "W", n, W) ||
+      !GetBool(info, 3, "vectors", vectors))
+    return env.Undefined();
+  return Run(info, async, [=] {
+    if (n == 0) return 0;
+    // Row-major lower triangle == column-major upper triangle.
+    int r = LAPACKE_dsyevd(LAPACK_COL_MAJOR, vectors ? 'V' : 'N', 'U', n, A, n, W);
+    if (r == 0 && vectors) TransposeSquare(A, n);  // column-major eigenvectors -> row-major V
+    return r;
+  }, {info[1], info[2]});
+}
+
+// syevr(n, A, il, iu, W, Z): eigenpairs il..iu (1-based, ascending) of the symmetric A (A is destroyed). W receives
+// m = iu-il+1 eigenvalues; Z (n×m row-major) the eigenvectors as columns. Returns info.
+Napi::Value Syevr(const Napi::CallbackInfo& info, bool async) {
+  Napi::Env env = info.Env();
+  int64_t n, il, iu;
+  double *A, *W, *Z;
+  if (!GetInt(info, 0, "n", n, 1) || !GetArray(info, 1, "A", n * n, A) || !GetInt(info, 2, "il", il, 1) ||
+      !GetInt(info, 3, "iu", iu, 1))
+    return env.Undefined();
+  if (il > iu || iu > n) return Fail(env, "need 1 <= il <= iu <= n"), env.Undefined();
+  const int64_t m = iu - il + 1;
+  if (!GetArray(info, 4, "W", m, W) || !GetArray(info, 5, "Z", n * m, Z)) return env.Undefined();
+  return Run(info, async, [=] {
+    lapack_int found = 0;
+    std::vector<double> w(n);
+    std::vector<double> zc(static_cast<size_t>(n) * m);
+    std::vector<lapack_int> isuppz(2 * m);
+    int r = LAPACKE_dsyevr(LAPACK_COL_MAJOR, 'V', 'I', 'U', n, A, n, 0.0, 0.0, il, iu, 0.0, &found, w.data(),
+                           zc.data(), n, isuppz.data());
+    if (r != 0) return r;
+    if (found != m) return -1000;
+    for (int64_t j = 0; j < m; j++) {
+      W[j] = w[j];
+      for (int64_t i = 0; i < n; i++) Z[i * m + j] = zc[j * n + i];
+    }
+    return 0;
+  }, {info[1], info[4], info[5]});
+}
+
+// potrf(n, A): Cholesky A = L·Lᵀ of the row-major lower triangle, L written over it (the strict upper triangle is
+// left untouched). Returns info (> 0: the leading minor of that order is not positive definite).
+Napi::Value Potrf(const Napi::CallbackInfo& info, bool async) {
+  Napi::Env env = info.Env();
+  int64_t n;
+  double* A;
+  if (!GetInt(info, 0, "n", n) || !GetArray(info, 1, "A", n * n, A)) return env.Undefined();
+  return Run(info, async, [=] { return n == 0 ? 0 : (int)LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'U', n, A, n); },
+             {info[1]});
+}
+
+// potrs(n, nrhs, L, B): solves (L·Lᵀ) X = B in place for row-major B (n×nrhs), L from potrf. Implemented as two
+// triangular solves so that row-major B is never transposed.
+Napi::Value Potrs(const Napi::CallbackInfo& info, bool async) {
+  Napi::Env env = info.Env();
+  int64_t n, nrhs;
+  double *L, *B;
+  if (!GetInt(info, 0, "n", n) || !GetInt(info, 1, "nrhs", nrhs) || !GetArray(info, 2, "L", n * n, L) ||
+      !GetArray(info, 3, "B", n * nrhs, B))
+    return env.Undefined();
+  return Run(info, async, [=] {
+    if (n == 0 || nrhs == 0) return 0;
+    cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, n, nrhs, 1.0, L, n, B, nrhs);
+    cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit, n, nrhs, 1.0, L, n, B, nrhs);
+    return 0;
+  }, {info[2], info[3]});
+}
+
+// trsm(right, lower, transA, unitDiag, m, n, alpha, A, lda, B, ldb): B = alpha·op(A)⁻¹·B (left) or
+// alpha·B·op(A)⁻¹ (right), row-major.
+Napi::Value Trsm(const Napi::CallbackInfo& info, bool async) {
+  Napi::Env env = info.Env();
+  bool right, lower, trans, unit;
+  int64_t m, n, lda, ldb;
+  double alpha;
+  if (!GetBool(info, 0, "right", right) || !GetBool(info, 1, "lower", lower) || !GetBool(info, 2, "transA", trans) ||
+      !GetBool(info, 3, "unitDiag", unit) || !GetInt(info, 4, "m", m) || !GetInt(info, 5, "n", n) ||
+      !GetDouble(info, 6, "alpha", alpha) || !GetInt(info, 8, "lda", lda, 1) || !GetInt(info, 10, "ldb", ldb, 1))
+    return env.Undefined();
+  const int64_t ka = right ? n : m;
+  if (lda < ka || ldb < n) return Fail(env, "leading dimension smaller than the row length"), env.Undefined();
+  double *A, *B;
+  if (!GetArray(info, 7, "A", ka == 0 ? 0 : (ka - 1) * lda + ka, A) ||
+      !GetArray(info, 9, "B", m == 0 ? 0 : (m - 1) * ldb + n, B))
+    return env.Undefined();
+  return Run(info, async, [=] {
+    if (m == 0 || n == 0) return 0;
+    cblas_dtrsm(CblasRowMajor, right ? CblasRight : CblasLeft, lower ? CblasLower : CblasUpper,
+                trans ? CblasTrans : CblasNoTrans, unit ? CblasUnit : CblasNonUnit, m, n, alpha, A, lda, B, ldb);
+    return 0;
+  }, {info[7], info[9]});
+}
+
+#define SYNC_ASYNC(name, fn)                                                                   \
+  exports.Set(name, Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return fn(i, false); })); \
+  exports.Set(name "Async", Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return fn(i, true); }));
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  SYNC_ASYNC("gemm", Gemm);
+  SYNC_ASYNC("syrk", Syrk);
+  SYNC_ASYNC("syevd", Syevd);
+  SYNC_ASYNC("syevr", Syevr);
+  SYNC_ASYNC("potrf", Potrf);
+  SYNC_ASYNC("potrs", Potrs);
+  SYNC_ASYNC("trsm", Trsm);
+  exports.Set("corename", Napi::Function::New(env, [](const Napi::CallbackInfo& i) {
+                return Napi::String::New(i.Env(), openblas_get_corename());
+              }));
+  exports.Set("config", Napi::Function::New(env, [](const Napi::CallbackInfo& i) {
+                return Napi::String::New(i.Env(), openblas_get_config());
+              }));
+  exports.Set("getThreads", Napi::Function::New(env, [](const Napi::CallbackInfo& i) {
+                return Napi::Number::New(i.Env(), openblas_get_num_threads());
+              }));
+  exports.Set("setThreads", Napi::Function::New(env, [](const Napi::CallbackInfo& i) {
+                int64_t t;
+                if (GetInt(i, 0, "threads", t, 1)) openblas_set_num_threads(static_cast<int>(t));
+                return i.Env().Undefined();
+              }));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(ntk_native, Init)

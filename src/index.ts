@@ -1,0 +1,4 @@
+/** ntk-lab: Neural Tangent Kernel research in TypeScript. */
+export * from './errors.js';
+export * from './linalg/index.js';
+export { VERSION } from './version.js';

@@ -1,0 +1,5 @@
+export type { Backend, BackendInfo, FloatArray } from './backend.js';
+export { Matrix } from './matrix.js';
+export * from './ops.js';
+export { backend, setBackend, nativeLoadError, type BackendName } from './registry.js';
+export { asymmetry, assertFinite, assertSymmetric } from './validate.js';

@@ -1,0 +1,202 @@
+/**
+ * Linear-algebra operations on Matrix, validated and dispatched to the current backend. Eigenvalues come back in
+ * ascending order with orthonormal eigenvectors as the columns of V, so that A·V = V·diag(λ).
+ */
+import { InvalidArgumentError, NumericalError } from '../errors.js';
+import { Matrix } from './matrix.js';
+import { backend } from './registry.js';
+import { assertFinite, assertSquare, assertSymmetric } from './validate.js';
+
+/** Default relative tolerance on |A − Aᵀ| for routines that need a symmetric matrix. */
+export const SYMMETRY_TOL = 1e-8;
+
+export interface MatmulOptions {
+  readonly transA?: boolean;
+  readonly transB?: boolean;
+  readonly alpha?: number;
+}
+
+/** alpha·op(A)·op(B). */
+export function matmul(A: Matrix, B: Matrix, opts: MatmulOptions = {}): Matrix {
+  const { transA = false, transB = false, alpha = 1 } = opts;
+  const m = transA ? A.cols : A.rows;
+  const k = transA ? A.rows : A.cols;
+  const kb = transB ? B.cols : B.rows;
+  const n = transB ? B.rows : B.cols;
+  if (k !== kb) {
+    throw new InvalidArgumentError('matmul', 'B', `of inner dimension ${k} to match op(A) (${m}×${k})`, `op(B) is ${kb}×${n}`);
+  }
+  const C = new Matrix(m, n);
+  if (m > 0 && n > 0) backend().gemm(transA, transB, m, n, k, alpha, A.data, A.cols, B.data, B.cols, 0, C.data, n);
+  return C;
+}
+
+/** Copy the lower triangle of a square row-major buffer into the upper one. */
+export function fillUpper(a: Float64Array, n: number): void {
+  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) a[i * n + j] = a[j * n + i];
+}
+
+/** X·Xᵀ (n×n for X n×d) via syrk, both triangles filled. */
+export function gram(X: Matrix, alpha = 1): Matrix {
+  const n = X.rows;
+  const G = new Matrix(n, n);
+  if (n > 0) backend().syrk(false, n, X.cols, alpha, X.data, X.cols, 0, G.data, n);
+  fillUpper(G.data, n);
+  return G;
+}
+
+/** (A + Aᵀ)/2 as a new matrix. */
+export function symmetrize(A: Matrix): Matrix {
+  assertSquare('symmetrize', 'A', A);
+  const n = A.rows;
+  const S = new Matrix(n, n);
+  const a = A.data;
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j <= i; j++) {
+      const v = 0.5 * (a[i * n + j] + a[j * n + i]);
+      S.data[i * n + j] = v;
+      S.data[j * n + i] = v;
+    }
+  }
+  return S;
+}
+
+export interface EighOptions {
+  /** Only the k largest eigenpairs (still returned in ascending order). */
+  readonly k?: number;
+  /** Relative symmetry tolerance; default SYMMETRY_TOL. */
+  readonly symTol?: number;
+}
+
+export interface Eigh {
+  /** Ascending eigenvalues. */
+  readonly values: Float64Array;
+  /** n×m matrix whose column j is the unit eigenvector of values[j]. */
+  readonly vectors: Matrix;
+}
+
+function checkEigh(A: Matrix, opts: EighOptions): number {
+  assertSymmetric('eigh', 'A', A, opts.symTol ?? SYMMETRY_TOL);
+  const n = A.rows;
+  const k = opts.k ?? n;
+  if (!Number.isInteger(k) || k < 1 || k > Math.max(n, 1)) {
+    throw new InvalidArgumentError('eigh', 'k', `an integer in [1, n = ${n}]`, opts.k);
+  }
+  return k;
+}
+
+function eighFail(info: number): never {
+  throw new NumericalError('no_convergence', `eigh: the eigensolver failed to converge (LAPACK info = ${info}).`);
+}
+
+/** Symmetric eigendecomposition (LAPACK dsyevd, or dsyevr for the top k). A is not modified. */
+export function eigh(A: Matrix, opts: EighOptions = {}): Eigh {
+  const k = checkEigh(A, opts);
+  const n = A.rows;
+  const V = A.clone();
+  if (k < n) {
+    const W = new Float64Array(k);
+    const Z = new Matrix(n, k);
+    const info = backend().syevr(n, V.data, n - k + 1, n, W, Z.data);
+    if (info !== 0) eighFail(info);
+    return { values: W, vectors: Z };
+  }
+  const W = new Float64Array(n);
+  const info = backend().syevd(n, V.data, W, true);
+  if (info !== 0) eighFail(info);
+  return { values: W, vectors: V };
+}
+
+/** eigh off the event loop (native backend: libuv thread pool). */
+export async function eighAsync(A: Matrix, opts: EighOptions = {}): Promise<Eigh> {
+  const k = checkEigh(A, opts);
+  if (k < A.rows) return eigh(A, opts);
+  const n = A.rows;
+  const V = A.clone();
+  const W = new Float64Array(n);
+  const info = await backend().syevdAsync(n, V.data, W, true);
+  if (info !== 0) eighFail(info);
+  return { values: W, vectors: V };
+}
+
+/** Ascending eigenvalues only (no vectors; cheaper). */
+export function eigvalsh(A: Matrix, opts: { symTol?: number } = {}): Float64Array {
+  assertSymmetric('eigvalsh', 'A', A, opts.symTol ?? SYMMETRY_TOL);
+  const W = new Float64Array(A.rows);
+  const info = backend().syevd(A.rows, A.data.slice(), W, false);
+  if (info !== 0) eighFail(info);
+  return W;
+}
+
+export interface CholeskyOptions {
+  /**
+   * Diagonal jitter: a number adds that multiple of mean(diag A) to the diagonal; `'auto'` tries 0, then 1e-12,
+   * 1e-10, … 1e-4 (relative) until the factorization succeeds. Default 0.
+   */
+  readonly jitter?: number | 'auto';
+  readonly symTol?: number;
+}
+
+export interface Cholesky {
+  /** Lower-triangular L with A + jitter·I = L·Lᵀ (upper triangle zero). */
+  readonly L: Matrix;
+  /** The absolute jitter that was added to the diagonal. */
+  readonly jitter: number;
+}
+
+/** Cholesky factor of a symmetric positive definite matrix. */
+export function cholesky(A: Matrix, opts: CholeskyOptions = {}): Cholesky {
+  assertSymmetric('cholesky', 'A', A, opts.symTol ?? SYMMETRY_TOL);
+  const n = A.rows;
+  let meanDiag = 0;
+  for (let i = 0; i < n; i++) meanDiag += A.data[i * n + i] / n;
+  const j = opts.jitter ?? 0;
+  if (j !== 'auto' && (!Number.isFinite(j) || j < 0)) {
+    throw new InvalidArgumentError('cholesky', 'jitter', "a non-negative number or 'auto'", j);
+  }
+  const tries = j === 'auto' ? [0, 1e-12, 1e-10, 1e-8, 1e-6, 1e-4] : [j];
+  let info = 0;
+  for (const rel of tries) {
+    const L = A.clone();
+    const add = rel * Math.abs(meanDiag);
+    for (let i = 0; i < n; i++) L.data[i * n + i] += add;
+    info = backend().potrf(n, L.data);
+    if (info === 0) {
+      for (let r = 0; r < n; r++) for (let c = r + 1; c < n; c++) L.data[r * n + c] = 0;
+      return { L, jitter: add };
+    }
+  }
+  throw new NumericalError('not_positive_definite',
+    `cholesky: \`A\` is not positive definite (leading minor of order ${info} is not positive${j === 'auto' ? ' even with jitter up to 1e-4·mean(diag)' : ''}). ` +
+      "Add jitter (cholesky(A, { jitter: 'auto' }) or a ridge term) if A is a kernel matrix that is only semi-definite.");
+}
+
+function asRhs(fn: string, n: number, B: Matrix | Float64Array): Matrix {
+  const M = B instanceof Matrix ? B : new Matrix(B.length, 1, B);
+  if (M.rows !== n) throw new InvalidArgumentError(fn, 'B', `with ${n} rows to match the matrix`, `${M.rows} rows`);
+  assertFinite(fn, 'B', M.data, M.cols);
+  return M;
+}
+
+/** Solves (L·Lᵀ)·X = B given the Cholesky factor L. B may be a matrix or a vector; the result has B's shape. */
+export function cholSolve<T extends Matrix | Float64Array>(L: Matrix, B: T): T {
+  assertSquare('cholSolve', 'L', L);
+  const M = asRhs('cholSolve', L.rows, B);
+  const X = M.clone();
+  backend().potrs(L.rows, X.cols, L.data, X.data);
+  return (B instanceof Matrix ? X : X.data) as T;
+}
+
+/** Solves A·X = B for symmetric positive definite A (by Cholesky; see CholeskyOptions for jitter). */
+export function solve<T extends Matrix | Float64Array>(A: Matrix, B: T, opts: CholeskyOptions = {}): T {
+  asRhs('solve', A.rows, B);
+  return cholSolve(cholesky(A, opts).L, B);
+}
+
+/** Solves op(T)·X = B for triangular T (lower unless `upper`). */
+export function triSolve(T: Matrix, B: Matrix, opts: { upper?: boolean; trans?: boolean } = {}): Matrix {
+  assertSquare('triSolve', 'T', T);
+  const M = asRhs('triSolve', T.rows, B).clone();
+  backend().trsm(false, !opts.upper, opts.trans ?? false, false, M.rows, M.cols, 1, T.data, T.cols, M.data, M.cols);
+  return M;
+}

@@ -1,0 +1,49 @@
+import { InvalidArgumentError } from '../errors.js';
+import type { Matrix } from './matrix.js';
+
+/** Index of the first non-finite entry, or -1. */
+export function firstNonFinite(a: ArrayLike<number>): number {
+  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return i;
+  return -1;
+}
+
+export function assertFinite(fn: string, arg: string, a: ArrayLike<number>, cols = 0): void {
+  const i = firstNonFinite(a);
+  if (i >= 0) {
+    const where = cols > 0 ? `[${Math.floor(i / cols)}, ${i % cols}]` : `[${i}]`;
+    throw new InvalidArgumentError(fn, arg, 'finite (no NaN or Inf)', `${arg}${where} = ${a[i]}`);
+  }
+}
+
+export function assertSquare(fn: string, arg: string, A: Matrix): void {
+  if (A.rows !== A.cols) throw new InvalidArgumentError(fn, arg, 'a square matrix', `${A.rows}×${A.cols}`);
+}
+
+/** Largest |A_ij − A_ji| relative to the largest |A_ij| (0 for the zero matrix). */
+export function asymmetry(A: Matrix): number {
+  const n = A.rows;
+  const a = A.data;
+  let maxAbs = 0;
+  let maxDiff = 0;
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j <= i; j++) {
+      const x = a[i * n + j];
+      const y = a[j * n + i];
+      maxAbs = Math.max(maxAbs, Math.abs(x));
+      maxDiff = Math.max(maxDiff, Math.abs(x - y));
+    }
+  }
+  return maxAbs === 0 ? 0 : maxDiff / maxAbs;
+}
+
+/** Square, finite and symmetric to `tol` (relative); returns the measured asymmetry. */
+export function assertSymmetric(fn: string, arg: string, A: Matrix, tol: number): number {
+  assertSquare(fn, arg, A);
+  assertFinite(fn, arg, A.data, A.cols);
+  const s = asymmetry(A);
+  if (s > tol) {
+    throw new InvalidArgumentError(fn, arg, `symmetric (max |A−Aᵀ|/max|A| ≤ ${tol})`, `asymmetry ${s.toExponential(3)}`,
+      'Call symmetrize(A) first if the asymmetry is rounding error.');
+  }
+  return s;
+}
