@@ -1,12 +1,487 @@
-// TEMPORARY: replaced by the portable TypeScript backend (being written). Not exported as done.
-import type { Backend } from './backend.js';
+/**
+ * The portable backend: the Backend interface in pure TypeScript, for machines (and browsers) without the native
+ * addon. Same conventions as the native backend: row-major buffers, in place, lower triangles for syrk/potrf,
+ * ascending eigenvalues with eigenvectors as columns.
+ *
+ * - gemm: packed, cache-blocked GEMM with a 4×4 register micro-kernel (accumulates in float64, also for Float32Array).
+ * - syrk: gemm on the blocks of the lower triangle.
+ * - syevd: Householder tridiagonalization (tred2, Numerical Recipes / EISPACK) with row-contiguous loops, then the
+ *   implicit QL algorithm with Wilkinson-type shifts (tqli); rotations are applied to rows of Qᵀ so that every inner
+ *   loop walks contiguous memory.
+ * - syevr: computes all pairs then slices.
+ * - potrf: row-oriented (Cholesky–Crout) factorization; potrs/trsm: substitution with row (axpy/dot) loops.
+ * Async forms resolve with the synchronous result (they do not leave the event loop).
+ */
+import type { Backend, FloatArray } from './backend.js';
 
-const missing = (): never => {
-  throw new Error('portable backend not yet implemented');
-};
+// ---------------------------------------------------------------------------------------------------------------
+// GEMM
+
+const MC = 128;
+const KC = 256;
+const NC = 1024;
+
+let packA = new Float64Array(MC * KC);
+let packB = new Float64Array(KC * (NC + 4));
+
+/** Pack op(A)[i0:i0+mc, p0:p0+kc] into 4-row panels: panel r holds rows 4r..4r+3, k-major, zero-padded. */
+function packARows(A: FloatArray, lda: number, ta: boolean, i0: number, mc: number, p0: number, kc: number): void {
+  const ap = packA;
+  const panels = (mc + 3) >> 2;
+  for (let r = 0; r < panels; r++) {
+    const base = r * kc * 4;
+    for (let ii = 0; ii < 4; ii++) {
+      const i = 4 * r + ii;
+      if (i >= mc) {
+        for (let p = 0; p < kc; p++) ap[base + p * 4 + ii] = 0;
+      } else if (ta) {
+        // op(A)[i][p] = A[p][i]
+        let src = p0 * lda + i0 + i;
+        for (let p = 0; p < kc; p++, src += lda) ap[base + p * 4 + ii] = A[src];
+      } else {
+        const src = (i0 + i) * lda + p0;
+        for (let p = 0; p < kc; p++) ap[base + p * 4 + ii] = A[src + p];
+      }
+    }
+  }
+}
+
+/** Pack op(B)[p0:p0+kc, j0:j0+nc] into 4-column panels, k-major, zero-padded. */
+function packBCols(B: FloatArray, ldb: number, tb: boolean, p0: number, kc: number, j0: number, nc: number): void {
+  const bp = packB;
+  const panels = (nc + 3) >> 2;
+  for (let c = 0; c < panels; c++) {
+    const base = c * kc * 4;
+    for (let jj = 0; jj < 4; jj++) {
+      const j = 4 * c + jj;
+      if (j >= nc) {
+        for (let p = 0; p < kc; p++) bp[base + p * 4 + jj] = 0;
+      } else if (tb) {
+        // op(B)[p][j] = B[j][p]
+        const src = (j0 + j) * ldb + p0;
+        for (let p = 0; p < kc; p++) bp[base + p * 4 + jj] = B[src + p];
+      } else {
+        let src = p0 * ldb + j0 + j;
+        for (let p = 0; p < kc; p++, src += ldb) bp[base + p * 4 + jj] = B[src];
+      }
+    }
+  }
+}
+
+const tile = new Float64Array(16);
+
+/** tile = Apanel · Bpanel (4×4, over kc). */
+function micro(ap: Float64Array, ai: number, bp: Float64Array, bj: number, kc: number): void {
+  let c00 = 0, c01 = 0, c02 = 0, c03 = 0;
+  let c10 = 0, c11 = 0, c12 = 0, c13 = 0;
+  let c20 = 0, c21 = 0, c22 = 0, c23 = 0;
+  let c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+  const end = ai + 4 * kc;
+  for (; ai < end; ai += 4, bj += 4) {
+    const a0 = ap[ai], a1 = ap[ai + 1], a2 = ap[ai + 2], a3 = ap[ai + 3];
+    const b0 = bp[bj], b1 = bp[bj + 1], b2 = bp[bj + 2], b3 = bp[bj + 3];
+    c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
+    c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
+    c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
+    c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
+  }
+  const t = tile;
+  t[0] = c00; t[1] = c01; t[2] = c02; t[3] = c03;
+  t[4] = c10; t[5] = c11; t[6] = c12; t[7] = c13;
+  t[8] = c20; t[9] = c21; t[10] = c22; t[11] = c23;
+  t[12] = c30; t[13] = c31; t[14] = c32; t[15] = c33;
+}
+
+function addTile(C: FloatArray, ldc: number, i: number, j: number, rows: number, cols: number, alpha: number): void {
+  const t = tile;
+  for (let r = 0; r < rows; r++) {
+    const o = (i + r) * ldc + j;
+    for (let c = 0; c < cols; c++) C[o + c] += alpha * t[r * 4 + c];
+  }
+}
+
+function gemm(ta: boolean, tb: boolean, m: number, n: number, k: number, alpha: number, A: FloatArray, lda: number,
+  B: FloatArray, ldb: number, beta: number, C: FloatArray, ldc: number): void {
+  if (m === 0 || n === 0) return;
+  if (beta !== 1) {
+    for (let i = 0; i < m; i++) {
+      const o = i * ldc;
+      if (beta === 0) C.fill(0, o, o + n);
+      else for (let j = 0; j < n; j++) C[o + j] *= beta;
+    }
+  }
+  if (k === 0 || alpha === 0) return;
+  if (packA.length < MC * KC) packA = new Float64Array(MC * KC);
+  if (packB.length < KC * (NC + 4)) packB = new Float64Array(KC * (NC + 4));
+  for (let j0 = 0; j0 < n; j0 += NC) {
+    const nc = Math.min(NC, n - j0);
+    for (let p0 = 0; p0 < k; p0 += KC) {
+      const kc = Math.min(KC, k - p0);
+      packBCols(B, ldb, tb, p0, kc, j0, nc);
+      for (let i0 = 0; i0 < m; i0 += MC) {
+        const mc = Math.min(MC, m - i0);
+        packARows(A, lda, ta, i0, mc, p0, kc);
+        for (let jr = 0; jr < nc; jr += 4) {
+          const cols = Math.min(4, nc - jr);
+          const bj = (jr >> 2) * kc * 4;
+          for (let ir = 0; ir < mc; ir += 4) {
+            micro(packA, (ir >> 2) * kc * 4, packB, bj, kc);
+            addTile(C, ldc, i0 + ir, j0 + jr, Math.min(4, mc - ir), cols, alpha);
+          }
+        }
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// SYRK: lower triangle of C = alpha·op(A)·op(A)ᵀ + beta·C, op(A) = A (n×k) or Aᵀ (A k×n).
+
+const SYRK_NB = 128;
+
+function syrk(trans: boolean, n: number, k: number, alpha: number, A: FloatArray, lda: number, beta: number,
+  C: FloatArray, ldc: number): void {
+  if (n === 0) return;
+  const tmp = new Float64Array(SYRK_NB * SYRK_NB);
+  // Row block I of op(A): trans ? columns of A starting at i0 : rows of A starting at i0.
+  const block = (i0: number): FloatArray => (trans ? A.subarray(i0) : A.subarray(i0 * lda));
+  for (let i0 = 0; i0 < n; i0 += SYRK_NB) {
+    const ib = Math.min(SYRK_NB, n - i0);
+    const Ai = block(i0);
+    // Strictly-lower blocks: C[I, J] = alpha·op(A)_I·op(A)_Jᵀ + beta·C[I, J].
+    for (let j0 = 0; j0 < i0; j0 += SYRK_NB) {
+      const jb = Math.min(SYRK_NB, i0 - j0);
+      gemm(trans, !trans, ib, jb, k, alpha, Ai, lda, block(j0), lda, beta, C.subarray(i0 * ldc + j0), ldc);
+    }
+    // Diagonal block: compute fully, then update only its lower triangle.
+    gemm(trans, !trans, ib, ib, k, 1, Ai, lda, Ai, lda, 0, tmp, ib);
+    for (let r = 0; r < ib; r++) {
+      const o = (i0 + r) * ldc + i0;
+      for (let c = 0; c <= r; c++) {
+        const v = alpha * tmp[r * ib + c];
+        C[o + c] = beta === 0 ? v : v + beta * C[o + c];
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Symmetric eigensolver
+
+/**
+ * Householder reduction of the symmetric n×n row-major matrix `a` (lower triangle read) to tridiagonal form.
+ * d receives the diagonal, e the subdiagonal (e[i] couples i−1 and i; e[0] = 0). With `vectors`, `a` is overwritten
+ * by the orthogonal Q (row-major) with A = Q·T·Qᵀ.
+ */
+function tred2(n: number, a: Float64Array, d: Float64Array, e: Float64Array, vectors: boolean): void {
+  const p = new Float64Array(n);
+  for (let i = n - 1; i > 0; i--) {
+    const l = i - 1;
+    const ri = i * n;
+    let h = 0;
+    if (l > 0) {
+      let scale = 0;
+      for (let k = 0; k <= l; k++) scale += Math.abs(a[ri + k]);
+      if (scale === 0) {
+        e[i] = a[ri + l];
+      } else {
+        const inv = 1 / scale;
+        for (let k = 0; k <= l; k++) {
+          const x = a[ri + k] * inv;
+          a[ri + k] = x;
+          h += x * x;
+        }
+        const f = a[ri + l];
+        const g = f >= 0 ? -Math.sqrt(h) : Math.sqrt(h);
+        e[i] = scale * g;
+        h -= f * g;
+        a[ri + l] = f - g;
+        // p = A[0..l, 0..l]·u / h from the lower triangle, row by row.
+        p.fill(0, 0, l + 1);
+        for (let j = 0; j <= l; j++) {
+          const rj = j * n;
+          const uj = a[ri + j];
+          let s = 0;
+          for (let k = 0; k < j; k++) {
+            const ajk = a[rj + k];
+            s += ajk * a[ri + k];
+            p[k] += ajk * uj;
+          }
+          p[j] += s + a[rj + j] * uj;
+        }
+        const invh = 1 / h;
+        let f2 = 0;
+        for (let j = 0; j <= l; j++) {
+          p[j] *= invh;
+          f2 += p[j] * a[ri + j];
+        }
+        const hh = f2 / (h + h);
+        for (let j = 0; j <= l; j++) p[j] -= hh * a[ri + j];
+        // A -= u·qᵀ + q·uᵀ on the lower triangle.
+        for (let j = 0; j <= l; j++) {
+          const rj = j * n;
+          const fj = a[ri + j];
+          const gj = p[j];
+          for (let k = 0; k <= j; k++) a[rj + k] -= fj * p[k] + gj * a[ri + k];
+        }
+      }
+    } else {
+      e[i] = a[ri + l];
+    }
+    d[i] = h;
+  }
+  d[0] = 0;
+  e[0] = 0;
+  if (!vectors) {
+    for (let i = 0; i < n; i++) d[i] = a[i * n + i];
+    return;
+  }
+  // Accumulate Q: for each i with a transformation, Z[0..l,0..l] -= (u/h)·(uᵀ·Z).
+  const g = p;
+  for (let i = 0; i < n; i++) {
+    const l = i - 1;
+    const ri = i * n;
+    if (d[i] !== 0) {
+      g.fill(0, 0, l + 1);
+      for (let k = 0; k <= l; k++) {
+        const uk = a[ri + k];
+        if (uk === 0) continue;
+        const rk = k * n;
+        for (let j = 0; j <= l; j++) g[j] += uk * a[rk + j];
+      }
+      const invh = 1 / d[i];
+      for (let k = 0; k <= l; k++) {
+        const w = a[ri + k] * invh;
+        if (w === 0) continue;
+        const rk = k * n;
+        for (let j = 0; j <= l; j++) a[rk + j] -= w * g[j];
+      }
+    }
+    d[i] = a[ri + i];
+    a[ri + i] = 1;
+    for (let j = 0; j <= l; j++) {
+      a[j * n + i] = 0;
+      a[ri + j] = 0;
+    }
+  }
+}
+
+function pythag(a: number, b: number): number {
+  const x = Math.abs(a);
+  const y = Math.abs(b);
+  if (x > y) {
+    const r = y / x;
+    return x * Math.sqrt(1 + r * r);
+  }
+  if (y === 0) return 0;
+  const r = x / y;
+  return y * Math.sqrt(1 + r * r);
+}
+
+const EPS = 2.220446049250313e-16;
+const MAX_ITER = 60;
+
+/**
+ * Implicit QL with shifts on the tridiagonal (d, e) from tred2. With `zt` (n×n row-major, rows = columns of Q) the
+ * rotations are applied to its rows, so row j ends as the eigenvector of d[j]. Returns 0 or the 1-based index of an
+ * eigenvalue that did not converge.
+ */
+function tqli(n: number, d: Float64Array, e: Float64Array, zt: Float64Array | null): number {
+  for (let i = 1; i < n; i++) e[i - 1] = e[i];
+  if (n > 0) e[n - 1] = 0;
+  for (let l = 0; l < n; l++) {
+    let iter = 0;
+    let m: number;
+    do {
+      for (m = l; m < n - 1; m++) {
+        const dd = Math.abs(d[m]) + Math.abs(d[m + 1]);
+        if (Math.abs(e[m]) <= EPS * dd) break;
+      }
+      if (m !== l) {
+        if (iter++ === MAX_ITER) return l + 1;
+        let g = (d[l + 1] - d[l]) / (2 * e[l]);
+        let r = pythag(g, 1);
+        g = d[m] - d[l] + e[l] / (g + (g >= 0 ? Math.abs(r) : -Math.abs(r)));
+        let s = 1;
+        let c = 1;
+        let p = 0;
+        let i: number;
+        for (i = m - 1; i >= l; i--) {
+          let f = s * e[i];
+          const b = c * e[i];
+          r = pythag(f, g);
+          e[i + 1] = r;
+          if (r === 0) {
+            d[i + 1] -= p;
+            e[m] = 0;
+            break;
+          }
+          s = f / r;
+          c = g / r;
+          g = d[i + 1] - p;
+          r = (d[i] - g) * s + 2 * c * b;
+          p = s * r;
+          d[i + 1] = g + p;
+          g = c * r - b;
+          if (zt) {
+            const r0 = i * n;
+            const r1 = r0 + n;
+            for (let k = 0; k < n; k++) {
+              f = zt[r1 + k];
+              const zk = zt[r0 + k];
+              zt[r1 + k] = s * zk + c * f;
+              zt[r0 + k] = c * zk - s * f;
+            }
+          }
+        }
+        if (r === 0 && i >= l) continue;
+        d[l] -= p;
+        e[l] = g;
+        e[m] = 0;
+      }
+    } while (m !== l);
+  }
+  return 0;
+}
+
+function transposeSquare(a: Float64Array, n: number): void {
+  const B = 32;
+  for (let i0 = 0; i0 < n; i0 += B) {
+    for (let j0 = i0; j0 < n; j0 += B) {
+      const iMax = Math.min(i0 + B, n);
+      const jMax = Math.min(j0 + B, n);
+      for (let i = i0; i < iMax; i++) {
+        for (let j = Math.max(j0, i + 1); j < jMax; j++) {
+          const t = a[i * n + j];
+          a[i * n + j] = a[j * n + i];
+          a[j * n + i] = t;
+        }
+      }
+    }
+  }
+}
+
+function syevd(n: number, A: Float64Array, W: Float64Array, vectors: boolean): number {
+  if (n === 0) return 0;
+  const d = new Float64Array(n);
+  const e = new Float64Array(n);
+  tred2(n, A, d, e, vectors);
+  if (vectors) transposeSquare(A, n); // rows of A = columns of Q
+  const info = tqli(n, d, e, vectors ? A : null);
+  if (info !== 0) return info;
+  const order = Array.from({ length: n }, (_, i) => i).sort((x, y) => d[x] - d[y]);
+  for (let j = 0; j < n; j++) W[j] = d[order[j]];
+  if (vectors) {
+    // V[i][j] = Zt[order[j]][i]: gather rows in order, then transpose.
+    const zt = A.slice();
+    for (let j = 0; j < n; j++) {
+      const src = order[j] * n;
+      A.set(zt.subarray(src, src + n), j * n);
+    }
+    transposeSquare(A, n);
+  }
+  return 0;
+}
+
+function syevr(n: number, A: Float64Array, il: number, iu: number, W: Float64Array, Z: Float64Array): number {
+  const all = new Float64Array(n);
+  const info = syevd(n, A, all, true);
+  if (info !== 0) return info;
+  const m = iu - il + 1;
+  for (let j = 0; j < m; j++) W[j] = all[il - 1 + j];
+  for (let i = 0; i < n; i++) {
+    const src = i * n + il - 1;
+    Z.set(A.subarray(src, src + m), i * m);
+  }
+  return 0;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Cholesky and triangular solves
+
+/** Cholesky–Crout on the row-major lower triangle; the strict upper triangle is not touched. */
+function potrf(n: number, A: Float64Array): number {
+  for (let i = 0; i < n; i++) {
+    const ri = i * n;
+    for (let j = 0; j <= i; j++) {
+      const rj = j * n;
+      let s = A[ri + j];
+      for (let k = 0; k < j; k++) s -= A[ri + k] * A[rj + k];
+      if (j === i) {
+        if (!(s > 0)) return i + 1;
+        A[ri + i] = Math.sqrt(s);
+      } else {
+        A[ri + j] = s / A[rj + j];
+      }
+    }
+  }
+  return 0;
+}
+
+/** op(A)[i][j] for a row-major A. */
+function trsm(right: boolean, lower: boolean, transA: boolean, unitDiag: boolean, m: number, n: number,
+  alpha: number, A: Float64Array, lda: number, B: Float64Array, ldb: number): void {
+  if (m === 0 || n === 0) return;
+  if (alpha !== 1) {
+    for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) B[i * ldb + j] *= alpha;
+  }
+  // op(A) is lower-triangular iff (lower XOR transA).
+  const opLower = lower !== transA;
+  const at = (i: number, j: number): number => (transA ? A[j * lda + i] : A[i * lda + j]);
+  if (!right) {
+    // Solve op(A)·X = B, A m×m, rows of B updated as a whole (axpy on contiguous rows).
+    const start = opLower ? 0 : m - 1;
+    const step = opLower ? 1 : -1;
+    for (let t = 0, i = start; t < m; t++, i += step) {
+      const bi = i * ldb;
+      // B_i -= Σ_k op(A)[i][k]·X_k over solved k.
+      for (let s = 0, k = start; s < t; s++, k += step) {
+        const aik = at(i, k);
+        if (aik === 0) continue;
+        const bk = k * ldb;
+        for (let j = 0; j < n; j++) B[bi + j] -= aik * B[bk + j];
+      }
+      if (!unitDiag) {
+        const inv = 1 / at(i, i);
+        for (let j = 0; j < n; j++) B[bi + j] *= inv;
+      }
+    }
+    return;
+  }
+  // Solve X·op(A) = B row by row: x_j = (b_j − Σ_k x_k·op(A)[k][j]) / op(A)[j][j]. op(A) upper → forward in j.
+  const forward = !opLower;
+  for (let i = 0; i < m; i++) {
+    const bi = i * ldb;
+    for (let t = 0, j = forward ? 0 : n - 1; t < n; t++, j += forward ? 1 : -1) {
+      if (!unitDiag) B[bi + j] /= at(j, j);
+      const xj = B[bi + j];
+      if (xj === 0) continue;
+      // Scatter into the unsolved entries: b_j' -= x_j·op(A)[j][j'].
+      if (forward) for (let jj = j + 1; jj < n; jj++) B[bi + jj] -= xj * at(j, jj);
+      else for (let jj = 0; jj < j; jj++) B[bi + jj] -= xj * at(j, jj);
+    }
+  }
+}
+
+function potrs(n: number, nrhs: number, L: Float64Array, B: Float64Array): void {
+  if (n === 0 || nrhs === 0) return;
+  trsm(false, true, false, false, n, nrhs, 1, L, n, B, nrhs);
+  trsm(false, true, true, false, n, nrhs, 1, L, n, B, nrhs);
+}
+
 export const portableBackend: Backend = {
   name: 'portable',
-  info: () => ({ name: 'portable', corename: 'none', threads: 1, details: 'pure TypeScript' }),
-  gemm: missing, gemmAsync: missing, syrk: missing, syrkAsync: missing, syevd: missing, syevdAsync: missing,
-  syevr: missing, potrf: missing, potrfAsync: missing, potrs: missing, trsm: missing,
+  info: () => ({ name: 'portable', corename: 'none', threads: 1, details: 'pure TypeScript (blocked GEMM, tred2+QL)' }),
+  gemm,
+  gemmAsync: async (ta, tb, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc) =>
+    gemm(ta, tb, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc),
+  syrk,
+  syrkAsync: async (t, n, k, alpha, A, lda, beta, C, ldc) => syrk(t, n, k, alpha, A, lda, beta, C, ldc),
+  syevd,
+  syevdAsync: async (n, A, W, v) => syevd(n, A, W, v),
+  syevr,
+  potrf,
+  potrfAsync: async (n, A) => potrf(n, A),
+  potrs,
+  trsm,
 };
