@@ -72,24 +72,66 @@ const tile = new Float64Array(16);
 
 /** tile = Apanel · Bpanel (4×4, over kc). */
 function micro(ap: Float64Array, ai: number, bp: Float64Array, bj: number, kc: number): void {
-  let c00 = 0, c01 = 0, c02 = 0, c03 = 0;
-  let c10 = 0, c11 = 0, c12 = 0, c13 = 0;
-  let c20 = 0, c21 = 0, c22 = 0, c23 = 0;
-  let c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+  let c00 = 0,
+    c01 = 0,
+    c02 = 0,
+    c03 = 0;
+  let c10 = 0,
+    c11 = 0,
+    c12 = 0,
+    c13 = 0;
+  let c20 = 0,
+    c21 = 0,
+    c22 = 0,
+    c23 = 0;
+  let c30 = 0,
+    c31 = 0,
+    c32 = 0,
+    c33 = 0;
   const end = ai + 4 * kc;
   for (; ai < end; ai += 4, bj += 4) {
-    const a0 = ap[ai], a1 = ap[ai + 1], a2 = ap[ai + 2], a3 = ap[ai + 3];
-    const b0 = bp[bj], b1 = bp[bj + 1], b2 = bp[bj + 2], b3 = bp[bj + 3];
-    c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
-    c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
-    c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
-    c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
+    const a0 = ap[ai],
+      a1 = ap[ai + 1],
+      a2 = ap[ai + 2],
+      a3 = ap[ai + 3];
+    const b0 = bp[bj],
+      b1 = bp[bj + 1],
+      b2 = bp[bj + 2],
+      b3 = bp[bj + 3];
+    c00 += a0 * b0;
+    c01 += a0 * b1;
+    c02 += a0 * b2;
+    c03 += a0 * b3;
+    c10 += a1 * b0;
+    c11 += a1 * b1;
+    c12 += a1 * b2;
+    c13 += a1 * b3;
+    c20 += a2 * b0;
+    c21 += a2 * b1;
+    c22 += a2 * b2;
+    c23 += a2 * b3;
+    c30 += a3 * b0;
+    c31 += a3 * b1;
+    c32 += a3 * b2;
+    c33 += a3 * b3;
   }
   const t = tile;
-  t[0] = c00; t[1] = c01; t[2] = c02; t[3] = c03;
-  t[4] = c10; t[5] = c11; t[6] = c12; t[7] = c13;
-  t[8] = c20; t[9] = c21; t[10] = c22; t[11] = c23;
-  t[12] = c30; t[13] = c31; t[14] = c32; t[15] = c33;
+  t[0] = c00;
+  t[1] = c01;
+  t[2] = c02;
+  t[3] = c03;
+  t[4] = c10;
+  t[5] = c11;
+  t[6] = c12;
+  t[7] = c13;
+  t[8] = c20;
+  t[9] = c21;
+  t[10] = c22;
+  t[11] = c23;
+  t[12] = c30;
+  t[13] = c31;
+  t[14] = c32;
+  t[15] = c33;
 }
 
 function addTile(C: FloatArray, ldc: number, i: number, j: number, rows: number, cols: number, alpha: number): void {
@@ -100,8 +142,21 @@ function addTile(C: FloatArray, ldc: number, i: number, j: number, rows: number,
   }
 }
 
-function gemm(ta: boolean, tb: boolean, m: number, n: number, k: number, alpha: number, A: FloatArray, lda: number,
-  B: FloatArray, ldb: number, beta: number, C: FloatArray, ldc: number): void {
+function gemm(
+  ta: boolean,
+  tb: boolean,
+  m: number,
+  n: number,
+  k: number,
+  alpha: number,
+  A: FloatArray,
+  lda: number,
+  B: FloatArray,
+  ldb: number,
+  beta: number,
+  C: FloatArray,
+  ldc: number,
+): void {
   if (m === 0 || n === 0) return;
   if (beta !== 1) {
     for (let i = 0; i < m; i++) {
@@ -139,8 +194,17 @@ function gemm(ta: boolean, tb: boolean, m: number, n: number, k: number, alpha: 
 
 const SYRK_NB = 128;
 
-function syrk(trans: boolean, n: number, k: number, alpha: number, A: FloatArray, lda: number, beta: number,
-  C: FloatArray, ldc: number): void {
+function syrk(
+  trans: boolean,
+  n: number,
+  k: number,
+  alpha: number,
+  A: FloatArray,
+  lda: number,
+  beta: number,
+  C: FloatArray,
+  ldc: number,
+): void {
   if (n === 0) return;
   const tmp = new Float64Array(SYRK_NB * SYRK_NB);
   // Row block I of op(A): trans ? columns of A starting at i0 : rows of A starting at i0.
@@ -236,34 +300,77 @@ function tred2(n: number, a: Float64Array, d: Float64Array, e: Float64Array, vec
     for (let i = 0; i < n; i++) d[i] = a[i * n + i];
     return;
   }
-  // Accumulate Q: for each i with a transformation, Z[0..l,0..l] -= (u/h)·(uᵀ·Z).
-  const g = p;
-  for (let i = 0; i < n; i++) {
-    const l = i - 1;
-    const ri = i * n;
-    if (d[i] !== 0) {
-      g.fill(0, 0, l + 1);
-      for (let k = 0; k <= l; k++) {
-        const uk = a[ri + k];
-        if (uk === 0) continue;
-        const rk = k * n;
-        for (let j = 0; j <= l; j++) g[j] += uk * a[rk + j];
-      }
-      const invh = 1 / d[i];
-      for (let k = 0; k <= l; k++) {
-        const w = a[ri + k] * invh;
-        if (w === 0) continue;
-        const rk = k * n;
-        for (let j = 0; j <= l; j++) a[rk + j] -= w * g[j];
-      }
+  // Accumulate Q = P_{n−1}···P_2·P_1 (P_i = I − u_i·u_iᵀ/h_i acting on coordinates < i; u_i is row i's lower part)
+  // in groups of ACC_NB reflectors using the compact WY form P_{i1−1}···P_{i0} = I − V·T·Vᵀ and two GEMMs per group.
+  const h = d.slice(); // phase 1 left h_i in d[i]
+  for (let i = 0; i < n; i++) d[i] = a[i * n + i];
+  accumulateQ(n, a, h);
+}
+
+const ACC_NB = 48;
+
+/** Overwrites a (holding the Householder vectors in its lower triangle) with Q. `h[i]` = h of reflector i (0: none). */
+function accumulateQ(n: number, a: Float64Array, h: Float64Array): void {
+  const V = new Float64Array(n * ACC_NB);
+  const T = new Float64Array(ACC_NB * ACC_NB);
+  const G = new Float64Array(ACC_NB * n);
+  const G2 = new Float64Array(ACC_NB * n);
+  const w = new Float64Array(ACC_NB);
+  let done = 0; // a's leading done×done block holds Q so far (identity beyond)
+  while (done < n) {
+    const i0 = done;
+    const i1 = Math.min(n, i0 + ACC_NB);
+    const m = i1; // this group touches the leading m×m block
+    // Columns of V: u_{i1−1}, …, u_{i0} (those with h ≠ 0), padded with zeros to length m.
+    let kb = 0;
+    const taus: number[] = [];
+    for (let i = i1 - 1; i >= i0; i--) {
+      if (h[i] === 0) continue;
+      for (let r = 0; r < m; r++) V[r * ACC_NB + kb] = r < i ? a[i * n + r] : 0;
+      taus.push(1 / h[i]);
+      kb++;
     }
-    d[i] = a[ri + i];
-    a[ri + i] = 1;
-    for (let j = 0; j <= l; j++) {
-      a[j * n + i] = 0;
-      a[ri + j] = 0;
+    // Extend Q by the identity on rows/cols i0..m−1.
+    for (let r = 0; r < i0; r++) a.fill(0, r * n + i0, r * n + m);
+    for (let r = i0; r < m; r++) {
+      a.fill(0, r * n, r * n + m);
+      a[r * n + r] = 1;
     }
+    if (kb > 0) {
+      // T (kb×kb upper triangular, ld ACC_NB): T_jj = τ_j, T[0:j, j] = −τ_j·T[0:j, 0:j]·(V[:, 0:j]ᵀ·v_j).
+      T.fill(0);
+      for (let j = 0; j < kb; j++) {
+        for (let r = 0; r < j; r++) {
+          let s = 0;
+          for (let q = 0; q < m; q++) s += V[q * ACC_NB + r] * V[q * ACC_NB + j];
+          w[r] = s;
+        }
+        for (let r = 0; r < j; r++) {
+          let s = 0;
+          for (let q = r; q < j; q++) s += T[r * ACC_NB + q] * w[q];
+          T[r * ACC_NB + j] = -taus[j] * s;
+        }
+        T[j * ACC_NB + j] = taus[j];
+      }
+      // G = Vᵀ·Q (kb×m), G2 = T·G, Q −= V·G2.
+      gemm(true, false, kb, m, m, 1, V, ACC_NB, a, n, 0, G, m);
+      gemm(false, false, kb, m, kb, 1, T, ACC_NB, G, m, 0, G2, m);
+      gemm(false, false, m, m, kb, -1, V, ACC_NB, G2, m, 1, a, n);
+    }
+    done = i1;
   }
+}
+
+/** The element of the ascending array `xs` nearest to x. */
+function nearest(xs: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = xs.length - 1;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (xs[mid] < x) lo = mid;
+    else hi = mid;
+  }
+  return Math.abs(xs[lo] - x) <= Math.abs(xs[hi] - x) ? xs[lo] : xs[hi];
 }
 
 function pythag(a: number, b: number): number {
@@ -281,12 +388,101 @@ function pythag(a: number, b: number): number {
 const EPS = 2.220446049250313e-16;
 const MAX_ITER = 60;
 
+/** A growing list of plane rotations (row index i, s, c), applied later in column chunks. */
+class Rotations {
+  idx = new Int32Array(1024);
+  cs = new Float64Array(2048);
+  count = 0;
+  push(i: number, s: number, c: number): void {
+    if (this.count === this.idx.length) {
+      const idx = new Int32Array(this.idx.length * 2);
+      idx.set(this.idx);
+      this.idx = idx;
+      const cs = new Float64Array(this.cs.length * 2);
+      cs.set(this.cs);
+      this.cs = cs;
+    }
+    this.idx[this.count] = i;
+    this.cs[2 * this.count] = s;
+    this.cs[2 * this.count + 1] = c;
+    this.count++;
+  }
+}
+
 /**
- * Implicit QL with shifts on the tridiagonal (d, e) from tred2. With `zt` (n×n row-major, rows = columns of Q) the
- * rotations are applied to its rows, so row j ends as the eigenvector of d[j]. Returns 0 or the 1-based index of an
- * eigenvalue that did not converge.
+ * Applies the recorded rotations, in order, to the rows of the n×n row-major zt: rotation (i, s, c) maps rows
+ * (z_i, z_{i+1}) to (c·z_i − s·z_{i+1}, s·z_i + c·z_{i+1}). Done in chunks of columns so the working set (n rows ×
+ * chunk) stays in cache instead of streaming the whole matrix once per QL sweep.
  */
-function tqli(n: number, d: Float64Array, e: Float64Array, zt: Float64Array | null): number {
+function applyRotations(n: number, zt: Float64Array, rots: Rotations): void {
+  const { idx, cs, count } = rots;
+  // Split the list into runs of rotations on rows i, i−1, i−2, … (one QL sweep is one run). Along a run, the new
+  // row i value is carried in a register, so each rotation costs one load and one store per column.
+  const runStart: number[] = [];
+  for (let q = 0; q < count; q++) if (q === 0 || idx[q] !== idx[q - 1] - 1) runStart.push(q);
+  runStart.push(count);
+  const CH = 32;
+  for (let k0 = 0; k0 < n; k0 += CH) {
+    const k1 = Math.min(k0 + CH, n);
+    const k4 = k0 + ((k1 - k0) & ~3);
+    for (let ri = 0; ri + 1 < runStart.length; ri++) {
+      const q0 = runStart[ri];
+      const q1 = runStart[ri + 1];
+      const top = (idx[q0] + 1) * n; // row i+1 of the first rotation
+      const bottom = idx[q1 - 1] * n; // row reached by the last rotation
+      for (let k = k0; k < k4; k += 4) {
+        let c0 = zt[top + k];
+        let c1 = zt[top + k + 1];
+        let c2 = zt[top + k + 2];
+        let c3 = zt[top + k + 3];
+        let above = top;
+        for (let q = q0; q < q1; q++) {
+          const s = cs[2 * q];
+          const c = cs[2 * q + 1];
+          const row = above - n;
+          const z0 = zt[row + k];
+          const z1 = zt[row + k + 1];
+          const z2 = zt[row + k + 2];
+          const z3 = zt[row + k + 3];
+          zt[above + k] = s * z0 + c * c0;
+          zt[above + k + 1] = s * z1 + c * c1;
+          zt[above + k + 2] = s * z2 + c * c2;
+          zt[above + k + 3] = s * z3 + c * c3;
+          c0 = c * z0 - s * c0;
+          c1 = c * z1 - s * c1;
+          c2 = c * z2 - s * c2;
+          c3 = c * z3 - s * c3;
+          above = row;
+        }
+        zt[bottom + k] = c0;
+        zt[bottom + k + 1] = c1;
+        zt[bottom + k + 2] = c2;
+        zt[bottom + k + 3] = c3;
+      }
+      for (let k = k4; k < k1; k++) {
+        let c0 = zt[top + k];
+        let above = top;
+        for (let q = q0; q < q1; q++) {
+          const s = cs[2 * q];
+          const c = cs[2 * q + 1];
+          const row = above - n;
+          const z0 = zt[row + k];
+          zt[above + k] = s * z0 + c * c0;
+          c0 = c * z0 - s * c0;
+          above = row;
+        }
+        zt[bottom + k] = c0;
+      }
+    }
+  }
+}
+
+/**
+ * Implicit QL with shifts on the tridiagonal (d, e) from tred2. With `rots`, every plane rotation is recorded (to be
+ * applied to the rows of Qᵀ afterwards, see applyRotations). Returns 0 or the 1-based index of an eigenvalue that did
+ * not converge.
+ */
+function tqli(n: number, d: Float64Array, e: Float64Array, rots: Rotations | null, known: Float64Array | null): number {
   for (let i = 1; i < n; i++) e[i - 1] = e[i];
   if (n > 0) e[n - 1] = 0;
   for (let l = 0; l < n; l++) {
@@ -301,7 +497,11 @@ function tqli(n: number, d: Float64Array, e: Float64Array, zt: Float64Array | nu
         if (iter++ === MAX_ITER) return l + 1;
         let g = (d[l + 1] - d[l]) / (2 * e[l]);
         let r = pythag(g, 1);
-        g = d[m] - d[l] + e[l] / (g + (g >= 0 ? Math.abs(r) : -Math.abs(r)));
+        // Wilkinson-type shift from the leading 2×2; with known eigenvalues, snap it to the nearest one (a "perfect"
+        // shift: the sweep then usually deflates at once, halving the rotations). Only the speed depends on this.
+        let shift = d[l] - e[l] / (g + (g >= 0 ? Math.abs(r) : -Math.abs(r)));
+        if (known && iter <= 2) shift = nearest(known, shift);
+        g = d[m] - shift;
         let s = 1;
         let c = 1;
         let p = 0;
@@ -323,16 +523,7 @@ function tqli(n: number, d: Float64Array, e: Float64Array, zt: Float64Array | nu
           p = s * r;
           d[i + 1] = g + p;
           g = c * r - b;
-          if (zt) {
-            const r0 = i * n;
-            const r1 = r0 + n;
-            for (let k = 0; k < n; k++) {
-              f = zt[r1 + k];
-              const zk = zt[r0 + k];
-              zt[r1 + k] = s * zk + c * f;
-              zt[r0 + k] = c * zk - s * f;
-            }
-          }
+          if (rots) rots.push(i, s, c);
         }
         if (r === 0 && i >= l) continue;
         d[l] -= p;
@@ -367,8 +558,17 @@ function syevd(n: number, A: Float64Array, W: Float64Array, vectors: boolean): n
   const e = new Float64Array(n);
   tred2(n, A, d, e, vectors);
   if (vectors) transposeSquare(A, n); // rows of A = columns of Q
-  const info = tqli(n, d, e, vectors ? A : null);
+  let known: Float64Array | null = null;
+  if (vectors) {
+    // Eigenvalues first (O(n²), no rotations recorded), used as shifts for the pass that records rotations.
+    known = d.slice();
+    if (tqli(n, known, e.slice(), null, null) !== 0) known = null;
+    else known.sort();
+  }
+  const rots = vectors ? new Rotations() : null;
+  const info = tqli(n, d, e, rots, known);
   if (info !== 0) return info;
+  if (rots) applyRotations(n, A, rots);
   const order = Array.from({ length: n }, (_, i) => i).sort((x, y) => d[x] - d[y]);
   for (let j = 0; j < n; j++) W[j] = d[order[j]];
   if (vectors) {
@@ -419,8 +619,19 @@ function potrf(n: number, A: Float64Array): number {
 }
 
 /** op(A)[i][j] for a row-major A. */
-function trsm(right: boolean, lower: boolean, transA: boolean, unitDiag: boolean, m: number, n: number,
-  alpha: number, A: Float64Array, lda: number, B: Float64Array, ldb: number): void {
+function trsm(
+  right: boolean,
+  lower: boolean,
+  transA: boolean,
+  unitDiag: boolean,
+  m: number,
+  n: number,
+  alpha: number,
+  A: Float64Array,
+  lda: number,
+  B: Float64Array,
+  ldb: number,
+): void {
   if (m === 0 || n === 0) return;
   if (alpha !== 1) {
     for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) B[i * ldb + j] *= alpha;
