@@ -1,5 +1,6 @@
 /** ntk-lab: Neural Tangent Kernel research in TypeScript. */
 export * from './errors.js';
 export * from './linalg/index.js';
+export * from './analysis/index.js';
 export * from './io/index.js';
 export { VERSION } from './version.js';
