@@ -2,4 +2,5 @@ export type { Backend, BackendInfo, FloatArray } from './backend.js';
 export { Matrix } from './matrix.js';
 export * from './ops.js';
 export { backend, setBackend, nativeLoadError, type BackendName } from './registry.js';
+export { lanczos, type LanczosOptions, type LanczosResult, type MatVec } from './lanczos.js';
 export { asymmetry, assertFinite, assertSymmetric } from './validate.js';
