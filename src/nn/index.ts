@@ -1,0 +1,50 @@
+/**
+ * Finite neural networks with exact, hand-written backprop (issue #4).
+ *
+ * API
+ *   const net = buildNetwork('conv(16,3),relu,gap,dense(10)', [28, 28, 1], 'ntk');   // shapes checked here
+ *   const params = init(net, new Rng(0));            // or init(arch, inputShape, param, rng)
+ *   params.theta                                      // ONE flat Float64Array θ (length net.numParams);
+ *                                                     // layerParams(params, net.paramLayers[l]) gives W, b views
+ *   const Y = apply(params, X);                       // X: Matrix n × net.inDim (images NHWC, flattened) → n × outDim
+ *   const { out, tape } = forward(params, X);         // same, keeping what backward needs
+ *   const { grad, dx } = vjp(tape, gOut);             // gOut n × outDim → ∇_θ Σᵢ⟨gOutᵢ, f(xᵢ)⟩ (summed over the
+ *                                                     //   batch, θ layout, 0 on frozen layers) and ∂/∂X (n × inDim)
+ *   const terms = layerTerms(tape, gOut);             // per trained layer: inputs A and output cotangents G
+ *   const { out, tangentOut } = jvp(params, X, u);    // J(θ)·u, u in θ layout (linearized models, NTK·v)
+ *   withTheta(params, theta2)                         // same network, other parameters (θ − θ₀, updates)
+ *   trainableMask(net)                                // 1 on trained entries of θ, 0 on frozen
+ *
+ * Parameterizations (per parametrized layer, fan_in = in features, or in_channels·k·k for conv):
+ *   ntk      y = (σ_w/√fan_in)·W·a + σ_b·b,   W, b ~ N(0, 1)
+ *   standard y = W·a + b,                     W ~ N(0, σ_w²/fan_in), b ~ N(0, σ_b²)
+ * (ParamLayer.wScale/bScale are the forward multipliers, wInitStd/bInitStd the init stds.) bstd = 0: no bias.
+ *
+ * θ layout: parametrized layers in depth-first order (through residual blocks); each stores W then b. Dense W is
+ * (out, in); conv W is (out, kh, kw, in) — the im2col patch order for NHWC — and is exported as (out, in, kh, kw) by
+ * the empirical CLI's --params-out. Layer l draws W then b from rng.split(l).
+ *
+ * Conv: NHWC, square kernels, `same` padding as TF/JAX (oh = ⌈h/s⌉, extra pad row/col at the bottom/right),
+ * `valid` oh = ⌊(h−k)/s⌋+1. avgpool(k): window k, stride k, valid. gap: mean over positions. flatten: NHWC order.
+ * relu′(0) = 0; gelu is exact x·Φ(x).
+ *
+ * Errors: a layer that does not fit its input (conv on a flat input, dense after conv without flatten/gap, a kernel
+ * larger than the image, a residual block that changes shape) is an InvalidArgumentError naming the layer's
+ * position and why; non-finite inputs are rejected by apply/forward/jvp.
+ */
+export {
+  buildNetwork,
+  init,
+  layerParams,
+  withTheta,
+  trainableMask,
+  apply,
+  forward,
+  vjp,
+  layerTerms,
+  jvp,
+} from './network.js';
+export type { Shape, ParamLayer, Network, Params, Tape, LayerTerms, Node } from './network.js';
+export { parseArch, formatArch } from './arch.js';
+export type { Arch, LayerSpec, Parameterization } from './arch.js';
+export { erf, normalCdf, normalPdf } from './special.js';
