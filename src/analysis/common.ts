@@ -1,6 +1,6 @@
 /** Shared helpers for src/analysis: label shapes, eigen-order conversions, loss normalization, fits. */
-import { InvalidArgumentError } from '../errors.js';
-import { type Eigh, Matrix, matmul } from '../linalg/index.js';
+import { InvalidArgumentError, NumericalError } from '../errors.js';
+import { cholesky, type Eigh, Matrix, matmul } from '../linalg/index.js';
 import { assertFinite } from '../linalg/validate.js';
 
 /**
@@ -124,4 +124,40 @@ export function linearFit(x: ArrayLike<number>, y: ArrayLike<number>): LinearFit
   let ssr = 0;
   for (let i = 0; i < n; i++) ssr += (y[i] - slope * x[i] - intercept) ** 2;
   return { slope, intercept, r2: syy === 0 ? Number.NaN : 1 - ssr / syy, count: n };
+}
+
+/**
+ * Cholesky factor L of A + ridge·I, or a NumericalError (code `singular_kernel`) that says the kernel is singular and
+ * suggests a ridge: when potrf fails, or when (min pivot / max pivot)² < n·ε (numerically singular: the factorization
+ * succeeded on rounding noise).
+ */
+export function choleskyOrSingular(fn: string, A: Matrix, ridge: number): Matrix {
+  const n = A.rows;
+  const B = A.clone();
+  for (let i = 0; i < n; i++) B.data[i * n + i] += ridge;
+  const what = `the kernel${ridge > 0 ? ` plus ridge ${ridge}` : ''}`;
+  const err = (detail: string) =>
+    new NumericalError(
+      'singular_kernel',
+      `${fn}: ${what} is singular or not positive definite (${detail}), so K⁻¹ is undefined or dominated by rounding. ` +
+        'Add a ridge: { ridge: ρ } in the library or --ridge ρ on the command line (e.g. ρ = 1e-6·tr(K)/n).',
+    );
+  let L: Matrix;
+  try {
+    L = cholesky(B).L;
+  } catch (e) {
+    if (e instanceof NumericalError) throw err('Cholesky failed');
+    throw e;
+  }
+  let minPivot = Number.POSITIVE_INFINITY;
+  let maxPivot = 0;
+  for (let i = 0; i < n; i++) {
+    const d = L.data[i * n + i];
+    minPivot = Math.min(minPivot, d);
+    maxPivot = Math.max(maxPivot, d);
+  }
+  if ((minPivot / maxPivot) ** 2 < n * Number.EPSILON) {
+    throw err(`Cholesky pivot ratio² ${((minPivot / maxPivot) ** 2).toExponential(2)} < n·ε`);
+  }
+  return L;
 }

@@ -5,9 +5,9 @@
  * tr(YᵀK⁻¹Y) = Σ over output columns. (The theorem also has a √(log(n/δ)/n) term and assumes y ∈ [−1, 1]ⁿ.)
  */
 import { InvalidArgumentError, NumericalError } from '../errors.js';
-import { cholesky, type Eigh, Matrix, triSolve } from '../linalg/index.js';
+import { type Eigh, Matrix, triSolve } from '../linalg/index.js';
 import type { Rng } from '../util/random.js';
-import { asTargets, checkEigh, descendingValues, nonNegativeFinite, squaredProjections, type Targets } from './common.js';
+import { asTargets, checkEigh, choleskyOrSingular, descendingValues, nonNegativeFinite, squaredProjections, type Targets } from './common.js';
 
 export interface GeneralizationBound {
   /** √(2·yᵀ(K + ρI)⁻¹y / n). */
@@ -34,28 +34,11 @@ export function generalizationBound(K: Matrix, y: Targets, opts: { readonly ridg
   const n = K.rows;
   const Y = asTargets(fn, 'y', y, n);
   const ridge = nonNegativeFinite(fn, 'ridge', opts.ridge ?? 0);
-  const A = ridge > 0 ? K.clone() : K;
-  if (ridge > 0) for (let i = 0; i < n; i++) A.data[i * n + i] += ridge;
-  let L: Matrix;
-  try {
-    L = cholesky(A).L;
-  } catch (e) {
-    if (e instanceof NumericalError) throw singular(fn, ridge > 0 ? ` plus ridge ${ridge}` : '');
-    throw e;
-  }
+  const L = choleskyOrSingular(fn, K, ridge);
   // yᵀ(LLᵀ)⁻¹y = ‖L⁻¹y‖²
   const Z = triSolve(L, Y);
   let qf = 0;
   for (let i = 0; i < Z.data.length; i++) qf += Z.data[i] ** 2;
-  // Cholesky of a nearly singular K succeeds with a meaningless answer; flag it via the smallest pivot.
-  let minPivot = Number.POSITIVE_INFINITY;
-  let maxPivot = 0;
-  for (let i = 0; i < n; i++) {
-    const d = L.data[i * n + i];
-    minPivot = Math.min(minPivot, d);
-    maxPivot = Math.max(maxPivot, d);
-  }
-  if ((minPivot / maxPivot) ** 2 < n * Number.EPSILON) throw singular(fn, ridge > 0 ? ` plus ridge ${ridge}` : ' (numerically)');
   return { value: Math.sqrt((2 * qf) / n), quadraticForm: qf, ridge, n, method: 'cholesky' };
 }
 

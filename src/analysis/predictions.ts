@@ -11,13 +11,14 @@
  * clips negative eigenvalues to 0; here eigenvalues are used as given (so finite-t results equal the simulated
  * recursion exactly even for indefinite Θ).
  */
-import { InvalidArgumentError, NumericalError } from '../errors.js';
-import { cholesky, type Eigh, Matrix, matmul, triSolve } from '../linalg/index.js';
+import { InvalidArgumentError } from '../errors.js';
+import { type Eigh, Matrix, matmul, triSolve } from '../linalg/index.js';
 import { assertFinite } from '../linalg/validate.js';
 import {
   asTargets,
   checkEigh,
   checkNormalization,
+  choleskyOrSingular,
   defaultFloor,
   type LossNormalization,
   lossDivisor,
@@ -162,20 +163,6 @@ export interface GpPosterior {
   readonly covariance: Matrix | null;
 }
 
-function lowerSolve(fn: string, A: Matrix, ridge: number): Matrix {
-  const n = A.rows;
-  const B = A.clone();
-  for (let i = 0; i < n; i++) B.data[i * n + i] += ridge;
-  try {
-    return cholesky(B).L;
-  } catch (e) {
-    if (e instanceof NumericalError) {
-      throw new NumericalError('singular_kernel', `${fn}: the train–train kernel${ridge > 0 ? ` plus ridge ${ridge}` : ''} is not positive definite. Pass a ridge (e.g. 1e-6·tr(K)/n).`);
-    }
-    throw e;
-  }
-}
-
 /**
  * NNGP posterior (exact Bayesian inference with the NNGP kernel K): mean K_*(K + ρI)⁻¹y, covariance
  * K_** − K_*(K + ρI)⁻¹K_*ᵀ. By Cholesky; NumericalError (suggesting a ridge) if K + ρI is not positive definite.
@@ -191,7 +178,7 @@ export function nngpPosterior(q: {
   const n = q.kTrainTrain.rows;
   const Y = asTargets(fn, 'yTrain', q.yTrain, n);
   if (q.kTestTrain.cols !== n) throw new InvalidArgumentError(fn, 'kTestTrain', `m×${n}`, `${q.kTestTrain.rows}×${q.kTestTrain.cols}`);
-  const L = lowerSolve(fn, q.kTrainTrain, nonNegativeFinite(fn, 'ridge', q.ridge ?? 0));
+  const L = choleskyOrSingular(fn, q.kTrainTrain, nonNegativeFinite(fn, 'ridge', q.ridge ?? 0));
   const alpha = triSolve(L, triSolve(L, Y), { trans: true });
   const mean = matmul(q.kTestTrain, alpha);
   let covariance: Matrix | null = null;
