@@ -136,10 +136,10 @@ export function lanczos(matvec: MatVec, n: number, opts: LanczosOptions): Lanczo
     throw new NumericalError('no_convergence', 'lanczos: could not draw a start vector orthogonal to the basis');
   };
 
-  let q = fresh();
+  let q: Float64Array = fresh();
   const w = new Float64Array(n);
   let result: { theta: Float64Array; S: Float64Array } | undefined;
-  let residuals = new Float64Array(k);
+  let residuals: Float64Array = new Float64Array(k);
   let converged = false;
   const checkEvery = Math.max(1, Math.min(5, Math.floor(k / 2) + 1));
 
