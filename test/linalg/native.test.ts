@@ -19,7 +19,10 @@ describe('native addon', () => {
   });
 
   it('rejects a Float32Array where a Float64Array is required', () => {
-    assert.throws(() => nb.syevd(2, new Float32Array(4) as unknown as Float64Array, new Float64Array(2), true), /Float64Array/);
+    assert.throws(
+      () => nb.syevd(2, new Float32Array(4) as unknown as Float64Array, new Float64Array(2), true),
+      /Float64Array/,
+    );
   });
 
   it('runs gemm off the event loop', async () => {
@@ -27,5 +30,64 @@ describe('native addon', () => {
     const C = new Float64Array(4);
     await nb.gemmAsync(false, true, 2, 2, 2, 1, A, 2, A, 2, 0, C, 2);
     assert.deepEqual([...C], [5, 11, 11, 25]);
+  });
+
+  it('rejects wrong-type and too-short buffers in every routine with a JavaScript error (process survives)', () => {
+    const f64 = (n: number) => new Float64Array(n);
+    const f32 = (n: number) => new Float32Array(n) as unknown as Float64Array;
+    const plain = [1, 2, 3, 4] as unknown as Float64Array;
+    const cases: Array<[string, () => unknown, RegExp]> = [
+      ['gemm short C', () => nb.gemm(false, false, 2, 2, 2, 1, f64(4), 2, f64(4), 2, 0, f64(3), 2), /`C` is too short/],
+      [
+        'gemm mixed types',
+        () => nb.gemm(false, false, 2, 2, 2, 1, new Float32Array(4), 2, f64(4), 2, 0, f64(4), 2),
+        /`B` must be a Float32Array/,
+      ],
+      [
+        'gemm plain array',
+        () => nb.gemm(false, false, 2, 2, 2, 1, plain, 2, f64(4), 2, 0, f64(4), 2),
+        /`A` must be a Float64Array/,
+      ],
+      [
+        'gemm small lda',
+        () => nb.gemm(false, false, 2, 2, 2, 1, f64(4), 1, f64(4), 2, 0, f64(4), 2),
+        /leading dimension/,
+      ],
+      [
+        'gemm negative m',
+        () => nb.gemm(false, false, -1, 2, 2, 1, f64(4), 2, f64(4), 2, 0, f64(4), 2),
+        /`m` must be an integer/,
+      ],
+      [
+        'gemm fractional k',
+        () => nb.gemm(false, false, 2, 2, 1.5, 1, f64(4), 2, f64(4), 2, 0, f64(4), 2),
+        /`k` must be an integer/,
+      ],
+      ['gemm missing args', () => (nb.gemm as unknown as (...a: unknown[]) => void)(false, false, 2), /must be/],
+      ['syrk short A', () => nb.syrk(false, 3, 3, 1, f64(8), 3, 0, f64(9), 3), /`A` is too short/],
+      ['syrk short C', () => nb.syrk(true, 3, 3, 1, f64(9), 3, 0, f64(5), 3), /`C` is too short/],
+      ['syevd short W', () => nb.syevd(3, f64(9), f64(2), true), /`W` is too short/],
+      ['syevd short A', () => nb.syevd(3, f64(8), f64(3), true), /`A` is too short/],
+      ['syevr il > iu', () => nb.syevr(3, f64(9), 3, 2, f64(3), f64(9)), /il <= iu/],
+      ['syevr short Z', () => nb.syevr(3, f64(9), 1, 3, f64(3), f64(8)), /`Z` is too short/],
+      ['potrf float32', () => nb.potrf(2, f32(4)), /Float64Array/],
+      ['potrf short', () => nb.potrf(3, f64(8)), /`A` is too short/],
+      ['potrs short B', () => nb.potrs(3, 2, f64(9), f64(5)), /`B` is too short/],
+      ['trsm short A', () => nb.trsm(false, true, false, false, 3, 2, 1, f64(8), 3, f64(6), 2), /`A` is too short/],
+      ['trsm short B', () => nb.trsm(true, true, false, false, 3, 2, 1, f64(4), 2, f64(5), 2), /`B` is too short/],
+    ];
+    for (const [label, call, msg] of cases) assert.throws(call, msg, label);
+  });
+
+  it('rejects bad buffers in async forms synchronously, before any work is queued', () => {
+    assert.throws(() => nb.syevdAsync(3, new Float64Array(8), new Float64Array(3), true), /`A` is too short/);
+    assert.throws(() => nb.potrfAsync(3, new Float64Array(2)), /`A` is too short/);
+  });
+
+  it('computes eigenpairs off the event loop', async () => {
+    const A = Float64Array.from([2, 1, 1, 2]);
+    const W = new Float64Array(2);
+    assert.equal(await nb.syevdAsync(2, A, W, true), 0);
+    assert.ok(Math.abs(W[0] - 1) < 1e-15 && Math.abs(W[1] - 3) < 1e-15);
   });
 });
