@@ -68,8 +68,8 @@ export function generalizationBoundFromEigh(e: Eigh, y: Targets, opts: { readonl
  * round(fraction·n) rows, chosen uniformly, get a uniformly random class (one-hot rows, O > 1; the new class may equal
  * the old one) or, for a single output column, the label of a uniformly random example. Returns a new matrix.
  */
-export function corruptLabels(y: Targets, fraction: number, rng: Rng): Matrix {
-  const fn = 'corruptLabels';
+export function corruptTargets(y: Targets, fraction: number, rng: Rng): Matrix {
+  const fn = 'corruptTargets';
   const Y = (y instanceof Matrix ? y : new Matrix(y.length, 1, y)).clone();
   if (!Number.isFinite(fraction) || fraction < 0 || fraction > 1) throw new InvalidArgumentError(fn, 'fraction', 'a number in [0, 1]', fraction);
   const n = Y.rows;

@@ -29,7 +29,7 @@ export {
   maxStableStep,
 } from './convergence.js';
 export {
-  corruptLabels,
+  corruptTargets,
   type GeneralizationBound,
   generalizationBound,
   generalizationBoundFromEigh,

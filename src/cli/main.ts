@@ -3,9 +3,10 @@
 import { NtkError } from '../errors.js';
 import { VERSION } from '../version.js';
 import type { Command } from './command.js';
+import { analyze } from './analyze.js';
 import { doctor } from './doctor.js';
 
-const COMMANDS: readonly Command[] = [doctor];
+const COMMANDS: readonly Command[] = [doctor, analyze];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  corruptLabels,
+  corruptTargets,
   decomposeKernel,
   dotProductKernelMatrix,
   generalizationBound,
@@ -62,14 +62,14 @@ describe('generalization quantity √(2yᵀK⁻¹y/n) (Arora et al. 2019)', () =
     }
     const H = dotProductKernelMatrix(X, { kind: 'hinf' });
     const clean = generalizationBound(H, labels).value;
-    const noisy = generalizationBound(H, corruptLabels(labels, 0.5, new Rng(34))).value;
+    const noisy = generalizationBound(H, corruptTargets(labels, 0.5, new Rng(34))).value;
     assert.ok(noisy > 1.5 * clean, `clean ${clean}, corrupted ${noisy}`);
   });
 
-  it('corruptLabels replaces exactly round(fraction·n) one-hot rows by random classes', () => {
+  it('corruptTargets replaces exactly round(fraction·n) one-hot rows by random classes', () => {
     const Y = new Matrix(100, 4);
     for (let i = 0; i < 100; i++) Y.data[i * 4 + (i % 4)] = 1;
-    const Z = corruptLabels(Y, 0.3, new Rng(5));
+    const Z = corruptTargets(Y, 0.3, new Rng(5));
     let changedOrKept = 0;
     for (let i = 0; i < 100; i++) {
       const row = Array.from(Z.data.subarray(i * 4, i * 4 + 4));
@@ -77,6 +77,6 @@ describe('generalization quantity √(2yᵀK⁻¹y/n) (Arora et al. 2019)', () =
       if (row[i % 4] !== 1) changedOrKept++;
     }
     assert.ok(changedOrKept <= 30 && changedOrKept >= 15, `${changedOrKept}`);
-    assert.throws(() => corruptLabels(Y, 1.5, new Rng(1)), /fraction/);
+    assert.throws(() => corruptTargets(Y, 1.5, new Rng(1)), /fraction/);
   });
 });

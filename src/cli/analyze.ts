@@ -1,0 +1,152 @@
+/**
+ * `ntk analyze`: spectrum, label alignment, convergence bounds and the generalization quantity of a kernel matrix
+ * stored as .npy, from one eigendecomposition. Writes one JSON file atomically; warnings go to stderr.
+ */
+import { parseArgs } from 'node:util';
+import {
+  decomposeKernelAsync,
+  generalizationBoundFromEigh,
+  kernelTargetAlignment,
+  labelAlignment,
+  linearizedConvergence,
+  type LossNormalization,
+  spectrum,
+} from '../analysis/index.js';
+import { ConfigError, NtkError } from '../errors.js';
+import { readMatrixNpy, writeJsonAtomic } from '../io/index.js';
+import { Matrix } from '../linalg/index.js';
+import type { Command } from './command.js';
+
+const USAGE = `ntk analyze --kernel K.npy [--labels y.npy] --out results.json [options]
+
+Analyses an n×n kernel matrix (.npy, any numeric dtype) with one float64 eigendecomposition:
+spectrum (λ_max, λ_min, condition number, PSD diagnostics, effective ranks, spectral entropy, decay exponent),
+and with labels y (n or n×O .npy): label–NTK alignment (projections, γ fit, envelope C, cumulative power),
+kernel–target alignment (raw, centered), linearized GD convergence curves (exact, classical, alignment bound;
+discrete and gradient flow) from f₀ = 0, and the generalization quantity √(2yᵀ(K+ρI)⁻¹y/n).
+
+options:
+  --kernel PATH          n×n kernel matrix (.npy)                                      (required)
+  --labels PATH          labels (.npy, n or n×O)
+  --out PATH             results JSON (written atomically)                             (required)
+  --eta X                GD step η (default N/λ_max, half the largest stable step)
+  --steps K              curve length: k = 0..K (default 1000)
+  --normalization sum|mean   loss ½‖f−y‖² (sum, default) or ‖f−y‖²/(2n) (mean)
+  --target-loss L        also report the steps each curve needs to reach loss L
+  --ridge R              ridge ρ for the generalization quantity (default 0)
+  --top-k K              only the K largest eigenpairs (spectrum and alignment only)
+  --sym-tol X            largest accepted relative asymmetry of K (default 1e-6)
+
+Non-finite numbers are written as the strings "Infinity", "-Infinity", "NaN".
+Exit codes: 0 ok (warnings on stderr), 2 bad input (message names the problem).`;
+
+/** JSON-ready copy: typed arrays → arrays, non-finite numbers → strings. */
+export function toJson(v: unknown): unknown {
+  if (typeof v === 'number') return Number.isFinite(v) ? v : String(v);
+  if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return Array.from(v as unknown as ArrayLike<number>, (x) => toJson(x));
+  if (Array.isArray(v)) return v.map(toJson);
+  if (v instanceof Matrix) return { rows: v.rows, cols: v.cols };
+  if (v !== null && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = toJson(x);
+    return out;
+  }
+  return v;
+}
+
+function num(name: string, s: string | undefined, check: (x: number) => boolean, constraint: string): number | undefined {
+  if (s === undefined) return undefined;
+  const x = Number(s);
+  if (s.trim() === '' || !Number.isFinite(x) || !check(x)) throw new ConfigError(`--${name}`, `must be ${constraint}; got '${s}'`);
+  return x;
+}
+
+export const analyze: Command = {
+  name: 'analyze',
+  summary: 'spectrum, label alignment, convergence bounds and generalization of a kernel matrix (.npy)',
+  usage: USAGE,
+  async run(argv) {
+    const { values: o } = parseArgs({
+      args: argv,
+      options: {
+        kernel: { type: 'string' },
+        labels: { type: 'string' },
+        out: { type: 'string' },
+        eta: { type: 'string' },
+        steps: { type: 'string' },
+        normalization: { type: 'string' },
+        'target-loss': { type: 'string' },
+        ridge: { type: 'string' },
+        'top-k': { type: 'string' },
+        'sym-tol': { type: 'string' },
+      },
+      strict: true,
+    });
+    if (!o.kernel) throw new ConfigError('--kernel', 'is required (an n×n kernel matrix in .npy format)');
+    if (!o.out) throw new ConfigError('--out', 'is required (the results JSON path)');
+    const eta = num('eta', o.eta, (x) => x > 0, 'a positive number');
+    const steps = num('steps', o.steps, (x) => Number.isInteger(x) && x >= 0 && x <= 1e6, 'an integer in [0, 1e6]') ?? 1000;
+    const targetLoss = num('target-loss', o['target-loss'], (x) => x >= 0, 'a non-negative number');
+    const ridge = num('ridge', o.ridge, (x) => x >= 0, 'a non-negative number') ?? 0;
+    const topK = num('top-k', o['top-k'], (x) => Number.isInteger(x) && x >= 1, 'a positive integer');
+    const symTol = num('sym-tol', o['sym-tol'], (x) => x >= 0, 'a non-negative number') ?? 1e-6;
+    const normalization = (o.normalization ?? 'sum') as LossNormalization;
+    if (normalization !== 'sum' && normalization !== 'mean') {
+      throw new ConfigError('--normalization', `must be 'sum' (½‖f−y‖²) or 'mean' (‖f−y‖²/(2n)); got '${o.normalization}'`);
+    }
+    const t0 = performance.now();
+    const K = readMatrixNpy(o.kernel);
+    if (K.rows !== K.cols) throw new ConfigError('--kernel', `must be a square n×n matrix; ${o.kernel} is ${K.rows}×${K.cols}`);
+    const Y = o.labels ? readMatrixNpy(o.labels) : null;
+    if (Y && Y.rows !== K.rows) {
+      throw new ConfigError('--labels', `must have one row per kernel point: the kernel is ${K.rows}×${K.cols} but ${o.labels} has ${Y.rows} rows`);
+    }
+    if (topK !== undefined && topK > K.rows) throw new ConfigError('--top-k', `must be ≤ n = ${K.rows}; got ${topK}`);
+    const tRead = performance.now();
+    const dec = await decomposeKernelAsync(K, { topK, symTol });
+    const tEig = performance.now();
+    const warnings: string[] = [];
+    const spec = spectrum(dec);
+    if (spec.psd.significantNegativeCount > 0) {
+      warnings.push(
+        `the kernel is not positive semi-definite: ${spec.psd.significantNegativeCount} eigenvalue(s) below −${spec.psd.tolerance.toExponential(2)} ` +
+          `(most negative ${spec.psd.mostNegative.toExponential(3)}, ${(100 * spec.psd.negativeMassFraction).toPrecision(3)}% of Σ|λ|)`,
+      );
+    }
+    const result: Record<string, unknown> = {
+      command: ['ntk', 'analyze', ...argv].join(' '),
+      kernel: o.kernel,
+      labels: o.labels ?? null,
+      n: K.rows,
+      spectrum: spec,
+    };
+    if (Y) {
+      result.outputs = Y.cols;
+      result.alignment = labelAlignment(dec, Y);
+      result.kernelTargetAlignment = kernelTargetAlignment(K, Y);
+      if (spec.complete) {
+        const N = normalization === 'mean' ? K.rows : 1;
+        const step = eta ?? N / spec.lambdaMax;
+        const r0 = new Matrix(Y.rows, Y.cols, Y.data.map((v) => -v));
+        const conv = linearizedConvergence(dec, r0, { eta: step, steps, normalization, targetLoss });
+        warnings.push(...conv.warnings);
+        result.convergence = conv;
+        try {
+          result.generalization = generalizationBoundFromEigh(dec, Y, { ridge });
+        } catch (e) {
+          if (!(e instanceof NtkError)) throw e;
+          warnings.push(e.message);
+          result.generalization = { error: e.message };
+        }
+      } else {
+        warnings.push('--top-k: convergence curves and the generalization quantity need all eigenpairs and were skipped');
+      }
+    }
+    const tEnd = performance.now();
+    result.warnings = warnings;
+    result.timings = { readSeconds: (tRead - t0) / 1000, eighSeconds: (tEig - tRead) / 1000, analysisSeconds: (tEnd - tEig) / 1000 };
+    writeJsonAtomic(o.out, toJson(result));
+    for (const w of warnings) process.stderr.write(`ntk analyze: warning: ${w}\n`);
+    return 0;
+  },
+};
