@@ -1,0 +1,393 @@
+/**
+ * Empirical (finite-width) NTK Θ(x₁, x₂) = J(x₁) J(x₂)ᵀ of a network at its parameters θ, with J the Jacobian of
+ * the outputs with respect to the trained (non-frozen) parameters.
+ *
+ * implementation
+ *   `structured` (default) — Novak, Sohl-Dickstein & Schoenholz, "Fast Finite Width Neural Tangent Kernel",
+ *     ICML 2022, "structured derivatives". A parametrized layer y_p = s·W a_p + s_b·b (p over output positions: one
+ *     for dense, oh·ow for conv) contributes, for rows i, j,
+ *         s²·Σ_{p,q} (g_{i,p}·g_{j,q})(a_{i,p}·a_{j,q}) + s_b²·(Σ_p g_{i,p})·(Σ_q g_{j,q})
+ *     where a are the layer's inputs (conv: im2col patches) and g the cotangents of its outputs. Two contraction
+ *     orders, chosen per layer by flop count (`convStrategy`):
+ *       `pairs`    (G₁G₂ᵀ) ⊙ (A₁A₂ᵀ) on (n·P)-row GEMMs, summed over P×P blocks — n²P²(m + K) flops; for dense
+ *                  layers (P = 1) this is the two Gram products and a Hadamard product;
+ *       `jacobian` the layer's per-example weight gradient Gᵢᵀ Aᵢ (m × K, one GEMM over positions), then its Gram —
+ *                  n·P·m·K + n²·m·K flops; cheaper for convolutions with many positions.
+ *     The full Jacobian of all layers is never materialized.
+ *   `jacobian` — the reference: per-example Jacobian rows of all layers, materialized per tile and contracted J₁J₂ᵀ.
+ *     Memory per example = (number of trained parameters) × (outputs in trace mode) doubles: use on small nets.
+ *
+ * outputs
+ *   `trace` (default) — n₁ × n₂: the mean over output logits o of Θ_{(i,o),(j,o)}, as neural-tangents'
+ *     trace_axes=(-1,). Computed as (1/O)·Σ_layers (Σ_o G_o G_oᵀ) ⊙ (A Aᵀ) with the logits stacked into one GEMM.
+ *   `full` — (n₁·O) × (n₂·O) with row index i·O + o (example-major, logit-minor).
+ *
+ * Tiling: examples are processed in tiles (any n; no divisibility); a row tile's factors are kept while column tiles
+ * stream past, so peak memory ≈ output + two tiles' factors. With x₂ omitted, Θ(x, x) is computed on the upper
+ * tile triangle and mirrored, so it is exactly symmetric.
+ */
+import { InvalidArgumentError } from '../errors.js';
+import { Matrix } from '../linalg/matrix.js';
+import { backend } from '../linalg/registry.js';
+import { forward, layerTerms, type ParamLayer, type Params } from '../nn/network.js';
+
+export type NtkImplementation = 'structured' | 'jacobian';
+export type NtkOutputs = 'trace' | 'full';
+export type ConvStrategy = 'auto' | 'pairs' | 'jacobian';
+
+export interface EmpiricalNtkOptions {
+  readonly implementation?: NtkImplementation;
+  readonly outputs?: NtkOutputs;
+  /** Examples per tile; default chosen so a tile's factors take about `tileBytes`. */
+  readonly tileSize?: number;
+  /** Target bytes of one tile's factors (default 96 MiB). */
+  readonly tileBytes?: number;
+  /** Structured only: contraction order for layers with several output positions (default `auto`). */
+  readonly convStrategy?: ConvStrategy;
+  /** Called after each finished tile pair with (done, total). */
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+const IMPLEMENTATIONS: readonly NtkImplementation[] = ['structured', 'jacobian'];
+const OUTPUTS: readonly NtkOutputs[] = ['trace', 'full'];
+const STRATEGIES: readonly ConvStrategy[] = ['auto', 'pairs', 'jacobian'];
+
+/** Per layer, per tile: factors for the chosen contraction. Row units r are examples (trace) or (i, o) (full). */
+interface LayerFeat {
+  readonly layer: ParamLayer;
+  readonly strategy: 'pairs' | 'jacobian';
+  /** width of a row unit's cotangent: O·out (trace) or out (full) */
+  readonly m: number;
+  /** pairs: A (n·P × K) and G (N·P × m) */
+  readonly A: Float64Array | null;
+  readonly G: Float64Array | null;
+  /** jacobian: s·Gᵣᵀ Aᵢ flattened, N × (m·K) */
+  readonly J: Float64Array | null;
+  /** bias: Σ_p Gᵣ (N × m), null without bias */
+  readonly S: Float64Array | null;
+}
+
+interface TileFeat {
+  readonly n: number;
+  readonly layers: readonly LayerFeat[];
+  /** jacobian implementation: the full per-row-unit Jacobian N × D */
+  readonly Jfull: Float64Array | null;
+}
+
+interface Plan {
+  readonly params: Params;
+  readonly O: number;
+  readonly trace: boolean;
+  readonly impl: NtkImplementation;
+  readonly strategies: readonly ('pairs' | 'jacobian')[];
+  /** jacobian implementation: row width D */
+  readonly D: number;
+}
+
+function validate(fn: string, params: Params, X: Matrix, name: string): void {
+  if (!(X instanceof Matrix)) throw new InvalidArgumentError(fn, name, 'a Matrix (n × inDim)', X);
+  if (X.cols !== params.net.inDim) {
+    throw new InvalidArgumentError(
+      fn,
+      name,
+      `a matrix with ${params.net.inDim} columns (input shape ${params.net.inputShape.join('×')})`,
+      `${X.rows}×${X.cols}`,
+    );
+  }
+}
+
+function makePlan(params: Params, opts: EmpiricalNtkOptions): Plan {
+  const impl = opts.implementation ?? 'structured';
+  const outputs = opts.outputs ?? 'trace';
+  const strategy = opts.convStrategy ?? 'auto';
+  if (!IMPLEMENTATIONS.includes(impl))
+    throw new InvalidArgumentError('empiricalNtk', 'implementation', IMPLEMENTATIONS.join(' or '), impl);
+  if (!OUTPUTS.includes(outputs))
+    throw new InvalidArgumentError('empiricalNtk', 'outputs', OUTPUTS.join(' or '), outputs);
+  if (!STRATEGIES.includes(strategy))
+    throw new InvalidArgumentError('empiricalNtk', 'convStrategy', STRATEGIES.join(', '), strategy);
+  const O = params.net.outDim;
+  const trace = outputs === 'trace';
+  const trained = params.net.paramLayers.filter((p) => !p.frozen);
+  const strategies = trained.map((p): 'pairs' | 'jacobian' => {
+    if (impl === 'jacobian') return 'jacobian';
+    if (p.positions === 1) return 'pairs';
+    if (strategy !== 'auto') return strategy;
+    const m = trace ? O * p.out : p.out;
+    const P = p.positions;
+    return P * P * (m + p.fanIn) <= m * p.fanIn ? 'pairs' : 'jacobian';
+  });
+  let D = 0;
+  if (impl === 'jacobian') for (const p of trained) D += (trace ? O : 1) * (p.wSize + p.bSize);
+  return { params, O, trace, impl, strategies, D };
+}
+
+/** Approximate bytes of one example's factors under a plan (for choosing tile sizes). */
+function bytesPerExample(plan: Plan): number {
+  const { O, trace } = plan;
+  if (plan.impl === 'jacobian') return 8 * plan.D * (trace ? 1 : O) + 8 * plan.params.net.inDim;
+  let b = 0;
+  const trained = plan.params.net.paramLayers.filter((p) => !p.frozen);
+  trained.forEach((p, l) => {
+    const P = p.positions;
+    // tape (inputs, patches) + O cotangents + stacked factors
+    b += 8 * P * (2 * p.fanIn + 2 * O * p.out);
+    if (plan.strategies[l] === 'jacobian') b += 8 * O * p.out * p.fanIn;
+  });
+  return b;
+}
+
+/** Factors of one tile of examples: one forward pass and O backward passes (one per output logit). */
+function tileFeatures(plan: Plan, X: Matrix): TileFeat {
+  const { params, O, trace } = plan;
+  const n = X.rows;
+  const { tape } = forward(params, X);
+  const perO: ReturnType<typeof layerTerms>[] = [];
+  for (let o = 0; o < O; o++) {
+    const E = new Matrix(n, O);
+    for (let i = 0; i < n; i++) E.data[i * O + o] = 1;
+    perO.push(layerTerms(tape, E));
+  }
+  const N = trace ? n : n * O;
+  const nl = perO.length > 0 ? perO[0].length : 0;
+  const layers: LayerFeat[] = [];
+  for (let l = 0; l < nl; l++) {
+    const layer = perO[0][l].layer;
+    const { out, positions: P, fanIn: K } = layer;
+    const m = trace ? O * out : out;
+    const A = perO[0][l].A;
+    // stacked cotangents, rows (r, p): trace r = i, columns (o, c); full r = i·O + o, columns c
+    const G = new Float64Array(N * P * m);
+    for (let o = 0; o < O; o++) {
+      const Go = perO[o][l].G;
+      for (let i = 0; i < n; i++) {
+        for (let p = 0; p < P; p++) {
+          const src = (i * P + p) * out;
+          const dst = trace ? (i * P + p) * m + o * out : ((i * O + o) * P + p) * m;
+          for (let c = 0; c < out; c++) G[dst + c] = Go[src + c];
+        }
+      }
+    }
+    let S: Float64Array | null = null;
+    if (layer.bOffset >= 0) {
+      S = new Float64Array(N * m);
+      for (let r = 0; r < N; r++)
+        for (let p = 0; p < P; p++) for (let c = 0; c < m; c++) S[r * m + c] += G[(r * P + p) * m + c];
+    }
+    const strategy = plan.strategies[l];
+    if (strategy === 'pairs') {
+      layers.push({ layer, strategy, m, A, G, J: null, S });
+    } else {
+      const J = new Float64Array(N * m * K);
+      const b = backend();
+      for (let r = 0; r < N; r++) {
+        const i = trace ? r : Math.floor(r / O);
+        b.gemm(
+          true,
+          false,
+          m,
+          K,
+          P,
+          layer.wScale,
+          G.subarray(r * P * m, (r + 1) * P * m),
+          m,
+          A.subarray(i * P * K, (i + 1) * P * K),
+          K,
+          0,
+          J.subarray(r * m * K, (r + 1) * m * K),
+          K,
+        );
+      }
+      layers.push({ layer, strategy, m, A: null, G: null, J, S });
+    }
+  }
+  if (plan.impl !== 'jacobian') return { n, layers, Jfull: null };
+  // Reference: concatenate every layer's per-row-unit gradient (weights then bias) into one Jacobian row.
+  const Jfull = new Float64Array(N * plan.D);
+  let off = 0;
+  for (const f of layers) {
+    const wLen = f.m * f.layer.fanIn;
+    const J = f.J as Float64Array;
+    for (let r = 0; r < N; r++) Jfull.set(J.subarray(r * wLen, (r + 1) * wLen), r * plan.D + off);
+    off += wLen;
+    if (f.S) {
+      const S = f.S;
+      const bs = f.layer.bScale;
+      for (let r = 0; r < N; r++) for (let c = 0; c < f.m; c++) Jfull[r * plan.D + off + c] = bs * S[r * f.m + c];
+      off += f.m;
+    }
+  }
+  return { n, layers: [], Jfull };
+}
+
+const PAIR_BLOCK_ELEMS = 1 << 21; // 16 MiB per P²-expanded scratch matrix
+
+/** Θ block (N1 × N2, row-major) between two tiles' factors, before the trace's 1/O. */
+function contract(plan: Plan, F1: TileFeat, F2: TileFeat): Float64Array {
+  const { O, trace } = plan;
+  const R = trace ? 1 : O; // row units per example
+  const N1 = F1.n * R;
+  const N2 = F2.n * R;
+  const out = new Float64Array(N1 * N2);
+  const b = backend();
+  if (N1 === 0 || N2 === 0) return out;
+  if (F1.Jfull && F2.Jfull) {
+    if (plan.D > 0) b.gemm(false, true, N1, N2, plan.D, 1, F1.Jfull, plan.D, F2.Jfull, plan.D, 0, out, N2);
+    return out;
+  }
+  for (let l = 0; l < F1.layers.length; l++) {
+    const f1 = F1.layers[l];
+    const f2 = F2.layers[l];
+    const { m, layer } = f1;
+    const { positions: P, fanIn: K, wScale: s, bScale: sb } = layer;
+    if (f1.S && f2.S) b.gemm(false, true, N1, N2, m, sb * sb, f1.S, m, f2.S, m, 1, out, N2);
+    if (f1.strategy === 'jacobian') {
+      b.gemm(false, true, N1, N2, m * K, 1, f1.J as Float64Array, m * K, f2.J as Float64Array, m * K, 1, out, N2);
+      continue;
+    }
+    const G1 = f1.G as Float64Array;
+    const G2 = f2.G as Float64Array;
+    const A1 = f1.A as Float64Array;
+    const A2 = f2.A as Float64Array;
+    const s2 = s * s;
+    if (P === 1) {
+      const GG = new Float64Array(N1 * N2);
+      const AA = new Float64Array(F1.n * F2.n);
+      b.gemm(false, true, N1, N2, m, 1, G1, m, G2, m, 0, GG, N2);
+      b.gemm(false, true, F1.n, F2.n, K, 1, A1, K, A2, K, 0, AA, F2.n);
+      for (let r1 = 0; r1 < N1; r1++) {
+        const arow = Math.floor(r1 / R) * F2.n;
+        for (let r2 = 0; r2 < N2; r2++) out[r1 * N2 + r2] += s2 * GG[r1 * N2 + r2] * AA[arow + Math.floor(r2 / R)];
+      }
+      continue;
+    }
+    // P > 1: blocks of e1 × e2 examples so that the (e·R·P)² scratch stays bounded.
+    const per = R * P;
+    const eb = Math.max(1, Math.floor(Math.sqrt(PAIR_BLOCK_ELEMS) / per));
+    for (let i0 = 0; i0 < F1.n; i0 += eb) {
+      const e1 = Math.min(eb, F1.n - i0);
+      for (let j0 = 0; j0 < F2.n; j0 += eb) {
+        const e2 = Math.min(eb, F2.n - j0);
+        const rows1 = e1 * per;
+        const rows2 = e2 * per;
+        const GG = new Float64Array(rows1 * rows2);
+        const AA = new Float64Array(e1 * P * e2 * P);
+        b.gemm(
+          false,
+          true,
+          rows1,
+          rows2,
+          m,
+          1,
+          G1.subarray(i0 * per * m),
+          m,
+          G2.subarray(j0 * per * m),
+          m,
+          0,
+          GG,
+          rows2,
+        );
+        b.gemm(
+          false,
+          true,
+          e1 * P,
+          e2 * P,
+          K,
+          1,
+          A1.subarray(i0 * P * K),
+          K,
+          A2.subarray(j0 * P * K),
+          K,
+          0,
+          AA,
+          e2 * P,
+        );
+        const aw = e2 * P;
+        for (let a = 0; a < e1; a++) {
+          for (let u = 0; u < R; u++) {
+            const r1 = (i0 + a) * R + u;
+            for (let c = 0; c < e2; c++) {
+              for (let v = 0; v < R; v++) {
+                const r2 = (j0 + c) * R + v;
+                let acc = 0;
+                for (let p = 0; p < P; p++) {
+                  const gRow = ((a * R + u) * P + p) * rows2 + (c * R + v) * P;
+                  const aRow = (a * P + p) * aw + c * P;
+                  for (let q = 0; q < P; q++) acc += GG[gRow + q] * AA[aRow + q];
+                }
+                out[r1 * N2 + r2] += s2 * acc;
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
+function chooseTile(plan: Plan, n: number, opts: EmpiricalNtkOptions): number {
+  if (opts.tileSize !== undefined) {
+    if (!Number.isInteger(opts.tileSize) || opts.tileSize < 1)
+      throw new InvalidArgumentError('empiricalNtk', 'tileSize', 'a positive integer', opts.tileSize);
+    return opts.tileSize;
+  }
+  const budget = opts.tileBytes ?? 96 * 1024 * 1024;
+  if (!(budget > 0)) throw new InvalidArgumentError('empiricalNtk', 'tileBytes', 'a positive number', budget);
+  return Math.max(1, Math.min(n, Math.floor(budget / bytesPerExample(plan))));
+}
+
+/**
+ * The empirical NTK of `params` between the rows of X1 and X2 (X2 omitted: Θ(X1, X1), exactly symmetric).
+ * Returns n₁ × n₂ (outputs `trace`) or n₁O × n₂O (outputs `full`, row i·O + o).
+ */
+export function empiricalNtk(params: Params, X1: Matrix, X2?: Matrix | null, opts: EmpiricalNtkOptions = {}): Matrix {
+  validate('empiricalNtk', params, X1, 'x1');
+  const sym = X2 === undefined || X2 === null;
+  const Xb = sym ? X1 : X2;
+  validate('empiricalNtk', params, Xb, 'x2');
+  const plan = makePlan(params, opts);
+  const { O, trace } = plan;
+  const R = trace ? 1 : O;
+  const n1 = X1.rows;
+  const n2 = Xb.rows;
+  const t = chooseTile(plan, Math.max(n1, n2), opts);
+  const K = new Matrix(n1 * R, n2 * R);
+  const W = n2 * R;
+  const scale = trace ? 1 / O : 1;
+  const tiles1 = Math.ceil(n1 / t);
+  const tiles2 = Math.ceil(n2 / t);
+  const total = sym ? (tiles1 * (tiles1 + 1)) / 2 : tiles1 * tiles2;
+  let done = 0;
+  for (let I = 0; I < tiles1; I++) {
+    const a0 = I * t;
+    const F1 = tileFeatures(plan, X1.rowSlice(a0, Math.min(n1, a0 + t)));
+    for (let J = sym ? I : 0; J < tiles2; J++) {
+      const b0 = J * t;
+      const F2 = sym && J === I ? F1 : tileFeatures(plan, Xb.rowSlice(b0, Math.min(n2, b0 + t)));
+      const blk = contract(plan, F1, F2);
+      const N1 = F1.n * R;
+      const N2 = F2.n * R;
+      const r0 = a0 * R;
+      const c0 = b0 * R;
+      for (let r = 0; r < N1; r++) for (let c = 0; c < N2; c++) K.data[(r0 + r) * W + c0 + c] = scale * blk[r * N2 + c];
+      if (sym) {
+        if (J === I) {
+          for (let r = 0; r < N1; r++) {
+            for (let c = 0; c < r; c++) {
+              const v = 0.5 * (K.data[(r0 + r) * W + c0 + c] + K.data[(r0 + c) * W + c0 + r]);
+              K.data[(r0 + r) * W + c0 + c] = v;
+              K.data[(r0 + c) * W + c0 + r] = v;
+            }
+          }
+        } else {
+          for (let r = 0; r < N1; r++)
+            for (let c = 0; c < N2; c++) K.data[(c0 + c) * W + r0 + r] = scale * blk[r * N2 + c];
+        }
+      }
+      done++;
+      opts.onProgress?.(done, total);
+    }
+  }
+  return K;
+}
