@@ -1,0 +1,20 @@
+/** Datasets: loaders (IDX, CIFAR binary, CSV, .npy pairs), the spec-string registry, preprocessing, synthetic sets. */
+export * from './checksums.js';
+export * from './describe.js';
+export * from './idx.js';
+export {
+  CIFAR10_CLASSES,
+  FASHION_MNIST_CLASSES,
+  MNIST_CLASSES,
+  loadCifarRaw,
+  loadFashionMnistRaw,
+  loadMnistRaw,
+} from './images.js';
+export { datasetCacheDir, packageRoot } from './paths.js';
+export * from './preprocess.js';
+export type { RawData, RawFeatures } from './raw.js';
+export { classCounts, DATASETS, loadDataset, resolveClasses } from './registry.js';
+export { formatDatasetSpec, parseDatasetSpec, validateDatasetSpec } from './spec.js';
+export { erf, gaussianRaw, sphereRaw, teacherForward, teacherRaw } from './synthetic.js';
+export { loadCsvRaw, loadNpyPairRaw, loadSklearnRaw, type SklearnName, sklearnFile } from './tabular.js';
+export * from './types.js';

