@@ -9,6 +9,7 @@
 #include <cblas.h>
 #include <lapacke.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -178,10 +179,18 @@ Napi::Value Syrk(const Napi::CallbackInfo& info, bool async) {
   }, {info[4], info[7]});
 }
 
-// In-place transpose of a square n×n row-major matrix.
+// In-place transpose of a square n×n row-major matrix, by 32×32 tile pairs (a plain loop walks a column per row:
+// for n = 4000 that is ~10× slower, a visible part of eigh's time).
 void TransposeSquare(double* a, int64_t n) {
-  for (int64_t i = 0; i < n; i++)
-    for (int64_t j = i + 1; j < n; j++) std::swap(a[i * n + j], a[j * n + i]);
+  const int64_t B = 32;
+  for (int64_t i0 = 0; i0 < n; i0 += B) {
+    const int64_t i1 = std::min(i0 + B, n);
+    for (int64_t j0 = i0; j0 < n; j0 += B) {
+      const int64_t j1 = std::min(j0 + B, n);
+      for (int64_t i = i0; i < i1; i++)
+        for (int64_t j = std::max(j0, i + 1); j < j1; j++) std::swap(a[i * n + j], a[j * n + i]);
+    }
+  }
 }
 
 // syevd(n, A, W, vectors): all eigenpairs of the symmetric n×n A (both triangles read as one: the lower one of the

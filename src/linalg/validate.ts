@@ -19,18 +19,29 @@ export function assertSquare(fn: string, arg: string, A: Matrix): void {
   if (A.rows !== A.cols) throw new InvalidArgumentError(fn, arg, 'a square matrix', `${A.rows}×${A.cols}`);
 }
 
-/** Largest |A_ij − A_ji| relative to the largest |A_ij| (0 for the zero matrix). */
+/** Largest |A_ij − A_ji| relative to the largest |A_ij| (0 for the zero matrix). Walks 64×64 tile pairs so that the
+ * transposed reads stay in cache (a plain column walk costs more than the factorization it guards for n ≥ 2000). */
 export function asymmetry(A: Matrix): number {
   const n = A.rows;
   const a = A.data;
+  const B = 64;
   let maxAbs = 0;
   let maxDiff = 0;
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j <= i; j++) {
-      const x = a[i * n + j];
-      const y = a[j * n + i];
-      maxAbs = Math.max(maxAbs, Math.abs(x));
-      maxDiff = Math.max(maxDiff, Math.abs(x - y));
+  for (let i0 = 0; i0 < n; i0 += B) {
+    const i1 = Math.min(i0 + B, n);
+    for (let j0 = 0; j0 <= i0; j0 += B) {
+      const j1 = Math.min(j0 + B, n);
+      for (let i = i0; i < i1; i++) {
+        const jEnd = Math.min(j1, i + 1);
+        for (let j = j0; j < jEnd; j++) {
+          const x = a[i * n + j];
+          const y = a[j * n + i];
+          const ax = Math.abs(x);
+          if (ax > maxAbs) maxAbs = ax;
+          const d = Math.abs(x - y);
+          if (d > maxDiff) maxDiff = d;
+        }
+      }
     }
   }
   return maxAbs === 0 ? 0 : maxDiff / maxAbs;
@@ -42,8 +53,13 @@ export function assertSymmetric(fn: string, arg: string, A: Matrix, tol: number)
   assertFinite(fn, arg, A.data, A.cols);
   const s = asymmetry(A);
   if (s > tol) {
-    throw new InvalidArgumentError(fn, arg, `symmetric (max |A−Aᵀ|/max|A| ≤ ${tol})`, `asymmetry ${s.toExponential(3)}`,
-      'Call symmetrize(A) first if the asymmetry is rounding error.');
+    throw new InvalidArgumentError(
+      fn,
+      arg,
+      `symmetric (max |A−Aᵀ|/max|A| ≤ ${tol})`,
+      `asymmetry ${s.toExponential(3)}`,
+      'Call symmetrize(A) first if the asymmetry is rounding error.',
+    );
   }
   return s;
 }
