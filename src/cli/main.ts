@@ -5,8 +5,9 @@ import { VERSION } from '../version.js';
 import type { Command } from './command.js';
 import { analyze } from './analyze.js';
 import { doctor } from './doctor.js';
+import { empirical } from './empirical.js';
 
-const COMMANDS: readonly Command[] = [doctor, analyze];
+const COMMANDS: readonly Command[] = [doctor, analyze, empirical];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -8,3 +8,4 @@ export {
 } from './ntk.js';
 export { ntkvp, type NtkvpOptions } from './ntkvp.js';
 export { monteCarloNtk, type MonteCarloEstimate, type MonteCarloOptions } from './montecarlo.js';
+export { writeParams, type ParamsManifest, type ParamsManifestLayer } from './export.js';

@@ -1,0 +1,190 @@
+/**
+ * `ntk empirical`: the empirical NTK of a finite network at initialization, written as .npy; optionally the
+ * network's parameters (--params-out) so another framework can rebuild it, and Monte-Carlo means over seeds.
+ */
+import { parseArgs } from 'node:util';
+import { loadDataset } from '../data/index.js';
+import {
+  empiricalNtk,
+  monteCarloNtk,
+  type NtkImplementation,
+  type NtkOutputs,
+  writeParams,
+} from '../empirical/index.js';
+import { ConfigError, InvalidArgumentError, NtkError } from '../errors.js';
+import { npyToFloat64, readNpy, writeMatrixNpy } from '../io/index.js';
+import { Matrix } from '../linalg/index.js';
+import { type Arch, buildNetwork, init, type Network, type Parameterization, parseArch } from '../nn/index.js';
+import { Rng } from '../util/random.js';
+import type { Command } from './command.js';
+
+const USAGE = `ntk empirical --arch SPEC (--data SPEC | --x X.npy) --out K.npy [options]
+
+The empirical NTK Θ(x1, x2) of a finite network at a seeded initialization.
+
+options:
+  --arch SPEC              architecture, e.g. 'dense(512),relu,dense(10)' or 'conv(16,3),relu,gap,dense(10)'  (required)
+  --data SPEC              dataset spec (e.g. mnist:train:n=500); image sets keep their h,w,c shape for conv nets
+  --x PATH                 inputs .npy: (n, d), or (n, h, w, c) NHWC images
+  --x2 PATH                second inputs .npy (cross kernel Θ(x, x2)); default Θ(x, x)
+  --input-shape H,W,C      per-example shape for (n, d) inputs that are images (h·w·c = d)
+  --param ntk|standard     parameterization (default ntk)
+  --seed S                 initialization seed (default 0)
+  --implementation structured|jacobian   (default structured; jacobian is the slow reference)
+  --outputs trace|full     trace: n×n mean over logits (default); full: nO×nO, row i·O + o
+  --samples K              Monte-Carlo: mean over K seeds S, S+1… (sample k uses Rng(S).split(k)); default 1 = one network
+  --tile-size T            examples per tile (default: automatic, ~96 MiB of factors per tile)
+  --out PATH               kernel .npy (float64, written atomically)                                        (required)
+  --stderr-out PATH        with --samples > 1: elementwise standard error of the mean (.npy)
+  --params-out DIR         write each parametrized layer's W (dense (out,in), conv (out,in,kh,kw)) and b (out,)
+                           as .npy plus manifest.json (with --samples, the first sample's network)
+
+Exit codes: 0 ok, 2 bad input (message names the problem).`;
+
+function readInputs(path: string, flag: string): { X: Matrix; shape: number[] | null } {
+  const a = readNpy(path);
+  if (a.shape.length === 2) return { X: new Matrix(a.shape[0], a.shape[1], npyToFloat64(a)), shape: null };
+  if (a.shape.length === 4) {
+    const [n, h, w, c] = a.shape;
+    return { X: new Matrix(n, h * w * c, npyToFloat64(a)), shape: [h, w, c] };
+  }
+  throw new ConfigError(
+    flag,
+    `must be a 2-D (n, d) or 4-D (n, h, w, c) array; ${path} has shape (${a.shape.join(', ')})`,
+  );
+}
+
+/** Build for the image shape when the data has one and the arch accepts it, else for flat rows. */
+function buildFor(arch: Arch, param: Parameterization, d: number, image: number[] | null, explicit: boolean): Network {
+  if (image === null) return buildNetwork(arch, [d], param);
+  try {
+    return buildNetwork(arch, image, param);
+  } catch (e) {
+    if (explicit || !(e instanceof InvalidArgumentError)) throw e;
+    try {
+      return buildNetwork(arch, [d], param);
+    } catch {
+      throw e;
+    }
+  }
+}
+
+export const empirical: Command = {
+  name: 'empirical',
+  summary: 'empirical NTK of a finite network at initialization (structured or Jacobian), as .npy',
+  usage: USAGE,
+  async run(argv) {
+    const { values: o } = parseArgs({
+      args: argv,
+      options: {
+        arch: { type: 'string' },
+        data: { type: 'string' },
+        x: { type: 'string' },
+        x2: { type: 'string' },
+        'input-shape': { type: 'string' },
+        param: { type: 'string' },
+        seed: { type: 'string' },
+        implementation: { type: 'string' },
+        outputs: { type: 'string' },
+        samples: { type: 'string' },
+        'tile-size': { type: 'string' },
+        out: { type: 'string' },
+        'stderr-out': { type: 'string' },
+        'params-out': { type: 'string' },
+      },
+      strict: true,
+    });
+    if (!o.arch) throw new ConfigError('--arch', "is required, e.g. 'dense(512),relu,dense(10)'");
+    if (!o.out) throw new ConfigError('--out', 'is required (the kernel .npy path)');
+    if ((o.data === undefined) === (o.x === undefined))
+      throw new ConfigError('--data/--x', 'give exactly one of --data SPEC or --x X.npy');
+    const param = (o.param ?? 'ntk') as Parameterization;
+    if (param !== 'ntk' && param !== 'standard')
+      throw new ConfigError('--param', `must be ntk or standard; got '${o.param}'`);
+    const implementation = (o.implementation ?? 'structured') as NtkImplementation;
+    if (implementation !== 'structured' && implementation !== 'jacobian') {
+      throw new ConfigError('--implementation', `must be structured or jacobian; got '${o.implementation}'`);
+    }
+    const outputs = (o.outputs ?? 'trace') as NtkOutputs;
+    if (outputs !== 'trace' && outputs !== 'full')
+      throw new ConfigError('--outputs', `must be trace or full; got '${o.outputs}'`);
+    const int = (flag: string, s: string | undefined, min: number, dflt: number | undefined): number | undefined => {
+      if (s === undefined) return dflt;
+      const v = Number(s);
+      if (s.trim() === '' || !Number.isSafeInteger(v) || v < min)
+        throw new ConfigError(flag, `must be an integer ≥ ${min}; got '${s}'`);
+      return v;
+    };
+    const seed = int('--seed', o.seed, 0, 0) as number;
+    const samples = int('--samples', o.samples, 1, 1) as number;
+    const tileSize = int('--tile-size', o['tile-size'], 1, undefined);
+    let explicitShape: number[] | null = null;
+    if (o['input-shape'] !== undefined) {
+      const parts = o['input-shape'].split(',').map((s) => Number(s.trim()));
+      if ((parts.length !== 1 && parts.length !== 3) || !parts.every((v) => Number.isInteger(v) && v >= 1)) {
+        throw new ConfigError('--input-shape', `must be H,W,C (or D), positive integers; got '${o['input-shape']}'`);
+      }
+      explicitShape = parts;
+    }
+
+    let X: Matrix;
+    let image: number[] | null = null;
+    if (o.data !== undefined) {
+      const ds = loadDataset(o.data);
+      X = ds.X;
+      image = ds.imageShape ? [...ds.imageShape] : null;
+    } else {
+      const r = readInputs(o.x as string, '--x');
+      X = r.X;
+      image = r.shape;
+    }
+    let X2: Matrix | null = null;
+    if (o.x2 !== undefined) {
+      const r = readInputs(o.x2, '--x2');
+      if (r.X.cols !== X.cols)
+        throw new ConfigError('--x2', `must have the same per-example size as x (${X.cols}); ${o.x2} has ${r.X.cols}`);
+      X2 = r.X;
+    }
+    if (explicitShape !== null) {
+      const d = explicitShape.reduce((a, b) => a * b, 1);
+      if (d !== X.cols)
+        throw new ConfigError(
+          '--input-shape',
+          `must multiply to the ${X.cols} features per example; ${explicitShape.join('×')} = ${d}`,
+        );
+      image = explicitShape.length === 3 ? explicitShape : null;
+    }
+    const arch = parseArch(o.arch);
+    let net: Network;
+    try {
+      net = buildFor(arch, param, X.cols, image, explicitShape !== null);
+    } catch (e) {
+      if (e instanceof NtkError && image === null && X.cols > 1) {
+        throw new ConfigError(
+          '--arch',
+          `${e.message} (inputs are flat rows of ${X.cols}; for images pass --input-shape H,W,C or a 4-D .npy)`,
+        );
+      }
+      throw e;
+    }
+    const opts = { implementation, outputs, tileSize };
+    let K: Matrix;
+    let se: Matrix | null = null;
+    if (samples === 1) {
+      const params = init(net, new Rng(seed));
+      if (o['params-out']) writeParams(params, o['params-out'], seed);
+      K = empiricalNtk(params, X, X2, opts);
+    } else {
+      if (o['params-out']) writeParams(init(net, new Rng(seed).split(0)), o['params-out'], seed);
+      const est = monteCarloNtk(net, X, X2, { ...opts, samples, seed });
+      K = est.mean;
+      se = est.stderr;
+    }
+    writeMatrixNpy(o.out, K);
+    if (o['stderr-out']) {
+      if (!se) throw new ConfigError('--stderr-out', 'needs --samples ≥ 2');
+      writeMatrixNpy(o['stderr-out'], se);
+    }
+    return 0;
+  },
+};

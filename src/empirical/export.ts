@@ -1,0 +1,100 @@
+/**
+ * Export a network's parameters so that another framework can rebuild the exact network: one `.npy` per weight and
+ * bias (dense W: (out, in); conv W: (out, in, kh, kw) as PyTorch's Conv2d; b: (out,)) and a `manifest.json` naming
+ * each parametrized layer's index, position, kind, shapes, parameterization, wstd, bstd and forward multipliers.
+ * All files are written atomically.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeJsonAtomic, writeNpy } from '../io/index.js';
+import { formatArch } from '../nn/arch.js';
+import { layerParams, type Params } from '../nn/network.js';
+
+export interface ParamsManifestLayer {
+  readonly index: number;
+  readonly path: string;
+  readonly kind: 'dense' | 'conv';
+  readonly frozen: boolean;
+  readonly wstd: number;
+  readonly bstd: number;
+  /** forward multipliers: y = wScale·W·a + bScale·b */
+  readonly wScale: number;
+  readonly bScale: number;
+  readonly fanIn: number;
+  readonly W: { readonly file: string; readonly shape: readonly number[] };
+  readonly b: { readonly file: string; readonly shape: readonly number[] } | null;
+  readonly kernel?: number;
+  readonly stride?: number;
+  readonly padding?: 'same' | 'valid';
+}
+
+export interface ParamsManifest {
+  readonly format: 'ntk-lab-params/1';
+  readonly arch: string;
+  readonly inputShape: readonly number[];
+  readonly outputShape: readonly number[];
+  readonly param: 'ntk' | 'standard';
+  readonly seed: number | null;
+  readonly layout: string;
+  readonly layers: readonly ParamsManifestLayer[];
+}
+
+/** Write every parametrized layer's parameters into `dir` (created if missing) plus manifest.json. */
+export function writeParams(params: Params, dir: string, seed: number | null = null): ParamsManifest {
+  mkdirSync(dir, { recursive: true });
+  const { net } = params;
+  const layers: ParamsManifestLayer[] = net.paramLayers.map((p) => {
+    const { W, b } = layerParams(params, p);
+    const wFile = `layer${p.index}_W.npy`;
+    let wShape: number[];
+    if (p.kind === 'conv') {
+      const k = p.kernel;
+      const c = p.inChannels;
+      wShape = [p.out, c, k, k];
+      // internal (out, kh, kw, in) → (out, in, kh, kw)
+      const t = new Float64Array(W.length);
+      for (let o = 0; o < p.out; o++)
+        for (let y = 0; y < k; y++)
+          for (let x = 0; x < k; x++)
+            for (let ch = 0; ch < c; ch++) t[((o * c + ch) * k + y) * k + x] = W[((o * k + y) * k + x) * c + ch];
+      writeNpy(join(dir, wFile), t, wShape, 'float64');
+    } else {
+      wShape = [p.out, p.fanIn];
+      writeNpy(join(dir, wFile), W, wShape, 'float64');
+    }
+    let bEntry: ParamsManifestLayer['b'] = null;
+    if (b) {
+      const bFile = `layer${p.index}_b.npy`;
+      writeNpy(join(dir, bFile), b, [p.out], 'float64');
+      bEntry = { file: bFile, shape: [p.out] };
+    }
+    const spec = p.spec;
+    return {
+      index: p.index,
+      path: p.path,
+      kind: p.kind,
+      frozen: p.frozen,
+      wstd: spec.wstd,
+      bstd: spec.bstd,
+      wScale: p.wScale,
+      bScale: p.bScale,
+      fanIn: p.fanIn,
+      W: { file: wFile, shape: wShape },
+      b: bEntry,
+      ...(spec.kind === 'conv' ? { kernel: spec.kernel, stride: spec.stride, padding: spec.padding } : {}),
+    };
+  });
+  const manifest: ParamsManifest = {
+    format: 'ntk-lab-params/1',
+    arch: formatArch(net.arch),
+    inputShape: [...net.inputShape],
+    outputShape: [...net.outputShape],
+    param: net.param,
+    seed,
+    layout:
+      'inputs NHWC; y = wScale·W·a + bScale·b per layer; conv `same` padding as TF/JAX (total max((⌈h/s⌉−1)s+k−h,0), top/left get the floor half); flatten in NHWC order; path "i.j" = layer j inside the residual block at top-level position i',
+    layers,
+  };
+  writeJsonAtomic(join(dir, 'manifest.json'), manifest);
+  return manifest;
+}
