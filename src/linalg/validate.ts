@@ -22,11 +22,17 @@ export function assertSquare(fn: string, arg: string, A: Matrix): void {
 /** Largest |A_ij − A_ji| relative to the largest |A_ij| (0 for the zero matrix). Walks 64×64 tile pairs so that the
  * transposed reads stay in cache (a plain column walk costs more than the factorization it guards for n ≥ 2000). */
 export function asymmetry(A: Matrix): number {
+  return scanSymmetric(A).asymmetry;
+}
+
+/** One blocked pass over both triangles: the relative asymmetry and whether every entry is finite. */
+function scanSymmetric(A: Matrix): { asymmetry: number; finite: boolean } {
   const n = A.rows;
   const a = A.data;
   const B = 64;
   let maxAbs = 0;
   let maxDiff = 0;
+  let finite = true;
   for (let i0 = 0; i0 < n; i0 += B) {
     const i1 = Math.min(i0 + B, n);
     for (let j0 = 0; j0 <= i0; j0 += B) {
@@ -36,6 +42,7 @@ export function asymmetry(A: Matrix): number {
         for (let j = j0; j < jEnd; j++) {
           const x = a[i * n + j];
           const y = a[j * n + i];
+          if (x - x !== 0 || y - y !== 0) finite = false; // NaN or ±Inf
           const ax = Math.abs(x);
           if (ax > maxAbs) maxAbs = ax;
           const d = Math.abs(x - y);
@@ -44,14 +51,14 @@ export function asymmetry(A: Matrix): number {
       }
     }
   }
-  return maxAbs === 0 ? 0 : maxDiff / maxAbs;
+  return { asymmetry: maxAbs === 0 ? 0 : maxDiff / maxAbs, finite };
 }
 
 /** Square, finite and symmetric to `tol` (relative); returns the measured asymmetry. */
 export function assertSymmetric(fn: string, arg: string, A: Matrix, tol: number): number {
   assertSquare(fn, arg, A);
-  assertFinite(fn, arg, A.data, A.cols);
-  const s = asymmetry(A);
+  const { asymmetry: s, finite } = scanSymmetric(A);
+  if (!finite) assertFinite(fn, arg, A.data, A.cols); // throws, naming the first bad entry
   if (s > tol) {
     throw new InvalidArgumentError(
       fn,
