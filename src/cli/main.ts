@@ -4,10 +4,11 @@ import { NtkError } from '../errors.js';
 import { VERSION } from '../version.js';
 import type { Command } from './command.js';
 import { analyze } from './analyze.js';
+import { data } from './data.js';
 import { doctor } from './doctor.js';
 import { empirical } from './empirical.js';
 
-const COMMANDS: readonly Command[] = [doctor, analyze, empirical];
+const COMMANDS: readonly Command[] = [doctor, analyze, empirical, data];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -138,8 +138,16 @@ export const DATASETS: Readonly<Record<DatasetName, SourceInfo>> = {
 function checkKeys(spec: DatasetSpec): void {
   const info = DATASETS[spec.name];
   const allowed = new Set<string>([...COMMON, ...info.keys]);
+  if (spec.split !== undefined && spec.split !== 'all' && !info.splits) {
+    throw new InvalidArgumentError(
+      'loadDataset',
+      'split',
+      `all (or omitted): ${spec.name} has no train/test split`,
+      spec.split,
+    );
+  }
   for (const key of Object.keys(spec) as (keyof DatasetSpec)[]) {
-    if (key === 'name' || spec[key] === undefined) continue;
+    if (key === 'name' || key === 'split' || spec[key] === undefined) continue;
     if (!allowed.has(key)) {
       throw new InvalidArgumentError(
         'loadDataset',
@@ -158,13 +166,6 @@ function checkKeys(spec: DatasetSpec): void {
         undefined,
       );
   }
-  if (spec.split === 'all' || spec.split === undefined || info.splits) return;
-  throw new InvalidArgumentError(
-    'loadDataset',
-    'split',
-    `all (or omitted): ${spec.name} has no train/test split`,
-    spec.split,
-  );
 }
 
 function example(name: DatasetName): string {
