@@ -9,7 +9,8 @@
 const TWO_OVER_SQRT_PI = 1.1283791670955126;
 const INV_SQRT_PI = 0.5641895835477563;
 
-function erfcLarge(x: number): number {
+/** erfc(x)·e^{x²} for x ≥ 3 (continued fraction). */
+function erfcxLarge(x: number): number {
   // erfc(x) = e^{−x²}/√π · 1/(x + (1/2)/(x + 1/(x + (3/2)/(x + 2/(x + …))))), x > 0, by modified Lentz.
   const tiny = 1e-300;
   let f = x;
@@ -26,7 +27,7 @@ function erfcLarge(x: number): number {
     f *= delta;
     if (Math.abs(delta - 1) < 1e-17) break;
   }
-  return (Math.exp(-x * x) * INV_SQRT_PI) / f;
+  return INV_SQRT_PI / f;
 }
 
 /** The error function erf(x) = (2/√π)∫₀ˣ e^{−t²} dt. */
@@ -34,7 +35,7 @@ export function erf(x: number): number {
   if (Number.isNaN(x)) return Number.NaN;
   const ax = Math.abs(x);
   if (ax >= 3) {
-    const r = 1 - erfcLarge(ax);
+    const r = 1 - Math.exp(-ax * ax) * erfcxLarge(ax);
     return x < 0 ? -r : r;
   }
   const x2 = x * x;
@@ -50,7 +51,8 @@ export function erf(x: number): number {
 
 /** Standard normal CDF Φ(x) = (1 + erf(x/√2))/2. */
 export function normalCdf(x: number): number {
-  if (x < -3 * Math.SQRT2) return 0.5 * erfcLarge(-x / Math.SQRT2);
+  // lower tail: e^{−x²/2} from x itself (not from the rounded x/√2), so only the argument's conditioning remains
+  if (x < -3 * Math.SQRT2) return 0.5 * Math.exp(-0.5 * x * x) * erfcxLarge(-x / Math.SQRT2);
   return 0.5 * (1 + erf(x / Math.SQRT2));
 }
 
