@@ -1,0 +1,328 @@
+/**
+ * The kernel recursion on one block of example pairs: input kernel → ops → one NNGP/NTK value per pair. Runs in the
+ * main thread or in a worker (worker.ts); knows nothing about tiling.
+ */
+import { backend } from '../linalg/registry.js';
+import { im2col } from '../nn/layers.js';
+import type { OpNode, Program } from './program.js';
+import { type KernelRecord, pairsOf, selfDiagonal } from './record.js';
+import { activate, affine, avgPoolFull, convAverage, reduceSpatial, toDiag } from './transforms.js';
+
+/** Variances of one example set along the recursion: `input` (n × P_in) and, per op id, n × P after that op. */
+export interface Chain {
+  readonly input: Float64Array;
+  readonly ids: Float64Array[];
+}
+
+/** Where the variances of a record come from after each op: computed from itself (self) or looked up (cross). */
+interface VarSource {
+  after(node: OpNode, rec: KernelRecord): { var1: Float64Array; var2: Float64Array };
+}
+
+export interface Block {
+  /** x1 rows (n1 × inDim, row-major) */
+  readonly x1: Float64Array;
+  readonly n1: number;
+  readonly x2: Float64Array;
+  readonly n2: number;
+  readonly self: boolean;
+  /** flat inputs: the Gram block x1·x2ᵀ (n1 × n2; for self, length n1 with ‖xᵢ‖²) — from the backend's GEMM */
+  readonly gram?: Float64Array;
+}
+
+function rowsVar(x: Float64Array, n: number, P: number, C: number): Float64Array {
+  const v = new Float64Array(n * P);
+  for (let e = 0; e < n; e++)
+    for (let p = 0; p < P; p++) {
+      let s = 0;
+      const b = (e * P + p) * C;
+      for (let c = 0; c < C; c++) s += x[b + c] * x[b + c];
+      v[e * P + p] = s / C;
+    }
+  return v;
+}
+
+/** Input variances of an example set (‖x‖²/d, or per pixel ‖x_p‖²/C). */
+export function inputVariances(prog: Program, x: Float64Array, n: number): Float64Array {
+  if (prog.input === 'flat') return rowsVar(x, n, 1, prog.inDim);
+  return rowsVar(x, n, prog.inH * prog.inW, prog.inC);
+}
+
+/**
+ * The input record of a block: x·x′/d (flat), per-pixel x_p·x′_p/C (diag), or x_p·x′_p′/C (full). With
+ * `fusedFirstConv`, the full record is instead the first conv's patch average, computed as a Gram of im2col patches
+ * (patch(q)·patch′(q′)/(k²C)) by the backend's GEMM.
+ */
+function inputRecord(prog: Program, b: Block, var1: Float64Array, var2: Float64Array, wantNtk: boolean): KernelRecord {
+  const pairs = b.self ? b.n1 : b.n1 * b.n2;
+  const { inH: h, inW: w, inC: C } = prog;
+  const P = h * w;
+  let nngp: Float64Array;
+  if (prog.input === 'flat') {
+    const g = b.gram as Float64Array;
+    nngp = new Float64Array(pairs);
+    const inv = 1 / prog.inDim;
+    for (let e = 0; e < pairs; e++) nngp[e] = g[e] * inv;
+    return {
+      n1: b.n1,
+      n2: b.n2,
+      self: b.self,
+      spatial: 'flat',
+      h: 1,
+      w: 1,
+      nngp,
+      ntk: wantNtk ? new Float64Array(pairs) : null,
+      var1,
+      var2,
+    };
+  }
+  if (prog.input === 'diag') {
+    nngp = new Float64Array(pairs * P);
+    for (let e = 0; e < pairs; e++) {
+      const i = b.self ? e : Math.floor(e / b.n2);
+      const j = b.self ? e : e - i * b.n2;
+      for (let p = 0; p < P; p++) {
+        let s = 0;
+        const o1 = (i * P + p) * C;
+        const o2 = (j * P + p) * C;
+        for (let c = 0; c < C; c++) s += b.x1[o1 + c] * b.x2[o2 + c];
+        nngp[e * P + p] = s / C;
+      }
+    }
+    return {
+      n1: b.n1,
+      n2: b.n2,
+      self: b.self,
+      spatial: 'diag',
+      h,
+      w,
+      nngp,
+      ntk: wantNtk ? new Float64Array(nngp.length) : null,
+      var1,
+      var2,
+    };
+  }
+  const first = prog.nodes[0].op;
+  const be = backend();
+  if (prog.fusedFirstConv && first.kind === 'conv') {
+    const g = first.geom;
+    const Q = g.P;
+    const K = g.K;
+    nngp = new Float64Array(pairs * Q * Q);
+    const pa = new Float64Array(Q * K);
+    const pb = new Float64Array(Q * K);
+    const img = P * C;
+    const t = new Float64Array(Q * Q);
+    for (let e = 0; e < pairs; e++) {
+      const i = b.self ? e : Math.floor(e / b.n2);
+      const j = b.self ? e : e - i * b.n2;
+      pa.set(im2col(b.x1.subarray(i * img, (i + 1) * img), 1, g));
+      pb.set(b.self ? pa : im2col(b.x2.subarray(j * img, (j + 1) * img), 1, g));
+      be.gemm(false, true, Q, Q, K, 1 / K, pa, K, pb, K, 0, t, Q);
+      nngp.set(t, e * Q * Q);
+    }
+    return {
+      n1: b.n1,
+      n2: b.n2,
+      self: b.self,
+      spatial: 'full',
+      h: g.oh,
+      w: g.ow,
+      nngp,
+      ntk: wantNtk ? new Float64Array(0) : null,
+      var1,
+      var2,
+    };
+  }
+  nngp = new Float64Array(pairs * P * P);
+  const t = new Float64Array(P * P);
+  const img = P * C;
+  for (let e = 0; e < pairs; e++) {
+    const i = b.self ? e : Math.floor(e / b.n2);
+    const j = b.self ? e : e - i * b.n2;
+    be.gemm(
+      false,
+      true,
+      P,
+      P,
+      C,
+      1 / C,
+      b.x1.subarray(i * img, (i + 1) * img),
+      C,
+      b.x2.subarray(j * img, (j + 1) * img),
+      C,
+      0,
+      t,
+      P,
+    );
+    nngp.set(t, e * P * P);
+  }
+  return {
+    n1: b.n1,
+    n2: b.n2,
+    self: b.self,
+    spatial: 'full',
+    h,
+    w,
+    nngp,
+    ntk: wantNtk ? new Float64Array(nngp.length) : null,
+    var1,
+    var2,
+  };
+}
+
+function runNodes(
+  prog: Program,
+  nodes: readonly OpNode[],
+  rec: KernelRecord,
+  src: VarSource,
+  fusedFirst: boolean,
+): KernelRecord {
+  let k = rec;
+  for (let idx = 0; idx < nodes.length; idx++) {
+    const node = nodes[idx];
+    const op = node.op;
+    const pairs = pairsOf(k);
+    let next: KernelRecord;
+    switch (op.kind) {
+      case 'dense':
+        next = affine(k, op.spec, op.fanIn, prog.param, k.nngp, k.ntk, 'flat', 1, 1);
+        break;
+      case 'conv': {
+        if (fusedFirst && idx === 0) {
+          // the input record already holds the patch average of the input kernel; Θ̃ of the input is 0
+          next = affine(k, op.spec, op.fanIn, prog.param, k.nngp, null, k.spatial, node.h, node.w);
+        } else {
+          const avgK = convAverage(k.nngp, pairs, k.spatial, op.geom);
+          const avgT = k.ntk ? convAverage(k.ntk, pairs, k.spatial, op.geom) : null;
+          next = affine(k, op.spec, op.fanIn, prog.param, avgK, avgT, k.spatial, node.h, node.w);
+        }
+        break;
+      }
+      case 'act':
+        next = activate(k, op.fn);
+        break;
+      case 'avgpool':
+        next = {
+          ...k,
+          h: node.h,
+          w: node.w,
+          nngp: avgPoolFull(k.nngp, pairs, k.h, k.w, op.k),
+          ntk: k.ntk ? avgPoolFull(k.ntk, pairs, k.h, k.w, op.k) : null,
+        };
+        break;
+      case 'gap':
+      case 'flatten': {
+        const P = k.h * k.w;
+        next = {
+          ...k,
+          spatial: 'flat',
+          h: 1,
+          w: 1,
+          nngp: reduceSpatial(k.nngp, pairs, k.spatial, P, op.kind),
+          ntk: k.ntk ? reduceSpatial(k.ntk, pairs, k.spatial, P, op.kind) : null,
+        };
+        break;
+      }
+      case 'todiag': {
+        const P = k.h * k.w;
+        next = { ...k, spatial: 'diag', nngp: toDiag(k.nngp, pairs, P), ntk: k.ntk ? toDiag(k.ntk, pairs, P) : null };
+        break;
+      }
+      case 'residual': {
+        const b = runNodes(prog, op.block, k, src, false);
+        const nngp = new Float64Array(k.nngp.length);
+        for (let i = 0; i < nngp.length; i++) nngp[i] = k.nngp[i] + b.nngp[i];
+        let ntk: Float64Array | null = null;
+        if (k.ntk && b.ntk) {
+          ntk = new Float64Array(k.ntk.length);
+          for (let i = 0; i < ntk.length; i++) ntk[i] = k.ntk[i] + b.ntk[i];
+        }
+        next = { ...k, nngp, ntk };
+        break;
+      }
+    }
+    const v = src.after(node, next);
+    k = { ...next, var1: v.var1, var2: v.var2 };
+  }
+  return k;
+}
+
+/** One value per pair from the final record: the mean over output positions of the equal-position entries (the
+ * `trace` convention: the mean over all output logits of the diagonal blocks). */
+function finalValues(k: KernelRecord, a: Float64Array): Float64Array {
+  if (k.spatial === 'flat') return a;
+  return reduceSpatial(a, pairsOf(k), k.spatial, k.h * k.w, 'flatten');
+}
+
+/** The variance chain of a set of examples (self pairs (i, i)). */
+export function selfChain(prog: Program, x: Float64Array, n: number, norms?: Float64Array): Chain {
+  const input = inputVariances(prog, x, n);
+  const ids: Float64Array[] = new Array(prog.numIds);
+  const src: VarSource = {
+    after(node, rec) {
+      const d = selfDiagonal(rec);
+      ids[node.id] = d;
+      return { var1: d, var2: d };
+    },
+  };
+  const gram = prog.input === 'flat' ? (norms ?? rowNorms(x, n, prog.inDim)) : undefined;
+  const rec = inputRecord(prog, { x1: x, n1: n, x2: x, n2: n, self: true, gram }, input, input, false);
+  const fused = prog.fusedFirstConv;
+  const first = rec;
+  runNodes(
+    prog,
+    prog.nodes,
+    fused ? { ...first, var1: new Float64Array(0), var2: new Float64Array(0) } : first,
+    src,
+    fused,
+  );
+  return { input, ids };
+}
+
+function rowNorms(x: Float64Array, n: number, d: number): Float64Array {
+  const out = new Float64Array(n);
+  for (let e = 0; e < n; e++) {
+    let s = 0;
+    for (let c = 0; c < d; c++) s += x[e * d + c] * x[e * d + c];
+    out[e] = s;
+  }
+  return out;
+}
+
+/** Chain rows [i0, i1) as views. */
+export function sliceChain(c: Chain, i0: number, i1: number, prog: Program): Chain {
+  const sizes = chainSizes(prog);
+  const Pin = prog.input === 'flat' ? 1 : prog.inH * prog.inW;
+  return {
+    input: c.input.subarray(i0 * Pin, i1 * Pin),
+    ids: c.ids.map((a, id) => a.subarray(i0 * sizes[id], i1 * sizes[id])),
+  };
+}
+
+/** Per op id, the number of variance entries per example. */
+export function chainSizes(prog: Program): number[] {
+  const sizes: number[] = new Array(prog.numIds).fill(0);
+  const walk = (nodes: readonly OpNode[]) => {
+    for (const n of nodes) {
+      sizes[n.id] = n.out === 'flat' ? 1 : n.h * n.w;
+      if (n.op.kind === 'residual') walk(n.op.block);
+    }
+  };
+  walk(prog.nodes);
+  return sizes;
+}
+
+/** NNGP and/or NTK values (n1 × n2, row-major) of a cross block, given both sides' chains. */
+export function crossBlock(
+  prog: Program,
+  b: Block,
+  c1: Chain,
+  c2: Chain,
+  wantNtk: boolean,
+): { nngp: Float64Array; ntk: Float64Array | null } {
+  const src: VarSource = { after: (node) => ({ var1: c1.ids[node.id], var2: c2.ids[node.id] }) };
+  const rec = inputRecord(prog, b, c1.input, c2.input, wantNtk);
+  const out = runNodes(prog, prog.nodes, rec, src, prog.fusedFirstConv);
+  return { nngp: finalValues(out, out.nngp), ntk: out.ntk ? finalValues(out, out.ntk) : null };
+}
