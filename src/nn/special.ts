@@ -1,9 +1,9 @@
 /**
  * Special functions the activations need, to float64 accuracy (JavaScript's Math has no erf).
  *
- * erf: for |x| < 3 the all-positive series erf(x) = (2/√π)·e^{−x²}·Σₙ 2ⁿx^{2n+1}/(1·3·…·(2n+1)) (Abramowitz & Stegun
- * 7.1.6; no cancellation); for |x| ≥ 3, erfc by its continued fraction (A&S 7.1.14) evaluated with the modified Lentz
- * method. Φ(x) for x < −2√2 uses the same continued fraction (no 1 − erf cancellation; above, 1 + erf loses ≤ 2.3 digits of Φ but not of its absolute value). Relative error ≈ 1e-16 (checked against scipy in test/nn/special.test.ts).
+ * erf: for |x| < 2 the all-positive series erf(x) = (2/√π)·e^{−x²}·Σₙ 2ⁿx^{2n+1}/(1·3·…·(2n+1)) (Abramowitz & Stegun
+ * 7.1.6; no cancellation); for |x| ≥ 2, erfc by its continued fraction (A&S 7.1.14) evaluated with the modified Lentz
+ * method. Φ(x) for x < −2√2 uses the same continued fraction (no 1 − erf cancellation; above, 1 + erf loses ≤ 2.3 digits of Φ but not of its absolute value). Relative error ≤ 1e-15 (checked against scipy in test/nn/special.test.ts).
  */
 
 const TWO_OVER_SQRT_PI = 1.1283791670955126;
@@ -34,7 +34,7 @@ function erfcxLarge(x: number): number {
 export function erf(x: number): number {
   if (Number.isNaN(x)) return Number.NaN;
   const ax = Math.abs(x);
-  if (ax >= 3) {
+  if (ax >= 2) {
     const r = 1 - Math.exp(-ax * ax) * erfcxLarge(ax);
     return x < 0 ? -r : r;
   }
