@@ -3,4 +3,5 @@ export * from './errors.js';
 export * from './linalg/index.js';
 export * from './analysis/index.js';
 export * from './io/index.js';
+export * from './data/index.js';
 export { VERSION } from './version.js';

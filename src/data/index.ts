@@ -15,6 +15,6 @@ export * from './preprocess.js';
 export type { RawData, RawFeatures } from './raw.js';
 export { classCounts, DATASETS, loadDataset, resolveClasses } from './registry.js';
 export { formatDatasetSpec, parseDatasetSpec, validateDatasetSpec } from './spec.js';
-export { erf, gaussianRaw, sphereRaw, teacherForward, teacherRaw } from './synthetic.js';
+export { gaussianRaw, sphereRaw, teacherForward, teacherRaw } from './synthetic.js';
 export { loadCsvRaw, loadNpyPairRaw, loadSklearnRaw, type SklearnName, sklearnFile } from './tabular.js';
 export * from './types.js';
