@@ -24,10 +24,15 @@ if [[ -d /usr/lib/python3/dist-packages/sklearn/datasets/data ]]; then
 else
   tmp="$(mktemp -d)"
   trap 'rm -rf "$tmp"' EXIT
-  (cd "$tmp" && apt-get download python3-sklearn >/dev/null 2>&1) || {
-    echo "setup-data: 'apt-get download python3-sklearn' failed (run apt-get update first, or install python3-sklearn)" >&2
-    exit 1
-  }
+  if ! (cd "$tmp" && apt-get download python3-sklearn >/dev/null 2>&1); then
+    # Fresh machines may have empty package lists: refresh them once and retry.
+    SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"
+    $SUDO apt-get update -qq >/dev/null 2>&1 || true
+    (cd "$tmp" && apt-get download python3-sklearn >/dev/null 2>&1) || {
+      echo "setup-data: 'apt-get download python3-sklearn' failed (check the Debian mirror, or install python3-sklearn)" >&2
+      exit 1
+    }
+  fi
   dpkg -x "$tmp"/python3-sklearn_*.deb "$tmp/x"
   src="$(find "$tmp/x" -type d -path '*sklearn/datasets/data' | head -n1)"
   [[ -n "$src" ]] || { echo "setup-data: no sklearn/datasets/data in the python3-sklearn package" >&2; exit 1; }
