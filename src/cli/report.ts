@@ -1,0 +1,36 @@
+/** `ntk report RUN_DIR`: re-render RUN_DIR/report.html (and figures/*.svg) from the run folder's files. */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ConfigError } from '../errors.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import { renderRunReport } from '../experiments/runner.js';
+import type { FigureSpec } from '../report/figure.js';
+import { renderSvg } from '../report/svg.js';
+import type { Command } from './command.js';
+
+export const report: Command = {
+  name: 'report',
+  summary: 're-render report.html of a run folder from its config, results and figure specs',
+  usage:
+    'ntk report RUN_DIR\n\nRe-renders RUN_DIR/figures/*.svg from their specs (figures/*.json) and RUN_DIR/report.html from\nconfig.json and report.json. Writes atomically; prints the report path.',
+  async run(argv) {
+    const { positionals } = parseArgs({ args: argv, options: {}, allowPositionals: true, strict: true });
+    if (positionals.length !== 1) throw new ConfigError('RUN_DIR', `expected exactly one run folder; got ${positionals.length}`);
+    const dir = positionals[0];
+    if (!existsSync(join(dir, 'config.json'))) {
+      throw new ConfigError('RUN_DIR', `${dir} has no config.json; is it a run folder written by \`ntk run\`?`);
+    }
+    const figDir = join(dir, 'figures');
+    if (existsSync(figDir)) {
+      for (const f of readdirSync(figDir).filter((x) => x.endsWith('.json')).sort()) {
+        const spec = JSON.parse(readFileSync(join(figDir, f), 'utf8')) as FigureSpec;
+        writeFileAtomic(join(figDir, f.replace(/\.json$/, '.svg')), renderSvg(spec));
+      }
+    }
+    const html = renderRunReport(dir);
+    writeFileAtomic(join(dir, 'report.html'), html);
+    process.stdout.write(`${join(dir, 'report.html')}\n`);
+    return 0;
+  },
+};

@@ -1,0 +1,230 @@
+/**
+ * Experiment configs: a plain JSON/YAML object. Resolution order (later wins):
+ *   preset.defaults ← preset.quick (with --quick) ← the user's config (minus its `quick`) ← the user's `quick`
+ *   section (with --quick) ← --set key=value overrides.
+ * Objects merge field by field; lists and scalars are replaced; `null` removes a field. The merged object is then
+ * validated by the common schema plus the preset's own `params` schema, before any computation.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { ConfigError, NtkError } from '../errors.js';
+import { parseArch } from '../nn/arch.js';
+import {
+  array,
+  custom,
+  fieldPath,
+  integer,
+  isPlainObject,
+  type Infer,
+  number,
+  object,
+  oneOf,
+  oneOrMany,
+  optional,
+  positive,
+  ROOT,
+  type Schema,
+  showJson,
+  string,
+} from './schema.js';
+
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
+
+/** Analyses a config can ask for (implemented in src/analysis). */
+export const ANALYSES = ['spectrum', 'alignment', 'convergence', 'generalization', 'lambda-min', 'predictions'] as const;
+export type AnalysisName = (typeof ANALYSES)[number];
+
+/** An architecture string, validated by the same parser the networks use (`parseArch`). */
+const archString: Schema<string> = custom('an architecture string such as "dense(512),relu,dense(1)"', (v, path) => {
+  if (typeof v !== 'string') throw new ConfigError(path, `must be an architecture string such as "dense(512),relu,dense(1)". Value: ${showJson(v)}`);
+  try {
+    parseArch(v);
+  } catch (e) {
+    throw new ConfigError(path, e instanceof NtkError ? e.message : String(e));
+  }
+  return v;
+});
+
+export const trainingSchema = object({
+  /** Learning rate η. */
+  lr: positive(),
+  /** Number of gradient steps. */
+  steps: integer({ min: 1, max: 10_000_000 }),
+  loss: optional(oneOf(['mse', 'ce', 'soft-ce'] as const)),
+  /** Mini-batch size; absent = full batch. */
+  batch: optional(integer({ min: 1 })),
+  weightDecay: optional(number({ min: 0 })),
+  /** Evaluate/record every k steps. */
+  every: optional(integer({ min: 1 })),
+});
+export type TrainingConfig = Infer<typeof trainingSchema>;
+
+const sizeList = () => array(integer({ min: 1, max: 1_000_000 }), { minLength: 1, maxLength: 64, unique: true });
+
+export const sweepSchema = object({
+  widths: optional(sizeList()),
+  depths: optional(sizeList()),
+  n: optional(sizeList()),
+  seeds: optional(
+    array(integer({ min: 0, max: Number.MAX_SAFE_INTEGER }), { minLength: 1, maxLength: 1000, unique: true }),
+  ),
+});
+export type SweepConfig = Infer<typeof sweepSchema>;
+
+/** The fields every config may have besides `params`; a preset declares which of the optional ones it uses. */
+export const SECTION_FIELDS = ['data', 'archs', 'kernels', 'training', 'analyses', 'sweep'] as const;
+export type SectionField = (typeof SECTION_FIELDS)[number];
+
+/** A resolved, validated config with the preset's typed params. */
+export interface ExperimentConfig<P> {
+  /** Run name (default: the preset name). */
+  readonly name: string;
+  readonly preset: string;
+  /** Master seed: every random choice derives from it via Rng.split. */
+  readonly seed: number;
+  readonly description?: string;
+  /** Dataset spec strings. */
+  readonly data?: readonly string[];
+  readonly archs?: readonly string[];
+  readonly kernels?: readonly string[];
+  readonly training?: TrainingConfig;
+  readonly analyses?: readonly AnalysisName[];
+  readonly sweep?: SweepConfig;
+  readonly params: P;
+}
+
+/** The common schema, with the preset's params schema plugged in. */
+export function configSchema<P>(params: Schema<P>) {
+  return object({
+    name: string({ nonEmpty: true, pattern: /^[A-Za-z0-9._-]+$/, describe: 'a name of letters, digits, ".", "_" or "-"' }),
+    preset: string({ nonEmpty: true }),
+    seed: integer({ min: 0, max: Number.MAX_SAFE_INTEGER }),
+    description: optional(string()),
+    data: optional(oneOrMany(string({ nonEmpty: true, describe: 'a dataset spec string' }), { minLength: 1 })),
+    archs: optional(oneOrMany(archString, { minLength: 1 })),
+    kernels: optional(oneOrMany(string({ nonEmpty: true, describe: 'a kernel spec string' }), { minLength: 1 })),
+    training: optional(trainingSchema),
+    analyses: optional(array(oneOf(ANALYSES), { minLength: 1, unique: true })),
+    sweep: optional(sweepSchema),
+    params: params,
+  });
+}
+
+/** Cross-field checks shared by all presets; `uses` lists the optional sections the preset reads. */
+export function checkCommon<P>(c: ExperimentConfig<P>, presetName: string, uses: readonly SectionField[]): void {
+  for (const f of SECTION_FIELDS) {
+    if (c[f] !== undefined && !uses.includes(f)) {
+      throw new ConfigError(
+        f,
+        `is not used by preset "${presetName}" (it reads: ${uses.length ? uses.join(', ') : 'none of the optional sections'}, params); remove it`,
+      );
+    }
+  }
+  const needsTraining = c.analyses?.filter((a) => a === 'convergence' || a === 'predictions') ?? [];
+  if (needsTraining.length > 0 && c.training === undefined) {
+    throw new ConfigError(
+      'analyses',
+      `"${needsTraining[0]}" needs a \`training\` section (its lr is the gradient-descent step η and its steps the horizon)`,
+    );
+  }
+  if (c.sweep?.widths !== undefined && c.archs === undefined) {
+    throw new ConfigError('sweep.widths', 'sweeps the width of `archs`, but the config has no `archs`');
+  }
+  if (c.sweep?.depths !== undefined && c.archs === undefined) {
+    throw new ConfigError('sweep.depths', 'sweeps the depth of `archs`, but the config has no `archs`');
+  }
+  if (c.training?.batch !== undefined && c.sweep?.n !== undefined) {
+    const small = c.sweep.n.find((n) => n < (c.training?.batch ?? 0));
+    if (small !== undefined) {
+      throw new ConfigError('training.batch', `must be ≤ every training-set size in sweep.n; ${c.training.batch} > ${small}`);
+    }
+  }
+}
+
+/** Deep merge: objects field by field, everything else replaced; null deletes. Inputs are not modified. */
+export function deepMerge(base: JsonObject, over: JsonObject): JsonObject {
+  const out: JsonObject = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    if (v === null) delete out[k];
+    else {
+      const b = out[k];
+      out[k] = isJsonObject(v) && b !== undefined && isJsonObject(b) ? deepMerge(b, v) : v;
+    }
+  }
+  return out;
+}
+
+export function isJsonObject(v: JsonValue | undefined): v is JsonObject {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Check that a parsed file is JSON data (plain objects, arrays, finite numbers, strings, booleans, null). */
+export function asJsonValue(v: unknown, path: string): JsonValue {
+  if (v === null || typeof v === 'string' || typeof v === 'boolean') return v;
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) throw new ConfigError(path, `must be a finite number. Value: ${showJson(v)}`);
+    return v;
+  }
+  if (Array.isArray(v)) return v.map((x, i) => asJsonValue(x, fieldPath(path, i)));
+  if (isPlainObject(v)) {
+    const out: JsonObject = {};
+    for (const [k, x] of Object.entries(v)) out[k] = asJsonValue(x, fieldPath(path, k));
+    return out;
+  }
+  throw new ConfigError(path, `must be plain data (object, list, number, string, boolean or null). Value: ${showJson(v)}`);
+}
+
+export function asJsonObject(v: unknown, path: string): JsonObject {
+  const j = asJsonValue(v, path);
+  if (!isJsonObject(j)) throw new ConfigError(path, `must be an object (a mapping of fields). Value: ${showJson(v)}`);
+  return j;
+}
+
+/** Read a .json / .yaml / .yml config file into a plain object. */
+export function readConfigFile(file: string): JsonObject {
+  const ext = extname(file).toLowerCase();
+  if (!existsSync(file)) throw new ConfigError(file, 'no such config file');
+  const text = readFileSync(file, 'utf8');
+  let parsed: unknown;
+  try {
+    parsed = ext === '.json' ? JSON.parse(text) : parseYaml(text);
+  } catch (e) {
+    throw new ConfigError(file, `is not valid ${ext === '.json' ? 'JSON' : 'YAML'}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  return asJsonObject(parsed, ROOT);
+}
+
+/**
+ * Parse `key.path=value` overrides. Values are read as YAML scalars/flow collections (`3`, `1e-3`, `true`,
+ * `[100, 200]`, `{a: 1}`); anything else is a string.
+ */
+export function parseSets(sets: readonly string[]): JsonObject {
+  let out: JsonObject = {};
+  for (const s of sets) {
+    const eq = s.indexOf('=');
+    if (eq <= 0) throw new ConfigError('--set', `must look like key.path=value. Value: ${showJson(s)}`);
+    const key = s.slice(0, eq).trim();
+    const raw = s.slice(eq + 1);
+    if (!/^[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z_][A-Za-z0-9_-]*)*$/.test(key)) {
+      throw new ConfigError('--set', `key must be a dotted field path such as training.lr. Value: ${showJson(key)}`);
+    }
+    let value: unknown;
+    try {
+      value = parseYaml(raw);
+    } catch {
+      value = raw;
+    }
+    if (value === undefined) value = null;
+    out = setPath(out, key.split('.'), asJsonValue(value, key));
+  }
+  return out;
+}
+
+/** A copy of `obj` with the value at `parts` set (null is kept, so that a later merge deletes the field). */
+function setPath(obj: JsonObject, parts: readonly string[], value: JsonValue): JsonObject {
+  const [head, ...rest] = parts;
+  const cur = obj[head];
+  return { ...obj, [head]: rest.length === 0 ? value : setPath(cur !== undefined && isJsonObject(cur) ? cur : {}, rest, value) };
+}

@@ -1,0 +1,8 @@
+/**
+ * The preset registry's contents: importing this module registers every preset. To add one, write
+ * `presets/<name>.ts` exporting `definePreset({...})` and add one `registerPreset(...)` line here.
+ */
+import { registerPreset } from '../preset.js';
+import { spectrumDemo } from './spectrumDemo.js';
+
+registerPreset(spectrumDemo);

@@ -1,0 +1,181 @@
+/**
+ * A self-contained HTML report: one file, no scripts, no external fonts, styles or images; figures are inline SVG.
+ * All text is escaped; the only raw markup inserted is SVG produced by `renderSvg`.
+ */
+import { formatNumber } from './scale.js';
+import { escapeXml } from './svg.js';
+
+export type Cell = string | number | null;
+
+export interface ReportTable {
+  readonly title?: string;
+  readonly columns: readonly string[];
+  readonly rows: readonly (readonly Cell[])[];
+  /** A line under the table (units, how numbers were computed). */
+  readonly note?: string;
+}
+
+export interface ReportFigure {
+  readonly name: string;
+  /** SVG markup from `renderSvg`. */
+  readonly svg: string;
+  readonly caption?: string;
+}
+
+export interface ReportSection {
+  readonly title: string;
+  /** Plain-language reading of the result; blank lines separate paragraphs. */
+  readonly text?: string;
+  readonly figures: readonly ReportFigure[];
+  readonly tables: readonly ReportTable[];
+}
+
+export interface ReportInput {
+  readonly title: string;
+  readonly subtitle?: string;
+  /** Key–value run metadata shown under the title (version, seed, backend, OpenBLAS core, …). */
+  readonly meta: readonly (readonly [string, string])[];
+  /** A banner for runs that did not finish. */
+  readonly status?: string;
+  readonly sections: readonly ReportSection[];
+  /** The resolved config, shown as pretty JSON at the end. */
+  readonly config: unknown;
+}
+
+/** A table cell as text: numbers with up to 4 significant decimals, null as an en dash. */
+export function formatCell(v: Cell): string {
+  if (v === null) return '–';
+  if (typeof v === 'string') return v;
+  if (Number.isInteger(v) && Math.abs(v) < 1e9) return v.toString().replace(/^-/, '−');
+  return formatNumber(v, 4);
+}
+
+function slug(s: string, used: Set<string>): string {
+  const base = s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'section';
+  let id = base;
+  for (let k = 2; used.has(id); k++) id = `${base}-${k}`;
+  used.add(id);
+  return id;
+}
+
+function paragraphs(text: string): string {
+  return text
+    .split(/\n\s*\n/)
+    .map((p) => p.trim())
+    .filter((p) => p.length > 0)
+    .map((p) => `<p>${escapeXml(p)}</p>`)
+    .join('\n');
+}
+
+function table(t: ReportTable): string {
+  const head = t.columns.map((c) => `<th>${escapeXml(c)}</th>`).join('');
+  const body = t.rows
+    .map((r) => `<tr>${r.map((c) => `<td${typeof c === 'number' ? ' class="num"' : ''}>${escapeXml(formatCell(c))}</td>`).join('')}</tr>`)
+    .join('\n');
+  return [
+    '<figure class="table">',
+    t.title ? `<figcaption>${escapeXml(t.title)}</figcaption>` : '',
+    `<table><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`,
+    t.note ? `<p class="note">${escapeXml(t.note)}</p>` : '',
+    '</figure>',
+  ]
+    .filter((s) => s)
+    .join('\n');
+}
+
+const CSS = `
+:root { color-scheme: light; }
+* { box-sizing: border-box; }
+body { margin: 0; background: #f6f7f9; color: #1f2328; font: 15px/1.55 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", "Noto Sans", sans-serif; }
+main { max-width: 1160px; margin: 0 auto; padding: 28px 24px 64px; }
+header h1 { font-size: 26px; margin: 0 0 4px; line-height: 1.25; }
+header .subtitle { color: #59636e; margin: 0 0 16px; }
+dl.meta { display: grid; grid-template-columns: max-content 1fr; gap: 2px 16px; margin: 0; padding: 12px 16px; background: #fff; border: 1px solid #d8dee4; border-radius: 8px; font-size: 13.5px; }
+dl.meta dt { color: #59636e; }
+dl.meta dd { margin: 0; font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 12.5px; overflow-wrap: anywhere; }
+.status { margin: 16px 0 0; padding: 10px 14px; border-radius: 8px; background: #fff8c5; border: 1px solid #d4a72c; }
+nav.toc { margin: 16px 0 0; font-size: 14px; }
+nav.toc a { color: #0550ae; margin-right: 14px; text-decoration: none; }
+section { margin-top: 28px; padding: 20px 24px; background: #fff; border: 1px solid #d8dee4; border-radius: 10px; }
+section h2 { font-size: 19px; margin: 0 0 10px; }
+section p { margin: 0 0 10px; max-width: 80ch; }
+.figures { display: flex; flex-wrap: wrap; gap: 18px; margin: 14px 0 4px; }
+figure { margin: 0; }
+figure.plot { flex: 1 1 480px; max-width: 760px; }
+figure.plot svg { display: block; width: 100%; height: auto; border: 1px solid #eaeef2; border-radius: 6px; }
+figcaption { font-size: 13px; color: #59636e; margin: 6px 2px 0; }
+figure.table { margin: 16px 0 0; overflow-x: auto; }
+figure.table figcaption { margin: 0 0 6px; font-weight: 600; color: #1f2328; }
+table { border-collapse: collapse; font-size: 13.5px; }
+th, td { padding: 5px 12px; border-bottom: 1px solid #e6e8eb; text-align: left; white-space: nowrap; }
+th { background: #f6f8fa; font-weight: 600; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+tbody tr:nth-child(even) td { background: #fafbfc; }
+p.note { font-size: 12.5px; color: #59636e; margin: 6px 0 0; }
+details { margin-top: 28px; background: #fff; border: 1px solid #d8dee4; border-radius: 10px; padding: 12px 20px; }
+summary { cursor: pointer; font-weight: 600; }
+pre { font: 12.5px/1.45 ui-monospace, "DejaVu Sans Mono", monospace; overflow-x: auto; margin: 10px 0 0; }
+footer { margin-top: 24px; font-size: 12.5px; color: #59636e; }
+`;
+
+/** The complete HTML document for a report. */
+export function renderHtml(r: ReportInput): string {
+  const used = new Set<string>();
+  const ids = r.sections.map((s) => slug(s.title, used));
+  const meta = r.meta.map(([k, v]) => `<dt>${escapeXml(k)}</dt><dd>${escapeXml(v)}</dd>`).join('\n');
+  const toc =
+    r.sections.length > 1
+      ? `<nav class="toc">${r.sections.map((s, i) => `<a href="#${ids[i]}">${escapeXml(s.title)}</a>`).join('')}</nav>`
+      : '';
+  const sections = r.sections
+    .map((s, i) => {
+      const figs = s.figures.length
+        ? `<div class="figures">\n${s.figures
+            .map(
+              (f) =>
+                `<figure class="plot" id="fig-${escapeXml(f.name)}">\n${f.svg.trim()}\n${f.caption ? `<figcaption>${escapeXml(f.caption)}</figcaption>` : ''}</figure>`,
+            )
+            .join('\n')}\n</div>`
+        : '';
+      return [
+        `<section id="${ids[i]}">`,
+        `<h2>${escapeXml(s.title)}</h2>`,
+        s.text ? paragraphs(s.text) : '',
+        figs,
+        ...s.tables.map(table),
+        '</section>',
+      ]
+        .filter((x) => x)
+        .join('\n');
+    })
+    .join('\n');
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeXml(r.title)}</title>
+<style>${CSS}</style>
+</head>
+<body>
+<main>
+<header>
+<h1>${escapeXml(r.title)}</h1>
+${r.subtitle ? `<p class="subtitle">${escapeXml(r.subtitle)}</p>` : ''}
+<dl class="meta">
+${meta}
+</dl>
+${r.status ? `<p class="status">${escapeXml(r.status)}</p>` : ''}
+${toc}
+</header>
+${sections}
+<details>
+<summary>Resolved configuration</summary>
+<pre>${escapeXml(JSON.stringify(r.config, null, 2) ?? 'null')}</pre>
+</details>
+<footer>Generated by ntk-lab. This file is self-contained: it loads nothing from the network.</footer>
+</main>
+</body>
+</html>
+`;
+}

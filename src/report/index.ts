@@ -1,0 +1,4 @@
+/** Figures as specs, SVG rendering, self-contained HTML reports. */
+export * from './figure.js';
+export { formatNumber, linearTicks, logTicks, niceLinearDomain, niceLogDomain, niceStep, type Tick } from './scale.js';
+export { escapeXml, renderSvg } from './svg.js';
