@@ -5,7 +5,16 @@
  */
 import { InvalidArgumentError } from '../errors.js';
 import { type Eigh, Matrix, matmul } from '../linalg/index.js';
-import { asTargets, checkEigh, defaultFloor, descendingValues, linearFit, nonNegativeFinite, squaredProjections, type Targets } from './common.js';
+import {
+  asTargets,
+  checkEigh,
+  defaultFloor,
+  descendingValues,
+  linearFit,
+  nonNegativeFinite,
+  squaredProjections,
+  type Targets,
+} from './common.js';
 
 export interface AlignmentFit {
   /** Slope γ of log pᵢ against log λᵢ. */
@@ -64,7 +73,8 @@ export function labelAlignment(e: Eigh, y: Targets, opts: AlignmentOptions = {})
   const n = e.vectors.rows;
   const Y = asTargets(fn, 'y', y, n);
   const { q, total } = squaredProjections(e, Y);
-  if (total === 0) throw new InvalidArgumentError(fn, 'y', 'non-zero (its projections are normalized by ‖y‖²)', 'all zeros');
+  if (total === 0)
+    throw new InvalidArgumentError(fn, 'y', 'non-zero (its projections are normalized by ‖y‖²)', 'all zeros');
   const lambda = descendingValues(e);
   const m = lambda.length;
   const p = new Float64Array(m);
@@ -76,8 +86,11 @@ export function labelAlignment(e: Eigh, y: Targets, opts: AlignmentOptions = {})
     cumulative[i] = acc;
   }
   const eigenvalueFloor =
-    opts.eigenvalueFloor === undefined ? defaultFloor(n, lambda[0]) : nonNegativeFinite(fn, 'eigenvalueFloor', opts.eigenvalueFloor);
-  const projectionFloor = opts.projectionFloor === undefined ? 1e-20 : nonNegativeFinite(fn, 'projectionFloor', opts.projectionFloor);
+    opts.eigenvalueFloor === undefined
+      ? defaultFloor(n, lambda[0])
+      : nonNegativeFinite(fn, 'eigenvalueFloor', opts.eigenvalueFloor);
+  const projectionFloor =
+    opts.projectionFloor === undefined ? 1e-20 : nonNegativeFinite(fn, 'projectionFloor', opts.projectionFloor);
   const xs: number[] = [];
   const ys: number[] = [];
   for (let i = 0; i < m; i++) {
@@ -118,7 +131,12 @@ export function labelAlignment(e: Eigh, y: Targets, opts: AlignmentOptions = {})
 }
 
 /** C = max pᵢ/λᵢ^γ over λᵢ > floor (descending arrays). */
-export function envelopeConstant(lambda: Float64Array, p: Float64Array, gamma: number, floor: number): { C: number; index: number | null } {
+export function envelopeConstant(
+  lambda: Float64Array,
+  p: Float64Array,
+  gamma: number,
+  floor: number,
+): { C: number; index: number | null } {
   let C = 0;
   let index: number | null = null;
   for (let i = 0; i < lambda.length; i++) {
@@ -143,7 +161,8 @@ export function residualAlignment(e: Eigh, f: Targets, y: Targets, opts: Alignme
   const n = e.vectors.rows;
   const F = asTargets(fn, 'f', f, n);
   const Y = asTargets(fn, 'y', y, n);
-  if (F.cols !== Y.cols) throw new InvalidArgumentError(fn, 'f', `with ${Y.cols} output column(s) like y`, `${F.cols} columns`);
+  if (F.cols !== Y.cols)
+    throw new InvalidArgumentError(fn, 'f', `with ${Y.cols} output column(s) like y`, `${F.cols} columns`);
   const R = new Matrix(n, Y.cols);
   for (let i = 0; i < R.data.length; i++) R.data[i] = F.data[i] - Y.data[i];
   return labelAlignment(e, R, opts);

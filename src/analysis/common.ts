@@ -31,7 +31,12 @@ export function checkNormalization(fn: string, normalization: unknown): LossNorm
 export function asTargets(fn: string, arg: string, y: Targets, n: number): Matrix {
   const Y = y instanceof Matrix ? y : new Matrix(y.length, 1, y);
   if (Y.rows !== n) {
-    throw new InvalidArgumentError(fn, arg, `with one row per kernel point (${n} rows, the kernel is ${n}×${n})`, `${Y.rows} rows`);
+    throw new InvalidArgumentError(
+      fn,
+      arg,
+      `with one row per kernel point (${n} rows, the kernel is ${n}×${n})`,
+      `${Y.rows} rows`,
+    );
   }
   if (Y.cols < 1) throw new InvalidArgumentError(fn, arg, 'at least one output column', `${Y.rows}×${Y.cols}`);
   assertFinite(fn, arg, Y.data, Y.cols);
@@ -42,7 +47,12 @@ export function checkEigh(fn: string, e: Eigh): void {
   const n = e.vectors.rows;
   const m = e.values.length;
   if (e.vectors.cols !== m || m < 1 || m > n) {
-    throw new InvalidArgumentError(fn, 'eig', 'an Eigh with m ≥ 1 eigenvalues and an n×m eigenvector matrix', `${m} values, vectors ${n}×${e.vectors.cols}`);
+    throw new InvalidArgumentError(
+      fn,
+      'eig',
+      'an Eigh with m ≥ 1 eigenvalues and an n×m eigenvector matrix',
+      `${m} values, vectors ${n}×${e.vectors.cols}`,
+    );
   }
   assertFinite(fn, 'eig.values', e.values);
 }

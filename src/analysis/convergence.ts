@@ -88,12 +88,18 @@ export function linearizedConvergence(e: Eigh, r0: Targets, opts: ConvergenceOpt
   checkEigh(fn, e);
   const n = e.vectors.rows;
   if (e.values.length !== n) {
-    throw new InvalidArgumentError(fn, 'e', 'a complete eigendecomposition (the dynamics involve every eigenvalue)', `${e.values.length} of ${n} eigenpairs`);
+    throw new InvalidArgumentError(
+      fn,
+      'e',
+      'a complete eigendecomposition (the dynamics involve every eigenvalue)',
+      `${e.values.length} of ${n} eigenpairs`,
+    );
   }
   const R0 = asTargets(fn, 'r0', r0, n);
   const eta = positiveFinite(fn, 'eta', opts.eta);
   const steps = opts.steps;
-  if (!Number.isInteger(steps) || steps < 0 || steps > 1e7) throw new InvalidArgumentError(fn, 'steps', 'an integer in [0, 1e7]', steps);
+  if (!Number.isInteger(steps) || steps < 0 || steps > 1e7)
+    throw new InvalidArgumentError(fn, 'steps', 'an integer in [0, 1e7]', steps);
   const normalization = checkNormalization(fn, opts.normalization ?? 'sum');
   const N = lossDivisor(normalization, n);
   const a = eta / N;
@@ -112,11 +118,15 @@ export function linearizedConvergence(e: Eigh, r0: Targets, opts: ConvergenceOpt
     );
   }
   if (lambdaMin <= 0) {
-    warnings.push(`λ_min = ${lambdaMin.toPrecision(6)} ≤ 0: the classical bound does not decay and components in the null space are never fitted.`);
+    warnings.push(
+      `λ_min = ${lambdaMin.toPrecision(6)} ≤ 0: the classical bound does not decay and components in the null space are never fitted.`,
+    );
   }
   const classicalValid = a * lambdaMax <= 2 - a * lambdaMin;
   if (!classicalValid && !diverges) {
-    warnings.push('ηλ_max/N > 2 − ηλ_min/N: the classical bound (1 − ηλ_min/N)^k is not an upper bound for this step size.');
+    warnings.push(
+      'ηλ_max/N > 2 − ηλ_min/N: the classical bound (1 − ηλ_min/N)^k is not an upper bound for this step size.',
+    );
   }
   // Alignment envelope on r0 itself (so it is a valid bound by construction).
   let gamma: number | null = null;
@@ -131,20 +141,25 @@ export function linearizedConvergence(e: Eigh, r0: Targets, opts: ConvergenceOpt
   // Per-eigen weights: exact uses q; alignment uses C λ^γ ‖r0‖² on S and q elsewhere.
   const wAlign = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    wAlign[i] = gamma !== null && C !== null && lambda[i] > floor && lambda[i] > 0 ? C * lambda[i] ** gamma * total : q[i];
+    wAlign[i] =
+      gamma !== null && C !== null && lambda[i] > floor && lambda[i] > 0 ? C * lambda[i] ** gamma * total : q[i];
   }
   const factor = new Float64Array(n);
   for (let i = 0; i < n; i++) factor[i] = (1 - a * lambda[i]) ** 2;
-  const discreteCurve = (w: Float64Array): CurveFn => (k) => {
-    let s = 0;
-    for (let i = 0; i < n; i++) if (w[i] !== 0) s += w[i] * factor[i] ** k;
-    return Math.sqrt(s);
-  };
-  const flowCurve = (w: Float64Array): CurveFn => (t) => {
-    let s = 0;
-    for (let i = 0; i < n; i++) if (w[i] !== 0) s += w[i] * Math.exp(-2 * a * lambda[i] * t);
-    return Math.sqrt(s);
-  };
+  const discreteCurve =
+    (w: Float64Array): CurveFn =>
+    (k) => {
+      let s = 0;
+      for (let i = 0; i < n; i++) if (w[i] !== 0) s += w[i] * factor[i] ** k;
+      return Math.sqrt(s);
+    };
+  const flowCurve =
+    (w: Float64Array): CurveFn =>
+    (t) => {
+      let s = 0;
+      for (let i = 0; i < n; i++) if (w[i] !== 0) s += w[i] * Math.exp(-2 * a * lambda[i] * t);
+      return Math.sqrt(s);
+    };
   const sample = (w: Float64Array, continuous: boolean): Float64Array => {
     const out = new Float64Array(steps + 1);
     const cur = Float64Array.from(w);
@@ -170,7 +185,8 @@ export function linearizedConvergence(e: Eigh, r0: Targets, opts: ConvergenceOpt
   let toTarget: Convergence['toTarget'] = null;
   if (opts.targetLoss !== undefined) {
     const target = opts.targetLoss;
-    if (!Number.isFinite(target) || target < 0) throw new InvalidArgumentError(fn, 'targetLoss', 'a non-negative finite loss', target);
+    if (!Number.isFinite(target) || target < 0)
+      throw new InvalidArgumentError(fn, 'targetLoss', 'a non-negative finite loss', target);
     const targetNorm = Math.sqrt(2 * N * target);
     const clD: CurveFn = (k) => Math.abs(rc) ** k * norm0;
     const clC: CurveFn = (t) => Math.exp(-a * lambdaMin * t) * norm0;

@@ -7,7 +7,15 @@
 import { InvalidArgumentError, NumericalError } from '../errors.js';
 import { type Eigh, Matrix, triSolve } from '../linalg/index.js';
 import type { Rng } from '../util/random.js';
-import { asTargets, checkEigh, choleskyOrSingular, descendingValues, nonNegativeFinite, squaredProjections, type Targets } from './common.js';
+import {
+  asTargets,
+  checkEigh,
+  choleskyOrSingular,
+  descendingValues,
+  nonNegativeFinite,
+  squaredProjections,
+  type Targets,
+} from './common.js';
 
 export interface GeneralizationBound {
   /** √(2·yᵀ(K + ρI)⁻¹y / n). */
@@ -28,7 +36,11 @@ function singular(fn: string, detail: string): NumericalError {
 }
 
 /** The Arora et al. quantity by Cholesky of K + ρI (ρ ≥ 0, default 0): O(n³/3). Throws NumericalError if singular. */
-export function generalizationBound(K: Matrix, y: Targets, opts: { readonly ridge?: number } = {}): GeneralizationBound {
+export function generalizationBound(
+  K: Matrix,
+  y: Targets,
+  opts: { readonly ridge?: number } = {},
+): GeneralizationBound {
   const fn = 'generalizationBound';
   if (K.rows !== K.cols) throw new InvalidArgumentError(fn, 'K', 'a square kernel matrix', `${K.rows}×${K.cols}`);
   const n = K.rows;
@@ -46,17 +58,25 @@ export function generalizationBound(K: Matrix, y: Targets, opts: { readonly ridg
  * The same quantity from an existing complete eigendecomposition: yᵀ(K + ρI)⁻¹y = Σᵢ (vᵢᵀy)²/(λᵢ + ρ), O(n·O) after
  * one projection GEMM (no extra O(n³)). Throws NumericalError when λ_min + ρ ≤ n·ε·λ_max.
  */
-export function generalizationBoundFromEigh(e: Eigh, y: Targets, opts: { readonly ridge?: number } = {}): GeneralizationBound {
+export function generalizationBoundFromEigh(
+  e: Eigh,
+  y: Targets,
+  opts: { readonly ridge?: number } = {},
+): GeneralizationBound {
   const fn = 'generalizationBoundFromEigh';
   checkEigh(fn, e);
   const n = e.vectors.rows;
-  if (e.values.length !== n) throw new InvalidArgumentError(fn, 'e', 'a complete eigendecomposition', `${e.values.length} of ${n} eigenpairs`);
+  if (e.values.length !== n)
+    throw new InvalidArgumentError(fn, 'e', 'a complete eigendecomposition', `${e.values.length} of ${n} eigenpairs`);
   const Y = asTargets(fn, 'y', y, n);
   const ridge = nonNegativeFinite(fn, 'ridge', opts.ridge ?? 0);
   const lambda = descendingValues(e);
   const { q } = squaredProjections(e, Y);
   if (lambda[n - 1] + ridge <= n * Number.EPSILON * Math.abs(lambda[0])) {
-    throw singular(fn, `${ridge > 0 ? ` plus ridge ${ridge}` : ''} (λ_min + ρ = ${(lambda[n - 1] + ridge).toExponential(3)})`);
+    throw singular(
+      fn,
+      `${ridge > 0 ? ` plus ridge ${ridge}` : ''} (λ_min + ρ = ${(lambda[n - 1] + ridge).toExponential(3)})`,
+    );
   }
   let qf = 0;
   for (let i = 0; i < n; i++) qf += q[i] / (lambda[i] + ridge);
@@ -71,7 +91,8 @@ export function generalizationBoundFromEigh(e: Eigh, y: Targets, opts: { readonl
 export function corruptTargets(y: Targets, fraction: number, rng: Rng): Matrix {
   const fn = 'corruptTargets';
   const Y = (y instanceof Matrix ? y : new Matrix(y.length, 1, y)).clone();
-  if (!Number.isFinite(fraction) || fraction < 0 || fraction > 1) throw new InvalidArgumentError(fn, 'fraction', 'a number in [0, 1]', fraction);
+  if (!Number.isFinite(fraction) || fraction < 0 || fraction > 1)
+    throw new InvalidArgumentError(fn, 'fraction', 'a number in [0, 1]', fraction);
   const n = Y.rows;
   const O = Y.cols;
   const src = y instanceof Matrix ? y.data : y;

@@ -99,7 +99,12 @@ export function lambdaMinBounds(X: Matrix, spec: DotProductKernelSpec, opts: Lam
     let s = 0;
     for (let j = 0; j < X.cols; j++) s += X.data[i * X.cols + j] ** 2;
     if (Math.abs(Math.sqrt(s) - 1) > tol) {
-      throw new InvalidArgumentError(fn, `X[${i}]`, `a unit-norm row (|‖x‖ − 1| ≤ ${tol}); normalize the data first`, `‖x‖ = ${Math.sqrt(s)}`);
+      throw new InvalidArgumentError(
+        fn,
+        `X[${i}]`,
+        `a unit-norm row (|‖x‖ − 1| ≤ ${tol}); normalize the data first`,
+        `‖x‖ = ${Math.sqrt(s)}`,
+      );
     }
   }
   const G = gram(X);

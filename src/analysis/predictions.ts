@@ -75,19 +75,24 @@ function decayAndGain(lambda: number, a: number, at: TrainingTime, floor: number
 
 function checkTime(fn: string, at: TrainingTime, i: number): void {
   if ('step' in at) {
-    if (!Number.isInteger(at.step) || at.step < 0) throw new InvalidArgumentError(fn, `at[${i}].step`, 'a non-negative integer', at.step);
+    if (!Number.isInteger(at.step) || at.step < 0)
+      throw new InvalidArgumentError(fn, `at[${i}].step`, 'a non-negative integer', at.step);
   } else if (!(at.time >= 0)) {
     throw new InvalidArgumentError(fn, `at[${i}].time`, 'a non-negative number or Infinity', at.time);
   }
 }
 
 /** Train (and test) outputs of the linearized model at each requested step/time. */
-export function linearizedPredictions(p: LinearizedProblem, at: readonly TrainingTime[]): readonly LinearizedPrediction[] {
+export function linearizedPredictions(
+  p: LinearizedProblem,
+  at: readonly TrainingTime[],
+): readonly LinearizedPrediction[] {
   const fn = 'linearizedPredictions';
   checkEigh(fn, p.ntk);
   const V = p.ntk.vectors;
   const n = V.rows;
-  if (p.ntk.values.length !== n) throw new InvalidArgumentError(fn, 'ntk', 'a complete eigendecomposition', `${p.ntk.values.length} of ${n}`);
+  if (p.ntk.values.length !== n)
+    throw new InvalidArgumentError(fn, 'ntk', 'a complete eigendecomposition', `${p.ntk.values.length} of ${n}`);
   const Y = asTargets(fn, 'yTrain', p.yTrain, n);
   const O = Y.cols;
   const F0 = p.fTrain0 === undefined ? new Matrix(n, O) : asTargets(fn, 'fTrain0', p.fTrain0, n);
@@ -100,7 +105,13 @@ export function linearizedPredictions(p: LinearizedProblem, at: readonly Trainin
   const T = p.ntkTestTrain;
   let m = 0;
   if (T) {
-    if (T.cols !== n) throw new InvalidArgumentError(fn, 'ntkTestTrain', `an m×${n} matrix (columns = training points)`, `${T.rows}×${T.cols}`);
+    if (T.cols !== n)
+      throw new InvalidArgumentError(
+        fn,
+        'ntkTestTrain',
+        `an m×${n} matrix (columns = training points)`,
+        `${T.rows}×${T.cols}`,
+      );
     assertFinite(fn, 'ntkTestTrain', T.data, T.cols);
     m = T.rows;
     if (p.fTest0 && (p.fTest0.rows !== m || p.fTest0.cols !== O)) {
@@ -137,7 +148,8 @@ export function linearizedPredictions(p: LinearizedProblem, at: readonly Trainin
 export function classificationAccuracy(pred: Matrix, target: Targets): number {
   const fn = 'classificationAccuracy';
   const Y = asTargets(fn, 'target', target, pred.rows);
-  if (Y.cols !== pred.cols) throw new InvalidArgumentError(fn, 'target', `${pred.cols} column(s) like pred`, `${Y.cols}`);
+  if (Y.cols !== pred.cols)
+    throw new InvalidArgumentError(fn, 'target', `${pred.cols} column(s) like pred`, `${Y.cols}`);
   const O = pred.cols;
   let ok = 0;
   for (let i = 0; i < pred.rows; i++) {
@@ -177,7 +189,8 @@ export function nngpPosterior(q: {
   const fn = 'nngpPosterior';
   const n = q.kTrainTrain.rows;
   const Y = asTargets(fn, 'yTrain', q.yTrain, n);
-  if (q.kTestTrain.cols !== n) throw new InvalidArgumentError(fn, 'kTestTrain', `m×${n}`, `${q.kTestTrain.rows}×${q.kTestTrain.cols}`);
+  if (q.kTestTrain.cols !== n)
+    throw new InvalidArgumentError(fn, 'kTestTrain', `m×${n}`, `${q.kTestTrain.rows}×${q.kTestTrain.cols}`);
   const L = choleskyOrSingular(fn, q.kTrainTrain, nonNegativeFinite(fn, 'ridge', q.ridge ?? 0));
   const alpha = triSolve(L, triSolve(L, Y), { trans: true });
   const mean = matmul(q.kTestTrain, alpha);
@@ -214,13 +227,21 @@ export function ntkGpPosterior(q: {
   checkEigh(fn, q.ntk);
   const V = q.ntk.vectors;
   const n = V.rows;
-  if (q.ntk.values.length !== n) throw new InvalidArgumentError(fn, 'ntk', 'a complete eigendecomposition', `${q.ntk.values.length} of ${n}`);
+  if (q.ntk.values.length !== n)
+    throw new InvalidArgumentError(fn, 'ntk', 'a complete eigendecomposition', `${q.ntk.values.length} of ${n}`);
   const Y = asTargets(fn, 'yTrain', q.yTrain, n);
   const T = q.ntkTestTrain;
   if (T.cols !== n) throw new InvalidArgumentError(fn, 'ntkTestTrain', `m×${n}`, `${T.rows}×${T.cols}`);
   const m = T.rows;
-  if (q.nngpTrainTrain.rows !== n || q.nngpTrainTrain.cols !== n) throw new InvalidArgumentError(fn, 'nngpTrainTrain', `${n}×${n}`, `${q.nngpTrainTrain.rows}×${q.nngpTrainTrain.cols}`);
-  if (q.nngpTestTrain.rows !== m || q.nngpTestTrain.cols !== n) throw new InvalidArgumentError(fn, 'nngpTestTrain', `${m}×${n}`, `${q.nngpTestTrain.rows}×${q.nngpTestTrain.cols}`);
+  if (q.nngpTrainTrain.rows !== n || q.nngpTrainTrain.cols !== n)
+    throw new InvalidArgumentError(
+      fn,
+      'nngpTrainTrain',
+      `${n}×${n}`,
+      `${q.nngpTrainTrain.rows}×${q.nngpTrainTrain.cols}`,
+    );
+  if (q.nngpTestTrain.rows !== m || q.nngpTestTrain.cols !== n)
+    throw new InvalidArgumentError(fn, 'nngpTestTrain', `${m}×${n}`, `${q.nngpTestTrain.rows}×${q.nngpTestTrain.cols}`);
   const time = q.time ?? Number.POSITIVE_INFINITY;
   const eta = positiveFinite(fn, 'eta', q.eta ?? 1);
   const a = eta / lossDivisor(checkNormalization(fn, q.normalization ?? 'sum'), n);
@@ -241,7 +262,8 @@ export function ntkGpPosterior(q: {
     const MKs = matmul(M, q.nngpTestTrain, { transB: true }); // m×m
     covariance = q.nngpTestTest.clone();
     for (let i = 0; i < m; i++) {
-      for (let j = 0; j < m; j++) covariance.data[i * m + j] += MKM.data[i * m + j] - MKs.data[i * m + j] - MKs.data[j * m + i];
+      for (let j = 0; j < m; j++)
+        covariance.data[i * m + j] += MKM.data[i * m + j] - MKs.data[i * m + j] - MKs.data[j * m + i];
     }
   }
   return { mean, covariance };

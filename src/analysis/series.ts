@@ -48,7 +48,8 @@ export function seriesIntegrate(a: Series, c0: number, R: number): Series {
 
 /** f(u(t)) truncated to degree R for u with u(0) = 0 (Horner; exact to degree R). */
 export function seriesCompose(f: Series, u: Series, R: number): Series {
-  if (u[0] !== 0) throw new InvalidArgumentError('seriesCompose', 'u[0]', '0 (compose with a series without constant term)', u[0]);
+  if (u[0] !== 0)
+    throw new InvalidArgumentError('seriesCompose', 'u[0]', '0 (compose with a series without constant term)', u[0]);
   let res: Series = new Float64Array(R + 1);
   for (let k = Math.min(R, f.length - 1); k >= 0; k--) {
     res = seriesMul(res, u, R);
@@ -120,19 +121,28 @@ interface ReluParams {
 function reluParams(spec: DotProductKernelSpec & { kind: 'relu-ntk' | 'relu-nngp' }): ReluParams {
   const fn = 'dotProductKernel';
   const { depth } = spec;
-  if (!Number.isInteger(depth) || depth < 1 || depth > 1000) throw new InvalidArgumentError(fn, 'spec.depth', 'an integer in [1, 1000]', depth);
+  if (!Number.isInteger(depth) || depth < 1 || depth > 1000)
+    throw new InvalidArgumentError(fn, 'spec.depth', 'an integer in [1, 1000]', depth);
   const sw = spec.weightVariance ?? 2;
   const sb = spec.biasVariance ?? 0;
   const q0 = spec.inputScale ?? 1;
-  if (!Number.isFinite(sw) || sw <= 0) throw new InvalidArgumentError(fn, 'spec.weightVariance', 'a positive finite number', sw);
-  if (!Number.isFinite(sb) || sb < 0) throw new InvalidArgumentError(fn, 'spec.biasVariance', 'a non-negative finite number', sb);
-  if (!Number.isFinite(q0) || q0 <= 0) throw new InvalidArgumentError(fn, 'spec.inputScale', 'a positive finite number', q0);
+  if (!Number.isFinite(sw) || sw <= 0)
+    throw new InvalidArgumentError(fn, 'spec.weightVariance', 'a positive finite number', sw);
+  if (!Number.isFinite(sb) || sb < 0)
+    throw new InvalidArgumentError(fn, 'spec.biasVariance', 'a non-negative finite number', sb);
+  if (!Number.isFinite(q0) || q0 <= 0)
+    throw new InvalidArgumentError(fn, 'spec.inputScale', 'a positive finite number', q0);
   return { depth, sw, sb, q0 };
 }
 
 function checkSpec(spec: DotProductKernelSpec): void {
   if (spec.kind !== 'hinf' && spec.kind !== 'relu-ntk' && spec.kind !== 'relu-nngp') {
-    throw new InvalidArgumentError('dotProductKernel', 'spec.kind', "'hinf', 'relu-ntk' or 'relu-nngp'", (spec as { kind: unknown }).kind);
+    throw new InvalidArgumentError(
+      'dotProductKernel',
+      'spec.kind',
+      "'hinf', 'relu-ntk' or 'relu-nngp'",
+      (spec as { kind: unknown }).kind,
+    );
   }
 }
 
@@ -160,7 +170,8 @@ export function dotProductKernel(spec: DotProductKernelSpec): (t: number) => num
 /** Taylor coefficients c_0..c_R of κ(t) (all ≥ 0), by composing the arc-cosine series layer by layer. */
 export function dotProductSeries(spec: DotProductKernelSpec, R: number): Series {
   checkSpec(spec);
-  if (!Number.isInteger(R) || R < 1 || R > 5000) throw new InvalidArgumentError('dotProductSeries', 'R', 'an integer degree in [1, 5000]', R);
+  if (!Number.isInteger(R) || R < 1 || R > 5000)
+    throw new InvalidArgumentError('dotProductSeries', 'R', 'an integer degree in [1, 5000]', R);
   if (spec.kind === 'hinf') {
     const { a0 } = arccosSeries(0, R);
     const c = new Float64Array(R + 1);

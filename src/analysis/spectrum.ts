@@ -68,17 +68,26 @@ function prepare(fn: string, K: Matrix, opts: DecomposeOptions) {
   const n = K.rows;
   const symTol = nonNegativeFinite(fn, 'symTol', opts.symTol ?? 1e-6);
   const k = opts.topK ?? n;
-  if (!Number.isInteger(k) || k < 1 || k > n) throw new InvalidArgumentError(fn, 'topK', `an integer in [1, n = ${n}]`, k);
+  if (!Number.isInteger(k) || k < 1 || k > n)
+    throw new InvalidArgumentError(fn, 'topK', `an integer in [1, n = ${n}]`, k);
   const m = symmetrizeMeasured(K);
   if (m.asymmetry > symTol) {
-    throw new InvalidArgumentError(fn, 'K', `symmetric (max|K − Kᵀ|/max|K| ≤ ${symTol})`, `asymmetry ${m.asymmetry.toExponential(3)}`,
-      'A kernel matrix must be symmetric; check how it was computed or saved (transposed blocks?), or raise symTol if this is rounding error.');
+    throw new InvalidArgumentError(
+      fn,
+      'K',
+      `symmetric (max|K − Kᵀ|/max|K| ≤ ${symTol})`,
+      `asymmetry ${m.asymmetry.toExponential(3)}`,
+      'A kernel matrix must be symmetric; check how it was computed or saved (transposed blocks?), or raise symTol if this is rounding error.',
+    );
   }
   return { n, k, ...m };
 }
 
 function fail(info: number): never {
-  throw new NumericalError('no_convergence', `decomposeKernel: the eigensolver failed to converge (LAPACK info = ${info}).`);
+  throw new NumericalError(
+    'no_convergence',
+    `decomposeKernel: the eigensolver failed to converge (LAPACK info = ${info}).`,
+  );
 }
 
 /**
@@ -109,7 +118,14 @@ export async function decomposeKernelAsync(K: Matrix, opts: DecomposeOptions = {
   const W = new Float64Array(p.n);
   const info = await backend().syevdAsync(p.n, p.S, W, true);
   if (info !== 0) fail(info);
-  return { values: W, vectors: new Matrix(p.n, p.n, p.S), n: p.n, asymmetry: p.asymmetry, trace: p.trace, frobeniusSq: p.frobeniusSq };
+  return {
+    values: W,
+    vectors: new Matrix(p.n, p.n, p.S),
+    n: p.n,
+    asymmetry: p.asymmetry,
+    trace: p.trace,
+    frobeniusSq: p.frobeniusSq,
+  };
 }
 
 export interface PsdDiagnostics {
@@ -191,7 +207,12 @@ export function spectrum(e: Eigh | KernelDecomposition, opts: SpectrumOptions = 
   const trace = dec ? dec.trace : sum;
   if (!dec && !complete) {
     // A partial Eigh without the kernel: trace is unknown.
-    throw new InvalidArgumentError(fn, 'e', 'a complete Eigh or a KernelDecomposition (which records tr K)', `${m} of ${n} eigenpairs`);
+    throw new InvalidArgumentError(
+      fn,
+      'e',
+      'a complete Eigh or a KernelDecomposition (which records tr K)',
+      `${m} of ${n} eigenpairs`,
+    );
   }
   const floor = opts.floor === undefined ? defaultFloor(n, lambdaMax) : nonNegativeFinite(fn, 'floor', opts.floor);
   // PSD diagnostics
@@ -266,7 +287,12 @@ function positiveFinite0(fn: string, arg: string, v: number): void {
 }
 
 /** Fit log λᵢ = intercept + slope·log i on descending eigenvalues above the floor within [from, to]. */
-export function decayFit(fn: string, values: Float64Array, floor: number, range?: readonly [number, number]): PowerLawFit | null {
+export function decayFit(
+  fn: string,
+  values: Float64Array,
+  floor: number,
+  range?: readonly [number, number],
+): PowerLawFit | null {
   const m = values.length;
   let from = 1;
   let to = m;

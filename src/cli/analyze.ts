@@ -43,7 +43,8 @@ Exit codes: 0 ok (warnings on stderr), 2 bad input (message names the problem).`
 /** JSON-ready copy: typed arrays → arrays, non-finite numbers → strings. */
 export function toJson(v: unknown): unknown {
   if (typeof v === 'number') return Number.isFinite(v) ? v : String(v);
-  if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return Array.from(v as unknown as ArrayLike<number>, (x) => toJson(x));
+  if (ArrayBuffer.isView(v) && !(v instanceof DataView))
+    return Array.from(v as unknown as ArrayLike<number>, (x) => toJson(x));
   if (Array.isArray(v)) return v.map(toJson);
   if (v instanceof Matrix) return { rows: v.rows, cols: v.cols };
   if (v !== null && typeof v === 'object') {
@@ -54,10 +55,16 @@ export function toJson(v: unknown): unknown {
   return v;
 }
 
-function num(name: string, s: string | undefined, check: (x: number) => boolean, constraint: string): number | undefined {
+function num(
+  name: string,
+  s: string | undefined,
+  check: (x: number) => boolean,
+  constraint: string,
+): number | undefined {
   if (s === undefined) return undefined;
   const x = Number(s);
-  if (s.trim() === '' || !Number.isFinite(x) || !check(x)) throw new ConfigError(`--${name}`, `must be ${constraint}; got '${s}'`);
+  if (s.trim() === '' || !Number.isFinite(x) || !check(x))
+    throw new ConfigError(`--${name}`, `must be ${constraint}; got '${s}'`);
   return x;
 }
 
@@ -85,21 +92,29 @@ export const analyze: Command = {
     if (!o.kernel) throw new ConfigError('--kernel', 'is required (an n×n kernel matrix in .npy format)');
     if (!o.out) throw new ConfigError('--out', 'is required (the results JSON path)');
     const eta = num('eta', o.eta, (x) => x > 0, 'a positive number');
-    const steps = num('steps', o.steps, (x) => Number.isInteger(x) && x >= 0 && x <= 1e6, 'an integer in [0, 1e6]') ?? 1000;
+    const steps =
+      num('steps', o.steps, (x) => Number.isInteger(x) && x >= 0 && x <= 1e6, 'an integer in [0, 1e6]') ?? 1000;
     const targetLoss = num('target-loss', o['target-loss'], (x) => x >= 0, 'a non-negative number');
     const ridge = num('ridge', o.ridge, (x) => x >= 0, 'a non-negative number') ?? 0;
     const topK = num('top-k', o['top-k'], (x) => Number.isInteger(x) && x >= 1, 'a positive integer');
     const symTol = num('sym-tol', o['sym-tol'], (x) => x >= 0, 'a non-negative number') ?? 1e-6;
     const normalization = (o.normalization ?? 'sum') as LossNormalization;
     if (normalization !== 'sum' && normalization !== 'mean') {
-      throw new ConfigError('--normalization', `must be 'sum' (½‖f−y‖²) or 'mean' (‖f−y‖²/(2n)); got '${o.normalization}'`);
+      throw new ConfigError(
+        '--normalization',
+        `must be 'sum' (½‖f−y‖²) or 'mean' (‖f−y‖²/(2n)); got '${o.normalization}'`,
+      );
     }
     const t0 = performance.now();
     const K = readMatrixNpy(o.kernel);
-    if (K.rows !== K.cols) throw new ConfigError('--kernel', `must be a square n×n matrix; ${o.kernel} is ${K.rows}×${K.cols}`);
+    if (K.rows !== K.cols)
+      throw new ConfigError('--kernel', `must be a square n×n matrix; ${o.kernel} is ${K.rows}×${K.cols}`);
     const Y = o.labels ? readMatrixNpy(o.labels) : null;
     if (Y && Y.rows !== K.rows) {
-      throw new ConfigError('--labels', `must have one row per kernel point: the kernel is ${K.rows}×${K.cols} but ${o.labels} has ${Y.rows} rows`);
+      throw new ConfigError(
+        '--labels',
+        `must have one row per kernel point: the kernel is ${K.rows}×${K.cols} but ${o.labels} has ${Y.rows} rows`,
+      );
     }
     if (topK !== undefined && topK > K.rows) throw new ConfigError('--top-k', `must be ≤ n = ${K.rows}; got ${topK}`);
     const tRead = performance.now();
@@ -127,7 +142,11 @@ export const analyze: Command = {
       if (spec.complete) {
         const N = normalization === 'mean' ? K.rows : 1;
         const step = eta ?? N / spec.lambdaMax;
-        const r0 = new Matrix(Y.rows, Y.cols, Y.data.map((v) => -v));
+        const r0 = new Matrix(
+          Y.rows,
+          Y.cols,
+          Y.data.map((v) => -v),
+        );
         const conv = linearizedConvergence(dec, r0, { eta: step, steps, normalization, targetLoss });
         warnings.push(...conv.warnings);
         result.convergence = conv;
@@ -139,12 +158,18 @@ export const analyze: Command = {
           result.generalization = { error: e.message };
         }
       } else {
-        warnings.push('--top-k: convergence curves and the generalization quantity need all eigenpairs and were skipped');
+        warnings.push(
+          '--top-k: convergence curves and the generalization quantity need all eigenpairs and were skipped',
+        );
       }
     }
     const tEnd = performance.now();
     result.warnings = warnings;
-    result.timings = { readSeconds: (tRead - t0) / 1000, eighSeconds: (tEig - tRead) / 1000, analysisSeconds: (tEnd - tEig) / 1000 };
+    result.timings = {
+      readSeconds: (tRead - t0) / 1000,
+      eighSeconds: (tEig - tRead) / 1000,
+      analysisSeconds: (tEnd - tEig) / 1000,
+    };
     writeJsonAtomic(o.out, toJson(result));
     for (const w of warnings) process.stderr.write(`ntk analyze: warning: ${w}\n`);
     return 0;

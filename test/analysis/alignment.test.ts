@@ -20,7 +20,10 @@ describe('label–NTK alignment with known projections', () => {
     const total = p.reduce((a, b) => a + b, 0);
     const C = 1 / total;
     const signs = p.map((_, j) => (j % 3 === 0 ? -1 : 1));
-    const y = combineColumns(Q, p.map((v, j) => signs[j] * Math.sqrt(v) * 5)); // ‖y‖² = 25·total
+    const y = combineColumns(
+      Q,
+      p.map((v, j) => signs[j] * Math.sqrt(v) * 5),
+    ); // ‖y‖² = 25·total
     const al = labelAlignment(dec, y);
     assert.ok(al.fit);
     assert.ok(Math.abs(al.fit.gamma - gamma) < 1e-8, `γ = ${al.fit.gamma}`);
@@ -44,7 +47,8 @@ describe('label–NTK alignment with known projections', () => {
     const al = labelAlignment(dec, y);
     assert.ok(al.fit && al.envelope !== null && al.gamma !== null && al.envelopeIndex !== null);
     assert.ok(Math.abs(al.fit.gamma - gamma) < 0.1, `γ = ${al.fit.gamma}`);
-    for (let i = 0; i < n; i++) assert.ok(al.projections[i] <= al.envelope * al.eigenvalues[i] ** al.gamma * (1 + 1e-12));
+    for (let i = 0; i < n; i++)
+      assert.ok(al.projections[i] <= al.envelope * al.eigenvalues[i] ** al.gamma * (1 + 1e-12));
     const i = al.envelopeIndex;
     assert.ok(Math.abs(al.projections[i] - al.envelope * al.eigenvalues[i] ** al.gamma) < 1e-14);
   });
@@ -87,7 +91,11 @@ describe('kernel–target alignment', () => {
   const X = new Matrix(n, 4, rng.normals(n * 4));
   const K = matmul(X, X, { transB: true });
   for (let i = 0; i < n; i++) K.data[i * n + i] += 1;
-  const Y = new Matrix(n, 2, rng.normals(n * 2).map((v) => v + 0.5));
+  const Y = new Matrix(
+    n,
+    2,
+    rng.normals(n * 2).map((v) => v + 0.5),
+  );
 
   it('equals ⟨K, YYᵀ⟩/(‖K‖‖YYᵀ‖), raw and centered by H = I − 11ᵀ/n, computed with explicit matrices', () => {
     const YY = matmul(Y, Y, { transB: true });

@@ -13,7 +13,9 @@ const dir = mkdtempSync(join(tmpdir(), 'ntk-analyze-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 function ntk(...args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'analyze', ...args], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'analyze', ...args], {
+    encoding: 'utf8',
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -76,7 +78,10 @@ describe('ntk analyze', () => {
   });
 
   it('says a singular kernel makes the generalization quantity undefined and suggests --ridge', () => {
-    const S = kernelWithSpectrum(Q, lambda.map((l, j) => (j >= n - 2 ? 0 : l)));
+    const S = kernelWithSpectrum(
+      Q,
+      lambda.map((l, j) => (j >= n - 2 ? 0 : l)),
+    );
     const p = join(dir, 'S.npy');
     writeMatrixNpy(p, S);
     const out = join(dir, 's.json');

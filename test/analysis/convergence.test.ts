@@ -55,7 +55,13 @@ describe('linearized GD convergence on a kernel with known spectrum', () => {
   it('gradient-flow curve equals ‖e^{−ηKt} r₀‖ computed by a Taylor matrix exponential', () => {
     const c = linearizedConvergence(dec, r0, { eta: 0.5, steps: 40 });
     for (const t of [0, 1, 7, 40]) {
-      const E = expm(new Matrix(n, n, K.data.map((v) => -0.5 * t * v)));
+      const E = expm(
+        new Matrix(
+          n,
+          n,
+          K.data.map((v) => -0.5 * t * v),
+        ),
+      );
       const ref = norm(matmul(E, new Matrix(n, 1, r0)).data);
       assert.ok(Math.abs(c.continuous.exact[t] - ref) < 1e-10, `t = ${t}: ${c.continuous.exact[t]} vs ${ref}`);
     }
@@ -87,7 +93,10 @@ describe('linearized GD convergence on a kernel with known spectrum', () => {
     const eta = 2.2 / lmax;
     const c = linearizedConvergence(dec, r0, { eta, steps: 30, targetLoss: 1e-3 });
     assert.equal(c.diverges, true);
-    assert.ok(c.warnings.some((w) => /diverge/.test(w) && /2N\/λ_max/.test(w)), c.warnings.join('\n'));
+    assert.ok(
+      c.warnings.some((w) => /diverge/.test(w) && /2N\/λ_max/.test(w)),
+      c.warnings.join('\n'),
+    );
     assert.equal(c.toTarget?.discrete.exact, null);
     const sim = simulateGd(K, y, f0, eta, 30);
     assert.ok(sim.norms[30] > sim.norms[0]);

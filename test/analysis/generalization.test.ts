@@ -36,12 +36,18 @@ describe('generalization quantity √(2yᵀK⁻¹y/n) (Arora et al. 2019)', () =
     let ref = 0;
     for (let j = 0; j < n; j++) ref += P.data[j] ** 2 / (lambda[j] + rho);
     assert.ok(Math.abs(generalizationBound(K, y, { ridge: rho }).quadraticForm / ref - 1) < 1e-12);
-    assert.ok(Math.abs(generalizationBoundFromEigh(decomposeKernel(K), y, { ridge: rho }).quadraticForm / ref - 1) < 1e-12);
+    assert.ok(
+      Math.abs(generalizationBoundFromEigh(decomposeKernel(K), y, { ridge: rho }).quadraticForm / ref - 1) < 1e-12,
+    );
   });
 
   it('a singular kernel is reported as such, suggesting a ridge; the ridge fixes it', () => {
-    const sing = kernelWithSpectrum(Q, lambda.map((l, j) => (j >= n - 3 ? 0 : l)));
-    const isSingular = (e: unknown) => e instanceof NumericalError && /singular/.test(e.message) && /ridge/.test(e.message);
+    const sing = kernelWithSpectrum(
+      Q,
+      lambda.map((l, j) => (j >= n - 3 ? 0 : l)),
+    );
+    const isSingular = (e: unknown) =>
+      e instanceof NumericalError && /singular/.test(e.message) && /ridge/.test(e.message);
     assert.throws(() => generalizationBound(sing, y), isSingular);
     assert.throws(() => generalizationBoundFromEigh(decomposeKernel(sing), y), isSingular);
     assert.ok(Number.isFinite(generalizationBound(sing, y, { ridge: 1e-3 }).value));
@@ -73,7 +79,10 @@ describe('generalization quantity √(2yᵀK⁻¹y/n) (Arora et al. 2019)', () =
     let changedOrKept = 0;
     for (let i = 0; i < 100; i++) {
       const row = Array.from(Z.data.subarray(i * 4, i * 4 + 4));
-      assert.equal(row.reduce((a, b) => a + b, 0), 1);
+      assert.equal(
+        row.reduce((a, b) => a + b, 0),
+        1,
+      );
       if (row[i % 4] !== 1) changedOrKept++;
     }
     assert.ok(changedOrKept <= 30 && changedOrKept >= 15, `${changedOrKept}`);

@@ -57,7 +57,13 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 /** Explicit GD on the linearized model: f ← f − a·K(f − y), returning ‖f_k − y‖ for k = 0..steps and the final f. */
-export function simulateGd(K: Matrix, y: Matrix, f0: Matrix, a: number, steps: number): { norms: Float64Array; f: Matrix[] } {
+export function simulateGd(
+  K: Matrix,
+  y: Matrix,
+  f0: Matrix,
+  a: number,
+  steps: number,
+): { norms: Float64Array; f: Matrix[] } {
   const norms = new Float64Array(steps + 1);
   const fs: Matrix[] = [];
   let f = f0.clone();

@@ -37,7 +37,8 @@ describe('Taylor coefficients of dot-product kernels', () => {
       const c = dotProductSeries(spec, 300);
       const k = dotProductKernel(spec);
       for (const v of c) assert.ok(v >= 0);
-      for (let t = -0.9; t <= 0.9001; t += 0.05) assert.ok(Math.abs(seriesEval(c, t) - k(t)) < 1e-11 * Math.max(1, k(1)), `t = ${t}`);
+      for (let t = -0.9; t <= 0.9001; t += 0.05)
+        assert.ok(Math.abs(seriesEval(c, t) - k(t)) < 1e-11 * Math.max(1, k(1)), `t = ${t}`);
       // At t = 1 the tail converges slowly; the truncated sum is below κ(1) (all dropped terms are ≥ 0).
       assert.ok(seriesEval(c, 1) <= k(1) + 1e-12);
     });

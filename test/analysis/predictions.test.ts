@@ -62,11 +62,23 @@ describe('linearized-model predictions (neural-tangents gradient_descent_mse sem
           assert.ok(maxAbsDiff(preds[s].test?.data ?? [], ft.data) < 1e-10, `${normalization} test k = ${k}`);
           s++;
         }
-        const R = new Matrix(n, 2, f.data.map((v, i) => v - Y.data[i]));
+        const R = new Matrix(
+          n,
+          2,
+          f.data.map((v, i) => v - Y.data[i]),
+        );
         const dF = matmul(ntk.tt, R, { alpha: a });
         const dT = matmul(ntk.st, R, { alpha: a });
-        f = new Matrix(n, 2, f.data.map((v, i) => v - dF.data[i]));
-        ft = new Matrix(m, 2, ft.data.map((v, i) => v - dT.data[i]));
+        f = new Matrix(
+          n,
+          2,
+          f.data.map((v, i) => v - dF.data[i]),
+        );
+        ft = new Matrix(
+          m,
+          2,
+          ft.data.map((v, i) => v - dT.data[i]),
+        );
       }
     }
   });
@@ -74,8 +86,18 @@ describe('linearized-model predictions (neural-tangents gradient_descent_mse sem
   it('gradient-flow train outputs equal y + e^{−ηΘt}(f₀ − y) (Taylor matrix exponential)', () => {
     const t = 3.5;
     const [p] = linearizedPredictions({ ntk: dec, yTrain: Y, fTrain0: f0, eta: 0.2 }, [{ time: t }]);
-    const E = expm(new Matrix(n, n, ntk.tt.data.map((v) => -0.2 * t * v)));
-    const R0 = new Matrix(n, 2, f0.data.map((v, i) => v - Y.data[i]));
+    const E = expm(
+      new Matrix(
+        n,
+        n,
+        ntk.tt.data.map((v) => -0.2 * t * v),
+      ),
+    );
+    const R0 = new Matrix(
+      n,
+      2,
+      f0.data.map((v, i) => v - Y.data[i]),
+    );
     const ref = matmul(E, R0).data.map((v, i) => v + Y.data[i]);
     assert.ok(maxAbsDiff(p.train.data, ref) < 1e-10);
     assert.equal(p.test, null);
@@ -86,7 +108,14 @@ describe('linearized-model predictions (neural-tangents gradient_descent_mse sem
       { time: Number.POSITIVE_INFINITY },
     ]);
     assert.ok(maxAbsDiff(p.train.data, Y.data) < 1e-9);
-    const alpha = solve(ntk.tt, new Matrix(n, 2, Y.data.map((v, i) => v - f0.data[i])));
+    const alpha = solve(
+      ntk.tt,
+      new Matrix(
+        n,
+        2,
+        Y.data.map((v, i) => v - f0.data[i]),
+      ),
+    );
     const ref = matmul(ntk.st, alpha).data.map((v, i) => v + f0t.data[i]);
     assert.ok(maxAbsDiff(p.test?.data ?? [], ref) < 1e-9);
   });
@@ -103,7 +132,10 @@ describe('linearized-model predictions (neural-tangents gradient_descent_mse sem
       [1, 0],
     ]);
     assert.equal(classificationAccuracy(P, T), 2 / 3);
-    assert.equal(classificationAccuracy(new Matrix(2, 1, Float64Array.from([0.3, -2])), Float64Array.from([1, 1])), 0.5);
+    assert.equal(
+      classificationAccuracy(new Matrix(2, 1, Float64Array.from([0.3, -2])), Float64Array.from([1, 1])),
+      0.5,
+    );
   });
 
   it('NNGP posterior equals K_*K⁻¹y and K_** − K_*K⁻¹K_*ᵀ (explicit solves)', () => {
@@ -111,7 +143,12 @@ describe('linearized-model predictions (neural-tangents gradient_descent_mse sem
     const meanRef = matmul(nngp.st, solve(nngp.tt, Y));
     assert.ok(maxAbsDiff(post.mean.data, meanRef.data) < 1e-9);
     const S = matmul(nngp.st, solve(nngp.tt, nngp.st.transpose()));
-    assert.ok(maxAbsDiff(post.covariance?.data ?? [], nngp.ss.data.map((v, i) => v - S.data[i])) < 1e-9);
+    assert.ok(
+      maxAbsDiff(
+        post.covariance?.data ?? [],
+        nngp.ss.data.map((v, i) => v - S.data[i]),
+      ) < 1e-9,
+    );
   });
 
   it('NTK-GP at t = ∞ equals K_** + Θ_*Θ⁻¹KΘ⁻¹Θ_*ᵀ − (Θ_*Θ⁻¹K_*ᵀ + h.c.) (Lee et al. 2019)', () => {
@@ -137,7 +174,14 @@ describe('linearized-model predictions (neural-tangents gradient_descent_mse sem
 
   it('NTK-GP with Θ = K reduces to the NNGP posterior; at t = 0 it is the prior', () => {
     const decK = decomposeKernel(nngp.tt);
-    const q = { ntk: decK, ntkTestTrain: nngp.st, nngpTrainTrain: nngp.tt, nngpTestTrain: nngp.st, nngpTestTest: nngp.ss, yTrain: Y };
+    const q = {
+      ntk: decK,
+      ntkTestTrain: nngp.st,
+      nngpTrainTrain: nngp.tt,
+      nngpTestTrain: nngp.st,
+      nngpTestTest: nngp.ss,
+      yTrain: Y,
+    };
     const a = ntkGpPosterior(q);
     const b = nngpPosterior({ kTrainTrain: nngp.tt, kTestTrain: nngp.st, kTestTest: nngp.ss, yTrain: Y });
     assert.ok(maxAbsDiff(a.mean.data, b.mean.data) < 1e-9);

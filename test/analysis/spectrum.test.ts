@@ -97,7 +97,11 @@ describe('bad kernels', () => {
       [1, 0.5],
       [0.2, 1],
     ]);
-    assert.throws(() => decomposeKernel(K), (e: unknown) => e instanceof InvalidArgumentError && /symmetric/.test(e.message) && /asymmetry 3\.000e-1/.test(e.message));
+    assert.throws(
+      () => decomposeKernel(K),
+      (e: unknown) =>
+        e instanceof InvalidArgumentError && /symmetric/.test(e.message) && /asymmetry 3\.000e-1/.test(e.message),
+    );
   });
   it('rejects a non-finite kernel, naming the entry', () => {
     const K = Matrix.from([
