@@ -102,6 +102,10 @@ export function compileProgram(
       );
     }
   };
+  // Whether the current layer's output is a centred Gaussian process at infinite width (neural-tangents'
+  // `is_gaussian`): true after dense/conv, kept by linear pooling and by sums of independent Gaussians, false for the
+  // raw input and after an activation. The activation kernels assume Gaussian pre-activations.
+  let gaussian = false;
   const compile = (
     specs: readonly LayerSpec[],
     rep: Spatial,
@@ -113,6 +117,25 @@ export function compileProgram(
     const nodes: OpNode[] = [];
     specs.forEach((spec, i) => {
       const path = prefix === '' ? String(i) : `${prefix}.${i}`;
+      if (spec.kind === 'dense' || spec.kind === 'conv') gaussian = true;
+      if (
+        spec.kind === 'relu' ||
+        spec.kind === 'erf' ||
+        spec.kind === 'tanh' ||
+        spec.kind === 'gelu' ||
+        spec.kind === 'abrelu'
+      ) {
+        if (!gaussian) {
+          throw new InvalidArgumentError(
+            'kernelFn',
+            `arch: layer ${path} \`${spec.kind}\``,
+            'applied to a Gaussian pre-activation (the output of a dense or conv layer, possibly pooled, flattened or summed with an independent one in a residual)',
+            i === 0 && prefix === '' ? 'the network input' : 'a non-Gaussian input',
+            'The infinite-width kernel of an activation is E[φ(u)φ(v)] over Gaussian (u, v); its input here is not Gaussian (raw data, or the output of another activation), so the closed forms do not apply.',
+          );
+        }
+        gaussian = false;
+      }
       switch (spec.kind) {
         case 'dense':
           nodes.push({ id: id++, op: { kind: 'dense', spec, fanIn: fanInFlat(spec) }, out: 'flat', h: 1, w: 1 });
@@ -148,7 +171,10 @@ export function compileProgram(
           break;
         case 'residual': {
           checkResidual(spec.block, path);
+          const before = gaussian;
           const inner = compile(spec.block, rep, h, w, false, path);
+          // x + block(x): Gaussian when both terms are (block ends in dense/conv, so it is Gaussian)
+          gaussian = before && gaussian;
           nodes.push({ id: id++, op: { kind: 'residual', block: inner.nodes }, out: rep, h, w });
           break;
         }
