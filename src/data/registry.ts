@@ -286,6 +286,7 @@ export function loadDataset(specIn: string | DatasetSpec, opts: LoadOptions = {}
   const info = DATASETS[parsed.name];
   checkKeys(parsed);
   const spec: DatasetSpec = info.splits ? { ...parsed, split: parsed.split ?? 'train' } : parsed;
+  const canonical = formatDatasetSpec(spec); // fails fast (before any loading) for values a spec string cannot hold
   const seed = spec.seed ?? 0;
   const rng = new Rng(seed).split('dataset');
   const raw = loadRaw(spec, opts);
@@ -356,7 +357,6 @@ export function loadDataset(specIn: string | DatasetSpec, opts: LoadOptions = {}
   const scale = spec.scale ?? (raw.features.kind === 'bytes' ? 'unit' : 'none');
   const X = materialize(raw.features, rows, scale === 'unit');
   normalizeInPlace(X, spec.normalize ?? []);
-  const canonical = formatDatasetSpec(spec);
   const base = {
     name: spec.name,
     spec: canonical,
