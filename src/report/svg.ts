@@ -353,7 +353,11 @@ function renderPlot(spec: PlotSpec, ox: number, oy: number, w: number, h: number
   }
 
   // Marks, clipped to the plot area.
-  out.push(`<clipPath id="${id}"><rect x="${r2(x0)}" y="${r2(y0)}" width="${r2(plotW)}" height="${r2(plotH)}"/></clipPath>`);
+  // The clip area extends a few px beyond the plot so that dots and line caps on the domain edge are not cut.
+  const pad = 5;
+  out.push(
+    `<clipPath id="${id}"><rect x="${r2(x0 - pad)}" y="${r2(y0 - pad)}" width="${r2(plotW + 2 * pad)}" height="${r2(plotH + 2 * pad)}"/></clipPath>`,
+  );
   out.push(`<g clip-path="url(#${id})">`);
   spec.marks.forEach((m, i) => {
     out.push(...renderMark(m, i, xs, ys, { x0, y0, plotW, plotH }));
@@ -528,18 +532,21 @@ function renderMark(m: Mark, i: number, xs: Scale, ys: Scale, box: Box): string[
   }
 }
 
+/** Path data through the drawable points; gaps start a new subpath, and an isolated point becomes a zero-length
+ * subpath (`l0,0`) that the round line cap draws as a dot, so it does not vanish. */
 function pathOf(x: Series, y: Series, xs: Scale, ys: Scale): string {
   let d = '';
-  let pen = false;
-  for (let k = 0; k < x.length; k++) {
-    const a = at(x, k);
-    const b = at(y, k);
+  let run = 0;
+  for (let k = 0; k <= x.length; k++) {
+    const a = k < x.length ? at(x, k) : Number.NaN;
+    const b = k < x.length ? at(y, k) : Number.NaN;
     if (!xs.valid(a) || !ys.valid(b)) {
-      pen = false;
+      if (run === 1) d += 'l0,0';
+      run = 0;
       continue;
     }
-    d += `${pen ? 'L' : 'M'}${r2(xs.map(a))},${r2(ys.map(b))}`;
-    pen = true;
+    d += `${run > 0 ? 'L' : 'M'}${r2(xs.map(a))},${r2(ys.map(b))}`;
+    run++;
   }
   return d;
 }
