@@ -424,17 +424,21 @@ function applyRotations(n: number, zt: Float64Array, rots: Rotations): void {
   const CH = 32;
   for (let k0 = 0; k0 < n; k0 += CH) {
     const k1 = Math.min(k0 + CH, n);
-    const k4 = k0 + ((k1 - k0) & ~3);
+    const k4 = k0 + ((k1 - k0) & ~7);
     for (let ri = 0; ri + 1 < runStart.length; ri++) {
       const q0 = runStart[ri];
       const q1 = runStart[ri + 1];
       const top = (idx[q0] + 1) * n; // row i+1 of the first rotation
       const bottom = idx[q1 - 1] * n; // row reached by the last rotation
-      for (let k = k0; k < k4; k += 4) {
+      for (let k = k0; k < k4; k += 8) {
         let c0 = zt[top + k];
         let c1 = zt[top + k + 1];
         let c2 = zt[top + k + 2];
         let c3 = zt[top + k + 3];
+        let c4 = zt[top + k + 4];
+        let c5 = zt[top + k + 5];
+        let c6 = zt[top + k + 6];
+        let c7 = zt[top + k + 7];
         let above = top;
         for (let q = q0; q < q1; q++) {
           const s = cs[2 * q];
@@ -444,20 +448,36 @@ function applyRotations(n: number, zt: Float64Array, rots: Rotations): void {
           const z1 = zt[row + k + 1];
           const z2 = zt[row + k + 2];
           const z3 = zt[row + k + 3];
+          const z4 = zt[row + k + 4];
+          const z5 = zt[row + k + 5];
+          const z6 = zt[row + k + 6];
+          const z7 = zt[row + k + 7];
           zt[above + k] = s * z0 + c * c0;
           zt[above + k + 1] = s * z1 + c * c1;
           zt[above + k + 2] = s * z2 + c * c2;
           zt[above + k + 3] = s * z3 + c * c3;
+          zt[above + k + 4] = s * z4 + c * c4;
+          zt[above + k + 5] = s * z5 + c * c5;
+          zt[above + k + 6] = s * z6 + c * c6;
+          zt[above + k + 7] = s * z7 + c * c7;
           c0 = c * z0 - s * c0;
           c1 = c * z1 - s * c1;
           c2 = c * z2 - s * c2;
           c3 = c * z3 - s * c3;
+          c4 = c * z4 - s * c4;
+          c5 = c * z5 - s * c5;
+          c6 = c * z6 - s * c6;
+          c7 = c * z7 - s * c7;
           above = row;
         }
         zt[bottom + k] = c0;
         zt[bottom + k + 1] = c1;
         zt[bottom + k + 2] = c2;
         zt[bottom + k + 3] = c3;
+        zt[bottom + k + 4] = c4;
+        zt[bottom + k + 5] = c5;
+        zt[bottom + k + 6] = c6;
+        zt[bottom + k + 7] = c7;
       }
       for (let k = k4; k < k1; k++) {
         let c0 = zt[top + k];
