@@ -6,12 +6,13 @@ import type { Command } from './command.js';
 import { analyze } from './analyze.js';
 import { data } from './data.js';
 import { doctor } from './doctor.js';
+import { kernel } from './kernel.js';
 import { list } from './list.js';
 import { report } from './report.js';
 import { run } from './run.js';
 import { empirical } from './empirical.js';
 
-const COMMANDS: readonly Command[] = [doctor, analyze, empirical, data, run, list, report];
+const COMMANDS: readonly Command[] = [doctor, analyze, empirical, data, run, list, report, kernel];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
