@@ -12,12 +12,13 @@ import {
   type LossNormalization,
   spectrum,
 } from '../analysis/index.js';
+import { loadDataset } from '../data/index.js';
 import { ConfigError, NtkError } from '../errors.js';
 import { readMatrixNpy, writeJsonAtomic } from '../io/index.js';
 import { Matrix } from '../linalg/index.js';
 import type { Command } from './command.js';
 
-const USAGE = `ntk analyze --kernel K.npy [--labels y.npy] --out results.json [options]
+const USAGE = `ntk analyze --kernel K.npy [--labels y.npy | --data SPEC] --out results.json [options]
 
 Analyses an n×n kernel matrix (.npy, any numeric dtype) with one float64 eigendecomposition:
 spectrum (λ_max, λ_min, condition number, PSD diagnostics, effective ranks, spectral entropy, decay exponent),
@@ -28,6 +29,7 @@ discrete and gradient flow) from f₀ = 0, and the generalization quantity √(2
 options:
   --kernel PATH          n×n kernel matrix (.npy)                                      (required)
   --labels PATH          labels (.npy, n or n×O)
+  --data SPEC            labels from a dataset spec (loadDataset, e.g. 'gaussian:n=300:d=8:seed=3'): its targets
   --out PATH             results JSON (written atomically)                             (required)
   --eta X                GD step η (default N/λ_max, half the largest stable step)
   --steps K              curve length: k = 0..K (default 1000)
@@ -78,6 +80,7 @@ export const analyze: Command = {
       options: {
         kernel: { type: 'string' },
         labels: { type: 'string' },
+        data: { type: 'string' },
         out: { type: 'string' },
         eta: { type: 'string' },
         steps: { type: 'string' },
@@ -109,11 +112,13 @@ export const analyze: Command = {
     const K = readMatrixNpy(o.kernel);
     if (K.rows !== K.cols)
       throw new ConfigError('--kernel', `must be a square n×n matrix; ${o.kernel} is ${K.rows}×${K.cols}`);
-    const Y = o.labels ? readMatrixNpy(o.labels) : null;
+    if (o.labels && o.data) throw new ConfigError('--labels', 'give either --labels or --data, not both');
+    const Y = o.labels ? readMatrixNpy(o.labels) : o.data ? loadDataset(o.data).targets : null;
+    const labelFlag = o.labels ? '--labels' : '--data';
     if (Y && Y.rows !== K.rows) {
       throw new ConfigError(
-        '--labels',
-        `must have one row per kernel point: the kernel is ${K.rows}×${K.cols} but ${o.labels} has ${Y.rows} rows`,
+        labelFlag,
+        `must have one row per kernel point: the kernel is ${K.rows}×${K.cols} but ${o.labels ?? o.data} has ${Y.rows} rows`,
       );
     }
     if (topK !== undefined && topK > K.rows) throw new ConfigError('--top-k', `must be ≤ n = ${K.rows}; got ${topK}`);
@@ -132,6 +137,7 @@ export const analyze: Command = {
       command: ['ntk', 'analyze', ...argv].join(' '),
       kernel: o.kernel,
       labels: o.labels ?? null,
+      data: o.data ?? null,
       n: K.rows,
       spectrum: spec,
     };

@@ -94,6 +94,18 @@ describe('ntk analyze', () => {
     assert.ok(JSON.parse(readFileSync(out, 'utf8')).generalization.value > 0);
   });
 
+  it('takes labels from a dataset spec (--data) and checks their count', () => {
+    const out = join(dir, 'data.json');
+    const r = ntk('--kernel', kPath, '--data', 'gaussian:n=40:d=8:seed=3', '--out', out, '--steps', '10');
+    assert.equal(r.code, 0, r.stderr);
+    const res = JSON.parse(readFileSync(out, 'utf8'));
+    assert.equal(res.alignment.projections.length, n);
+    const bad = ntk('--kernel', kPath, '--data', 'gaussian:n=30:d=8:seed=3', '--out', out);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--data: must have one row per kernel point.*30 rows/);
+    assert.equal(ntk('--kernel', kPath, '--data', 'gaussian:n=40:d=8', '--labels', yPath, '--out', out).code, 2);
+  });
+
   it('rejects bad option values (exit 2)', () => {
     const r = ntk('--kernel', kPath, '--out', join(dir, 'x.json'), '--normalization', 'avg');
     assert.equal(r.code, 2);
