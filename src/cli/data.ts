@@ -70,7 +70,8 @@ export const data: Command = {
       for (const name of DATASET_NAMES) process.stdout.write(`${name.padEnd(14)} ${DATASETS[name].description}\n`);
       return 0;
     }
-    if (sub !== 'describe') throw new ConfigError('data', `unknown subcommand '${sub ?? ''}'. Valid: describe, list`);
+    if (sub !== 'describe')
+      throw new ConfigError('ntk data <subcommand>', `unknown subcommand '${sub ?? ''}'. Valid: describe, list`);
     const { values, positionals } = parseArgs({
       args: rest,
       allowPositionals: true,
