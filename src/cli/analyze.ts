@@ -171,10 +171,14 @@ export const analyze: Command = {
     }
     const tEnd = performance.now();
     result.warnings = warnings;
+    const cpu = process.cpuUsage();
     result.timings = {
       readSeconds: (tRead - t0) / 1000,
       eighSeconds: (tEig - tRead) / 1000,
       analysisSeconds: (tEnd - tEig) / 1000,
+      // Since process start (node start-up and module loading included), before the JSON write.
+      processWallSeconds: tEnd / 1000,
+      processCpuSeconds: (cpu.user + cpu.system) / 1e6,
     };
     writeJsonAtomic(o.out, toJson(result));
     for (const w of warnings) process.stderr.write(`ntk analyze: warning: ${w}\n`);
