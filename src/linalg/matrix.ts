@@ -7,8 +7,10 @@ export class Matrix {
   readonly data: Float64Array;
 
   constructor(rows: number, cols: number, data?: Float64Array) {
-    if (!Number.isInteger(rows) || rows < 0) throw new InvalidArgumentError('Matrix', 'rows', 'a non-negative integer', rows);
-    if (!Number.isInteger(cols) || cols < 0) throw new InvalidArgumentError('Matrix', 'cols', 'a non-negative integer', cols);
+    if (!Number.isInteger(rows) || rows < 0)
+      throw new InvalidArgumentError('Matrix', 'rows', 'a non-negative integer', rows);
+    if (!Number.isInteger(cols) || cols < 0)
+      throw new InvalidArgumentError('Matrix', 'cols', 'a non-negative integer', cols);
     if (data !== undefined && data.length !== rows * cols) {
       throw new InvalidArgumentError('Matrix', 'data', `a Float64Array of length rows*cols = ${rows * cols}`, data);
     }
@@ -33,7 +35,8 @@ export class Matrix {
     const c = r === 0 ? 0 : rows[0].length;
     const m = new Matrix(r, c);
     for (let i = 0; i < r; i++) {
-      if (rows[i].length !== c) throw new InvalidArgumentError('Matrix.from', `rows[${i}]`, `of length ${c}`, rows[i].length);
+      if (rows[i].length !== c)
+        throw new InvalidArgumentError('Matrix.from', `rows[${i}]`, `of length ${c}`, rows[i].length);
       for (let j = 0; j < c; j++) m.data[i * c + j] = rows[i][j];
     }
     return m;

@@ -24,7 +24,12 @@ export function matmul(A: Matrix, B: Matrix, opts: MatmulOptions = {}): Matrix {
   const kb = transB ? B.cols : B.rows;
   const n = transB ? B.rows : B.cols;
   if (k !== kb) {
-    throw new InvalidArgumentError('matmul', 'B', `of inner dimension ${k} to match op(A) (${m}×${k})`, `op(B) is ${kb}×${n}`);
+    throw new InvalidArgumentError(
+      'matmul',
+      'B',
+      `of inner dimension ${k} to match op(A) (${m}×${k})`,
+      `op(B) is ${kb}×${n}`,
+    );
   }
   const C = new Matrix(m, n);
   if (m > 0 && n > 0) backend().gemm(transA, transB, m, n, k, alpha, A.data, A.cols, B.data, B.cols, 0, C.data, n);
@@ -174,9 +179,11 @@ export function cholesky(A: Matrix, opts: CholeskyOptions = {}): Cholesky {
       return { L, jitter: add };
     }
   }
-  throw new NumericalError('not_positive_definite',
+  throw new NumericalError(
+    'not_positive_definite',
     `cholesky: \`A\` is not positive definite (leading minor of order ${info} is not positive${j === 'auto' ? ' even with jitter up to 1e-4·mean(diag)' : ''}). ` +
-      "Add jitter (cholesky(A, { jitter: 'auto' }) or a ridge term) if A is a kernel matrix that is only semi-definite.");
+      "Add jitter (cholesky(A, { jitter: 'auto' }) or a ridge term) if A is a kernel matrix that is only semi-definite.",
+  );
 }
 
 function asRhs(fn: string, n: number, B: Matrix | Float64Array): Matrix {

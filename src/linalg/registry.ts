@@ -14,9 +14,11 @@ let nativeError: string | undefined;
 export function backend(): Backend {
   if (current) return current;
   const wanted = process.env.NTK_BACKEND === 'portable' ? 'portable' : 'native';
-  current = wanted === 'portable' ? portableBackend : tryNative() ?? portableBackend;
+  current = wanted === 'portable' ? portableBackend : (tryNative() ?? portableBackend);
   if (wanted === 'native' && current.name === 'portable') {
-    process.stderr.write(`ntk-lab: warning: native backend unavailable (${nativeError}); using the portable TypeScript backend (much slower)\n`);
+    process.stderr.write(
+      `ntk-lab: warning: native backend unavailable (${nativeError}); using the portable TypeScript backend (much slower)\n`,
+    );
   }
   return current;
 }
