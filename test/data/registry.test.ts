@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { InvalidArgumentError } from '../../src/errors.js';
 import { writeNpy } from '../../src/io/npy.js';
+import { loadMnistRaw } from '../../src/data/images.js';
 import { rowNorms } from '../../src/data/preprocess.js';
 import { classCounts, loadDataset } from '../../src/data/registry.js';
 import { formatDatasetSpec, parseDatasetSpec } from '../../src/data/spec.js';
@@ -78,7 +79,7 @@ describe('loadDataset', () => {
     assert.deepEqual(ds.classes, ['7', '1']);
     assert.equal(ds.encoding, 'pm1');
     assert.deepEqual(ds.targets.shape, [2000, 1]);
-    const raw = cls(loadDataset('mnist:train'));
+    const raw = loadMnistRaw('train'); // labels only, no float64 copy of the images
     for (let i = 0; i < ds.X.rows; i++) {
       assert.equal(raw.y[ds.indices[i]], ds.y[i] === 0 ? 7 : 1);
       assert.equal(ds.targets.data[i], ds.y[i] === 1 ? 1 : -1);
