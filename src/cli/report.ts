@@ -16,14 +16,17 @@ export const report: Command = {
     'ntk report RUN_DIR\n\nRe-renders RUN_DIR/figures/*.svg from their specs (figures/*.json) and RUN_DIR/report.html from\nconfig.json and report.json. Writes atomically; prints the report path.',
   async run(argv) {
     const { positionals } = parseArgs({ args: argv, options: {}, allowPositionals: true, strict: true });
-    if (positionals.length !== 1) throw new ConfigError('RUN_DIR', `expected exactly one run folder; got ${positionals.length}`);
+    if (positionals.length !== 1)
+      throw new ConfigError('RUN_DIR', `expected exactly one run folder; got ${positionals.length}`);
     const dir = positionals[0];
     if (!existsSync(join(dir, 'config.json'))) {
       throw new ConfigError('RUN_DIR', `${dir} has no config.json; is it a run folder written by \`ntk run\`?`);
     }
     const figDir = join(dir, 'figures');
     if (existsSync(figDir)) {
-      for (const f of readdirSync(figDir).filter((x) => x.endsWith('.json')).sort()) {
+      for (const f of readdirSync(figDir)
+        .filter((x) => x.endsWith('.json'))
+        .sort()) {
         const spec = JSON.parse(readFileSync(join(figDir, f), 'utf8')) as FigureSpec;
         writeFileAtomic(join(figDir, f.replace(/\.json$/, '.svg')), renderSvg(spec));
       }

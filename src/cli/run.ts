@@ -41,7 +41,10 @@ export const run: Command = {
       strict: true,
     });
     if (positionals.length !== 1) {
-      throw new ConfigError('<config>', `expected exactly one config file or preset name; got ${positionals.length} (${positionals.join(' ')})`);
+      throw new ConfigError(
+        '<config>',
+        `expected exactly one config file or preset name; got ${positionals.length} (${positionals.join(' ')})`,
+      );
     }
     try {
       const summary = await runExperiment(positionals[0], {

@@ -47,7 +47,9 @@ export function canonicalKey(v: unknown): string {
 }
 
 function bytesHash(v: ArrayBufferView): string {
-  return createHash('sha256').update(new Uint8Array(v.buffer, v.byteOffset, v.byteLength)).digest('hex');
+  return createHash('sha256')
+    .update(new Uint8Array(v.buffer, v.byteOffset, v.byteLength))
+    .digest('hex');
 }
 
 /** Bump when the on-disk format changes (old entries are then simply not found). */
@@ -60,7 +62,9 @@ export function cacheKey(keyParts: readonly unknown[]): string {
 }
 
 function encodeJson(v: JsonValue): string {
-  return JSON.stringify(v, (_k, x: unknown) => (typeof x === 'number' && !Number.isFinite(x) ? { $num: String(x) } : x));
+  return JSON.stringify(v, (_k, x: unknown) =>
+    typeof x === 'number' && !Number.isFinite(x) ? { $num: String(x) } : x,
+  );
 }
 
 function decodeJson(text: string): JsonValue {
@@ -96,7 +100,12 @@ export class DiskCache {
 
   private paths(hash: string): { dir: string; meta: string; npy: string; json: string } {
     const dir = join(this.dir, hash.slice(0, 2));
-    return { dir, meta: join(dir, `${hash}.meta.json`), npy: join(dir, `${hash}.npy`), json: join(dir, `${hash}.json`) };
+    return {
+      dir,
+      meta: join(dir, `${hash}.meta.json`),
+      npy: join(dir, `${hash}.npy`),
+      json: join(dir, `${hash}.json`),
+    };
   }
 
   /** Whether a complete entry exists for these key parts. */
@@ -134,7 +143,9 @@ export class DiskCache {
         return { found: true, value: new Matrix(meta.rows, meta.cols, data) };
       }
     } catch (e) {
-      process.stderr.write(`ntk: warning: cache entry ${p.meta} is unreadable (${e instanceof Error ? e.message : String(e)}); recomputing\n`);
+      process.stderr.write(
+        `ntk: warning: cache entry ${p.meta} is unreadable (${e instanceof Error ? e.message : String(e)}); recomputing\n`,
+      );
     }
     return { found: false };
   }

@@ -33,12 +33,23 @@ export type JsonValue = null | boolean | number | string | JsonValue[] | { [key:
 export type JsonObject = { [key: string]: JsonValue };
 
 /** Analyses a config can ask for (implemented in src/analysis). */
-export const ANALYSES = ['spectrum', 'alignment', 'convergence', 'generalization', 'lambda-min', 'predictions'] as const;
+export const ANALYSES = [
+  'spectrum',
+  'alignment',
+  'convergence',
+  'generalization',
+  'lambda-min',
+  'predictions',
+] as const;
 export type AnalysisName = (typeof ANALYSES)[number];
 
 /** An architecture string, validated by the same parser the networks use (`parseArch`). */
 const archString: Schema<string> = custom('an architecture string such as "dense(512),relu,dense(1)"', (v, path) => {
-  if (typeof v !== 'string') throw new ConfigError(path, `must be an architecture string such as "dense(512),relu,dense(1)". Value: ${showJson(v)}`);
+  if (typeof v !== 'string')
+    throw new ConfigError(
+      path,
+      `must be an architecture string such as "dense(512),relu,dense(1)". Value: ${showJson(v)}`,
+    );
   try {
     parseArch(v);
   } catch (e) {
@@ -98,7 +109,11 @@ export interface ExperimentConfig<P> {
 /** The common schema, with the preset's params schema plugged in. */
 export function configSchema<P>(params: Schema<P>) {
   return object({
-    name: string({ nonEmpty: true, pattern: /^[A-Za-z0-9._-]+$/, describe: 'a name of letters, digits, ".", "_" or "-"' }),
+    name: string({
+      nonEmpty: true,
+      pattern: /^[A-Za-z0-9._-]+$/,
+      describe: 'a name of letters, digits, ".", "_" or "-"',
+    }),
     preset: string({ nonEmpty: true }),
     seed: integer({ min: 0, max: Number.MAX_SAFE_INTEGER }),
     description: optional(string()),
@@ -138,7 +153,10 @@ export function checkCommon<P>(c: ExperimentConfig<P>, presetName: string, uses:
   if (c.training?.batch !== undefined && c.sweep?.n !== undefined) {
     const small = c.sweep.n.find((n) => n < (c.training?.batch ?? 0));
     if (small !== undefined) {
-      throw new ConfigError('training.batch', `must be ≤ every training-set size in sweep.n; ${c.training.batch} > ${small}`);
+      throw new ConfigError(
+        'training.batch',
+        `must be ≤ every training-set size in sweep.n; ${c.training.batch} > ${small}`,
+      );
     }
   }
 }
@@ -173,7 +191,10 @@ export function asJsonValue(v: unknown, path: string): JsonValue {
     for (const [k, x] of Object.entries(v)) out[k] = asJsonValue(x, fieldPath(path, k));
     return out;
   }
-  throw new ConfigError(path, `must be plain data (object, list, number, string, boolean or null). Value: ${showJson(v)}`);
+  throw new ConfigError(
+    path,
+    `must be plain data (object, list, number, string, boolean or null). Value: ${showJson(v)}`,
+  );
 }
 
 export function asJsonObject(v: unknown, path: string): JsonObject {
@@ -191,7 +212,10 @@ export function readConfigFile(file: string): JsonObject {
   try {
     parsed = ext === '.json' ? JSON.parse(text) : parseYaml(text);
   } catch (e) {
-    throw new ConfigError(file, `is not valid ${ext === '.json' ? 'JSON' : 'YAML'}: ${e instanceof Error ? e.message : String(e)}`);
+    throw new ConfigError(
+      file,
+      `is not valid ${ext === '.json' ? 'JSON' : 'YAML'}: ${e instanceof Error ? e.message : String(e)}`,
+    );
   }
   return asJsonObject(parsed, ROOT);
 }
@@ -226,5 +250,8 @@ export function parseSets(sets: readonly string[]): JsonObject {
 function setPath(obj: JsonObject, parts: readonly string[], value: JsonValue): JsonObject {
   const [head, ...rest] = parts;
   const cur = obj[head];
-  return { ...obj, [head]: rest.length === 0 ? value : setPath(cur !== undefined && isJsonObject(cur) ? cur : {}, rest, value) };
+  return {
+    ...obj,
+    [head]: rest.length === 0 ? value : setPath(cur !== undefined && isJsonObject(cur) ? cur : {}, rest, value),
+  };
 }

@@ -140,7 +140,14 @@ export function listPresets(): Preset[] {
 export function getPreset(name: string): Preset {
   const p = REGISTRY.get(name);
   if (!p) {
-    throw new ConfigError('preset', `unknown preset "${name}". Valid presets: ${listPresets().map((x) => x.name).join(', ') || '(none)'}`);
+    throw new ConfigError(
+      'preset',
+      `unknown preset "${name}". Valid presets: ${
+        listPresets()
+          .map((x) => x.name)
+          .join(', ') || '(none)'
+      }`,
+    );
   }
   return p;
 }

@@ -87,12 +87,18 @@ export function resolveExperiment(source: string | JsonObject, opts: ResolveOpti
   }
   const presetName = user.preset;
   if (typeof presetName !== 'string') {
-    throw new ConfigError('preset', `is required: the name of a preset (see \`ntk list\`). Value: ${JSON.stringify(presetName ?? null)}`);
+    throw new ConfigError(
+      'preset',
+      `is required: the name of a preset (see \`ntk list\`). Value: ${JSON.stringify(presetName ?? null)}`,
+    );
   }
   const preset = getPreset(presetName);
   const { quick: userQuick, ...userRest } = user;
   if (userQuick !== undefined && !isJsonObject(userQuick)) {
-    throw new ConfigError('quick', `must be an object of overrides applied with --quick. Value: ${JSON.stringify(userQuick)}`);
+    throw new ConfigError(
+      'quick',
+      `must be an object of overrides applied with --quick. Value: ${JSON.stringify(userQuick)}`,
+    );
   }
   let merged: JsonObject = deepMerge({ name: preset.name, preset: preset.name }, preset.defaults);
   if (quick) merged = deepMerge(merged, preset.quick);
@@ -220,7 +226,7 @@ export async function runExperiment(source: string | JsonObject, opts: RunOption
       header: toJsonValue(preset.header),
       mode: quick ? 'quick' : 'full',
       config: exp.json,
-      run: { ...toJsonValue(runMeta) as JsonObject, status, ...extra },
+      run: { ...(toJsonValue(runMeta) as JsonObject), status, ...extra },
     });
   writeConfig('running');
 
@@ -253,7 +259,8 @@ export async function runExperiment(source: string | JsonObject, opts: RunOption
   const sections: StoredSection[] = [];
   let lastProgress = 0;
   const checkName = (what: string, name: string) => {
-    if (!NAME.test(name)) throw new ConfigError(what, `must be a file-safe name (letters, digits, ".", "_", "-"). Value: "${name}"`);
+    if (!NAME.test(name))
+      throw new ConfigError(what, `must be a file-safe name (letters, digits, ".", "_", "-"). Value: "${name}"`);
   };
 
   try {
@@ -296,7 +303,8 @@ export async function runExperiment(source: string | JsonObject, opts: RunOption
       },
       addSection(s: SectionInput) {
         for (const f of s.figures ?? []) {
-          if (!figures.has(f)) throw new NtkError('invalid_argument', `addSection: figure "${f}" was not added with addFigure`);
+          if (!figures.has(f))
+            throw new NtkError('invalid_argument', `addSection: figure "${f}" was not added with addFigure`);
         }
         sections.push({
           title: s.title,
@@ -343,7 +351,8 @@ export async function runExperiment(source: string | JsonObject, opts: RunOption
 }
 
 function readJson(path: string, what: string): unknown {
-  if (!existsSync(path)) throw new ConfigError(what, `${path} does not exist; is this a run folder written by \`ntk run\`?`);
+  if (!existsSync(path))
+    throw new ConfigError(what, `${path} does not exist; is this a run folder written by \`ntk run\`?`);
   try {
     return JSON.parse(readFileSync(path, 'utf8'));
   } catch (e) {
@@ -403,7 +412,10 @@ export function renderRunReport(runDir: string): string {
     title: str(r.title ?? c.title),
     subtitle: r.subtitle,
     meta,
-    status: run.status === 'complete' ? undefined : `This run's status is "${str(run.status)}"; the report may be incomplete.`,
+    status:
+      run.status === 'complete'
+        ? undefined
+        : `This run's status is "${str(run.status)}"; the report may be incomplete.`,
     sections,
     config: c.config,
   });

@@ -98,7 +98,9 @@ export function integer(o: Omit<NumberOptions, 'integer'> = {}): Schema<number> 
 
 export const positive = (): Schema<number> => number({ min: 0, exclusiveMin: true });
 
-export function string(o: { readonly nonEmpty?: boolean; readonly pattern?: RegExp; readonly describe?: string } = {}): Schema<string> {
+export function string(
+  o: { readonly nonEmpty?: boolean; readonly pattern?: RegExp; readonly describe?: string } = {},
+): Schema<string> {
   const describe = o.describe ?? (o.nonEmpty ? 'a non-empty string' : 'a string');
   return {
     describe,
@@ -166,7 +168,10 @@ export function array<T>(item: Schema<T>, o: ArrayOptions = {}): Schema<T[]> {
           const k = JSON.stringify(x);
           const j = seen.get(k);
           if (j !== undefined) {
-            throw new ConfigError(fieldPath(path, i), `repeats element ${j} (${showJson(x)}); list elements must be distinct`);
+            throw new ConfigError(
+              fieldPath(path, i),
+              `repeats element ${j} (${showJson(x)}); list elements must be distinct`,
+            );
           }
           seen.set(k, i);
         });

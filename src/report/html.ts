@@ -51,7 +51,11 @@ export function formatCell(v: Cell): string {
 }
 
 function slug(s: string, used: Set<string>): string {
-  const base = s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'section';
+  const base =
+    s
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '') || 'section';
   let id = base;
   for (let k = 2; used.has(id); k++) id = `${base}-${k}`;
   used.add(id);
@@ -70,7 +74,10 @@ function paragraphs(text: string): string {
 function table(t: ReportTable): string {
   const head = t.columns.map((c) => `<th>${escapeXml(c)}</th>`).join('');
   const body = t.rows
-    .map((r) => `<tr>${r.map((c) => `<td${typeof c === 'number' ? ' class="num"' : ''}>${escapeXml(formatCell(c))}</td>`).join('')}</tr>`)
+    .map(
+      (r) =>
+        `<tr>${r.map((c) => `<td${typeof c === 'number' ? ' class="num"' : ''}>${escapeXml(formatCell(c))}</td>`).join('')}</tr>`,
+    )
     .join('\n');
   return [
     '<figure class="table">',

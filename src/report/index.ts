@@ -2,3 +2,12 @@
 export * from './figure.js';
 export { formatNumber, linearTicks, logTicks, niceLinearDomain, niceLogDomain, niceStep, type Tick } from './scale.js';
 export { escapeXml, renderSvg } from './svg.js';
+export {
+  type Cell,
+  formatCell,
+  renderHtml,
+  type ReportFigure,
+  type ReportInput,
+  type ReportSection,
+  type ReportTable,
+} from './html.js';

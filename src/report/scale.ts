@@ -93,7 +93,10 @@ function linearLabel(v: number, step: number, percent: boolean): string {
   }
   const a = Math.max(Math.abs(v), step);
   if (a >= 1e5 || step < 1e-3) return formatNumber(v);
-  const d = Math.max(0, -Math.floor(Math.log10(step) + 1e-9) + (step / 10 ** Math.floor(Math.log10(step)) === 2.5 ? 1 : 0));
+  const d = Math.max(
+    0,
+    -Math.floor(Math.log10(step) + 1e-9) + (step / 10 ** Math.floor(Math.log10(step)) === 2.5 ? 1 : 0),
+  );
   return v.toFixed(d).replace(/^-/, '−');
 }
 

@@ -15,15 +15,7 @@ import {
   type PlotSpec,
   type Series,
 } from './figure.js';
-import {
-  linearTicks,
-  logTicks,
-  makeScale,
-  niceLinearDomain,
-  niceLogDomain,
-  type Scale,
-  type Tick,
-} from './scale.js';
+import { linearTicks, logTicks, makeScale, niceLinearDomain, niceLogDomain, type Scale, type Tick } from './scale.js';
 
 const FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', 'Noto Sans', sans-serif";
 const TEXT = '#1f2328';
@@ -71,11 +63,17 @@ function checkMark(m: Mark, i: number, where: string): void {
     case 'line':
     case 'dot':
     case 'area':
-      if (len(m.x) !== len(m.y)) throw new InvalidArgumentError(fn, `${arg}.y`, `of the same length as x (${len(m.x)})`, len(m.y));
+      if (len(m.x) !== len(m.y))
+        throw new InvalidArgumentError(fn, `${arg}.y`, `of the same length as x (${len(m.x)})`, len(m.y));
       break;
     case 'band':
       if (len(m.y1) !== len(m.x) || len(m.y2) !== len(m.x)) {
-        throw new InvalidArgumentError(fn, `${arg}.y1/y2`, `of the same length as x (${len(m.x)})`, `${len(m.y1)}, ${len(m.y2)}`);
+        throw new InvalidArgumentError(
+          fn,
+          `${arg}.y1/y2`,
+          `of the same length as x (${len(m.x)})`,
+          `${len(m.y1)}, ${len(m.y2)}`,
+        );
       }
       break;
     case 'heatmap':
@@ -86,7 +84,12 @@ function checkMark(m: Mark, i: number, where: string): void {
         throw new InvalidArgumentError(fn, `${arg}.values`, `of length rows·cols = ${m.rows * m.cols}`, len(m.values));
       }
       if (m.rows * m.cols > MAX_CELLS) {
-        throw new InvalidArgumentError(fn, `${arg}`, `at most ${MAX_CELLS} cells (subsample the matrix)`, `${m.rows}×${m.cols}`);
+        throw new InvalidArgumentError(
+          fn,
+          `${arg}`,
+          `at most ${MAX_CELLS} cells (subsample the matrix)`,
+          `${m.rows}×${m.cols}`,
+        );
       }
       break;
     default:
@@ -312,12 +315,16 @@ function renderPlot(spec: PlotSpec, ox: number, oy: number, w: number, h: number
   let ty = oy + 10;
   if (spec.title) {
     ty += 14;
-    out.push(`<text x="${r2(ox + left)}" y="${r2(ty)}" font-size="14" font-weight="600" fill="${TEXT}">${escapeXml(spec.title)}</text>`);
+    out.push(
+      `<text x="${r2(ox + left)}" y="${r2(ty)}" font-size="14" font-weight="600" fill="${TEXT}">${escapeXml(spec.title)}</text>`,
+    );
     ty += 2;
   }
   if (spec.subtitle) {
     ty += 14;
-    out.push(`<text x="${r2(ox + left)}" y="${r2(ty)}" font-size="11.5" fill="${MUTED}">${escapeXml(spec.subtitle)}</text>`);
+    out.push(
+      `<text x="${r2(ox + left)}" y="${r2(ty)}" font-size="11.5" fill="${MUTED}">${escapeXml(spec.subtitle)}</text>`,
+    );
   }
   // Legend.
   for (const { item, x, row } of legendRows) {
@@ -330,9 +337,13 @@ function renderPlot(spec: PlotSpec, ox: number, oy: number, w: number, h: number
     } else if (item.kind === 'dot') {
       out.push(`<circle cx="${r2(lx + 9)}" cy="${r2(ly)}" r="3.5" fill="${item.color}"/>`);
     } else {
-      out.push(`<rect x="${r2(lx)}" y="${r2(ly - 6)}" width="18" height="12" fill="${item.color}" fill-opacity="0.3"/>`);
+      out.push(
+        `<rect x="${r2(lx)}" y="${r2(ly - 6)}" width="18" height="12" fill="${item.color}" fill-opacity="0.3"/>`,
+      );
     }
-    out.push(`<text x="${r2(lx + 23)}" y="${r2(ly + 4)}" font-size="11" fill="${TEXT}">${escapeXml(item.label)}</text>`);
+    out.push(
+      `<text x="${r2(lx + 23)}" y="${r2(ly + 4)}" font-size="11" fill="${TEXT}">${escapeXml(item.label)}</text>`,
+    );
   }
 
   // Grid and axes.
@@ -365,14 +376,20 @@ function renderPlot(spec: PlotSpec, ox: number, oy: number, w: number, h: number
   out.push('</g>');
 
   // Axis lines and ticks.
-  out.push(`<line x1="${r2(x0)}" y1="${r2(y0 + plotH)}" x2="${r2(x0 + plotW)}" y2="${r2(y0 + plotH)}" stroke="${AXIS}"/>`);
+  out.push(
+    `<line x1="${r2(x0)}" y1="${r2(y0 + plotH)}" x2="${r2(x0 + plotW)}" y2="${r2(y0 + plotH)}" stroke="${AXIS}"/>`,
+  );
   out.push(`<line x1="${r2(x0)}" y1="${r2(y0)}" x2="${r2(x0)}" y2="${r2(y0 + plotH)}" stroke="${AXIS}"/>`);
   for (const t of xt) {
     const px = xs.map(t.value);
     const tl = t.minor ? 3 : 5;
-    out.push(`<line x1="${r2(px)}" y1="${r2(y0 + plotH)}" x2="${r2(px)}" y2="${r2(y0 + plotH + tl)}" stroke="${AXIS}"/>`);
+    out.push(
+      `<line x1="${r2(px)}" y1="${r2(y0 + plotH)}" x2="${r2(px)}" y2="${r2(y0 + plotH + tl)}" stroke="${AXIS}"/>`,
+    );
     if (t.label) {
-      out.push(`<text x="${r2(px)}" y="${r2(y0 + plotH + 17)}" text-anchor="middle" font-size="11" fill="${MUTED}">${escapeXml(t.label)}</text>`);
+      out.push(
+        `<text x="${r2(px)}" y="${r2(y0 + plotH + 17)}" text-anchor="middle" font-size="11" fill="${MUTED}">${escapeXml(t.label)}</text>`,
+      );
     }
   }
   for (const t of yt) {
@@ -380,7 +397,9 @@ function renderPlot(spec: PlotSpec, ox: number, oy: number, w: number, h: number
     const tl = t.minor ? 3 : 5;
     out.push(`<line x1="${r2(x0 - tl)}" y1="${r2(py)}" x2="${r2(x0)}" y2="${r2(py)}" stroke="${AXIS}"/>`);
     if (t.label) {
-      out.push(`<text x="${r2(x0 - 8)}" y="${r2(py + 4)}" text-anchor="end" font-size="11" fill="${MUTED}">${escapeXml(t.label)}</text>`);
+      out.push(
+        `<text x="${r2(x0 - 8)}" y="${r2(py + 4)}" text-anchor="end" font-size="11" fill="${MUTED}">${escapeXml(t.label)}</text>`,
+      );
     }
   }
   if (spec.x?.label) {
@@ -420,7 +439,9 @@ function colorBar(m: HeatmapMark, x: number, y: number, h: number): string[] {
   const steps = 48;
   for (let k = 0; k < steps; k++) {
     const v = dom[1] - ((k + 0.5) / steps) * (dom[1] - dom[0]);
-    out.push(`<rect x="${r2(x)}" y="${r2(y + (k * h) / steps)}" width="12" height="${r2(h / steps + 0.5)}" fill="${heatColor(m, dom, v)}"/>`);
+    out.push(
+      `<rect x="${r2(x)}" y="${r2(y + (k * h) / steps)}" width="12" height="${r2(h / steps + 0.5)}" fill="${heatColor(m, dom, v)}"/>`,
+    );
   }
   out.push(`<rect x="${r2(x)}" y="${r2(y)}" width="12" height="${r2(h)}" fill="none" stroke="${AXIS}"/>`);
   const s = makeScale('linear', dom, [y + h, y]);
@@ -455,7 +476,9 @@ function renderMark(m: Mark, i: number, xs: Scale, ys: Scale, box: Box): string[
     case 'dot': {
       const color = colorOf(m.color, i);
       const r = r2(m.r ?? 2.5);
-      const fill = m.hollow ? `fill="none" stroke="${color}" stroke-width="1.2"` : `fill="${color}" fill-opacity="0.85"`;
+      const fill = m.hollow
+        ? `fill="none" stroke="${color}" stroke-width="1.2"`
+        : `fill="${color}" fill-opacity="0.85"`;
       const out: string[] = [];
       for (let k = 0; k < m.x.length; k++) {
         const x = at(m.x, k);
@@ -496,11 +519,15 @@ function renderMark(m: Mark, i: number, xs: Scale, ys: Scale, box: Box): string[
       const out: string[] = [];
       if (m.y !== undefined && ys.valid(m.y)) {
         const py = r2(ys.map(m.y));
-        out.push(`<line x1="${r2(box.x0)}" y1="${py}" x2="${r2(box.x0 + box.plotW)}" y2="${py}" stroke="${color}" stroke-width="1.25"${dash}/>`);
+        out.push(
+          `<line x1="${r2(box.x0)}" y1="${py}" x2="${r2(box.x0 + box.plotW)}" y2="${py}" stroke="${color}" stroke-width="1.25"${dash}/>`,
+        );
       }
       if (m.x !== undefined && xs.valid(m.x)) {
         const px = r2(xs.map(m.x));
-        out.push(`<line x1="${px}" y1="${r2(box.y0)}" x2="${px}" y2="${r2(box.y0 + box.plotH)}" stroke="${color}" stroke-width="1.25"${dash}/>`);
+        out.push(
+          `<line x1="${px}" y1="${r2(box.y0)}" x2="${px}" y2="${r2(box.y0 + box.plotH)}" stroke="${color}" stroke-width="1.25"${dash}/>`,
+        );
       }
       return out;
     }

@@ -31,7 +31,11 @@ describe('config schema', () => {
   });
 
   it('unknown fields are rejected with the list of valid ones', () => {
-    rejects(() => training.parse({ lr: 1, steps: 1, momentum: 0.9 }, 'training'), 'training.momentum', /unknown field\. Valid fields here: lr, steps, batch/);
+    rejects(
+      () => training.parse({ lr: 1, steps: 1, momentum: 0.9 }, 'training'),
+      'training.momentum',
+      /unknown field\. Valid fields here: lr, steps, batch/,
+    );
   });
 
   it('missing required fields are named', () => {
@@ -39,18 +43,50 @@ describe('config schema', () => {
   });
 
   it('list elements are addressed by index', () => {
-    rejects(() => resolveExperiment({ preset: 'spectrum-demo', sweep: { n: [100, 'x'] } }), 'sweep.n[1]', /must be an integer/);
-    rejects(() => resolveExperiment({ preset: 'spectrum-demo', sweep: { n: [100, 100] } }), 'sweep.n[1]', /repeats element 0/);
+    rejects(
+      () => resolveExperiment({ preset: 'spectrum-demo', sweep: { n: [100, 'x'] } }),
+      'sweep.n[1]',
+      /must be an integer/,
+    );
+    rejects(
+      () => resolveExperiment({ preset: 'spectrum-demo', sweep: { n: [100, 100] } }),
+      'sweep.n[1]',
+      /repeats element 0/,
+    );
   });
 
   it('the demo preset rejects unknown fields, wrong types and impossible combinations before computing', () => {
-    rejects(() => resolveExperiment({ preset: 'spectrum-demo', params: { dimension: 3 } }), 'params.dimension', /unknown field/);
-    rejects(() => resolveExperiment({ preset: 'spectrum-demo', params: { dim: 'ten' } }), 'params.dim', /must be an integer in \[2, 10000\]\. Value: "ten"/);
-    rejects(() => resolveExperiment({ preset: 'spectrum-demo', params: { kernel: 'rbf' } }), 'params.kernel', /one of "relu-ntk", "arora-h", "arccos1"/);
-    rejects(() => resolveExperiment({ preset: 'spectrum-demo', sweep: { n: [50, 400] } }), 'params.fitTo', /≤ the smallest n in sweep.n \(50\)/);
-    rejects(() => resolveExperiment({ preset: 'spectrum-demo', training: { lr: 0.1, steps: 10 } }), 'training', /not used by preset "spectrum-demo"/);
+    rejects(
+      () => resolveExperiment({ preset: 'spectrum-demo', params: { dimension: 3 } }),
+      'params.dimension',
+      /unknown field/,
+    );
+    rejects(
+      () => resolveExperiment({ preset: 'spectrum-demo', params: { dim: 'ten' } }),
+      'params.dim',
+      /must be an integer in \[2, 10000\]\. Value: "ten"/,
+    );
+    rejects(
+      () => resolveExperiment({ preset: 'spectrum-demo', params: { kernel: 'rbf' } }),
+      'params.kernel',
+      /one of "relu-ntk", "arora-h", "arccos1"/,
+    );
+    rejects(
+      () => resolveExperiment({ preset: 'spectrum-demo', sweep: { n: [50, 400] } }),
+      'params.fitTo',
+      /≤ the smallest n in sweep.n \(50\)/,
+    );
+    rejects(
+      () => resolveExperiment({ preset: 'spectrum-demo', training: { lr: 0.1, steps: 10 } }),
+      'training',
+      /not used by preset "spectrum-demo"/,
+    );
     rejects(() => resolveExperiment({ preset: 'spectrum-demo', seed: -1 }), 'seed');
-    rejects(() => resolveExperiment({ preset: 'nope' }), 'preset', /unknown preset "nope"\. Valid presets: spectrum-demo/);
+    rejects(
+      () => resolveExperiment({ preset: 'nope' }),
+      'preset',
+      /unknown preset "nope"\. Valid presets: spectrum-demo/,
+    );
     rejects(() => resolveExperiment({ name: 'x' }), 'preset', /is required/);
   });
 
@@ -67,33 +103,67 @@ describe('config schema', () => {
       async run() {},
     });
     const base = { name: 'c', preset: 'combo-test', seed: 0, params: {} };
-    rejects(() => p.validate({ ...base, analyses: ['spectrum', 'convergence'] }), 'analyses', /"convergence" needs a `training` section/);
+    rejects(
+      () => p.validate({ ...base, analyses: ['spectrum', 'convergence'] }),
+      'analyses',
+      /"convergence" needs a `training` section/,
+    );
     rejects(() => p.validate({ ...base, sweep: { widths: [64, 128] } }), 'sweep.widths', /no `archs`/);
     rejects(() => p.validate({ ...base, archs: ['dense(64),relu,dense(1'] }), 'archs[0]', /parseArch/);
-    rejects(() => p.validate({ ...base, training: { lr: 0.1, steps: 10, batch: 64 }, sweep: { n: [32, 128] } }), 'training.batch', /64 > 32/);
-    const ok = p.validate({ ...base, archs: 'dense(64),relu,dense(1)', training: { lr: 0.1, steps: 10 }, analyses: ['convergence'], sweep: { widths: [64] } });
+    rejects(
+      () => p.validate({ ...base, training: { lr: 0.1, steps: 10, batch: 64 }, sweep: { n: [32, 128] } }),
+      'training.batch',
+      /64 > 32/,
+    );
+    const ok = p.validate({
+      ...base,
+      archs: 'dense(64),relu,dense(1)',
+      training: { lr: 0.1, steps: 10 },
+      analyses: ['convergence'],
+      sweep: { widths: [64] },
+    });
     assert.deepEqual(ok.config.archs, ['dense(64),relu,dense(1)']);
   });
 
   it('resolution order: defaults ← quick ← user ← user quick ← --set; null removes a field', () => {
     const full = resolveExperiment({ preset: 'spectrum-demo' });
     assert.deepEqual(full.bound.config.sweep?.n, [250, 500, 1000, 2000]);
-    const quick = resolveExperiment({ preset: 'spectrum-demo', params: { dim: 7 }, quick: { params: { dim: 5 } } }, { quick: true });
+    const quick = resolveExperiment(
+      { preset: 'spectrum-demo', params: { dim: 7 }, quick: { params: { dim: 5 } } },
+      { quick: true },
+    );
     assert.deepEqual(quick.bound.config.sweep?.n, [100, 200, 400]);
-    assert.equal(quick.json.params && typeof quick.json.params === 'object' && !Array.isArray(quick.json.params) ? quick.json.params.dim : null, 5);
-    const set = resolveExperiment('spectrum-demo', { quick: true, sets: ['params.dim=3', 'sweep.seeds=[7]', 'name=my-run'] });
+    assert.equal(
+      quick.json.params && typeof quick.json.params === 'object' && !Array.isArray(quick.json.params)
+        ? quick.json.params.dim
+        : null,
+      5,
+    );
+    const set = resolveExperiment('spectrum-demo', {
+      quick: true,
+      sets: ['params.dim=3', 'sweep.seeds=[7]', 'name=my-run'],
+    });
     assert.equal(set.bound.config.name, 'my-run');
     assert.deepEqual(set.bound.config.sweep?.seeds, [7]);
     rejects(() => resolveExperiment('spectrum-demo', { sets: ['params.dim=abc'] }), 'params.dim', /Value: "abc"/);
     rejects(() => resolveExperiment('spectrum-demo', { sets: ['nonsense'] }), '--set');
-    assert.deepEqual(deepMerge({ a: { b: 1, c: 2 }, d: [1] }, { a: { b: null }, d: [2, 3] }), { a: { c: 2 }, d: [2, 3] });
-    assert.deepEqual(parseSets(['a.b=1e-3', 'a.c=true', 'x=hello world']), { a: { b: 0.001, c: true }, x: 'hello world' });
+    assert.deepEqual(deepMerge({ a: { b: 1, c: 2 }, d: [1] }, { a: { b: null }, d: [2, 3] }), {
+      a: { c: 2 },
+      d: [2, 3],
+    });
+    assert.deepEqual(parseSets(['a.b=1e-3', 'a.c=true', 'x=hello world']), {
+      a: { b: 0.001, c: true },
+      x: 'hello world',
+    });
   });
 
   it('YAML and JSON config files are read, and their errors name the field', () => {
     const dir = tempDir();
     const y = join(dir, 'c.yaml');
-    writeFileSync(y, 'preset: spectrum-demo\nseed: 3\nparams:\n  dim: 4\n  fitTo: 90\nsweep:\n  n: [100]\n  seeds: [0]\n');
+    writeFileSync(
+      y,
+      'preset: spectrum-demo\nseed: 3\nparams:\n  dim: 4\n  fitTo: 90\nsweep:\n  n: [100]\n  seeds: [0]\n',
+    );
     const r = resolveExperiment(y);
     assert.equal(r.bound.config.seed, 3);
     const bad = join(dir, 'bad.json');
@@ -126,7 +196,10 @@ describe('bad input stops before any work', () => {
     const lines: string[] = [];
     await assert.rejects(
       runExperiment('spectrum-demo', { quick: true, outDir: join(file, 'out'), stderr: (l) => lines.push(l) }),
-      (e: unknown) => e instanceof ConfigError && e.path === '--out' && /cannot write to .*somefile\/out \((ENOTDIR|EEXIST)\)/.test(e.message),
+      (e: unknown) =>
+        e instanceof ConfigError &&
+        e.path === '--out' &&
+        /cannot write to .*somefile\/out \((ENOTDIR|EEXIST)\)/.test(e.message),
     );
     assert.deepEqual(lines, [], 'no progress was printed: nothing ran');
     const r = ntk(['run', 'spectrum-demo', '--quick', '--out', join(file, 'out')]);
@@ -139,7 +212,12 @@ describe('bad input stops before any work', () => {
     const file = join(dir, 'f');
     writeFileSync(file, '');
     await assert.rejects(
-      runExperiment('spectrum-demo', { quick: true, outDir: join(dir, 'out'), cacheDir: join(file, 'cache'), stderr: () => {} }),
+      runExperiment('spectrum-demo', {
+        quick: true,
+        outDir: join(dir, 'out'),
+        cacheDir: join(file, 'cache'),
+        stderr: () => {},
+      }),
       (e: unknown) => e instanceof ConfigError && e.path === '--cache',
     );
   });

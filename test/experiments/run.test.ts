@@ -40,7 +40,15 @@ describe('spectrum-demo, quick mode, end to end', () => {
 
   it('writes the run folder layout', () => {
     assert.equal(summary.status, 'complete');
-    assert.deepEqual(readdirSync(out).sort(), ['cache', 'config.json', 'figures', 'metrics.jsonl', 'report.html', 'report.json', 'results']);
+    assert.deepEqual(readdirSync(out).sort(), [
+      'cache',
+      'config.json',
+      'figures',
+      'metrics.jsonl',
+      'report.html',
+      'report.json',
+      'results',
+    ]);
     assert.deepEqual(readdirSync(join(out, 'results')).sort(), ['spectrum.json', 'summary.json', 'units.json']);
     const figs = readdirSync(join(out, 'figures')).sort();
     for (const f of ['spectrum', 'projections', 'cumulative', 'complexity', 'kernel']) {
@@ -48,7 +56,10 @@ describe('spectrum-demo, quick mode, end to end', () => {
     }
     assert.equal(summary.cache.computed, 9);
     assert.equal(summary.cache.hits, 0);
-    assert.ok(lines.some((l) => /\[spectrum-demo\] 9\/9 \(100%\)/.test(l)), 'progress reached 9/9');
+    assert.ok(
+      lines.some((l) => /\[spectrum-demo\] 9\/9 \(100%\)/.test(l)),
+      'progress reached 9/9',
+    );
   });
 
   it('config.json records the resolved config and the machine', () => {
@@ -56,7 +67,15 @@ describe('spectrum-demo, quick mode, end to end', () => {
       ntkLab: string;
       mode: string;
       config: { seed: number; sweep: { n: number[] } };
-      run: { status: string; backend: string; openblasCore: string; node: string; startedAt: string; finishedAt: string; seed: number };
+      run: {
+        status: string;
+        backend: string;
+        openblasCore: string;
+        node: string;
+        startedAt: string;
+        finishedAt: string;
+        seed: number;
+      };
       header: { command: string };
     };
     assert.equal(c.mode, 'quick');
@@ -73,7 +92,10 @@ describe('spectrum-demo, quick mode, end to end', () => {
   it('results have the expected structure and sane values', () => {
     const s = readJson(join(out, 'results', 'summary.json')) as Summary;
     assert.equal(s.kernel, 'relu-ntk');
-    assert.deepEqual(s.byN.map((r) => r.n), [100, 200, 400]);
+    assert.deepEqual(
+      s.byN.map((r) => r.n),
+      [100, 200, 400],
+    );
     for (const r of s.byN) {
       // Θ(x, x) = 1·κ₀(1) + κ₁(1) = 2 on the sphere, so λ_max ≤ tr Θ = 2n and λ_min > 0 (strictly PD kernel).
       assert.ok(r.lambdaMax.mean > 0 && r.lambdaMax.mean < 2 * r.n, `λmax ${r.lambdaMax.mean}`);
@@ -85,7 +107,12 @@ describe('spectrum-demo, quick mode, end to end', () => {
     // λ_max grows with n (≈ linearly: the kernel's mean value times n).
     assert.ok(s.byN[2].lambdaMax.mean > 3 * s.byN[0].lambdaMax.mean);
 
-    const sp = readJson(join(out, 'results', 'spectrum.json')) as { n: number; eigenvalues: number[]; projectionsTrue: number[]; projectionsRandom: number[] };
+    const sp = readJson(join(out, 'results', 'spectrum.json')) as {
+      n: number;
+      eigenvalues: number[];
+      projectionsTrue: number[];
+      projectionsRandom: number[];
+    };
     assert.equal(sp.eigenvalues.length, 400);
     const trace = sp.eigenvalues.reduce((a, b) => a + b, 0);
     assert.ok(Math.abs(trace - 2 * 400) < 1e-8 * 800, `trace ${trace} = Σ Θ(xᵢ, xᵢ) = 2n`);
@@ -97,16 +124,22 @@ describe('spectrum-demo, quick mode, end to end', () => {
   });
 
   it('metrics.jsonl has one line per unit', () => {
-    const lines = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { unit: string; n: number });
+    const lines = readFileSync(join(out, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { unit: string; n: number });
     assert.equal(lines.length, 9);
     assert.deepEqual([...new Set(lines.map((l) => l.n))], [100, 200, 400]);
   });
 
   it('re-running the same config in the same folder reuses every unit and gives identical results', async () => {
-    const before = Object.fromEntries(readdirSync(join(out, 'results')).map((f) => [f, readFileSync(join(out, 'results', f), 'utf8')]));
+    const before = Object.fromEntries(
+      readdirSync(join(out, 'results')).map((f) => [f, readFileSync(join(out, 'results', f), 'utf8')]),
+    );
     const again = await runExperiment('spectrum-demo', { quick: true, outDir: out, stderr: () => {} });
     assert.deepEqual(again.cache, { hits: 9, computed: 0 });
-    for (const [f, text] of Object.entries(before)) assert.equal(readFileSync(join(out, 'results', f), 'utf8'), text, f);
+    for (const [f, text] of Object.entries(before))
+      assert.equal(readFileSync(join(out, 'results', f), 'utf8'), text, f);
   });
 
   it('extending the sweep reuses the finished units (shared cache)', async () => {
@@ -180,7 +213,10 @@ describe('disk cache', () => {
     await c.getOrCompute(['done'], () => ({ ok: true }));
     stop = true;
     assert.deepEqual(await c.getOrCompute(['done'], () => assert.fail('recomputed')), { ok: true });
-    await assert.rejects(c.getOrCompute(['new'], () => 1), InterruptedError);
+    await assert.rejects(
+      c.getOrCompute(['new'], () => 1),
+      InterruptedError,
+    );
   });
 });
 

@@ -51,7 +51,11 @@ describe('figure SVG snapshots (numbers rounded to 2 decimals)', () => {
   });
 
   it('non-positive values on a log axis are skipped and said so', () => {
-    const svg = renderSvg({ x: { type: 'log' }, y: { type: 'log' }, marks: [{ type: 'dot', x: [1, 10, 100], y: [1, 0, -1] }] });
+    const svg = renderSvg({
+      x: { type: 'log' },
+      y: { type: 'log' },
+      marks: [{ type: 'dot', x: [1, 10, 100], y: [1, 0, -1] }],
+    });
     assert.match(svg, /2 of 3 points not drawn \(NaN\/±∞, or ≤ 0 on a log axis\)/);
     assert.equal((svg.match(/<circle/g) ?? []).length, 1);
   });
@@ -77,8 +81,19 @@ describe('figure SVG snapshots (numbers rounded to 2 decimals)', () => {
       title: 'Two panels',
       columns: 2,
       panels: [
-        { title: 'share', width: 360, height: 260, y: { percent: true, domain: [0, 1] }, marks: [{ type: 'area', x, y: [0, 0.3, 0.5, 0.7, 0.9] }] },
-        { title: 'ensemble', width: 360, height: 260, marks: [{ type: 'band', x, y1: [0, 1, 2, 3, 4], y2: [1, 2, 3, 4, 5], label: 'mean ± std' }] },
+        {
+          title: 'share',
+          width: 360,
+          height: 260,
+          y: { percent: true, domain: [0, 1] },
+          marks: [{ type: 'area', x, y: [0, 0.3, 0.5, 0.7, 0.9] }],
+        },
+        {
+          title: 'ensemble',
+          width: 360,
+          height: 260,
+          marks: [{ type: 'band', x, y1: [0, 1, 2, 3, 4], y2: [1, 2, 3, 4, 5], label: 'mean ± std' }],
+        },
       ],
     });
     matchSnapshot('facets.svg', svg);
@@ -93,7 +108,10 @@ describe('figure SVG snapshots (numbers rounded to 2 decimals)', () => {
   });
 
   it('is deterministic and escapes text', () => {
-    const spec: FigureSpec = { title: '<script>alert("x")</script> & co', marks: [{ type: 'line', x: [1, 2], y: [1, 2], label: 'a<b' }] };
+    const spec: FigureSpec = {
+      title: '<script>alert("x")</script> & co',
+      marks: [{ type: 'line', x: [1, 2], y: [1, 2], label: 'a<b' }],
+    };
     const a = renderSvg(spec);
     assert.equal(a, renderSvg(spec));
     assert.ok(!a.includes('<script>'));
@@ -126,7 +144,9 @@ describe('ticks', () => {
   });
 
   it('log ticks within one decade label 2 and 5', () => {
-    const labelled = logTicks(100, 1000).filter((x) => x.label !== '').map((x) => x.label);
+    const labelled = logTicks(100, 1000)
+      .filter((x) => x.label !== '')
+      .map((x) => x.label);
     assert.deepEqual(labelled, ['100', '200', '500', '1000']);
   });
 

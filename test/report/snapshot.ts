@@ -15,7 +15,8 @@ export function matchSnapshot(name: string, actual: string): void {
   if (update || !existsSync(file)) {
     mkdirSync(DIR, { recursive: true });
     writeFileSync(file, actual);
-    if (!update) assert.fail(`snapshot ${name} did not exist and was written; check it and re-run (or set UPDATE_SNAPSHOTS=1)`);
+    if (!update)
+      assert.fail(`snapshot ${name} did not exist and was written; check it and re-run (or set UPDATE_SNAPSHOTS=1)`);
     return;
   }
   assert.equal(actual, readFileSync(file, 'utf8'), `SVG differs from snapshot ${name} (UPDATE_SNAPSHOTS=1 to accept)`);

@@ -157,7 +157,11 @@ async function computeUnit(n: number, seed: number, p: SpectrumDemoParams, rng: 
 }
 
 /** Least-squares slope of log λᵢ against log i over i ∈ [from, to] (1-based), positive λ only. */
-export function decayFit(values: readonly number[], from: number, to: number): { alpha: number; logC: number; r2: number; count: number } {
+export function decayFit(
+  values: readonly number[],
+  from: number,
+  to: number,
+): { alpha: number; logC: number; r2: number; count: number } {
   const xs: number[] = [];
   const ys: number[] = [];
   for (let i = from; i <= Math.min(to, values.length); i++) {
@@ -195,6 +199,8 @@ const pm = (xs: readonly number[], d = 3) => {
   return { mu, sd, text: `${fmt(mu, d)} ± ${fmt(sd, d)}` };
 };
 
+const pct = (x: { mu: number; sd: number }) => `${fmt(100 * x.mu, 1)}% ± ${fmt(100 * x.sd, 1)}%`;
+
 export const spectrumDemo = definePreset({
   name: 'spectrum-demo',
   title: 'NTK spectrum and label alignment on the sphere (synthetic demo)',
@@ -204,7 +210,7 @@ export const spectrumDemo = definePreset({
     'Points uniform on S^{d−1}, binary labels from a low-degree function vs random labels; analytic two-layer ReLU NTK; eigenvalue decay fit, label projections, cumulative power, generalization quantity, over a sweep of n and seeds.',
   header: {
     command: 'ntk run spectrum-demo [--quick]',
-    expectedTime: { quick: '~2 s', full: '~40 s' },
+    expectedTime: { quick: '~2 s CPU', full: '~20 s CPU' },
   },
   uses: ['sweep'],
   params: paramsSchema,
@@ -223,9 +229,12 @@ export const spectrumDemo = definePreset({
     if (!c.sweep?.seeds) throw new ConfigError('sweep.seeds', 'is required by spectrum-demo: the list of data seeds');
     const nMin = Math.min(...ns);
     const p = c.params;
-    if (p.fitTo > nMin) throw new ConfigError('params.fitTo', `must be ≤ the smallest n in sweep.n (${nMin}); got ${p.fitTo}`);
-    if (p.fitFrom >= p.fitTo) throw new ConfigError('params.fitFrom', `must be < params.fitTo (${p.fitTo}); got ${p.fitFrom}`);
-    if (p.topK > nMin) throw new ConfigError('params.topK', `must be ≤ the smallest n in sweep.n (${nMin}); got ${p.topK}`);
+    if (p.fitTo > nMin)
+      throw new ConfigError('params.fitTo', `must be ≤ the smallest n in sweep.n (${nMin}); got ${p.fitTo}`);
+    if (p.fitFrom >= p.fitTo)
+      throw new ConfigError('params.fitFrom', `must be < params.fitTo (${p.fitTo}); got ${p.fitFrom}`);
+    if (p.topK > nMin)
+      throw new ConfigError('params.topK', `must be ≤ the smallest n in sweep.n (${nMin}); got ${p.topK}`);
   },
   async run(ctx) {
     const p = ctx.config.params;
@@ -237,13 +246,21 @@ export const spectrumDemo = definePreset({
     ctx.progress(0, total, 'starting');
     for (const n of ns) {
       for (const s of seeds) {
-        const key = ['spectrum-demo', 'unit-v1', { dim: p.dim, kernel: p.kernel, labelNoise: p.labelNoise, heat: p.heatmapPoints }, ctx.config.seed, s, n];
+        const key = [
+          'spectrum-demo',
+          'unit-v1',
+          { dim: p.dim, kernel: p.kernel, labelNoise: p.labelNoise, heat: p.heatmapPoints },
+          ctx.config.seed,
+          s,
+          n,
+        ];
         const raw = await ctx.cache.getOrCompute(key, async () => {
           const u = await computeUnit(n, s, p, ctx.rng.split(`seed-${s}`).split(`n-${n}`));
           const j: JsonValue = { ...u };
           return j;
         });
-        if (!isUnitResult(raw)) throw new Error(`spectrum-demo: cache entry for n=${n} seed=${s} has an unexpected shape`);
+        if (!isUnitResult(raw))
+          throw new Error(`spectrum-demo: cache entry for n=${n} seed=${s} has an unexpected shape`);
         const u = unitFromJson(raw);
         units.set(`${n}/${s}`, u);
         const fit = decayFit(u.eigenvalues, p.fitFrom, p.fitTo);
@@ -284,7 +301,13 @@ function unitFromJson(v: { [k: string]: JsonValue }): UnitResult {
 
 type Ctx = RunContext<SpectrumDemoParams>;
 
-function report(ctx: Ctx, ns: number[], seeds: readonly number[], units: Map<string, UnitResult>, p: SpectrumDemoParams): void {
+function report(
+  ctx: Ctx,
+  ns: number[],
+  seeds: readonly number[],
+  units: Map<string, UnitResult>,
+  p: SpectrumDemoParams,
+): void {
   const get = (n: number, s: number): UnitResult => {
     const u = units.get(`${n}/${s}`);
     if (!u) throw new Error(`spectrum-demo: missing unit n=${n} seed=${s}`);
@@ -381,7 +404,11 @@ function report(ctx: Ctx, ns: number[], seeds: readonly number[], units: Map<str
     y: { label: 'eigenvalue λᵢ', type: 'log' },
     marks,
   };
-  ctx.addFigure('spectrum', spectrumFig, 'Log–log eigenvalue spectrum; the dashed line is the least-squares power-law fit.');
+  ctx.addFigure(
+    'spectrum',
+    spectrumFig,
+    'Log–log eigenvalue spectrum; the dashed line is the least-squares power-law fit.',
+  );
 
   // Figure 2: projections vs eigenvalues, largest n, first seed.
   ctx.addFigure(
@@ -432,10 +459,22 @@ function report(ctx: Ctx, ns: number[], seeds: readonly number[], units: Map<str
       x: { label: 'training-set size n', type: 'log' },
       y: { label: '√(2yᵀH⁻¹y / n)', type: 'log' },
       marks: [
-        { type: 'band', x: nsF, y1: summary.map((s) => s.complexityTrue.mu - s.complexityTrue.sd), y2: summary.map((s) => s.complexityTrue.mu + s.complexityTrue.sd), color: 0 },
+        {
+          type: 'band',
+          x: nsF,
+          y1: summary.map((s) => s.complexityTrue.mu - s.complexityTrue.sd),
+          y2: summary.map((s) => s.complexityTrue.mu + s.complexityTrue.sd),
+          color: 0,
+        },
         { type: 'line', x: nsF, y: summary.map((s) => s.complexityTrue.mu), color: 0, label: 'true labels' },
         { type: 'dot', x: nsF, y: summary.map((s) => s.complexityTrue.mu), color: 0, r: 3 },
-        { type: 'band', x: nsF, y1: summary.map((s) => s.complexityRandom.mu - s.complexityRandom.sd), y2: summary.map((s) => s.complexityRandom.mu + s.complexityRandom.sd), color: 1 },
+        {
+          type: 'band',
+          x: nsF,
+          y1: summary.map((s) => s.complexityRandom.mu - s.complexityRandom.sd),
+          y2: summary.map((s) => s.complexityRandom.mu + s.complexityRandom.sd),
+          color: 1,
+        },
         { type: 'line', x: nsF, y: summary.map((s) => s.complexityRandom.mu), color: 1, label: 'random labels' },
         { type: 'dot', x: nsF, y: summary.map((s) => s.complexityRandom.mu), color: 1, r: 3 },
       ],
@@ -453,7 +492,9 @@ function report(ctx: Ctx, ns: number[], seeds: readonly number[], units: Map<str
       height: 460,
       x: { label: 'point j' },
       y: { label: 'point i' },
-      marks: [{ type: 'heatmap', rows: big.heatSize, cols: big.heatSize, values: big.heat, scheme: 'viridis', label: 'Θ' }],
+      marks: [
+        { type: 'heatmap', rows: big.heatSize, cols: big.heatSize, values: big.heat, scheme: 'viridis', label: 'Θ' },
+      ],
     },
     'Points with the same label are sorted together; the block structure is weak because Θ mostly measures angles.',
   );
@@ -487,8 +528,8 @@ function report(ctx: Ctx, ns: number[], seeds: readonly number[], units: Map<str
     tables: [
       {
         title: `Share of ‖y‖² in the top ${p.topK} eigenvectors`,
-        columns: ['n', 'true labels', 'random labels', 'uniform k/n'],
-        rows: summary.map((s) => [s.n, s.topTrue.text, s.topRandom.text, fmt(p.topK / s.n, 3)]),
+        columns: ['n', 'true labels', 'random labels', 'uniform spread k/n'],
+        rows: summary.map((s) => [s.n, pct(s.topTrue), pct(s.topRandom), `${fmt((100 * p.topK) / s.n, 1)}%`]),
       },
     ],
   });
@@ -505,7 +546,12 @@ function report(ctx: Ctx, ns: number[], seeds: readonly number[], units: Map<str
       {
         title: '√(2yᵀH⁻¹y/n)',
         columns: ['n', 'true labels', 'random labels', 'ratio random/true'],
-        rows: summary.map((s) => [s.n, s.complexityTrue.text, s.complexityRandom.text, fmt(s.complexityRandom.mu / s.complexityTrue.mu, 3)]),
+        rows: summary.map((s) => [
+          s.n,
+          s.complexityTrue.text,
+          s.complexityRandom.text,
+          fmt(s.complexityRandom.mu / s.complexityTrue.mu, 3),
+        ]),
       },
     ],
   });
