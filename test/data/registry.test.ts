@@ -46,6 +46,15 @@ describe('spec strings', () => {
     assert.throws(() => parseDatasetSpec('mnist:corrupt=1.5'), /\[0, 1\]/);
     assert.throws(() => parseDatasetSpec('mnist:validation'), /train, test or all/);
   });
+
+  it('validate DatasetSpec objects with the same rules, and refuse values a spec string cannot hold', () => {
+    assert.throws(
+      () => loadDataset({ name: 'mnist', n: 10, color: 'red' } as never),
+      /keys among name, split.*got 'color'/,
+    );
+    assert.throws(() => loadDataset({ name: 'mnist', normalize: ['whiten'] } as never), /center, standardize/);
+    assert.throws(() => loadDataset({ name: 'csv', path: '/tmp/a:b.csv' }), /`path` must be a value without ':'/);
+  });
 });
 
 describe('loadDataset', () => {
