@@ -5,6 +5,7 @@
  */
 import { InvalidArgumentError } from '../errors.js';
 import { type Eigh, Matrix, matmul } from '../linalg/index.js';
+import { assertFinite } from '../linalg/validate.js';
 import {
   asTargets,
   checkEigh,
@@ -184,6 +185,7 @@ export function kernelTargetAlignment(K: Matrix, y: Targets): KernelTargetAlignm
   const fn = 'kernelTargetAlignment';
   if (K.rows !== K.cols) throw new InvalidArgumentError(fn, 'K', 'a square kernel matrix', `${K.rows}×${K.cols}`);
   const n = K.rows;
+  assertFinite(fn, 'K', K.data, K.cols);
   const Y = asTargets(fn, 'y', y, n);
   const O = Y.cols;
   const k = K.data;

@@ -37,6 +37,7 @@ options:
   --target-loss L        also report the steps each curve needs to reach loss L
   --ridge R              ridge ρ for the generalization quantity (default 0)
   --top-k K              only the K largest eigenpairs (spectrum and alignment only)
+  --top-k-method M       syevr (LAPACK, default) or lanczos (K·v products; for k ≪ n)
   --sym-tol X            largest accepted relative asymmetry of K (default 1e-6)
 
 Non-finite numbers are written as the strings "Infinity", "-Infinity", "NaN".
@@ -88,6 +89,7 @@ export const analyze: Command = {
         'target-loss': { type: 'string' },
         ridge: { type: 'string' },
         'top-k': { type: 'string' },
+        'top-k-method': { type: 'string' },
         'sym-tol': { type: 'string' },
       },
       strict: true,
@@ -121,9 +123,13 @@ export const analyze: Command = {
         `must have one row per kernel point: the kernel is ${K.rows}×${K.cols} but ${o.labels ?? o.data} has ${Y.rows} rows`,
       );
     }
+    const topKMethod = o['top-k-method'] ?? 'syevr';
+    if (topKMethod !== 'syevr' && topKMethod !== 'lanczos') {
+      throw new ConfigError('--top-k-method', `must be 'syevr' or 'lanczos'; got '${topKMethod}'`);
+    }
     if (topK !== undefined && topK > K.rows) throw new ConfigError('--top-k', `must be ≤ n = ${K.rows}; got ${topK}`);
     const tRead = performance.now();
-    const dec = await decomposeKernelAsync(K, { topK, symTol });
+    const dec = await decomposeKernelAsync(K, { topK, symTol, topKMethod });
     const tEig = performance.now();
     const warnings: string[] = [];
     const spec = spectrum(dec);

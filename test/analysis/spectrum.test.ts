@@ -65,6 +65,25 @@ describe('spectrum of a kernel with a constructed spectrum QΛQᵀ', () => {
   });
 });
 
+describe('top-k by Lanczos', () => {
+  it('gives the same top eigenvalues and eigenvectors (up to sign) as the full decomposition', () => {
+    const n = 120;
+    const Q = randomOrthogonal(n, 5);
+    const lambda = Array.from({ length: n }, (_, i) => 1 / (i + 1));
+    const K = kernelWithSpectrum(Q, lambda);
+    const d = decomposeKernel(K, { topK: 6, topKMethod: 'lanczos' });
+    assert.equal(d.values.length, 6);
+    for (let j = 0; j < 6; j++) {
+      // ascending: values[5] is λ₁
+      assert.ok(Math.abs(d.values[5 - j] - lambda[j]) < 1e-10, `λ_${j + 1}`);
+      let dot = 0;
+      for (let i = 0; i < n; i++) dot += d.vectors.data[i * 6 + (5 - j)] * Q.data[i * n + j];
+      assert.ok(Math.abs(Math.abs(dot) - 1) < 1e-8, `v_${j + 1}: |⟨v, q⟩| = ${Math.abs(dot)}`);
+    }
+    assert.throws(() => decomposeKernel(K, { topK: 6, topKMethod: 'power' as 'lanczos' }), /topKMethod/);
+  });
+});
+
 describe('PSD diagnostics on an indefinite kernel', () => {
   const n = 30;
   const Q = randomOrthogonal(n, 2);
