@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // Runs every test/**/*.test.ts with node's built-in test runner (TypeScript through tsx).
+// A test that runs over 5 minutes fails (no hang can eat CI time).
 // Usage: node scripts/test.mjs [substring ...]   (only files whose path contains one of the substrings)
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -18,7 +19,7 @@ if (files.length === 0) {
   console.error(`no test files match ${filters.join(' ')}`);
   process.exit(1);
 }
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], {
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-timeout=300000', ...files], {
   stdio: 'inherit',
 });
 process.exit(r.status ?? 1);
