@@ -16,6 +16,7 @@ import { loadDataset } from '../data/index.js';
 import { ConfigError, NtkError } from '../errors.js';
 import { readMatrixNpy, writeJsonAtomic } from '../io/index.js';
 import { Matrix } from '../linalg/index.js';
+import { assertFinite } from '../linalg/validate.js';
 import type { Command } from './command.js';
 
 const USAGE = `ntk analyze --kernel K.npy [--labels y.npy | --data SPEC] --out results.json [options]
@@ -123,6 +124,7 @@ export const analyze: Command = {
         `must have one row per kernel point: the kernel is ${K.rows}×${K.cols} but ${o.labels ?? o.data} has ${Y.rows} rows`,
       );
     }
+    if (Y) assertFinite('ntk analyze', labelFlag, Y.data, Y.cols);
     const topKMethod = o['top-k-method'] ?? 'syevr';
     if (topKMethod !== 'syevr' && topKMethod !== 'lanczos') {
       throw new ConfigError('--top-k-method', `must be 'syevr' or 'lanczos'; got '${topKMethod}'`);
