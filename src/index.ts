@@ -4,6 +4,7 @@ export * from './linalg/index.js';
 export * from './analysis/index.js';
 export * from './io/index.js';
 export * from './data/index.js';
+export * from './kernels/index.js';
 export * as report from './report/index.js';
 export * as experiments from './experiments/index.js';
 export { VERSION } from './version.js';
