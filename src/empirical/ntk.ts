@@ -79,7 +79,8 @@ interface Plan {
   readonly O: number;
   readonly trace: boolean;
   readonly impl: NtkImplementation;
-  readonly strategies: readonly ('pairs' | 'jacobian')[];
+  /** contraction order per trained layer, keyed by ParamLayer.index */
+  readonly strategies: ReadonlyMap<number, 'pairs' | 'jacobian'>;
   /** jacobian implementation: row width D */
   readonly D: number;
 }
@@ -109,14 +110,15 @@ function makePlan(params: Params, opts: EmpiricalNtkOptions): Plan {
   const O = params.net.outDim;
   const trace = outputs === 'trace';
   const trained = params.net.paramLayers.filter((p) => !p.frozen);
-  const strategies = trained.map((p): 'pairs' | 'jacobian' => {
+  const pick = (p: ParamLayer): 'pairs' | 'jacobian' => {
     if (impl === 'jacobian') return 'jacobian';
     if (p.positions === 1) return 'pairs';
     if (strategy !== 'auto') return strategy;
     const m = trace ? O * p.out : p.out;
     const P = p.positions;
     return P * P * (m + p.fanIn) <= m * p.fanIn ? 'pairs' : 'jacobian';
-  });
+  };
+  const strategies = new Map(trained.map((p) => [p.index, pick(p)]));
   let D = 0;
   if (impl === 'jacobian') for (const p of trained) D += (trace ? O : 1) * (p.wSize + p.bSize);
   return { params, O, trace, impl, strategies, D };
@@ -128,11 +130,11 @@ function bytesPerExample(plan: Plan): number {
   if (plan.impl === 'jacobian') return 8 * plan.D * (trace ? 1 : O) + 8 * plan.params.net.inDim;
   let b = 0;
   const trained = plan.params.net.paramLayers.filter((p) => !p.frozen);
-  trained.forEach((p, l) => {
+  trained.forEach((p) => {
     const P = p.positions;
     // tape (inputs, patches) + O cotangents + stacked factors
     b += 8 * P * (2 * p.fanIn + 2 * O * p.out);
-    if (plan.strategies[l] === 'jacobian') b += 8 * O * p.out * p.fanIn;
+    if (plan.strategies.get(p.index) === 'jacobian') b += 8 * O * p.out * p.fanIn;
   });
   return b;
 }
@@ -174,7 +176,7 @@ function tileFeatures(plan: Plan, X: Matrix): TileFeat {
       for (let r = 0; r < N; r++)
         for (let p = 0; p < P; p++) for (let c = 0; c < m; c++) S[r * m + c] += G[(r * P + p) * m + c];
     }
-    const strategy = plan.strategies[l];
+    const strategy = plan.strategies.get(layer.index) ?? 'pairs';
     if (strategy === 'pairs') {
       layers.push({ layer, strategy, m, A, G, J: null, S });
     } else {
