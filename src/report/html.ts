@@ -94,7 +94,7 @@ const CSS = `
 :root { color-scheme: light; }
 * { box-sizing: border-box; }
 body { margin: 0; background: #f6f7f9; color: #1f2328; font: 15px/1.55 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", "Noto Sans", sans-serif; }
-main { max-width: 1160px; margin: 0 auto; padding: 28px 24px 64px; }
+main { max-width: 1200px; margin: 0 auto; padding: 28px 24px 64px; }
 header h1 { font-size: 26px; margin: 0 0 4px; line-height: 1.25; }
 header .subtitle { color: #59636e; margin: 0 0 16px; }
 dl.meta { display: grid; grid-template-columns: max-content 1fr; gap: 2px 16px; margin: 0; padding: 12px 16px; background: #fff; border: 1px solid #d8dee4; border-radius: 8px; font-size: 13.5px; }
@@ -108,7 +108,7 @@ section h2 { font-size: 19px; margin: 0 0 10px; }
 section p { margin: 0 0 10px; max-width: 80ch; }
 .figures { display: flex; flex-wrap: wrap; gap: 18px; margin: 14px 0 4px; }
 figure { margin: 0; }
-figure.plot { flex: 1 1 480px; max-width: 760px; }
+figure.plot { flex: 0 1 540px; max-width: 100%; }
 figure.plot svg { display: block; width: 100%; height: auto; border: 1px solid #eaeef2; border-radius: 6px; }
 figcaption { font-size: 13px; color: #59636e; margin: 6px 2px 0; }
 figure.table { margin: 16px 0 0; overflow-x: auto; }

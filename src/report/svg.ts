@@ -247,7 +247,7 @@ function layoutLegend(items: LegendItem[], width: number): { item: LegendItem; x
   let x = 0;
   let row = 0;
   for (const item of items) {
-    const w = 22 + approxTextWidth(item.label, 11) + 14;
+    const w = 22 + approxTextWidth(item.label, 12) + 14;
     if (x > 0 && x + w > width) {
       row++;
       x = 0;
@@ -265,9 +265,9 @@ function renderPlot(spec: PlotSpec, ox: number, oy: number, w: number, h: number
   const heat = spec.marks.find((m): m is HeatmapMark => m.type === 'heatmap');
   const items = spec.legend === false ? [] : legendItems(spec);
   let top = 10;
-  if (spec.title) top += 20;
+  if (spec.title) top += 21;
   if (spec.subtitle) top += 16;
-  const left = 66;
+  const left = 72;
   const right = heat ? 86 : 18;
   const legendRows = items.length ? layoutLegend(items, w - left - right) : [];
   const nLegendRows = legendRows.length ? legendRows[legendRows.length - 1].row + 1 : 0;
@@ -316,14 +316,14 @@ function renderPlot(spec: PlotSpec, ox: number, oy: number, w: number, h: number
   if (spec.title) {
     ty += 14;
     out.push(
-      `<text x="${r2(ox + left)}" y="${r2(ty)}" font-size="14" font-weight="600" fill="${TEXT}">${escapeXml(spec.title)}</text>`,
+      `<text x="${r2(ox + left)}" y="${r2(ty)}" font-size="15" font-weight="600" fill="${TEXT}">${escapeXml(spec.title)}</text>`,
     );
     ty += 2;
   }
   if (spec.subtitle) {
     ty += 14;
     out.push(
-      `<text x="${r2(ox + left)}" y="${r2(ty)}" font-size="11.5" fill="${MUTED}">${escapeXml(spec.subtitle)}</text>`,
+      `<text x="${r2(ox + left)}" y="${r2(ty)}" font-size="12" fill="${MUTED}">${escapeXml(spec.subtitle)}</text>`,
     );
   }
   // Legend.
@@ -342,7 +342,7 @@ function renderPlot(spec: PlotSpec, ox: number, oy: number, w: number, h: number
       );
     }
     out.push(
-      `<text x="${r2(lx + 23)}" y="${r2(ly + 4)}" font-size="11" fill="${TEXT}">${escapeXml(item.label)}</text>`,
+      `<text x="${r2(lx + 23)}" y="${r2(ly + 4)}" font-size="12" fill="${TEXT}">${escapeXml(item.label)}</text>`,
     );
   }
 
@@ -388,7 +388,7 @@ function renderPlot(spec: PlotSpec, ox: number, oy: number, w: number, h: number
     );
     if (t.label) {
       out.push(
-        `<text x="${r2(px)}" y="${r2(y0 + plotH + 17)}" text-anchor="middle" font-size="11" fill="${MUTED}">${escapeXml(t.label)}</text>`,
+        `<text x="${r2(px)}" y="${r2(y0 + plotH + 17)}" text-anchor="middle" font-size="12" fill="${MUTED}">${escapeXml(t.label)}</text>`,
       );
     }
   }
@@ -398,20 +398,20 @@ function renderPlot(spec: PlotSpec, ox: number, oy: number, w: number, h: number
     out.push(`<line x1="${r2(x0 - tl)}" y1="${r2(py)}" x2="${r2(x0)}" y2="${r2(py)}" stroke="${AXIS}"/>`);
     if (t.label) {
       out.push(
-        `<text x="${r2(x0 - 8)}" y="${r2(py + 4)}" text-anchor="end" font-size="11" fill="${MUTED}">${escapeXml(t.label)}</text>`,
+        `<text x="${r2(x0 - 8)}" y="${r2(py + 4)}" text-anchor="end" font-size="12" fill="${MUTED}">${escapeXml(t.label)}</text>`,
       );
     }
   }
   if (spec.x?.label) {
     out.push(
-      `<text x="${r2(x0 + plotW / 2)}" y="${r2(y0 + plotH + 36)}" text-anchor="middle" font-size="12" fill="${TEXT}">${escapeXml(spec.x.label)}</text>`,
+      `<text x="${r2(x0 + plotW / 2)}" y="${r2(y0 + plotH + 36)}" text-anchor="middle" font-size="13" fill="${TEXT}">${escapeXml(spec.x.label)}</text>`,
     );
   }
   if (spec.y?.label) {
     const cx = ox + 14;
     const cy = y0 + plotH / 2;
     out.push(
-      `<text transform="translate(${r2(cx)},${r2(cy)}) rotate(-90)" text-anchor="middle" font-size="12" fill="${TEXT}">${escapeXml(spec.y.label)}</text>`,
+      `<text transform="translate(${r2(cx)},${r2(cy)}) rotate(-90)" text-anchor="middle" font-size="13" fill="${TEXT}">${escapeXml(spec.y.label)}</text>`,
     );
   }
   if (heat) out.push(...colorBar(heat, x0 + plotW + 14, y0, plotH));
@@ -610,8 +610,8 @@ export function renderSvg(spec: FigureSpec): string {
       body.push(...renderPlot(p, ox, oy, pw, ph, `${id}p${k}`, `panels[${k}].`));
     });
   } else {
-    width = spec.width ?? 600;
-    height = spec.height ?? 400;
+    width = spec.width ?? 540;
+    height = spec.height ?? 380;
     body.push(...renderPlot(spec, 0, 0, width, height, id, ''));
   }
   const title = spec.title ?? 'figure';

@@ -6,3 +6,6 @@ import { registerPreset } from '../preset.js';
 import { spectrumDemo } from './spectrumDemo.js';
 
 registerPreset(spectrumDemo);
+import { labelAlignmentPreset } from './labelAlignment.js';
+
+registerPreset(labelAlignmentPreset);

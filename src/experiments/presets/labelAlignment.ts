@@ -1,0 +1,428 @@
+/**
+ * `label-alignment`: how labels project onto the eigenvectors of NTKs, true vs random labels.
+ *
+ * Reproduces (qualitatively) Arora, Du, Hu, Li & Wang (ICML 2019), "Fine-Grained Analysis of Optimization and
+ * Generalization for Overparameterized Two-Layer Neural Networks", §4 / Fig. 1: for real data the label vector y
+ * puts most of its mass on the top eigenvectors of the NTK, (vᵢᵀy)² roughly following a power of λᵢ, while random
+ * labels spread evenly; and Kopitkov & Indelman (2020) / Baratin et al. (2021), who fit (vᵢᵀy)² ≈ C·λᵢ^γ for empirical
+ * NTKs. Kernels: empirical NTKs of a finite MLP and a finite CNN at initialization (src/empirical, structured
+ * implementation) and the analytic infinite-width MLP NTK (src/kernels), on MNIST, Fashion-MNIST, sklearn digits and
+ * a synthetic teacher task. Per (data set, kernel): spectrum with power-law fit, projections pᵢ = ‖vᵢᵀY‖²/‖Y‖² with
+ * fitted γ and envelope C (pᵢ ≤ C·λᵢ^γ), cumulative power, kernel–target alignment (raw and centered).
+ *
+ * Command: `ntk run label-alignment [--quick]`.
+ */
+import { ConfigError } from '../../errors.js';
+import {
+  decomposeKernelAsync,
+  kernelTargetAlignment,
+  labelAlignment,
+  spectrum,
+} from '../../analysis/index.js';
+import { loadDataset } from '../../data/index.js';
+import { empiricalNtk } from '../../empirical/index.js';
+import { kernelFn } from '../../kernels/index.js';
+import { Matrix } from '../../linalg/index.js';
+import { buildNetwork, init } from '../../nn/index.js';
+import type { Mark, PlotSpec } from '../../report/figure.js';
+import type { ReportTable } from '../../report/html.js';
+import { Rng } from '../../util/random.js';
+import { definePreset, type RunContext } from '../preset.js';
+import { array, type Infer, integer, object, oneOf, string, withDefault } from '../schema.js';
+import { asRecord, cumulative, fmt, type JsonRecord, num, nums, permuteRows } from './presetUtils.js';
+
+const DATASETS = ['mnist', 'fashion-mnist', 'digits', 'synthetic'] as const;
+type DatasetKey = (typeof DATASETS)[number];
+const MODELS = ['mlp', 'cnn', 'analytic-mlp'] as const;
+type ModelKey = (typeof MODELS)[number];
+
+const paramsSchema = object({
+  /** Points per data set. */
+  n: integer({ min: 20, max: 5000 }),
+  datasets: array(oneOf(DATASETS), { minLength: 1, unique: true }),
+  models: array(oneOf(MODELS), { minLength: 1, unique: true }),
+  /** Finite MLP (empirical NTK) and the same architecture's analytic NTK; the input layer is implied. */
+  mlpArch: withDefault(string({ nonEmpty: true }), 'dense(512),relu,dense(512),relu,dense(1)'),
+  /** Finite CNN (empirical NTK), image data sets only. */
+  cnnArch: withDefault(string({ nonEmpty: true }), 'conv(32,3,stride=2),relu,conv(32,3,stride=2),relu,flatten,dense(1)'),
+  /** Share of ‖y‖² in the top-k eigenvectors. */
+  topK: withDefault(integer({ min: 1 }), 20),
+  /** Data subsample / synthetic data seed. */
+  dataSeed: withDefault(integer({ min: 0 }), 1),
+});
+export type LabelAlignmentParams = Infer<typeof paramsSchema>;
+
+const MODEL_LABEL: Record<ModelKey, string> = {
+  mlp: 'MLP, empirical NTK',
+  cnn: 'CNN, empirical NTK',
+  'analytic-mlp': 'MLP, analytic NTK (∞ width)',
+};
+const DATA_LABEL: Record<DatasetKey, string> = {
+  mnist: 'MNIST (10 classes)',
+  'fashion-mnist': 'Fashion-MNIST (10 classes)',
+  digits: 'digits 8×8 (10 classes)',
+  synthetic: 'synthetic teacher (d = 20, ±1)',
+};
+
+/** The data-set spec string for a key (centered one-hot labels for the 10-class sets). */
+export function labelAlignmentSpec(d: DatasetKey, n: number, seed: number): string {
+  switch (d) {
+    case 'mnist':
+      return `mnist:train:n=${n}:seed=${seed}:labels=centered`;
+    case 'fashion-mnist':
+      return `fashion-mnist:train:n=${n}:seed=${seed}:labels=centered`;
+    case 'digits':
+      return `digits:n=${n}:seed=${seed}:labels=centered`;
+    case 'synthetic':
+      return `teacher:n=${n}:d=20:arch=dense(256),relu,dense(1):target=sign:seed=${seed}`;
+  }
+}
+
+interface Unit {
+  readonly dataset: DatasetKey;
+  readonly model: ModelKey;
+  readonly eigenvalues: number[];
+  readonly projTrue: number[];
+  readonly projRandom: number[];
+  readonly gammaTrue: number;
+  readonly gammaRandom: number;
+  readonly interceptTrue: number;
+  readonly interceptRandom: number;
+  readonly r2True: number;
+  readonly r2Random: number;
+  readonly envelopeTrue: number;
+  readonly envelopeRandom: number;
+  readonly decayAlpha: number;
+  readonly decayR2: number;
+  readonly ktaTrue: number;
+  readonly ktaRandom: number;
+  readonly ktaCenteredTrue: number;
+  readonly ktaCenteredRandom: number;
+}
+
+function unitFromJson(r: JsonRecord, dataset: DatasetKey, model: ModelKey): Unit {
+  return {
+    dataset,
+    model,
+    eigenvalues: nums(r.eigenvalues),
+    projTrue: nums(r.projTrue),
+    projRandom: nums(r.projRandom),
+    gammaTrue: num(r.gammaTrue),
+    gammaRandom: num(r.gammaRandom),
+    interceptTrue: num(r.interceptTrue),
+    interceptRandom: num(r.interceptRandom),
+    r2True: num(r.r2True),
+    r2Random: num(r.r2Random),
+    envelopeTrue: num(r.envelopeTrue),
+    envelopeRandom: num(r.envelopeRandom),
+    decayAlpha: num(r.decayAlpha),
+    decayR2: num(r.decayR2),
+    ktaTrue: num(r.ktaTrue),
+    ktaRandom: num(r.ktaRandom),
+    ktaCenteredTrue: num(r.ktaCenteredTrue),
+    ktaCenteredRandom: num(r.ktaCenteredRandom),
+  };
+}
+
+type Ctx = RunContext<LabelAlignmentParams>;
+
+export const labelAlignmentPreset = definePreset({
+  name: 'label-alignment',
+  title: 'Label alignment with NTK eigenvectors: empirical and analytic kernels, true vs random labels',
+  reproduces:
+    'Arora et al. 2019 (ICML), Fine-Grained Analysis…, §4/Fig. 1: true labels project mostly onto the top NTK eigenvectors ((vᵢᵀy)² grows with λᵢ, γ > 0), random labels spread evenly (γ ≈ 0)',
+  description:
+    'Empirical NTKs of a finite MLP and CNN at initialization and the analytic MLP NTK on MNIST, Fashion-MNIST, digits and a synthetic teacher task: spectra with power-law fits, (vᵢᵀy)² against λᵢ with fitted γ and envelope C, cumulative power, kernel–target alignment; true vs randomly permuted labels.',
+  header: {
+    command: 'ntk run label-alignment [--quick]',
+    expectedTime: { quick: '~15 s', full: '~2 min' },
+  },
+  uses: [],
+  params: paramsSchema,
+  defaults: {
+    seed: 0,
+    params: { n: 1000, datasets: ['mnist', 'fashion-mnist', 'digits', 'synthetic'], models: ['mlp', 'cnn', 'analytic-mlp'] },
+  },
+  quick: { params: { n: 300, datasets: ['mnist', 'synthetic'] } },
+  check(c) {
+    if (c.params.topK > c.params.n)
+      throw new ConfigError('params.topK', `must be ≤ params.n (${c.params.n}); got ${c.params.topK}`);
+  },
+  async run(ctx) {
+    const p = ctx.config.params;
+    const units: Unit[] = [];
+    const jobs: [DatasetKey, ModelKey][] = [];
+    for (const d of p.datasets) {
+      for (const m of p.models) {
+        if (m === 'cnn' && d === 'synthetic') continue; // no image structure
+        jobs.push([d, m]);
+      }
+    }
+    ctx.progress(0, jobs.length, 'starting');
+    let done = 0;
+    for (const [d, m] of jobs) {
+      const spec = labelAlignmentSpec(d, p.n, p.dataSeed);
+      const arch = m === 'cnn' ? p.cnnArch : p.mlpArch;
+      const key = ['label-alignment', 'unit-v1', spec, m, arch, ctx.config.seed];
+      const raw = await ctx.cache.getOrCompute(key, async () => {
+        const ds = loadDataset(spec);
+        const K = await ctx.cache.getOrCompute(['label-alignment', 'kernel-v1', spec, m, arch, ctx.config.seed], () =>
+          computeKernel(m, arch, ds.X, ds.imageShape, ctx.rng.split(`init-${d}-${m}`).nextU32()),
+        );
+        if (!(K instanceof Matrix)) throw new Error('label-alignment: cached kernel is not a matrix');
+        const rr = ctx.rng.split(`random-labels-${d}`);
+        const perm = shuffle(ds.targets.rows, rr);
+        const Yr = permuteRows(ds.targets, perm);
+        const ktaT = kernelTargetAlignment(K, ds.targets);
+        const ktaR = kernelTargetAlignment(K, Yr);
+        const e = await decomposeKernelAsync(K);
+        const sp = spectrum(e, { decayRange: [2, Math.max(3, Math.floor(p.n / 2))] });
+        const aT = labelAlignment(e, ds.targets);
+        const aR = labelAlignment(e, Yr);
+        const out: JsonRecord = {
+          eigenvalues: Array.from(aT.eigenvalues),
+          projTrue: Array.from(aT.projections),
+          projRandom: Array.from(aR.projections),
+          gammaTrue: aT.fit?.gamma ?? Number.NaN,
+          gammaRandom: aR.fit?.gamma ?? Number.NaN,
+          interceptTrue: aT.fit?.intercept ?? Number.NaN,
+          interceptRandom: aR.fit?.intercept ?? Number.NaN,
+          r2True: aT.fit?.r2 ?? Number.NaN,
+          r2Random: aR.fit?.r2 ?? Number.NaN,
+          envelopeTrue: aT.envelope ?? Number.NaN,
+          envelopeRandom: aR.envelope ?? Number.NaN,
+          decayAlpha: sp.decay?.exponent ?? Number.NaN,
+          decayR2: sp.decay?.r2 ?? Number.NaN,
+          ktaTrue: ktaT.raw,
+          ktaRandom: ktaR.raw,
+          ktaCenteredTrue: ktaT.centered,
+          ktaCenteredRandom: ktaR.centered,
+        };
+        return out;
+      });
+      const u = unitFromJson(asRecord(raw, 'label-alignment'), d, m);
+      units.push(u);
+      ctx.log.metric({
+        dataset: d,
+        model: m,
+        gammaTrue: u.gammaTrue,
+        gammaRandom: u.gammaRandom,
+        ktaCenteredTrue: u.ktaCenteredTrue,
+        ktaCenteredRandom: u.ktaCenteredRandom,
+      });
+      ctx.progress(++done, jobs.length, `${d} / ${m}`);
+    }
+    report(ctx, units);
+  },
+});
+
+function shuffle(n: number, rng: Rng): Int32Array {
+  const perm = new Int32Array(n);
+  for (let i = 0; i < n; i++) perm[i] = i;
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(rng.uniform() * (i + 1));
+    const t = perm[i];
+    perm[i] = perm[j];
+    perm[j] = t;
+  }
+  return perm;
+}
+
+async function computeKernel(
+  m: ModelKey,
+  arch: string,
+  X: Matrix,
+  imageShape: readonly number[] | undefined,
+  seed: number,
+): Promise<Matrix> {
+  if (m === 'analytic-mlp') return kernelFn(arch, { inputShape: [X.cols] })(X, null, 'ntk');
+  const shape = m === 'cnn' ? (imageShape ?? [X.cols]) : [X.cols];
+  const params = init(buildNetwork(arch, shape, 'ntk'), new Rng(seed));
+  return empiricalNtk(params, X);
+}
+
+function topPower(p: readonly number[], k: number): number {
+  return p.slice(0, k).reduce((a, b) => a + b, 0);
+}
+
+function report(ctx: Ctx, units: Unit[]): void {
+  const p = ctx.config.params;
+  const k = p.topK;
+  ctx.addResult('summary', {
+    n: p.n,
+    topK: k,
+    units: units.map((u) => ({
+      dataset: u.dataset,
+      model: u.model,
+      spec: labelAlignmentSpec(u.dataset, p.n, p.dataSeed),
+      lambdaMax: u.eigenvalues[0],
+      lambdaMin: u.eigenvalues[u.eigenvalues.length - 1],
+      decayExponent: u.decayAlpha,
+      decayR2: u.decayR2,
+      true: {
+        gamma: u.gammaTrue,
+        intercept: u.interceptTrue,
+        r2: u.r2True,
+        envelopeC: u.envelopeTrue,
+        topKPower: topPower(u.projTrue, k),
+        kta: u.ktaTrue,
+        ktaCentered: u.ktaCenteredTrue,
+      },
+      random: {
+        gamma: u.gammaRandom,
+        intercept: u.interceptRandom,
+        r2: u.r2Random,
+        envelopeC: u.envelopeRandom,
+        topKPower: topPower(u.projRandom, k),
+        kta: u.ktaRandom,
+        ktaCentered: u.ktaCenteredRandom,
+      },
+    })),
+  });
+
+  const datasets = [...new Set(units.map((u) => u.dataset))];
+  for (const d of datasets) {
+    const us = units.filter((u) => u.dataset === d);
+    const panels: PlotSpec[] = us.map((u) => {
+      const lam = u.eigenvalues;
+      const pos = lam.filter((v) => v > 0);
+      const lo = Math.min(...pos.filter((v) => v > lam[0] * 1e-10));
+      const hi = lam[0];
+      const line = (g: number, b: number): number[] => [Math.exp(b) * lo ** g, Math.exp(b) * hi ** g];
+      const marks: Mark[] = [
+        { type: 'dot', x: lam, y: u.projRandom, color: 1, r: 1.8, label: 'random labels' },
+        { type: 'dot', x: lam, y: u.projTrue, color: 0, r: 1.8, label: 'true labels' },
+        {
+          type: 'line',
+          x: [lo, hi],
+          y: line(u.gammaTrue, u.interceptTrue),
+          color: 0,
+          dash: true,
+          label: `fit true: γ = ${fmt(u.gammaTrue, 2)}`,
+        },
+        {
+          type: 'line',
+          x: [lo, hi],
+          y: line(u.gammaRandom, u.interceptRandom),
+          color: 1,
+          dash: true,
+          label: `fit random: γ = ${fmt(u.gammaRandom, 2)}`,
+        },
+      ];
+      return {
+        title: MODEL_LABEL[u.model],
+        x: { label: 'eigenvalue λᵢ', type: 'log' },
+        y: { label: 'pᵢ = ‖vᵢᵀY‖² / ‖Y‖²', type: 'log' },
+        marks,
+      };
+    });
+    ctx.addFigure(
+      `projections-${d}`,
+      {
+        type: 'facets',
+        title: `Label projections against NTK eigenvalues — ${DATA_LABEL[d]}`,
+        subtitle: `n = ${p.n}; dashed: least-squares fit log pᵢ = b + γ·log λᵢ`,
+        columns: Math.min(3, panels.length),
+        panels,
+      },
+      'Each dot is one eigenvector. A positive slope γ means the labels live in the large-eigenvalue directions.',
+    );
+    const cmarks: Mark[] = [];
+    us.forEach((u, j) => {
+      const ks = u.projTrue.map((_, i) => i + 1);
+      cmarks.push({ type: 'line', x: ks, y: cumulative(u.projTrue), color: j, label: `${MODEL_LABEL[u.model]}, true` });
+      cmarks.push({ type: 'line', x: ks, y: cumulative(u.projRandom), color: j, dash: true, label: 'random' });
+    });
+    cmarks.push({ type: 'rule', x: k, color: 6, dash: true, label: `k = ${k}` });
+    ctx.addFigure(
+      `cumulative-${d}`,
+      {
+        title: `Cumulative label power — ${DATA_LABEL[d]}`,
+        subtitle: `n = ${p.n}; solid: true labels, dashed: randomly permuted labels`,
+        x: { label: 'k (number of top eigenvectors)', type: 'log' },
+        y: { label: 'Σᵢ≤ₖ pᵢ (share of ‖Y‖²)', percent: true, domain: [0, 1] },
+        marks: cmarks,
+      },
+      'How many eigen-directions are needed to explain the labels.',
+    );
+  }
+  const smarks: Mark[] = units.map((u, j) => ({
+    type: 'line',
+    x: u.eigenvalues.map((_, i) => i + 1),
+    y: u.eigenvalues.map((v) => (v > 0 ? v / u.eigenvalues[0] : null)),
+    color: j,
+    label: `${u.dataset} / ${u.model} (α = ${fmt(u.decayAlpha, 2)})`,
+  }));
+  ctx.addFigure(
+    'spectra',
+    {
+      title: 'NTK spectra (normalized by λ₁)',
+      subtitle: `n = ${p.n}; α: least-squares decay exponent λᵢ ∝ i^−α over i ∈ [2, n/2]`,
+      x: { label: 'index i (descending order)', type: 'log' },
+      y: { label: 'λᵢ / λ₁', type: 'log' },
+      marks: smarks,
+    },
+    'Log–log spectra of every kernel.',
+  );
+
+  const table: ReportTable = {
+    title: 'Fitted alignment (pᵢ ≈ C·λᵢ^γ) and kernel–target alignment',
+    columns: [
+      'data set',
+      'kernel',
+      'γ true',
+      'γ random',
+      'C true',
+      'R² true',
+      `top-${k} power true`,
+      `top-${k} power random`,
+      'centered KTA true',
+      'centered KTA random',
+      'decay α',
+    ],
+    rows: units.map((u) => [
+      u.dataset,
+      MODEL_LABEL[u.model],
+      fmt(u.gammaTrue, 3),
+      fmt(u.gammaRandom, 3),
+      fmt(u.envelopeTrue, 3),
+      fmt(u.r2True, 2),
+      `${fmt(100 * topPower(u.projTrue, k), 3)}%`,
+      `${fmt(100 * topPower(u.projRandom, k), 3)}%`,
+      fmt(u.ktaCenteredTrue, 3),
+      fmt(u.ktaCenteredRandom, 3),
+      fmt(u.decayAlpha, 3),
+    ]),
+    note: `γ: least-squares slope of log pᵢ on log λᵢ over all eigenvalues above the rounding floor; C = max pᵢ/λᵢ^γ (envelope, so pᵢ ≤ Cλᵢ^γ); KTA: ⟨HKH, HYYᵀH⟩/(‖HKH‖‖HYYᵀH‖) (Cortes et al. 2012). Uniform spread would put ${fmt((100 * k) / p.n, 3)}% in the top ${k}.`,
+  };
+  const lines = units.map((u) => {
+    const ok = u.gammaTrue > u.gammaRandom && u.gammaTrue > 0;
+    const tp = topPower(u.projTrue, k);
+    const rp = topPower(u.projRandom, k);
+    return (
+      `${DATA_LABEL[u.dataset]}, ${MODEL_LABEL[u.model]}: γ = ${fmt(u.gammaTrue, 3)} for true labels vs ${fmt(u.gammaRandom, 3)} for random labels; ` +
+      `the top ${k} eigenvectors carry ${fmt(100 * tp, 3)}% vs ${fmt(100 * rp, 3)}% of ‖Y‖²; centered KTA ${fmt(u.ktaCenteredTrue, 3)} vs ${fmt(u.ktaCenteredRandom, 3)}. ` +
+      (ok
+        ? 'As expected, the true labels are aligned with the top of the spectrum and the random ones are not.'
+        : 'This contradicts the expectation (γ_true > max(0, γ_random)): here the true labels are not better aligned than random ones.')
+    );
+  });
+  const agree = units.filter((u) => u.gammaTrue > u.gammaRandom && u.gammaTrue > 0).length;
+  ctx.addSection({
+    title: 'Label alignment: true vs random labels',
+    text:
+      `In ${agree} of ${units.length} (data set, kernel) pairs the fitted γ is positive for the true labels and larger than for random labels. ` +
+      `A positive γ means the squared projections (vᵢᵀy)² grow like λᵢ^γ: gradient descent, which fits direction i at rate ∝ λᵢ, fits such labels fast; random labels have γ ≈ 0 (every direction gets about 1/n of ‖y‖²).\n\n` +
+      lines.join('\n\n'),
+    figures: datasets.flatMap((d) => [`projections-${d}`, `cumulative-${d}`]),
+    tables: [table],
+  });
+  ctx.addSection({
+    title: 'Spectra',
+    text:
+      'Eigenvalue decay exponents α (λᵢ ∝ i^−α): ' +
+      units.map((u) => `${u.dataset}/${u.model} ${fmt(u.decayAlpha, 3)} (R² ${fmt(u.decayR2, 2)})`).join('; ') +
+      '. Image data give fast-decaying spectra dominated by a few directions (the mean image, low-frequency structure).',
+    figures: ['spectra'],
+  });
+}
