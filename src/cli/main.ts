@@ -11,8 +11,9 @@ import { list } from './list.js';
 import { report } from './report.js';
 import { run } from './run.js';
 import { empirical } from './empirical.js';
+import { trainCommand } from './train.js';
 
-const COMMANDS: readonly Command[] = [doctor, analyze, empirical, data, run, list, report, kernel];
+const COMMANDS: readonly Command[] = [doctor, analyze, empirical, data, run, list, report, kernel, trainCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -1,0 +1,297 @@
+/**
+ * `ntk train`: train a finite network (and its linearization) by gradient descent on a dataset, writing
+ * config.json, metrics.jsonl (one record per tracked step), summary.json and checkpoint.bin into --out.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadDataset } from '../data/index.js';
+import type { Dataset } from '../data/types.js';
+import { ConfigError, InvalidArgumentError } from '../errors.js';
+import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
+import { backend, Matrix } from '../linalg/index.js';
+import { buildNetwork, jvp, type Parameterization, parseArch } from '../nn/index.js';
+import { linearizedFixedPoint, mseClosedForm } from '../train/linearized.js';
+import { divisor, type LossKind, smoothLabels } from '../train/losses.js';
+import { parseSchedule } from '../train/schedule.js';
+import {
+  type LearningRate,
+  stderrProgress,
+  type TrainConfig,
+  type TrainData,
+  type Tracker,
+  TRACKERS,
+  train,
+  type TrainRecord,
+} from '../train/trainer.js';
+import type { Command } from './command.js';
+
+const USAGE = `ntk train --arch SPEC --data SPEC --loss mse|ce|soft-ce --lr LR --steps T --out DIR [options]
+
+Trains the network by gradient descent and, side by side, its linearization f(θ₀) + J₀(θ − θ₀) under the same loss,
+steps and batches; records metrics at log-spaced steps. See docs/training.md for every formula.
+
+options:
+  --arch SPEC            architecture, e.g. 'dense(512),relu,dense(10)'                                (required)
+  --data SPEC            training set (loadDataset spec, e.g. mnist:train:n=500)                        (required)
+  --test-data SPEC       test set (test loss/accuracy and the linearized gap on test)
+  --loss mse|ce|soft-ce  mse: ½‖f − y‖² on the dataset's targets (its labels= encoding); ce: softmax
+                         cross-entropy with hard labels; soft-ce: cross-entropy with label smoothing
+                         (1 − ε)·onehot + ε/C, needs --smoothing ε > 0                                (required)
+  --smoothing ε          label smoothing for soft-ce (0 < ε < 1)
+  --normalization sum|mean   loss divisor N: 1 (sum over examples, default) or n (mean)
+  --reg λ[,to-init|,to-zero] add (λ/2)‖θ − θ₀‖² (default to-init) or (λ/2)‖θ‖²
+  --lr LR                absolute step η (e.g. 0.01), or frac:C for η = C·2/(λ_max(Θ₀)/N + λ)          (required)
+  --steps T              number of updates                                                               (required)
+  --batch B              minibatch size (default n: full batch)
+  --momentum μ           heavy-ball momentum in [0, 1) (default 0)
+  --seed S               initialization seed (default 0)
+  --param ntk|standard   parameterization (default ntk)
+  --no-linearized        do not train the linearized model
+  --track SCHEDULE       log:P (default log:40), every:K, or a list 0,10,100
+  --trackers LIST        comma-separated subset of: ${TRACKERS.join(', ')}
+                         (default: all that apply; the NTK trackers only when n·O ≤ 2048)
+  --checkpoint-every K   also checkpoint every K steps (default: every 60 s)
+  --resume               continue from DIR/checkpoint.bin (same options required)
+  --quiet                no progress lines on stderr
+  --out DIR              run folder                                                                      (required)
+
+Ctrl-C stops after the current step with a checkpoint (resume with --resume).
+Exit codes: 0 completed, 2 bad input, 3 diverged (metrics so far are kept), 130 stopped.`;
+
+function num(flag: string, s: string | undefined, check: (v: number) => boolean, what: string): number | undefined {
+  if (s === undefined) return undefined;
+  const v = Number(s);
+  if (s.trim() === '' || !Number.isFinite(v) || !check(v)) throw new ConfigError(flag, `must be ${what}; got '${s}'`);
+  return v;
+}
+
+function targetsFor(ds: Dataset, loss: LossKind, eps: number | undefined, flag: string): Matrix {
+  if (loss === 'mse') return ds.targets;
+  if (ds.task !== 'classification')
+    throw new InvalidArgumentError(
+      'ntk train',
+      flag,
+      `a classification dataset for --loss ${loss}`,
+      ds.spec,
+      'Cross-entropy cannot be trained on regression targets; use --loss mse.',
+    );
+  return smoothLabels(ds.y, ds.classes.length, loss === 'ce' ? 0 : (eps as number));
+}
+
+export const trainCommand: Command = {
+  name: 'train',
+  summary: 'train a network and its linearization by GD (mse/ce/soft-ce, regularization), tracking NTK dynamics',
+  usage: USAGE,
+  async run(argv) {
+    const { values: o } = parseArgs({
+      args: argv,
+      options: {
+        arch: { type: 'string' },
+        data: { type: 'string' },
+        'test-data': { type: 'string' },
+        loss: { type: 'string' },
+        smoothing: { type: 'string' },
+        normalization: { type: 'string' },
+        reg: { type: 'string' },
+        lr: { type: 'string' },
+        steps: { type: 'string' },
+        batch: { type: 'string' },
+        momentum: { type: 'string' },
+        seed: { type: 'string' },
+        param: { type: 'string' },
+        'no-linearized': { type: 'boolean', default: false },
+        track: { type: 'string' },
+        trackers: { type: 'string' },
+        'checkpoint-every': { type: 'string' },
+        resume: { type: 'boolean', default: false },
+        quiet: { type: 'boolean', default: false },
+        out: { type: 'string' },
+      },
+      strict: true,
+    });
+    for (const f of ['arch', 'data', 'loss', 'lr', 'steps', 'out'] as const)
+      if (o[f] === undefined) throw new ConfigError(`--${f}`, 'is required (see ntk train --help)');
+    const loss = o.loss as LossKind;
+    if (loss !== 'mse' && loss !== 'ce' && loss !== 'soft-ce')
+      throw new ConfigError('--loss', `must be mse, ce or soft-ce; got '${o.loss}'`);
+    const eps = num('--smoothing', o.smoothing, (v) => v >= 0 && v < 1, 'in [0, 1)');
+    if (loss === 'soft-ce' && !(eps !== undefined && eps > 0))
+      throw new ConfigError(
+        '--smoothing',
+        `soft-ce needs soft, non-degenerate targets: give --smoothing ε with 0 < ε < 1 (got ${o.smoothing ?? 'none'}); with ε = 0 use --loss ce`,
+      );
+    if (loss !== 'soft-ce' && eps !== undefined)
+      throw new ConfigError('--smoothing', `applies to --loss soft-ce only (got --loss ${loss})`);
+    const normalization = o.normalization ?? 'sum';
+    if (normalization !== 'sum' && normalization !== 'mean')
+      throw new ConfigError('--normalization', `must be sum or mean; got '${o.normalization}'`);
+    let reg: TrainConfig['reg'];
+    if (o.reg !== undefined) {
+      const m = /^([^,]+)(?:,(to-init|to-zero))?$/.exec(o.reg.trim());
+      const lambda = m ? Number(m[1]) : Number.NaN;
+      if (!m || !Number.isFinite(lambda) || lambda < 0)
+        throw new ConfigError('--reg', `must be λ or λ,to-init or λ,to-zero with λ ≥ 0; got '${o.reg}'`);
+      reg = { lambda, center: m[2] === 'to-zero' ? 'zero' : 'init' };
+    }
+    let lr: LearningRate;
+    const lrText = (o.lr as string).trim();
+    if (lrText.startsWith('frac:')) {
+      lr = { fraction: num('--lr', lrText.slice(5), (v) => v > 0, 'frac:C with C > 0') as number };
+    } else lr = { absolute: num('--lr', lrText, (v) => v > 0, 'a positive number or frac:C') as number };
+    const int = (flag: string, s: string | undefined, min: number): number | undefined =>
+      num(flag, s, (v) => Number.isSafeInteger(v) && v >= min, `an integer ≥ ${min}`);
+    const steps = int('--steps', o.steps, 0) as number;
+    const batchSize = int('--batch', o.batch, 1);
+    const momentum = num('--momentum', o.momentum, (v) => v >= 0 && v < 1, 'in [0, 1)');
+    const seed = int('--seed', o.seed, 0) ?? 0;
+    const ckEvery = int('--checkpoint-every', o['checkpoint-every'], 1);
+    const param = (o.param ?? 'ntk') as Parameterization;
+    if (param !== 'ntk' && param !== 'standard')
+      throw new ConfigError('--param', `must be ntk or standard; got '${o.param}'`);
+    let trackers: Tracker[] | undefined;
+    if (o.trackers !== undefined) {
+      trackers = o.trackers.split(',').map((s) => s.trim()) as Tracker[];
+      for (const t of trackers)
+        if (!TRACKERS.includes(t))
+          throw new ConfigError('--trackers', `unknown tracker '${t}'; valid: ${TRACKERS.join(', ')}`);
+    }
+    const schedule = o.track !== undefined ? parseSchedule(o.track) : undefined;
+    const arch = parseArch(o.arch as string);
+
+    const ds = loadDataset(o.data as string);
+    const Y = targetsFor(ds, loss, eps, '--data');
+    const tds = o['test-data'] !== undefined ? loadDataset(o['test-data']) : null;
+    const Ytest = tds ? targetsFor(tds, loss, eps, '--test-data') : undefined;
+    let inputShape: number[] = [ds.X.cols];
+    if (ds.imageShape) {
+      try {
+        buildNetwork(arch, ds.imageShape, param);
+        inputShape = [...ds.imageShape];
+      } catch {
+        inputShape = [ds.X.cols];
+      }
+    }
+    const cfg: TrainConfig = {
+      arch,
+      inputShape,
+      param,
+      seed,
+      loss,
+      normalization,
+      reg,
+      lr,
+      steps,
+      batchSize,
+      momentum,
+      linearized: !o['no-linearized'],
+      schedule,
+      trackers,
+    };
+    const data: TrainData = { X: ds.X, Y, ...(tds && Ytest ? { Xtest: tds.X, Ytest } : {}) };
+    const out = o.out as string;
+    mkdirSync(out, { recursive: true });
+    const info = backend().info();
+    writeJsonAtomic(join(out, 'config.json'), {
+      command: `ntk train ${argv.map((a) => (/^[\w.:=,/+-]+$/.test(a) ? a : `'${a}'`)).join(' ')}`,
+      arch: o.arch,
+      data: ds.spec,
+      testData: tds?.spec ?? null,
+      loss,
+      smoothing: eps ?? null,
+      normalization,
+      reg: reg ?? null,
+      lr,
+      steps,
+      batchSize: batchSize ?? ds.X.rows,
+      momentum: momentum ?? 0,
+      seed,
+      param,
+      linearized: !o['no-linearized'],
+      track: o.track ?? 'log:40',
+      trackers: trackers ?? 'default',
+      backend: { name: info.name, corename: info.corename, threads: info.threads },
+    });
+    const metricsPath = join(out, 'metrics.jsonl');
+    const writeMetrics = (history: readonly TrainRecord[]): void =>
+      writeFileAtomic(metricsPath, history.map((r) => `${JSON.stringify(r)}\n`).join(''));
+    let interrupted = false;
+    const onSig = (): void => {
+      interrupted = true;
+    };
+    process.on('SIGINT', onSig);
+    const t0 = performance.now();
+    let result: Awaited<ReturnType<typeof train>>;
+    try {
+      result = await train(cfg, data, {
+        checkpointDir: out,
+        resume: o.resume,
+        ...(ckEvery !== undefined ? { checkpointEverySteps: ckEvery } : {}),
+        shouldStop: () => interrupted,
+        onRecord: (_r, history) => writeMetrics(history),
+        ...(o.quiet ? {} : { onProgress: stderrProgress }),
+      });
+    } finally {
+      process.off('SIGINT', onSig);
+    }
+    writeMetrics(result.history);
+    const seconds = (performance.now() - t0) / 1000;
+    // Function-space references from Θ₀ when it was computed.
+    const n = ds.X.rows;
+    const O = Y.cols;
+    const N = divisor(normalization, n);
+    const gap = (a: Float64Array | null, b: Float64Array | null): number | null => {
+      if (!a || !b) return null;
+      let s = 0;
+      for (let i = 0; i < a.length; i++) s += (a[i] - b[i]) ** 2;
+      return Math.sqrt(s);
+    };
+    let reference: Record<string, unknown> | null = null;
+    if (result.ntk0 && result.ntk0Eig && result.status === 'completed') {
+      const f0 = jvp(result.params0, ds.X, new Float64Array(result.params0.theta.length)).out.data;
+      const jTheta0 = jvp(result.params0, ds.X, result.params0.theta).tangentOut.data;
+      if (reg && reg.lambda > 0) {
+        const offset = f0.slice();
+        if (reg.center === 'zero') for (let i = 0; i < offset.length; i++) offset[i] -= jTheta0[i];
+        const fp = linearizedFixedPoint({ loss, ntk: result.ntk0, offset, y: Y.data, n, O, N, lambda: reg.lambda });
+        reference = {
+          kind: loss === 'mse' ? 'kernel ridge fixed point from Θ₀' : 'kernel logistic regression fixed point from Θ₀',
+          newtonIterations: fp.iterations,
+          stationarity: fp.stationarity,
+          objective: fp.objective,
+          networkGap: gap(result.fTrain, fp.train),
+          linearizedGap: gap(result.fLinTrain, fp.train),
+        };
+      } else if (loss === 'mse' && (momentum ?? 0) === 0 && (batchSize ?? n) === n) {
+        const [cf] = mseClosedForm({ ntk: result.ntk0Eig, f0, y: Y.data, eta: result.eta, N, jTheta0 }, [result.step]);
+        reference = {
+          kind: 'closed-form linearized GD on MSE (eigenbasis of Θ₀)',
+          networkGap: gap(result.fTrain, cf.train),
+          linearizedGap: gap(result.fLinTrain, cf.train),
+        };
+      }
+    }
+    writeJsonAtomic(join(out, 'summary.json'), {
+      status: result.status,
+      message: result.message,
+      step: result.step,
+      steps,
+      eta: result.eta,
+      lambdaMax: result.lambdaMax,
+      seconds,
+      final: result.history.at(-1) ?? null,
+      reference,
+      backend: { name: info.name, corename: info.corename, threads: info.threads },
+    });
+    if (result.status === 'diverged') {
+      process.stderr.write(`ntk train: ${result.message}\n`);
+      return 3;
+    }
+    if (result.status === 'stopped') {
+      process.stderr.write(`ntk train: ${result.message} (ntk train … --resume)\n`);
+      return 130;
+    }
+    if (!o.quiet) process.stderr.write(`ntk train: ${result.message} in ${seconds.toFixed(1)} s; wrote ${out}\n`);
+    return 0;
+  },
+};
