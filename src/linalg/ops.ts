@@ -5,7 +5,7 @@
 import { InvalidArgumentError, NumericalError } from '../errors.js';
 import { Matrix } from './matrix.js';
 import { backend } from './registry.js';
-import { assertFinite, assertSquare, assertSymmetric } from './validate.js';
+import { assertFinite, assertSquare, symmetricLowerCopy } from './validate.js';
 
 /** Default relative tolerance on |A − Aᵀ| for routines that need a symmetric matrix. */
 export const SYMMETRY_TOL = 1e-8;
@@ -88,14 +88,15 @@ export interface Eigh {
   readonly vectors: Matrix;
 }
 
-function checkEigh(A: Matrix, opts: EighOptions): number {
-  assertSymmetric('eigh', 'A', A, opts.symTol ?? SYMMETRY_TOL);
+/** Validates and returns k and a copy of A's lower triangle (all that LAPACK reads), made in the same pass. */
+function checkEigh(A: Matrix, opts: EighOptions): { k: number; V: Matrix } {
+  const V = new Matrix(A.rows, A.rows, symmetricLowerCopy('eigh', 'A', A, opts.symTol ?? SYMMETRY_TOL));
   const n = A.rows;
   const k = opts.k ?? n;
   if (!Number.isInteger(k) || k < 1 || k > Math.max(n, 1)) {
     throw new InvalidArgumentError('eigh', 'k', `an integer in [1, n = ${n}]`, opts.k);
   }
-  return k;
+  return { k, V };
 }
 
 function eighFail(info: number): never {
@@ -104,9 +105,8 @@ function eighFail(info: number): never {
 
 /** Symmetric eigendecomposition (LAPACK dsyevd, or dsyevr for the top k). A is not modified. */
 export function eigh(A: Matrix, opts: EighOptions = {}): Eigh {
-  const k = checkEigh(A, opts);
+  const { k, V } = checkEigh(A, opts);
   const n = A.rows;
-  const V = A.clone();
   if (k < n) {
     const W = new Float64Array(k);
     const Z = new Matrix(n, k);
@@ -122,10 +122,9 @@ export function eigh(A: Matrix, opts: EighOptions = {}): Eigh {
 
 /** eigh off the event loop (native backend: libuv thread pool). */
 export async function eighAsync(A: Matrix, opts: EighOptions = {}): Promise<Eigh> {
-  const k = checkEigh(A, opts);
+  const { k, V } = checkEigh(A, opts);
   if (k < A.rows) return eigh(A, opts);
   const n = A.rows;
-  const V = A.clone();
   const W = new Float64Array(n);
   const info = await backend().syevdAsync(n, V.data, W, true);
   if (info !== 0) eighFail(info);
@@ -134,9 +133,9 @@ export async function eighAsync(A: Matrix, opts: EighOptions = {}): Promise<Eigh
 
 /** Ascending eigenvalues only (no vectors; cheaper). */
 export function eigvalsh(A: Matrix, opts: { symTol?: number } = {}): Float64Array {
-  assertSymmetric('eigvalsh', 'A', A, opts.symTol ?? SYMMETRY_TOL);
+  const lower = symmetricLowerCopy('eigvalsh', 'A', A, opts.symTol ?? SYMMETRY_TOL);
   const W = new Float64Array(A.rows);
-  const info = backend().syevd(A.rows, A.data.slice(), W, false);
+  const info = backend().syevd(A.rows, lower, W, false);
   if (info !== 0) eighFail(info);
   return W;
 }
@@ -159,7 +158,8 @@ export interface Cholesky {
 
 /** Cholesky factor of a symmetric positive definite matrix. */
 export function cholesky(A: Matrix, opts: CholeskyOptions = {}): Cholesky {
-  assertSymmetric('cholesky', 'A', A, opts.symTol ?? SYMMETRY_TOL);
+  // The lower triangle, strict upper zero: potrf works in place on it and leaves the upper triangle alone.
+  const lower = symmetricLowerCopy('cholesky', 'A', A, opts.symTol ?? SYMMETRY_TOL);
   const n = A.rows;
   let meanDiag = 0;
   for (let i = 0; i < n; i++) meanDiag += A.data[i * n + i] / n;
@@ -169,15 +169,12 @@ export function cholesky(A: Matrix, opts: CholeskyOptions = {}): Cholesky {
   }
   const tries = j === 'auto' ? [0, 1e-12, 1e-10, 1e-8, 1e-6, 1e-4] : [j];
   let info = 0;
-  for (const rel of tries) {
-    const L = A.clone();
-    const add = rel * Math.abs(meanDiag);
+  for (let t = 0; t < tries.length; t++) {
+    const L = new Matrix(n, n, t === tries.length - 1 ? lower : lower.slice());
+    const add = tries[t] * Math.abs(meanDiag);
     for (let i = 0; i < n; i++) L.data[i * n + i] += add;
     info = backend().potrf(n, L.data);
-    if (info === 0) {
-      for (let r = 0; r < n; r++) for (let c = r + 1; c < n; c++) L.data[r * n + c] = 0;
-      return { L, jitter: add };
-    }
+    if (info === 0) return { L, jitter: add };
   }
   throw new NumericalError(
     'not_positive_definite',

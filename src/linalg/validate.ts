@@ -26,7 +26,7 @@ export function asymmetry(A: Matrix): number {
 }
 
 /** One blocked pass over both triangles: the relative asymmetry and whether every entry is finite. */
-function scanSymmetric(A: Matrix): { asymmetry: number; finite: boolean } {
+function scanSymmetric(A: Matrix, lowerOut?: Float64Array): { asymmetry: number; finite: boolean } {
   const n = A.rows;
   const a = A.data;
   const B = 64;
@@ -42,6 +42,7 @@ function scanSymmetric(A: Matrix): { asymmetry: number; finite: boolean } {
         for (let j = j0; j < jEnd; j++) {
           const x = a[i * n + j];
           const y = a[j * n + i];
+          if (lowerOut) lowerOut[i * n + j] = x;
           if (x - x !== 0 || y - y !== 0) finite = false; // NaN or ±Inf
           const ax = Math.abs(x);
           if (ax > maxAbs) maxAbs = ax;
@@ -56,8 +57,22 @@ function scanSymmetric(A: Matrix): { asymmetry: number; finite: boolean } {
 
 /** Square, finite and symmetric to `tol` (relative); returns the measured asymmetry. */
 export function assertSymmetric(fn: string, arg: string, A: Matrix, tol: number): number {
+  return checkSymmetric(fn, arg, A, tol);
+}
+
+/**
+ * assertSymmetric and a copy of A's lower triangle (strict upper triangle zero) made in the same pass: what
+ * eigh/cholesky hand to LAPACK, which reads only that triangle. Saves a full pass over A compared with check + clone.
+ */
+export function symmetricLowerCopy(fn: string, arg: string, A: Matrix, tol: number): Float64Array {
+  const out = new Float64Array(A.rows * A.cols);
+  checkSymmetric(fn, arg, A, tol, out);
+  return out;
+}
+
+function checkSymmetric(fn: string, arg: string, A: Matrix, tol: number, lowerOut?: Float64Array): number {
   assertSquare(fn, arg, A);
-  const { asymmetry: s, finite } = scanSymmetric(A);
+  const { asymmetry: s, finite } = scanSymmetric(A, lowerOut);
   if (!finite) assertFinite(fn, arg, A.data, A.cols); // throws, naming the first bad entry
   if (s > tol) {
     throw new InvalidArgumentError(
