@@ -3,9 +3,8 @@
  * `presets/<name>.ts` exporting `definePreset({...})` and add one `registerPreset(...)` line here.
  */
 import { registerPreset } from '../preset.js';
+import { labelAlignmentPreset } from './labelAlignment.js';
 import { spectrumDemo } from './spectrumDemo.js';
 
 registerPreset(spectrumDemo);
-import { labelAlignmentPreset } from './labelAlignment.js';
-
 registerPreset(labelAlignmentPreset);
