@@ -80,7 +80,7 @@ export function resolveExperiment(source: string | JsonObject, opts: ResolveOpti
   const quick = opts.quick ?? false;
   let user: JsonObject;
   if (typeof source === 'string') {
-    const isFile = /\.(json|ya?ml)$/i.test(source) || existsSync(source);
+    const isFile = /\.(json|ya?ml)$/i.test(source) || (existsSync(source) && statSync(source).isFile());
     user = isFile ? readConfigFile(source) : { preset: source };
   } else {
     user = asJsonObject(source, '(config)');
