@@ -42,6 +42,9 @@ export interface EmpiricalNtkOptions {
   readonly tileSize?: number;
   /** Target bytes of one tile's factors (default 96 MiB). */
   readonly tileBytes?: number;
+  /** When all tiles' factors fit in this many bytes, each tile's factors are computed once and kept (default
+   * 256 MiB); otherwise column tiles are recomputed for every row tile (memory ≈ output + two tiles). */
+  readonly cacheBytes?: number;
   /** Structured only: contraction order for layers with several output positions (default `auto`). */
   readonly convStrategy?: ConvStrategy;
   /** Called after each finished tile pair with (done, total). */
@@ -124,7 +127,21 @@ function makePlan(params: Params, opts: EmpiricalNtkOptions): Plan {
   return { params, O, trace, impl, strategies, D };
 }
 
-/** Approximate bytes of one example's factors under a plan (for choosing tile sizes). */
+/** Approximate bytes one example's factors keep after a tile is done (for the cache decision). */
+function retainedBytesPerExample(plan: Plan): number {
+  const { O, trace } = plan;
+  if (plan.impl === 'jacobian') return 8 * plan.D * (trace ? 1 : O);
+  let b = 0;
+  for (const p of plan.params.net.paramLayers) {
+    if (p.frozen) continue;
+    const bias = p.bOffset >= 0 ? 8 * O * p.out : 0;
+    if (plan.strategies.get(p.index) === 'jacobian') b += 8 * O * p.out * p.fanIn + bias;
+    else b += 8 * p.positions * (p.fanIn + O * p.out) + bias;
+  }
+  return b;
+}
+
+/** Approximate peak bytes per example while a tile's factors are computed (for choosing tile sizes). */
 function bytesPerExample(plan: Plan): number {
   const { O, trace } = plan;
   if (plan.impl === 'jacobian') return 8 * plan.D * (trace ? 1 : O) + 8 * plan.params.net.inDim;
@@ -361,12 +378,26 @@ export function empiricalNtk(params: Params, X1: Matrix, X2?: Matrix | null, opt
   const tiles2 = Math.ceil(n2 / t);
   const total = sym ? (tiles1 * (tiles1 + 1)) / 2 : tiles1 * tiles2;
   let done = 0;
+  const cacheBytes = opts.cacheBytes ?? 256 * 1024 * 1024;
+  const cache =
+    tiles1 > 1 && (sym ? n1 : n1 + n2) * retainedBytesPerExample(plan) <= cacheBytes
+      ? new Map<string, TileFeat>()
+      : null;
+  const feats = (which: 1 | 2, T: number): TileFeat => {
+    const key = `${sym ? 1 : which}:${T}`;
+    const hit = cache?.get(key);
+    if (hit) return hit;
+    const X = which === 1 || sym ? X1 : Xb;
+    const f = tileFeatures(plan, X.rowSlice(T * t, Math.min(X.rows, (T + 1) * t)));
+    cache?.set(key, f);
+    return f;
+  };
   for (let I = 0; I < tiles1; I++) {
     const a0 = I * t;
-    const F1 = tileFeatures(plan, X1.rowSlice(a0, Math.min(n1, a0 + t)));
+    const F1 = feats(1, I);
     for (let J = sym ? I : 0; J < tiles2; J++) {
       const b0 = J * t;
-      const F2 = sym && J === I ? F1 : tileFeatures(plan, Xb.rowSlice(b0, Math.min(n2, b0 + t)));
+      const F2 = sym && J === I ? F1 : feats(2, J);
       const blk = contract(plan, F1, F2);
       const N1 = F1.n * R;
       const N2 = F2.n * R;

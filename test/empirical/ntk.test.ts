@@ -88,6 +88,9 @@ describe('empirical NTK: structured equals the Jacobian reference', () => {
           const symRef = empiricalNtk(params, X, null, { implementation: 'jacobian', outputs, tileSize: 2 });
           const sym = empiricalNtk(params, X, null, { outputs, tileSize: 3 });
           assert.ok(relErr(sym, symRef) < 1e-10);
+          // recomputing column tiles (no factor cache) gives the same kernel
+          assert.ok(relErr(empiricalNtk(params, X, null, { outputs, tileSize: 3, cacheBytes: 0 }), symRef) < 1e-10);
+          assert.ok(relErr(empiricalNtk(params, X, X2, { outputs, tileSize: 2, cacheBytes: 0 }), ref) < 1e-10);
         }
       });
     }
