@@ -4,7 +4,9 @@
  */
 import { registerPreset } from '../preset.js';
 import { labelAlignmentPreset } from './labelAlignment.js';
+import { minEigenvaluePreset } from './minEigenvalue.js';
 import { spectrumDemo } from './spectrumDemo.js';
 
 registerPreset(spectrumDemo);
 registerPreset(labelAlignmentPreset);
+registerPreset(minEigenvaluePreset);

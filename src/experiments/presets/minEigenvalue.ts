@@ -1,0 +1,290 @@
+/**
+ * `min-eigenvalue`: the smallest eigenvalue of H∞ and of the deep ReLU NTK on sphere data, against three lower bounds.
+ *
+ * Reproduces (qualitatively) the λ_min lower bounds behind the over-parameterization results: Du, Zhai, Póczos &
+ * Singh (ICLR 2019), "Gradient descent provably optimizes over-parameterized neural networks" (λ₀ = λ_min(H∞) > 0 for
+ * non-parallel inputs); Oymak & Soltanolkotabi (2020) and Nguyen, Mondelli & Montúfar (ICML 2021), "Tight bounds on
+ * the smallest eigenvalue of the neural tangent kernel for deep ReLU networks": via the power series
+ * K = Σ_r c_r (XXᵀ)^{∘r}, λ_min(K) ≥ Σ_r c_r·max(0, 1 − (n − 1)ρ^r) with ρ = max_{i≠j}|xᵢᵀxⱼ|, a bound that stays
+ * positive where Gershgorin-type bounds fail. Points uniform on S^{d−1}; a sweep over n, d and seeds. For each unit:
+ * the exact λ_min (eigvalsh), Gershgorin minᵢ(Kᵢᵢ − Σ_{j≠i}|Kᵢⱼ|), the ρ-bound κ(1) − (n − 1)κ(ρ) and the power-series
+ * bound (src/analysis/lambdaMin.ts).
+ *
+ * Command: `ntk run min-eigenvalue [--quick]`.
+ */
+import { lambdaMinBounds, type DotProductKernelSpec } from '../../analysis/index.js';
+import { loadDataset } from '../../data/index.js';
+import type { Mark, PlotSpec } from '../../report/figure.js';
+import type { ReportTable } from '../../report/html.js';
+import { definePreset, type RunContext } from '../preset.js';
+import { array, type Infer, integer, object, oneOf, withDefault } from '../schema.js';
+import { asRecord, fmt, type JsonRecord, num, pm } from './presetUtils.js';
+
+const KERNELS = ['hinf', 'relu-ntk'] as const;
+type KernelKey = (typeof KERNELS)[number];
+
+const paramsSchema = object({
+  ns: array(integer({ min: 2, max: 5000 }), { minLength: 1, unique: true }),
+  ds: array(integer({ min: 2, max: 100_000 }), { minLength: 1, unique: true }),
+  seeds: array(integer({ min: 0 }), { minLength: 1, unique: true }),
+  kernels: withDefault(array(oneOf(KERNELS), { minLength: 1, unique: true }), [...KERNELS]),
+  /** Hidden layers of the deep ReLU NTK (σ_w² = 2, σ_b² = 0, unit-norm inputs). */
+  depth: withDefault(integer({ min: 1, max: 50 }), 3),
+});
+export type MinEigenvalueParams = Infer<typeof paramsSchema>;
+
+interface Unit {
+  readonly kernel: KernelKey;
+  readonly n: number;
+  readonly d: number;
+  readonly seed: number;
+  readonly rho: number;
+  readonly lambdaMin: number;
+  readonly gershgorin: number;
+  readonly rhoBound: number;
+  readonly powerSeries: number;
+  readonly powerSeriesMax: number;
+  readonly powerSeriesArgmax: number;
+}
+
+const BOUNDS = ['gershgorin', 'rhoBound', 'powerSeries'] as const;
+const BOUND_LABEL: Record<(typeof BOUNDS)[number], string> = {
+  gershgorin: 'Gershgorin',
+  rhoBound: 'ρ-bound κ(1) − (n−1)κ(ρ)',
+  powerSeries: 'power series Σ c_r(1 − (n−1)ρ^r)₊',
+};
+
+function kernelSpec(k: KernelKey, depth: number): DotProductKernelSpec {
+  return k === 'hinf' ? { kind: 'hinf' } : { kind: 'relu-ntk', depth };
+}
+const kernelLabel = (k: KernelKey, depth: number): string =>
+  k === 'hinf' ? 'H∞ (two-layer, first layer trained)' : `ReLU NTK, ${depth} hidden layers`;
+
+type Ctx = RunContext<MinEigenvalueParams>;
+
+export const minEigenvaluePreset = definePreset({
+  name: 'min-eigenvalue',
+  title: 'λ_min of H∞ and the deep ReLU NTK on the sphere vs Gershgorin, ρ-based and power-series lower bounds',
+  reproduces:
+    'Du et al. 2019 (ICLR) λ₀ = λ_min(H∞) > 0; Nguyen, Mondelli & Montúfar 2021 (ICML), Oymak & Soltanolkotabi 2020: power-series (Hermite) lower bounds on λ_min of the NTK stay positive and within a constant factor where Gershgorin-type bounds fail',
+  description:
+    'Points uniform on S^{d−1}; for H∞ and the deep ReLU NTK, the exact λ_min against three lower bounds, over a sweep of n, d and seeds.',
+  header: {
+    command: 'ntk run min-eigenvalue [--quick]',
+    expectedTime: { quick: '~5 s', full: '~1 min' },
+  },
+  uses: [],
+  params: paramsSchema,
+  defaults: {
+    seed: 0,
+    params: { ns: [50, 100, 200, 400, 800], ds: [5, 20, 100, 1000], seeds: [0, 1, 2], depth: 3 },
+  },
+  quick: { params: { ns: [25, 50, 100, 200], ds: [5, 50, 500], seeds: [0, 1] } },
+  async run(ctx) {
+    const p = ctx.config.params;
+    const total = p.kernels.length * p.ns.length * p.ds.length * p.seeds.length;
+    const units: Unit[] = [];
+    let done = 0;
+    ctx.progress(0, total, 'starting');
+    for (const k of p.kernels) {
+      for (const d of p.ds) {
+        for (const n of p.ns) {
+          for (const s of p.seeds) {
+            const spec = `sphere:n=${n}:d=${d}:seed=${s}`;
+            const ks = kernelSpec(k, p.depth);
+            const raw = await ctx.cache.getOrCompute(['min-eigenvalue', 'unit-v1', spec, ks], () => {
+              const X = loadDataset(spec).X;
+              const b = lambdaMinBounds(X, ks);
+              const out: JsonRecord = {
+                rho: b.rho,
+                lambdaMin: b.lambdaMin,
+                gershgorin: b.gershgorin,
+                rhoBound: b.rhoBound,
+                powerSeries: b.powerSeries,
+                powerSeriesMax: b.powerSeriesMax,
+                powerSeriesArgmax: b.powerSeriesArgmax,
+              };
+              return out;
+            });
+            const r = asRecord(raw, 'min-eigenvalue');
+            const u: Unit = {
+              kernel: k,
+              n,
+              d,
+              seed: s,
+              rho: num(r.rho),
+              lambdaMin: num(r.lambdaMin),
+              gershgorin: num(r.gershgorin),
+              rhoBound: num(r.rhoBound),
+              powerSeries: num(r.powerSeries),
+              powerSeriesMax: num(r.powerSeriesMax),
+              powerSeriesArgmax: num(r.powerSeriesArgmax),
+            };
+            units.push(u);
+            ctx.log.metric({
+              kernel: k,
+              n,
+              d,
+              seed: s,
+              lambdaMin: u.lambdaMin,
+              gershgorin: u.gershgorin,
+              rhoBound: u.rhoBound,
+              powerSeries: u.powerSeries,
+            });
+            ctx.progress(++done, total, `${k} n=${n} d=${d} seed=${s}`);
+          }
+        }
+      }
+    }
+    report(ctx, units);
+  },
+});
+
+function report(ctx: Ctx, units: Unit[]): void {
+  const p = ctx.config.params;
+  const violations = units.filter((u) => BOUNDS.some((b) => u[b] > u.lambdaMin * (1 + 1e-9) + 1e-12));
+  ctx.addResult('units', { depth: p.depth, units });
+  const groups = p.kernels.flatMap((k) =>
+    p.ds.flatMap((d) =>
+      p.ns.map((n) => {
+        const us = units.filter((u) => u.kernel === k && u.d === d && u.n === n);
+        return {
+          kernel: k,
+          d,
+          n,
+          rho: pm(us.map((u) => u.rho)),
+          lambdaMin: pm(us.map((u) => u.lambdaMin)),
+          gershgorin: pm(us.map((u) => u.gershgorin)),
+          rhoBound: pm(us.map((u) => u.rhoBound)),
+          powerSeries: pm(us.map((u) => u.powerSeries)),
+          ratio: pm(us.map((u) => u.powerSeries / u.lambdaMin)),
+          positive: BOUNDS.map((b) => us.filter((u) => u[b] > 0).length),
+          count: us.length,
+        };
+      }),
+    ),
+  );
+  ctx.addResult('summary', {
+    depth: p.depth,
+    violations: violations.length,
+    groups: groups.map((g) => ({
+      kernel: g.kernel,
+      n: g.n,
+      d: g.d,
+      rho: g.rho.mu,
+      lambdaMin: g.lambdaMin.mu,
+      gershgorin: g.gershgorin.mu,
+      rhoBound: g.rhoBound.mu,
+      powerSeries: g.powerSeries.mu,
+      powerSeriesOverLambdaMin: g.ratio.mu,
+    })),
+  });
+
+  for (const k of p.kernels) {
+    const panels: PlotSpec[] = p.ds.map((d) => {
+      const gs = groups.filter((g) => g.kernel === k && g.d === d);
+      const x = gs.map((g) => g.n);
+      const pos = (v: number): number | null => (v > 0 ? v : null);
+      const marks: Mark[] = [
+        { type: 'line', x, y: gs.map((g) => g.lambdaMin.mu), color: 6, width: 2.5, label: 'true λ_min' },
+        { type: 'dot', x, y: gs.map((g) => g.lambdaMin.mu), color: 6, r: 3 },
+        ...BOUNDS.map(
+          (b, j): Mark => ({
+            type: 'line',
+            x,
+            y: gs.map((g) => pos(g[b].mu)),
+            color: j,
+            dash: true,
+            label: BOUND_LABEL[b],
+          }),
+        ),
+        ...BOUNDS.map((b, j): Mark => ({ type: 'dot', x, y: gs.map((g) => pos(g[b].mu)), color: j, r: 2.5 })),
+      ];
+      return {
+        title: `d = ${d}`,
+        x: { label: 'number of points n', type: 'log' },
+        y: { label: 'λ_min and lower bounds', type: 'log' },
+        marks,
+      };
+    });
+    ctx.addFigure(
+      `bounds-${k}`,
+      {
+        type: 'facets',
+        title: `λ_min of the ${kernelLabel(k, p.depth)} Gram matrix and its lower bounds`,
+        subtitle: `points uniform on S^{d−1}; mean over ${p.seeds.length} seeds; bounds ≤ 0 are trivial and not drawn (log scale)`,
+        columns: Math.min(3, panels.length),
+        panels,
+      },
+      'Solid: the exact smallest eigenvalue. Dashed: lower bounds; a missing dashed line means the bound is ≤ 0 (vacuous).',
+    );
+  }
+  const rmarks: Mark[] = [];
+  p.kernels.forEach((k, ki) =>
+    p.ds.forEach((d, di) => {
+      const gs = groups.filter((g) => g.kernel === k && g.d === d);
+      rmarks.push({
+        type: 'line',
+        x: gs.map((g) => g.n),
+        y: gs.map((g) => g.ratio.mu),
+        color: di,
+        dash: ki === 1,
+        label: `${k === 'hinf' ? 'H∞' : 'ReLU NTK'}, d = ${d}`,
+      });
+    }),
+  );
+  ctx.addFigure(
+    'series-ratio',
+    {
+      title: 'Tightness of the power-series bound',
+      subtitle: 'power-series bound / true λ_min (1 = tight, 0 = vacuous); solid H∞, dashed deep ReLU NTK',
+      x: { label: 'number of points n', type: 'log' },
+      y: { label: 'bound / λ_min', domain: [0, 1], percent: true },
+      marks: rmarks,
+    },
+    'The fraction of λ_min that the power-series bound certifies.',
+  );
+
+  const table: ReportTable = {
+    title: 'λ_min and lower bounds (mean over seeds)',
+    columns: ['kernel', 'd', 'n', 'ρ = max|xᵢᵀxⱼ|', 'λ_min', 'Gershgorin', 'ρ-bound', 'power series', 'series / λ_min'],
+    rows: groups.map((g) => [
+      g.kernel,
+      g.d,
+      g.n,
+      fmt(g.rho.mu, 3),
+      fmt(g.lambdaMin.mu, 4),
+      fmt(g.gershgorin.mu, 3),
+      fmt(g.rhoBound.mu, 3),
+      fmt(g.powerSeries.mu, 3),
+      `${fmt(100 * g.ratio.mu, 3)}%`,
+    ]),
+    note: `Deep ReLU NTK: ${p.depth} hidden layers, σ_w² = 2, σ_b² = 0 (Bietti & Mairal's κ_NTK for depth 1). Negative bounds are vacuous.`,
+  };
+  const count = (b: (typeof BOUNDS)[number]): number => units.filter((u) => u[b] > 0).length;
+  const texts = p.kernels.map((k) => {
+    const gs = groups.filter((g) => g.kernel === k);
+    const best = gs.reduce((a, g) => (g.ratio.mu > a.ratio.mu ? g : a));
+    const worst = gs.reduce((a, g) => (g.ratio.mu < a.ratio.mu ? g : a));
+    const lm = gs.map((g) => g.lambdaMin.mu);
+    return (
+      `${kernelLabel(k, p.depth)}: λ_min ranges from ${fmt(Math.min(...lm), 3)} to ${fmt(Math.max(...lm), 3)} over the sweep. ` +
+      `The power-series bound certifies between ${fmt(100 * worst.ratio.mu, 3)}% (n = ${worst.n}, d = ${worst.d}, ρ = ${fmt(worst.rho.mu, 3)}) ` +
+      `and ${fmt(100 * best.ratio.mu, 3)}% (n = ${best.n}, d = ${best.d}) of it.`
+    );
+  });
+  ctx.addSection({
+    title: 'Smallest eigenvalue and its lower bounds',
+    text:
+      `Over ${units.length} Gram matrices (${p.kernels.length} kernels × ${p.ns.length} values of n × ${p.ds.length} of d × ${p.seeds.length} seeds), ` +
+      (violations.length === 0
+        ? 'every bound was below the exact λ_min, as it must be. '
+        : `${violations.length} bound values EXCEEDED the exact λ_min — a bug or a numerical problem that needs investigating. `) +
+      `The bound is positive (non-vacuous) in ${count('gershgorin')} units for Gershgorin, ${count('rhoBound')} for the ρ-bound and ${count('powerSeries')} for the power series. ` +
+      'Gershgorin and the ρ-bound need the off-diagonal mass to be smaller than the diagonal, which fails as soon as n is large relative to d (ρ grows towards 1); the power series only needs high Hadamard powers ρ^r to become small, so it stays positive.\n\n' +
+      texts.join('\n\n') +
+      '\n\nλ_min decreases with n and increases with d: points crowd together when n grows in a fixed dimension, which is why the convergence rates that depend on λ₀ = λ_min(H∞) degrade with n.',
+    figures: [...p.kernels.map((k) => `bounds-${k}`), 'series-ratio'],
+    tables: [table],
+  });
+}
