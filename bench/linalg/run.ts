@@ -3,6 +3,7 @@
  *
  *   npx tsx bench/linalg/run.ts            # full table (several minutes: eigh 4000 dominates)
  *   npx tsx bench/linalg/run.ts --quick    # smaller sizes, for a smoke test
+ *   npx tsx bench/linalg/run.ts --only='eigh 1000,Cholesky'   # rows whose name contains a substring
  *
  * Both sides use the same OpenBLAS (Debian 0.3.21) with the same OPENBLAS_CORETYPE (decided by ntk-lab's
  * chooseCoreType before the addon loads, then passed to Python's environment). Every row is the median of several
@@ -17,6 +18,11 @@ import { backend, setBackend } from '../../src/linalg/registry.js';
 import { Rng } from '../../src/util/random.js';
 
 const quick = process.argv.includes('--quick');
+/** --only=a,b: run only the rows whose name contains one of the substrings. */
+const only = process.argv
+  .find((a) => a.startsWith('--only='))
+  ?.slice(7)
+  .split(',');
 
 interface Row {
   readonly name: string;
@@ -27,7 +33,7 @@ interface Row {
   readonly backend: 'native' | 'portable';
 }
 
-const ROWS: Row[] = quick
+const ALL_ROWS: Row[] = quick
   ? [
       { name: 'dgemm 512', op: 'gemm', n: 512, runs: 3, backend: 'native' },
       { name: 'syrk 2000×200 (gram)', op: 'syrk', n: 2000, k: 200, runs: 3, backend: 'native' },
@@ -44,6 +50,8 @@ const ROWS: Row[] = quick
       { name: 'Cholesky 4000', op: 'cholesky', n: 4000, runs: 3, backend: 'native' },
       { name: 'portable eigh 1000 (vs numpy eigh 1000)', op: 'eigh', n: 1000, runs: 3, backend: 'portable' },
     ];
+
+const ROWS = only ? ALL_ROWS.filter((r) => only.some((o) => r.name.includes(o))) : ALL_ROWS;
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
