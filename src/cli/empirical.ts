@@ -118,6 +118,7 @@ export const empirical: Command = {
     const seed = int('--seed', o.seed, 0, 0) as number;
     const samples = int('--samples', o.samples, 1, 1) as number;
     const tileSize = int('--tile-size', o['tile-size'], 1, undefined);
+    if (o['stderr-out'] !== undefined && samples < 2) throw new ConfigError('--stderr-out', 'needs --samples ≥ 2');
     let explicitShape: number[] | null = null;
     if (o['input-shape'] !== undefined) {
       const parts = o['input-shape'].split(',').map((s) => Number(s.trim()));
@@ -181,10 +182,7 @@ export const empirical: Command = {
       se = est.stderr;
     }
     writeMatrixNpy(o.out, K);
-    if (o['stderr-out']) {
-      if (!se) throw new ConfigError('--stderr-out', 'needs --samples ≥ 2');
-      writeMatrixNpy(o['stderr-out'], se);
-    }
+    if (o['stderr-out'] && se) writeMatrixNpy(o['stderr-out'], se);
     return 0;
   },
 };
