@@ -88,9 +88,9 @@ export function kernelFn(arch: Arch | string, opts: KernelFnOptions = {}): Kerne
     const prog = early ?? compileProgram(arch, [x1.cols], param, method);
     const sym = x2In === null || x2In === undefined || x2In === x1;
     const x2 = sym ? x1 : checkX('x2', x2In, prog.inDim);
-    const r = await compute(prog, x1, x2, sym, get !== 'nngp', opts);
-    if (get === 'both') return { nngp: r.nngp, ntk: r.ntk as Matrix };
-    return get === 'ntk' ? (r.ntk as Matrix) : r.nngp;
+    const r = await compute(prog, x1, x2, sym, get !== 'nngp', get !== 'ntk', opts);
+    if (get === 'both') return { nngp: r.nngp as Matrix, ntk: r.ntk as Matrix };
+    return get === 'ntk' ? (r.ntk as Matrix) : (r.nngp as Matrix);
   };
   return Object.assign(fn, { arch }) as KernelFn;
 }
@@ -135,7 +135,8 @@ export interface Job {
   readonly chain1: Chain;
   readonly chain2: Chain;
   readonly wantNtk: boolean;
-  readonly outNngp: Float64Array;
+  /** null when only the NTK is requested */
+  readonly outNngp: Float64Array | null;
   readonly outNtk: Float64Array | null;
 }
 
@@ -172,7 +173,7 @@ export function runTile(job: Job, t: Tile): void {
         if (job.sym) dst[(t.j0 + j) * n2 + t.i0 + i] = v;
       }
   };
-  write(job.outNngp, r.nngp);
+  if (job.outNngp) write(job.outNngp, r.nngp);
   if (job.outNtk && r.ntk) write(job.outNtk, r.ntk);
 }
 
@@ -182,8 +183,9 @@ async function compute(
   x2: Matrix,
   sym: boolean,
   wantNtk: boolean,
+  wantNngp: boolean,
   opts: KernelFnOptions,
-): Promise<{ nngp: Matrix; ntk: Matrix | null }> {
+): Promise<{ nngp: Matrix | null; ntk: Matrix | null }> {
   const n1 = x1.rows;
   const n2 = x2.rows;
   const S = widestEntries(prog);
@@ -217,12 +219,12 @@ async function compute(
   }
   const chain1 = selfChain(prog, x1.data, n1, norms1);
   const chain2 = sym ? chain1 : selfChain(prog, x2.data, n2, norms2);
-  const outNngp = alloc(n1 * n2);
+  const outNngp = wantNngp ? alloc(n1 * n2) : null;
   const outNtk = wantNtk ? alloc(n1 * n2) : null;
   if (!shared) {
     const job: Job = { prog, x1: x1.data, x2: x2.data, n1, n2, sym, gram, chain1, chain2, wantNtk, outNngp, outNtk };
     for (const t of list) runTile(job, t);
-    return { nngp: new Matrix(n1, n2, outNngp), ntk: outNtk ? new Matrix(n1, n2, outNtk) : null };
+    return { nngp: outNngp ? new Matrix(n1, n2, outNngp) : null, ntk: outNtk ? new Matrix(n1, n2, outNtk) : null };
   }
   const sx1 = alloc(x1.data.length);
   sx1.set(x1.data);
@@ -248,7 +250,12 @@ async function compute(
     outNngp,
     outNtk,
   });
-  return { nngp: new Matrix(n1, n2, outNngp.slice()), ntk: outNtk ? new Matrix(n1, n2, outNtk.slice()) : null };
+  const own = (a: Float64Array) => {
+    const m = new Matrix(n1, n2);
+    m.data.set(a);
+    return m;
+  };
+  return { nngp: outNngp ? own(outNngp) : null, ntk: outNtk ? own(outNtk) : null };
 }
 
 /** What a worker receives once (structured-cloned; Float64Arrays over SharedArrayBuffers are shared, not copied). */
@@ -266,7 +273,8 @@ export interface WorkerInit {
   readonly chain1: Chain;
   readonly chain2: Chain;
   readonly wantNtk: boolean;
-  readonly outNngp: Float64Array;
+  /** null when only the NTK is requested */
+  readonly outNngp: Float64Array | null;
   readonly outNtk: Float64Array | null;
 }
 
