@@ -5,6 +5,8 @@ export * from './analysis/index.js';
 export * from './io/index.js';
 export * from './data/index.js';
 export * from './kernels/index.js';
+export * as nn from './nn/index.js';
+export * as empirical from './empirical/index.js';
 export * as report from './report/index.js';
 export * as experiments from './experiments/index.js';
 export { VERSION } from './version.js';
