@@ -4,10 +4,12 @@ import { describe, it } from 'node:test';
 import {
   type DotProductKernelSpec,
   dotProductKernel,
+  dotProductKernelMatrix,
   dotProductSeries,
   lambdaMinBounds,
   seriesEval,
 } from '../../src/analysis/index.js';
+import { kernelFn } from '../../src/kernels/index.js';
 import { Matrix } from '../../src/linalg/index.js';
 import { Rng } from '../../src/util/random.js';
 import { spherePoints } from './helpers.js';
@@ -69,6 +71,25 @@ print(json.dumps(out))`;
     for (let i = 0; i < 12; i++) {
       assert.ok(Math.abs(h[i] - ref.hinf[i]) < 1e-12, `hinf c_${i}: ${h[i]} vs ${ref.hinf[i]}`);
       assert.ok(Math.abs(t[i] - ref.ntk3[i]) < 1e-11, `ntk c_${i}: ${t[i]} vs ${ref.ntk3[i]}`);
+    }
+  });
+});
+
+describe('agreement with the analytic kernel module (src/kernels)', () => {
+  it('relu-ntk / relu-nngp with inputScale = 1/d equal kernelFn of the same ReLU MLP to 1e-13', async () => {
+    const n = 12;
+    const d = 7;
+    const X = spherePoints(n, d, new Rng(3));
+    const b = 0.3;
+    const layer = `wstd=${Math.SQRT2},bstd=${b}`;
+    const arch = `dense(64,${layer}),relu,dense(64,${layer}),relu,dense(1,${layer})`;
+    const { nngp, ntk } = await kernelFn(arch)(X, null, 'both');
+    const opts = { depth: 2, weightVariance: 2, biasVariance: b * b, inputScale: 1 / d };
+    const T = dotProductKernelMatrix(X, { kind: 'relu-ntk', ...opts });
+    const S = dotProductKernelMatrix(X, { kind: 'relu-nngp', ...opts });
+    for (let i = 0; i < n * n; i++) {
+      assert.ok(Math.abs(T.data[i] - ntk.data[i]) < 1e-13, `ntk ${i}`);
+      assert.ok(Math.abs(S.data[i] - nngp.data[i]) < 1e-13, `nngp ${i}`);
     }
   });
 });
