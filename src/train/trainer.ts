@@ -12,7 +12,7 @@
  * Learning rate: absolute η, or a fraction c of the linearized stability limit: η = c·2/(λ_max(Θ₀)/N + λ), where Θ₀
  * is the full (n·O)×(n·O) empirical NTK of the training set at θ₀ (sum over examples, no 1/n). For MSE this is
  * exactly the largest stable step of linearized GD (c < 1 converges); for the cross-entropies the loss curvature
- * per example is at most 1/N·(½), so the same η is conservative.
+ * per example, (diag p − ppᵀ)/N, is at most 1/(2N), so the same η is conservative (stable up to c ≈ 2).
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
