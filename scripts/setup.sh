@@ -23,6 +23,6 @@ fi
 if [[ ! -d node_modules || package-lock.json -nt node_modules/.package-lock.json ]]; then
   npm ci --no-fund --no-audit
 fi
-[[ -f build/Release/ntk_native.node ]] || npx node-gyp rebuild
+[[ -f build/Release/ntk_native.node ]] || npm run install --silent
 npm run build --silent
 bash scripts/setup-data.sh
