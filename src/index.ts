@@ -9,4 +9,5 @@ export * as nn from './nn/index.js';
 export * as empirical from './empirical/index.js';
 export * as report from './report/index.js';
 export * as experiments from './experiments/index.js';
+export * as train from './train/index.js';
 export { VERSION } from './version.js';
