@@ -9,7 +9,7 @@
  *        pixels/255; loadDataset('mnist:train:n=N')). numpy: X@X.T then the elementwise recursion.
  *   cnn  conv(64,3),relu,gap,dense(1) NTK on n MNIST 28×28×1 images: full pixel–pixel covariance (784² per pair).
  *        numpy: per pair (i ≤ j) a patch Gram P@P.T then the ReLU kernel and means.
- * Reported: medians of --reps runs (wall time of the kernel computation; numpy timed inside python, excluding its
+ * --skip-mlp runs only the CNN case. Reported: medians of --reps runs (wall time of the kernel computation; numpy timed inside python, excluding its
  * start-up and the .npy load) and the ratio numpy / ntk-lab.
  */
 import { spawnSync } from 'node:child_process';
@@ -29,6 +29,7 @@ const { values } = parseArgs({
     'n-cnn': { type: 'string', default: '200' },
     reps: { type: 'string', default: '3' },
     'cnn-reps': { type: 'string', default: '1' },
+    'skip-mlp': { type: 'boolean', default: false },
   },
 });
 const nMlp = Number(values['n-mlp']);
@@ -75,7 +76,7 @@ try {
   const ours: number[] = [];
   const theirs: number[] = [];
   let K: Matrix | null = null;
-  for (let r = 0; r < reps; r++) {
+  for (let r = 0; r < (values['skip-mlp'] ? 0 : reps); r++) {
     K = null;
     const t = performance.now();
     K = await kfn(X, null, 'ntk');

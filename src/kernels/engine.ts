@@ -6,7 +6,7 @@ import { backend } from '../linalg/registry.js';
 import { im2col } from '../nn/layers.js';
 import type { OpNode, Program } from './program.js';
 import { type KernelRecord, pairsOf, selfDiagonal } from './record.js';
-import { activate, affine, avgPoolFull, convAverage, reduceSpatial, toDiag } from './transforms.js';
+import { activate, activateGap, affine, avgPoolFull, convAverage, reduceSpatial, toDiag } from './transforms.js';
 
 /** Variances of one example set along the recursion: `input` (n × P_in) and, per op id, n × P after that op. */
 export interface Chain {
@@ -180,7 +180,7 @@ function runNodes(
 ): KernelRecord {
   let k = rec;
   for (let idx = 0; idx < nodes.length; idx++) {
-    const node = nodes[idx];
+    let node = nodes[idx];
     const op = node.op;
     const pairs = pairsOf(k);
     let next: KernelRecord;
@@ -199,9 +199,16 @@ function runNodes(
         }
         break;
       }
-      case 'act':
-        next = activate(k, op.fn);
+      case 'act': {
+        const after = nodes[idx + 1];
+        if (!k.self && k.spatial === 'full' && after !== undefined && after.op.kind === 'gap') {
+          // fused activation + gap (cross blocks only: the self pass keeps every layer's variances)
+          next = activateGap(k, op.fn);
+          idx++;
+          node = after;
+        } else next = activate(k, op.fn);
         break;
+      }
       case 'avgpool':
         next = {
           ...k,

@@ -179,6 +179,65 @@ export function activate(k: KernelRecord, fn: PairKernel): KernelRecord {
   return { ...k, nngp, ntk };
 }
 
+/**
+ * activation followed by gap on the full representation, fused: the per-pair means of K̃_φ and Θ̃ ⊙ Σ̇_φ are
+ * accumulated without materializing the activated P×P arrays (the hot path of CNN kernels with gap). Same values as
+ * reduceSpatial(activate(k)) up to summation order.
+ */
+export function activateGap(k: KernelRecord, fn: PairKernel): KernelRecord {
+  const pairs = pairsOf(k);
+  const P = k.h * k.w;
+  const S = P * P;
+  const nngp = new Float64Array(pairs);
+  const ntk = k.ntk ? new Float64Array(pairs) : null;
+  const tin = k.ntk;
+  const { var1, var2 } = k;
+  const o = new Float64Array(2);
+  const relu = fn === reluKernel;
+  const INV_2PI = 1 / (2 * Math.PI);
+  const rs2 = new Float64Array(P);
+  for (let e = 0; e < pairs; e++) {
+    const i = k.self ? e : Math.floor(e / k.n2);
+    const j = k.self ? e : e - i * k.n2;
+    const v1 = i * P;
+    const v2 = j * P;
+    const base = e * S;
+    let sk = 0;
+    let st = 0;
+    for (let p2 = 0; p2 < P; p2++) rs2[p2] = Math.sqrt(Math.max(var2[v2 + p2], 0));
+    for (let p = 0; p < P; p++) {
+      const q1 = var1[v1 + p];
+      const row = base + p * P;
+      if (relu) {
+        if (!(q1 > 0)) continue;
+        const sq1 = Math.sqrt(q1);
+        const r1 = 1 / sq1;
+        for (let p2 = 0; p2 < P; p2++) {
+          const s2 = rs2[p2];
+          if (!(s2 > 0)) continue;
+          const idx = row + p2;
+          let rho = (k.nngp[idx] * r1) / s2;
+          if (rho > 1) rho = 1;
+          else if (rho < -1) rho = -1;
+          const pt = Math.PI - acosInline(rho);
+          sk += sq1 * s2 * (Math.sqrt((1 - rho) * (1 + rho)) + pt * rho);
+          if (tin) st += tin[idx] * pt;
+        }
+      } else {
+        for (let p2 = 0; p2 < P; p2++) {
+          const idx = row + p2;
+          fn(k.nngp[idx], q1, var2[v2 + p2], o);
+          sk += o[0] * 2 * Math.PI;
+          if (tin) st += tin[idx] * o[1] * 2 * Math.PI;
+        }
+      }
+    }
+    nngp[e] = (sk * INV_2PI) / S;
+    if (ntk) ntk[e] = (st * INV_2PI) / S;
+  }
+  return { ...k, spatial: 'flat', h: 1, w: 1, nngp, ntk };
+}
+
 // fdlibm asin rational approximation (see activations.ts), repeated here so the hot loop inlines it.
 function acosInline(x: number): number {
   const ax = x < 0 ? -x : x;
