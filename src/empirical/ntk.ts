@@ -149,8 +149,8 @@ function bytesPerExample(plan: Plan): number {
   const trained = plan.params.net.paramLayers.filter((p) => !p.frozen);
   trained.forEach((p) => {
     const P = p.positions;
-    // tape (inputs, patches) + O cotangents + stacked factors
-    b += 8 * P * (2 * p.fanIn + 2 * O * p.out);
+    // tape (inputs, patches) + one pass's cotangents + stacked factors
+    b += 8 * P * (2 * p.fanIn + (O + 1) * p.out);
     if (plan.strategies.get(p.index) === 'jacobian') b += 8 * O * p.out * p.fanIn;
   });
   return b;
@@ -161,24 +161,24 @@ function tileFeatures(plan: Plan, X: Matrix): TileFeat {
   const { params, O, trace } = plan;
   const n = X.rows;
   const { tape } = forward(params, X);
-  const perO: ReturnType<typeof layerTerms>[] = [];
+  const N = trace ? n : n * O;
+  // O backward passes, each scattered at once into the stacked cotangents (only one pass's G is alive at a time).
+  // Stacked rows (r, p): trace r = i, columns (o, c); full r = i·O + o, columns c.
+  let terms: ReturnType<typeof layerTerms> = [];
+  const stacked: Float64Array[] = [];
   for (let o = 0; o < O; o++) {
     const E = new Matrix(n, O);
     for (let i = 0; i < n; i++) E.data[i * O + o] = 1;
-    perO.push(layerTerms(tape, E));
-  }
-  const N = trace ? n : n * O;
-  const nl = perO.length > 0 ? perO[0].length : 0;
-  const layers: LayerFeat[] = [];
-  for (let l = 0; l < nl; l++) {
-    const layer = perO[0][l].layer;
-    const { out, positions: P, fanIn: K } = layer;
-    const m = trace ? O * out : out;
-    const A = perO[0][l].A;
-    // stacked cotangents, rows (r, p): trace r = i, columns (o, c); full r = i·O + o, columns c
-    const G = new Float64Array(N * P * m);
-    for (let o = 0; o < O; o++) {
-      const Go = perO[o][l].G;
+    const t = layerTerms(tape, E);
+    if (o === 0) {
+      terms = t;
+      for (const { layer } of t)
+        stacked.push(new Float64Array(N * layer.positions * (trace ? O * layer.out : layer.out)));
+    }
+    t.forEach(({ layer, G: Go }, l) => {
+      const { out, positions: P } = layer;
+      const m = trace ? O * out : out;
+      const G = stacked[l];
       for (let i = 0; i < n; i++) {
         for (let p = 0; p < P; p++) {
           const src = (i * P + p) * out;
@@ -186,7 +186,16 @@ function tileFeatures(plan: Plan, X: Matrix): TileFeat {
           for (let c = 0; c < out; c++) G[dst + c] = Go[src + c];
         }
       }
-    }
+    });
+  }
+  const nl = terms.length;
+  const layers: LayerFeat[] = [];
+  for (let l = 0; l < nl; l++) {
+    const layer = terms[l].layer;
+    const { out, positions: P, fanIn: K } = layer;
+    const m = trace ? O * out : out;
+    const A = terms[l].A;
+    const G = stacked[l];
     let S: Float64Array | null = null;
     if (layer.bOffset >= 0) {
       S = new Float64Array(N * m);
