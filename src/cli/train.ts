@@ -216,6 +216,7 @@ export const trainCommand: Command = {
     const writeMetrics = (history: readonly TrainRecord[]): void =>
       writeFileAtomic(metricsPath, history.map((r) => `${JSON.stringify(r)}\n`).join(''));
     let interrupted = false;
+    let lastMetricsWrite = Number.NEGATIVE_INFINITY;
     const onSig = (): void => {
       interrupted = true;
     };
@@ -228,7 +229,14 @@ export const trainCommand: Command = {
         resume: o.resume,
         ...(ckEvery !== undefined ? { checkpointEverySteps: ckEvery } : {}),
         shouldStop: () => interrupted,
-        onRecord: (_r, history) => writeMetrics(history),
+        // Atomic rewrites, at most every 2 s (the checkpoint also holds the history); a final one follows.
+        onRecord: (_r, history) => {
+          const now = performance.now();
+          if (now - lastMetricsWrite >= 2000) {
+            writeMetrics(history);
+            lastMetricsWrite = now;
+          }
+        },
         ...(o.quiet ? {} : { onProgress: stderrProgress }),
       });
     } finally {
