@@ -89,9 +89,10 @@ try {
       );
     console.log(`mlp rep ${r}: ntk-lab ${ours[r].toFixed(2)} s, numpy ${theirs[r].toFixed(2)} s`);
   }
-  rows.push(
-    `| depth-3 ReLU MLP NTK, n = ${X.rows} MNIST (784-d) | ${median(ours).toFixed(2)} s | ${median(theirs).toFixed(2)} s | ${(median(theirs) / median(ours)).toFixed(2)}× | ${reps} |`,
-  );
+  if (!values['skip-mlp'])
+    rows.push(
+      `| depth-3 ReLU MLP NTK, n = ${X.rows} MNIST (784-d) | ${median(ours).toFixed(2)} s | ${median(theirs).toFixed(2)} s | ${(median(theirs) / median(ours)).toFixed(2)}× | ${reps} |`,
+    );
   K = null;
   // ---- CNN with gap
   const Xc = new Matrix(nCnn, 784, X.data.slice(0, nCnn * 784));
