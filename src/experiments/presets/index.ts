@@ -3,6 +3,7 @@
  * `presets/<name>.ts` exporting `definePreset({...})` and add one `registerPreset(...)` line here.
  */
 import { registerPreset } from '../preset.js';
+import { convergenceBoundsPreset } from './convergenceBounds.js';
 import { labelAlignmentPreset } from './labelAlignment.js';
 import { minEigenvaluePreset } from './minEigenvalue.js';
 import { spectrumDemo } from './spectrumDemo.js';
@@ -10,3 +11,4 @@ import { spectrumDemo } from './spectrumDemo.js';
 registerPreset(spectrumDemo);
 registerPreset(labelAlignmentPreset);
 registerPreset(minEigenvaluePreset);
+registerPreset(convergenceBoundsPreset);

@@ -13,12 +13,7 @@
  * Command: `ntk run label-alignment [--quick]`.
  */
 import { ConfigError } from '../../errors.js';
-import {
-  decomposeKernelAsync,
-  kernelTargetAlignment,
-  labelAlignment,
-  spectrum,
-} from '../../analysis/index.js';
+import { decomposeKernelAsync, kernelTargetAlignment, labelAlignment, spectrum } from '../../analysis/index.js';
 import { loadDataset } from '../../data/index.js';
 import { empiricalNtk } from '../../empirical/index.js';
 import { kernelFn } from '../../kernels/index.js';
@@ -44,7 +39,10 @@ const paramsSchema = object({
   /** Finite MLP (empirical NTK) and the same architecture's analytic NTK; the input layer is implied. */
   mlpArch: withDefault(string({ nonEmpty: true }), 'dense(512),relu,dense(512),relu,dense(1)'),
   /** Finite CNN (empirical NTK), image data sets only. */
-  cnnArch: withDefault(string({ nonEmpty: true }), 'conv(32,3,stride=2),relu,conv(32,3,stride=2),relu,flatten,dense(1)'),
+  cnnArch: withDefault(
+    string({ nonEmpty: true }),
+    'conv(32,3,stride=2),relu,conv(32,3,stride=2),relu,flatten,dense(1)',
+  ),
   /** Share of ‖y‖² in the top-k eigenvectors. */
   topK: withDefault(integer({ min: 1 }), 20),
   /** Data subsample / synthetic data seed. */
@@ -141,7 +139,11 @@ export const labelAlignmentPreset = definePreset({
   params: paramsSchema,
   defaults: {
     seed: 0,
-    params: { n: 1000, datasets: ['mnist', 'fashion-mnist', 'digits', 'synthetic'], models: ['mlp', 'cnn', 'analytic-mlp'] },
+    params: {
+      n: 1000,
+      datasets: ['mnist', 'fashion-mnist', 'digits', 'synthetic'],
+      models: ['mlp', 'cnn', 'analytic-mlp'],
+    },
   },
   quick: { params: { n: 300, datasets: ['mnist', 'synthetic'] } },
   check(c) {

@@ -188,16 +188,14 @@ function report(ctx: Ctx, units: Unit[]): void {
       const marks: Mark[] = [
         { type: 'line', x, y: gs.map((g) => g.lambdaMin.mu), color: 6, width: 2.5, label: 'true λ_min' },
         { type: 'dot', x, y: gs.map((g) => g.lambdaMin.mu), color: 6, r: 3 },
-        ...BOUNDS.map(
-          (b, j): Mark => ({
-            type: 'line',
-            x,
-            y: gs.map((g) => pos(g[b].mu)),
-            color: j,
-            dash: true,
-            label: BOUND_LABEL[b],
-          }),
-        ),
+        ...BOUNDS.map((b, j): Mark => ({
+          type: 'line',
+          x,
+          y: gs.map((g) => pos(g[b].mu)),
+          color: j,
+          dash: true,
+          label: BOUND_LABEL[b],
+        })),
         ...BOUNDS.map((b, j): Mark => ({ type: 'dot', x, y: gs.map((g) => pos(g[b].mu)), color: j, r: 2.5 })),
       ];
       return {
