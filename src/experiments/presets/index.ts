@@ -3,6 +3,7 @@
  * `presets/<name>.ts` exporting `definePreset({...})` and add one `registerPreset(...)` line here.
  */
 import { registerPreset } from '../preset.js';
+import { ceDivergencePreset } from './ceDivergence.js';
 import { convergenceBoundsPreset } from './convergenceBounds.js';
 import { labelAlignmentPreset } from './labelAlignment.js';
 import { minEigenvaluePreset } from './minEigenvalue.js';
@@ -12,3 +13,4 @@ registerPreset(spectrumDemo);
 registerPreset(labelAlignmentPreset);
 registerPreset(minEigenvaluePreset);
 registerPreset(convergenceBoundsPreset);
+registerPreset(ceDivergencePreset);
