@@ -5,6 +5,7 @@
 import { registerPreset } from '../preset.js';
 import { ceDivergencePreset } from './ceDivergence.js';
 import { convergenceBoundsPreset } from './convergenceBounds.js';
+import { generalizationBoundPreset } from './generalizationBound.js';
 import { labelAlignmentPreset } from './labelAlignment.js';
 import { minEigenvaluePreset } from './minEigenvalue.js';
 import { spectrumDemo } from './spectrumDemo.js';
@@ -14,3 +15,4 @@ registerPreset(labelAlignmentPreset);
 registerPreset(minEigenvaluePreset);
 registerPreset(convergenceBoundsPreset);
 registerPreset(ceDivergencePreset);
+registerPreset(generalizationBoundPreset);
