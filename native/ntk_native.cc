@@ -68,11 +68,18 @@ bool GetArray(const Napi::CallbackInfo& info, size_t i, const char* name, size_t
   const char* wantName = sizeof(T) == 8 ? "Float64Array" : "Float32Array";
   if (i >= info.Length() || !info[i].IsTypedArray() || info[i].As<Napi::TypedArray>().TypedArrayType() != want)
     return Fail(info.Env(), std::string("`") + name + "` must be a " + wantName);
-  auto arr = info[i].As<Napi::TypedArray>();
-  if (arr.ElementLength() < need)
+  // napi_get_typedarray_info gives the element pointer directly, for ArrayBuffer- and SharedArrayBuffer-backed
+  // arrays alike (Napi::ArrayBuffer::Data() is null for a SharedArrayBuffer).
+  napi_typedarray_type type;
+  size_t length = 0;
+  void* data = nullptr;
+  if (napi_get_typedarray_info(info.Env(), info[i], &type, &length, &data, nullptr, nullptr) != napi_ok)
+    return Fail(info.Env(), std::string("`") + name + "`: cannot read the typed array");
+  if (length < need)
     return Fail(info.Env(), std::string("`") + name + "` is too short: need " + std::to_string(need) +
-                                " elements, got " + std::to_string(arr.ElementLength()));
-  out = reinterpret_cast<T*>(static_cast<uint8_t*>(arr.ArrayBuffer().Data()) + arr.ByteOffset());
+                                " elements, got " + std::to_string(length));
+  if (data == nullptr && length > 0) return Fail(info.Env(), std::string("`") + name + "` has no backing store");
+  out = static_cast<T*>(data);
   return true;
 }
 

@@ -91,3 +91,20 @@ describe('native addon', () => {
     assert.ok(Math.abs(W[0] - 1) < 1e-15 && Math.abs(W[1] - 3) < 1e-15);
   });
 });
+
+describe('native addon and SharedArrayBuffer', () => {
+  it('works in place on Float64Arrays backed by a SharedArrayBuffer (as used by worker threads)', () => {
+    const nb = loadNativeBackend();
+    const shared = (n: number) => new Float64Array(new SharedArrayBuffer(8 * n));
+    const A = shared(4);
+    A.set([2, 1, 1, 3]);
+    const C = shared(4);
+    nb.gemm(false, false, 2, 2, 2, 1, A, 2, A, 2, 0, C, 2);
+    assert.deepEqual([...C], [5, 5, 5, 10]);
+    const W = shared(2);
+    const V = shared(4);
+    V.set(A);
+    assert.equal(nb.syevd(2, V, W, true), 0);
+    assert.ok(Math.abs(W[0] + W[1] - 5) < 1e-12 && Math.abs(W[0] * W[1] - 5) < 1e-12);
+  });
+});
