@@ -4,6 +4,7 @@
  */
 import { registerPreset } from '../preset.js';
 import { ceDivergencePreset } from './ceDivergence.js';
+import { ceLazyRegimePreset } from './ceLazyRegime.js';
 import { convergenceBoundsPreset } from './convergenceBounds.js';
 import { generalizationBoundPreset } from './generalizationBound.js';
 import { labelAlignmentPreset } from './labelAlignment.js';
@@ -16,3 +17,4 @@ registerPreset(minEigenvaluePreset);
 registerPreset(convergenceBoundsPreset);
 registerPreset(ceDivergencePreset);
 registerPreset(generalizationBoundPreset);
+registerPreset(ceLazyRegimePreset);
