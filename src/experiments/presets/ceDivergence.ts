@@ -182,7 +182,7 @@ export const ceDivergencePreset = definePreset({
     seed: 0,
     params: { datasets: ['synthetic', 'mnist'], widths: [64, 256, 1024], n: 64, steps: 3000 },
   },
-  quick: { params: { datasets: ['synthetic'], widths: [32, 256], n: 32, steps: 1000, points: 20 } },
+  quick: { params: { datasets: ['synthetic'], widths: [32, 256], n: 24, steps: 500, points: 16 } },
   async run(ctx) {
     const p = ctx.config.params;
     const units: Unit[] = [];

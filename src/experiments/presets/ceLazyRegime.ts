@@ -104,7 +104,7 @@ export const ceLazyRegimePreset = definePreset({
   uses: [],
   params: paramsSchema,
   defaults: { seed: 0, params: { datasets: ['synthetic', 'mnist'], widths: [64, 256, 1024], n: 64, steps: 3000 } },
-  quick: { params: { datasets: ['synthetic'], widths: [64, 256], n: 32, steps: 600, points: 20 } },
+  quick: { params: { datasets: ['synthetic'], widths: [64, 256], n: 24, steps: 400, points: 16 } },
   async run(ctx) {
     const p = ctx.config.params;
     const units: Unit[] = [];

@@ -96,14 +96,14 @@ export const convergenceBoundsPreset = definePreset({
   },
   quick: {
     params: {
-      data: 'mnist:train:n=100:classes=0,1:seed=1',
+      data: 'mnist:train:n=64:classes=0,1:seed=1',
       models: [
         { name: 'MLP', arch: 'dense(512),relu,dense(1)' },
         { name: 'CNN', arch: 'conv(16,3,stride=2),relu,flatten,dense(1)' },
       ],
-      steps: 200,
+      steps: 100,
       seeds: [0, 1],
-      points: 20,
+      points: 15,
     },
   },
   async run(ctx) {
