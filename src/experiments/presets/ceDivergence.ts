@@ -174,7 +174,7 @@ export const ceDivergencePreset = definePreset({
     'Full-batch GD on MSE and CE (one-hot targets), FCN and pre-activation ResNet, several widths, synthetic Gaussian mixture and binary MNIST; tracked NTK drift, ‖θ_t‖, ‖θ_t − θ₀‖, max|logit|, λ_min(Θ_t); analytic NTK PD check.',
   header: {
     command: 'ntk run ce-divergence [--quick]',
-    expectedTime: { quick: '~1 min', full: '~15 min' },
+    expectedTime: { quick: '~7 s', full: 'estimated 20–25 min (12 of 28 units took 9.5 min)' },
   },
   uses: [],
   params: paramsSchema,

@@ -99,7 +99,7 @@ export const ceLazyRegimePreset = definePreset({
     'Full-batch GD with CE, CE + (λ/2)‖θ − θ₀‖² and soft-CE (label smoothing), several widths; NTK drift, ‖θ − θ₀‖ and ‖f − f_lin‖ against log t; distance to the kernel-logistic solution.',
   header: {
     command: 'ntk run ce-lazy-regime [--quick]',
-    expectedTime: { quick: '~40 s', full: '~10 min' },
+    expectedTime: { quick: '~7 s', full: 'estimated 10–20 min (not yet measured)' },
   },
   uses: [],
   params: paramsSchema,

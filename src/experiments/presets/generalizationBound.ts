@@ -75,7 +75,7 @@ export const generalizationBoundPreset = definePreset({
     'Binary MNIST on the unit sphere; H∞ and a deep ReLU NTK; corruption fractions × seeds; complexity from one eigendecomposition per kernel and kernel-regression test error on clean test labels.',
   header: {
     command: 'ntk run generalization-bound [--quick]',
-    expectedTime: { quick: '~10 s', full: '~1 min' },
+    expectedTime: { quick: '~1 s', full: '~15 s' },
   },
   uses: [],
   params: paramsSchema,

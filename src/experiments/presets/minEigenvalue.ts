@@ -71,7 +71,7 @@ export const minEigenvaluePreset = definePreset({
     'Points uniform on S^{d−1}; for H∞ and the deep ReLU NTK, the exact λ_min against three lower bounds, over a sweep of n, d and seeds.',
   header: {
     command: 'ntk run min-eigenvalue [--quick]',
-    expectedTime: { quick: '~5 s', full: '~1 min' },
+    expectedTime: { quick: '4–22 s', full: '~1 min 40 s' },
   },
   uses: [],
   params: paramsSchema,
