@@ -414,7 +414,7 @@ function report(ctx: Ctx, units: Unit[]): void {
     title: 'Label alignment: true vs random labels',
     text:
       `In ${agree} of ${units.length} (data set, kernel) pairs the fitted γ is positive for the true labels and larger than for random labels. ` +
-      `A positive γ means the squared projections (vᵢᵀy)² grow like λᵢ^γ: gradient descent, which fits direction i at rate ∝ λᵢ, fits such labels fast; random labels have γ ≈ 0 (every direction gets about 1/n of ‖y‖²).\n\n` +
+      `A positive γ means the squared projections (vᵢᵀy)² grow like λᵢ^γ: gradient descent, which fits direction i at rate ∝ λᵢ, fits such labels fast. For random labels the fitted γ lies between ${fmt(Math.min(...units.map((u) => u.gammaRandom)), 3)} and ${fmt(Math.max(...units.map((u) => u.gammaRandom)), 3)} (γ = 0 means every direction gets about 1/n of ‖y‖²).\n\n` +
       lines.join('\n\n'),
     figures: datasets.flatMap((d) => [`projections-${d}`, `cumulative-${d}`]),
     tables: [table],
