@@ -15,7 +15,13 @@ const parts = [
 for (const a of areas) {
   const f = `bench/${a}/RESULTS.md`;
   if (!existsSync(f)) continue;
-  parts.push(readFileSync(f, 'utf8').trim().replace(/^(#+) /gm, '#$1 ').replace(/^## /, `## ${a}: `), '');
+  parts.push(
+    readFileSync(f, 'utf8')
+      .trim()
+      .replace(/^(#+) /gm, '#$1 ')
+      .replace(/^## /, `## ${a}: `),
+    '',
+  );
 }
 writeFileSync('BENCHMARKS.md.tmp', `${parts.join('\n')}\n`);
 renameSync('BENCHMARKS.md.tmp', 'BENCHMARKS.md');

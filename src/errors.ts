@@ -21,7 +21,8 @@ export function showValue(value: unknown): string {
     return String(value);
   }
   if (ArrayBuffer.isView(value)) return `${value.constructor.name}(${(value as unknown as ArrayLike<number>).length})`;
-  if (Array.isArray(value)) return value.length > 10 ? `[${value.slice(0, 10).join(', ')}, …]` : `[${value.join(', ')}]`;
+  if (Array.isArray(value))
+    return value.length > 10 ? `[${value.slice(0, 10).join(', ')}, …]` : `[${value.join(', ')}]`;
   try {
     const s = JSON.stringify(value);
     return s.length > 200 ? `${s.slice(0, 200)}…` : s;

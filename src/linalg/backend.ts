@@ -22,15 +22,59 @@ export interface Backend {
   readonly name: 'native' | 'portable';
   info(): BackendInfo;
   /** C = alpha·op(A)·op(B) + beta·C. Float64Array, or Float32Array for all three. */
-  gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number, A: FloatArray, lda: number,
-    B: FloatArray, ldb: number, beta: number, C: FloatArray, ldc: number): void;
-  gemmAsync(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number, A: FloatArray,
-    lda: number, B: FloatArray, ldb: number, beta: number, C: FloatArray, ldc: number): Promise<void>;
+  gemm(
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    A: FloatArray,
+    lda: number,
+    B: FloatArray,
+    ldb: number,
+    beta: number,
+    C: FloatArray,
+    ldc: number,
+  ): void;
+  gemmAsync(
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    A: FloatArray,
+    lda: number,
+    B: FloatArray,
+    ldb: number,
+    beta: number,
+    C: FloatArray,
+    ldc: number,
+  ): Promise<void>;
   /** Lower triangle of C = alpha·A·Aᵀ + beta·C (trans=false, A is n×k) or alpha·Aᵀ·A + beta·C (trans=true, A k×n). */
-  syrk(trans: boolean, n: number, k: number, alpha: number, A: FloatArray, lda: number, beta: number, C: FloatArray,
-    ldc: number): void;
-  syrkAsync(trans: boolean, n: number, k: number, alpha: number, A: FloatArray, lda: number, beta: number,
-    C: FloatArray, ldc: number): Promise<void>;
+  syrk(
+    trans: boolean,
+    n: number,
+    k: number,
+    alpha: number,
+    A: FloatArray,
+    lda: number,
+    beta: number,
+    C: FloatArray,
+    ldc: number,
+  ): void;
+  syrkAsync(
+    trans: boolean,
+    n: number,
+    k: number,
+    alpha: number,
+    A: FloatArray,
+    lda: number,
+    beta: number,
+    C: FloatArray,
+    ldc: number,
+  ): Promise<void>;
   /**
    * All eigenpairs of the symmetric n×n A, reading its lower triangle. W gets ascending eigenvalues; if `vectors`,
    * A is overwritten by V with column j the unit eigenvector of W[j]. Returns 0, or > 0 if it failed to converge.
@@ -46,6 +90,17 @@ export interface Backend {
   /** Solves (L·Lᵀ)·X = B in place (B is n×nrhs), L from potrf. */
   potrs(n: number, nrhs: number, L: Float64Array, B: Float64Array): void;
   /** B = alpha·op(A)⁻¹·B (left) or alpha·B·op(A)⁻¹ (right), A triangular; B is m×n. */
-  trsm(right: boolean, lower: boolean, transA: boolean, unitDiag: boolean, m: number, n: number, alpha: number,
-    A: Float64Array, lda: number, B: Float64Array, ldb: number): void;
+  trsm(
+    right: boolean,
+    lower: boolean,
+    transA: boolean,
+    unitDiag: boolean,
+    m: number,
+    n: number,
+    alpha: number,
+    A: Float64Array,
+    lda: number,
+    B: Float64Array,
+    ldb: number,
+  ): void;
 }

@@ -59,7 +59,19 @@ export type Arch = readonly LayerSpec[];
 /** Parameterization: `ntk` y = (σ_w/√fan_in)·W·a + σ_b·b with W, b ~ N(0,1); `standard` W ~ N(0, σ_w²/fan_in), b ~ N(0, σ_b²). */
 export type Parameterization = 'ntk' | 'standard';
 
-export const LAYER_NAMES = ['dense', 'conv', 'relu', 'abrelu', 'erf', 'tanh', 'gelu', 'avgpool', 'gap', 'flatten', 'residual'] as const;
+export const LAYER_NAMES = [
+  'dense',
+  'conv',
+  'relu',
+  'abrelu',
+  'erf',
+  'tanh',
+  'gelu',
+  'avgpool',
+  'gap',
+  'flatten',
+  'residual',
+] as const;
 
 interface Call {
   name: string;
@@ -71,11 +83,21 @@ type Arg = { key?: string; value: string; pos: number } | { list: Call[]; pos: n
 /** Parse an architecture string into a layer list; errors say where and what is valid. */
 export function parseArch(spec: string): Arch {
   if (typeof spec !== 'string' || spec.trim() === '') {
-    throw new InvalidArgumentError('parseArch', 'arch', 'a non-empty layer list such as `dense(512),relu,dense(1)`', spec);
+    throw new InvalidArgumentError(
+      'parseArch',
+      'arch',
+      'a non-empty layer list such as `dense(512),relu,dense(1)`',
+      spec,
+    );
   }
   let i = 0;
   const err = (msg: string, at = i): never => {
-    throw new InvalidArgumentError('parseArch', 'arch', `a valid layer list (${msg} at character ${at + 1}: "${spec.slice(0, at)}⟨here⟩${spec.slice(at)}")`, spec);
+    throw new InvalidArgumentError(
+      'parseArch',
+      'arch',
+      `a valid layer list (${msg} at character ${at + 1}: "${spec.slice(0, at)}⟨here⟩${spec.slice(at)}")`,
+      spec,
+    );
   };
   const ws = () => {
     while (i < spec.length && /\s/.test(spec[i])) i++;
@@ -140,7 +162,12 @@ export function parseArch(spec: string): Arch {
 
 function toLayer(c: Call, spec: string): LayerSpec {
   const bad = (constraint: string, value: unknown): never => {
-    throw new InvalidArgumentError('parseArch', `arch: layer \`${c.name}\` at character ${c.pos + 1}`, constraint, value);
+    throw new InvalidArgumentError(
+      'parseArch',
+      `arch: layer \`${c.name}\` at character ${c.pos + 1}`,
+      constraint,
+      value,
+    );
   };
   if (c.name === 'residual') {
     const a = c.args[0];
@@ -165,7 +192,9 @@ function toLayer(c: Call, spec: string): LayerSpec {
     return x;
   };
   const take = (allowedNamed: string[], nPos: [number, number]): void => {
-    for (const k of named.keys()) if (!allowedNamed.includes(k)) bad(`one of the options ${allowedNamed.map((s) => `\`${s}\``).join(', ') || '(none)'}`, k);
+    for (const k of named.keys())
+      if (!allowedNamed.includes(k))
+        bad(`one of the options ${allowedNamed.map((s) => `\`${s}\``).join(', ') || '(none)'}`, k);
     if (positional.length < nPos[0] || positional.length > nPos[1]) {
       bad(`${nPos[0] === nPos[1] ? nPos[0] : `${nPos[0]}–${nPos[1]}`} positional argument(s)`, positional.join(','));
     }
@@ -207,7 +236,11 @@ function toLayer(c: Call, spec: string): LayerSpec {
       return { kind: c.name };
     case 'abrelu':
       take([], [2, 2]);
-      return { kind: 'abrelu', a: num(positional[0], 'a', false, -Infinity), b: num(positional[1], 'b', false, -Infinity) };
+      return {
+        kind: 'abrelu',
+        a: num(positional[0], 'a', false, -Infinity),
+        b: num(positional[1], 'b', false, -Infinity),
+      };
     case 'avgpool':
       take([], [1, 1]);
       return { kind: 'avgpool', k: num(positional[0], 'k', true, 1) };
