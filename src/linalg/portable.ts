@@ -24,45 +24,35 @@ const NC = 1024;
 let packA = new Float64Array(MC * KC);
 let packB = new Float64Array(KC * (NC + 4));
 
-/** Pack op(A)[i0:i0+mc, p0:p0+kc] into 4-row panels: panel r holds rows 4r..4r+3, k-major, zero-padded. */
-function packARows(A: FloatArray, lda: number, ta: boolean, i0: number, mc: number, p0: number, kc: number): void {
-  const ap = packA;
-  const panels = (mc + 3) >> 2;
+/**
+ * Pack op(X)[r0:r0+rows, p0:p0+kc] into 4-row panels of `dst`: panel r holds rows 4r..4r+3, k-major, zero-padded.
+ * A's row panels are packed with op = A's own transpose flag; B's column panels are the row panels of op(B)ᵀ, i.e.
+ * the same packing of B with the flag negated.
+ */
+function packPanels(
+  dst: Float64Array,
+  X: FloatArray,
+  ld: number,
+  trans: boolean,
+  r0: number,
+  rows: number,
+  p0: number,
+  kc: number,
+): void {
+  const panels = (rows + 3) >> 2;
   for (let r = 0; r < panels; r++) {
     const base = r * kc * 4;
     for (let ii = 0; ii < 4; ii++) {
       const i = 4 * r + ii;
-      if (i >= mc) {
-        for (let p = 0; p < kc; p++) ap[base + p * 4 + ii] = 0;
-      } else if (ta) {
-        // op(A)[i][p] = A[p][i]
-        let src = p0 * lda + i0 + i;
-        for (let p = 0; p < kc; p++, src += lda) ap[base + p * 4 + ii] = A[src];
+      if (i >= rows) {
+        for (let p = 0; p < kc; p++) dst[base + p * 4 + ii] = 0;
+      } else if (trans) {
+        // op(X)[i][p] = X[p][i]
+        let src = p0 * ld + r0 + i;
+        for (let p = 0; p < kc; p++, src += ld) dst[base + p * 4 + ii] = X[src];
       } else {
-        const src = (i0 + i) * lda + p0;
-        for (let p = 0; p < kc; p++) ap[base + p * 4 + ii] = A[src + p];
-      }
-    }
-  }
-}
-
-/** Pack op(B)[p0:p0+kc, j0:j0+nc] into 4-column panels, k-major, zero-padded. */
-function packBCols(B: FloatArray, ldb: number, tb: boolean, p0: number, kc: number, j0: number, nc: number): void {
-  const bp = packB;
-  const panels = (nc + 3) >> 2;
-  for (let c = 0; c < panels; c++) {
-    const base = c * kc * 4;
-    for (let jj = 0; jj < 4; jj++) {
-      const j = 4 * c + jj;
-      if (j >= nc) {
-        for (let p = 0; p < kc; p++) bp[base + p * 4 + jj] = 0;
-      } else if (tb) {
-        // op(B)[p][j] = B[j][p]
-        const src = (j0 + j) * ldb + p0;
-        for (let p = 0; p < kc; p++) bp[base + p * 4 + jj] = B[src + p];
-      } else {
-        let src = p0 * ldb + j0 + j;
-        for (let p = 0; p < kc; p++, src += ldb) bp[base + p * 4 + jj] = B[src];
+        const src = (r0 + i) * ld + p0;
+        for (let p = 0; p < kc; p++) dst[base + p * 4 + ii] = X[src + p];
       }
     }
   }
@@ -172,10 +162,10 @@ function gemm(
     const nc = Math.min(NC, n - j0);
     for (let p0 = 0; p0 < k; p0 += KC) {
       const kc = Math.min(KC, k - p0);
-      packBCols(B, ldb, tb, p0, kc, j0, nc);
+      packPanels(packB, B, ldb, !tb, j0, nc, p0, kc);
       for (let i0 = 0; i0 < m; i0 += MC) {
         const mc = Math.min(MC, m - i0);
-        packARows(A, lda, ta, i0, mc, p0, kc);
+        packPanels(packA, A, lda, ta, i0, mc, p0, kc);
         for (let jr = 0; jr < nc; jr += 4) {
           const cols = Math.min(4, nc - jr);
           const bj = (jr >> 2) * kc * 4;
