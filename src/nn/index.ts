@@ -14,6 +14,9 @@
  *   const { out, tangentOut } = jvp(params, X, u);    // J(θ)·u, u in θ layout (linearized models, NTK·v)
  *   withTheta(params, theta2)                         // same network, other parameters (θ − θ₀, updates)
  *   trainableMask(net)                                // 1 on trained entries of θ, 0 on frozen
+ *   const ws = new Workspace();                       // reuse buffers across passes: forward(p, X, { workspace: ws }),
+ *                                                     // vjp(tape, g, { workspace: ws }); results live until the next
+ *                                                     // call with the same ws (training loops)
  *
  * Parameterizations (per parametrized layer, fan_in = in features, or in_channels·k·k for conv):
  *   ntk      y = (σ_w/√fan_in)·W·a + σ_b·b,   W, b ~ N(0, 1)
@@ -43,8 +46,9 @@ export {
   vjp,
   layerTerms,
   jvp,
+  Workspace,
 } from './network.js';
-export type { Shape, ParamLayer, Network, Params, Tape, LayerTerms, Node } from './network.js';
+export type { PassOptions, Shape, ParamLayer, Network, Params, Tape, LayerTerms, Node } from './network.js';
 export { parseArch, formatArch } from './arch.js';
 export type { Arch, LayerSpec, Parameterization } from './arch.js';
 export { erf, normalCdf, normalPdf } from './special.js';

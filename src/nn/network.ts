@@ -341,6 +341,32 @@ export function trainableMask(net: Network): Float64Array {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// Workspaces
+
+/**
+ * Buffers reused by repeated forward/backward passes of the same shapes (a training loop): without one every layer
+ * allocates fresh (zeroed, page-faulted) arrays each call. A tape, output or gradient made with a workspace is valid
+ * only until the next call that uses the same workspace; give each concurrent use its own.
+ */
+export class Workspace {
+  private readonly bufs = new Map<string, Float64Array>();
+  /** A buffer of `len` entries for `key`, zeroed when `zero` (otherwise the caller overwrites every entry). */
+  get(key: string, len: number, zero: boolean): Float64Array {
+    const b = this.bufs.get(key);
+    if (b === undefined || b.length !== len) {
+      const fresh = new Float64Array(len);
+      this.bufs.set(key, fresh);
+      return fresh;
+    }
+    if (zero) b.fill(0);
+    return b;
+  }
+}
+
+const buffer = (ws: Workspace | null, key: string, len: number, zero: boolean): Float64Array =>
+  ws === null ? new Float64Array(len) : ws.get(key, len, zero);
+
+// ---------------------------------------------------------------------------------------------------------------
 // Forward
 
 interface Saved {
@@ -370,6 +396,9 @@ function checkInput(fn: string, net: Network, X: Matrix): void {
     );
   }
   const d = X.data;
+  let probe = 0; // x·0 is NaN exactly when x is NaN or ±Infinity; one pass without branches, then find the culprit
+  for (let i = 0; i < d.length; i++) probe += d[i] * 0;
+  if (probe === 0) return;
   for (let i = 0; i < d.length; i++) {
     if (!Number.isFinite(d[i])) {
       const r = Math.floor(i / X.cols);
@@ -378,8 +407,13 @@ function checkInput(fn: string, net: Network, X: Matrix): void {
   }
 }
 
-function affine(theta: Float64Array, p: ParamLayer, A: Float64Array, rows: number): Float64Array {
-  const Y = new Float64Array(rows * p.out);
+function affine(
+  theta: Float64Array,
+  p: ParamLayer,
+  A: Float64Array,
+  rows: number,
+  Y: Float64Array = new Float64Array(rows * p.out),
+): Float64Array {
   if (rows > 0)
     backend().gemm(
       false,
@@ -411,34 +445,35 @@ function forwardNodes(
   n: number,
   keep: boolean,
   saved: Saved[],
+  ws: Workspace | null,
 ): Float64Array {
   for (const node of nodes) {
     const s: Saved = { x };
+    const outLen = n * size(node.outShape);
+    const key = `f${node.path}`;
     let y: Float64Array;
     switch (node.kind) {
       case 'dense':
-        y = affine(theta, node.p, x, n);
+        y = affine(theta, node.p, x, n, buffer(ws, key, outLen, false));
         break;
       case 'conv': {
-        const patches = im2col(x, n, node.geom);
-        y = affine(theta, node.p, patches, n * node.geom.P);
+        const patches = im2col(x, n, node.geom, buffer(ws, `p${node.path}`, n * node.geom.P * node.geom.K, true));
+        y = affine(theta, node.p, patches, n * node.geom.P, buffer(ws, key, outLen, false));
         if (keep) s.patches = patches;
         break;
       }
-      case 'act': {
-        const f = node.fns.f;
-        y = new Float64Array(x.length);
-        for (let i = 0; i < x.length; i++) y[i] = f(x[i]);
+      case 'act':
+        y = buffer(ws, key, outLen, false);
+        node.fns.fwd(x, y);
         break;
-      }
       case 'avgpool': {
         const [h, w, c] = node.inShape as readonly [number, number, number];
-        y = avgPool(x, n, h, w, c, node.k);
+        y = avgPool(x, n, h, w, c, node.k, buffer(ws, key, outLen, true));
         break;
       }
       case 'gap': {
         const [h, w, c] = node.inShape as readonly [number, number, number];
-        y = gap(x, n, h * w, c);
+        y = gap(x, n, h * w, c, buffer(ws, key, outLen, true));
         break;
       }
       case 'flatten':
@@ -446,8 +481,8 @@ function forwardNodes(
         break;
       case 'residual': {
         const inner: Saved[] = [];
-        const b = forwardNodes(node.block, theta, x, n, keep, inner);
-        y = new Float64Array(x.length);
+        const b = forwardNodes(node.block, theta, x, n, keep, inner, ws);
+        y = buffer(ws, key, outLen, false);
         for (let i = 0; i < x.length; i++) y[i] = x[i] + b[i];
         if (keep) s.inner = inner;
         break;
@@ -459,18 +494,23 @@ function forwardNodes(
   return x;
 }
 
+/** Options of the batched passes: a Workspace whose buffers are reused (see Workspace for the lifetime rule). */
+export interface PassOptions {
+  workspace?: Workspace;
+}
+
 /** Batched forward pass: X is n × inDim (images NHWC-flattened), the result n × outDim. */
-export function apply(params: Params, X: Matrix): Matrix {
+export function apply(params: Params, X: Matrix, opts: PassOptions = {}): Matrix {
   checkInput('apply', params.net, X);
-  const y = forwardNodes(params.net.nodes, params.theta, X.data, X.rows, false, []);
+  const y = forwardNodes(params.net.nodes, params.theta, X.data, X.rows, false, [], opts.workspace ?? null);
   return new Matrix(X.rows, params.net.outDim, y === X.data ? y.slice() : y);
 }
 
 /** Forward pass that also returns the tape backward needs. */
-export function forward(params: Params, X: Matrix): { out: Matrix; tape: Tape } {
+export function forward(params: Params, X: Matrix, opts: PassOptions = {}): { out: Matrix; tape: Tape } {
   checkInput('forward', params.net, X);
   const saved: Saved[] = [];
-  const y = forwardNodes(params.net.nodes, params.theta, X.data, X.rows, true, saved);
+  const y = forwardNodes(params.net.nodes, params.theta, X.data, X.rows, true, saved, opts.workspace ?? null);
   return {
     out: new Matrix(X.rows, params.net.outDim, y === X.data ? y.slice() : y),
     tape: { params, n: X.rows, saved },
@@ -496,6 +536,7 @@ interface BackCtx {
   n: number;
   grad: Float64Array | null;
   terms: LayerTerms[] | null;
+  ws: Workspace | null;
 }
 
 function backwardNodes(
@@ -505,18 +546,23 @@ function backwardNodes(
   ctx: BackCtx,
   needDx: boolean,
 ): Float64Array | null {
-  const { theta, n } = ctx;
+  const { theta, n, ws } = ctx;
   for (let li = nodes.length - 1; li >= 0; li--) {
     const node = nodes[li];
     const s = saved[li];
     const wantDx = needDx || li > 0;
+    const inLen = n * size(node.inShape);
+    const key = `b${node.path}`;
     let gin: Float64Array | null = null;
     switch (node.kind) {
       case 'dense':
       case 'conv': {
         const p = node.p;
         const rows = node.kind === 'conv' ? n * node.geom.P : n;
-        const A = node.kind === 'conv' ? (s.patches ?? im2col(s.x, n, node.geom)) : s.x;
+        const A =
+          node.kind === 'conv'
+            ? (s.patches ?? im2col(s.x, n, node.geom, buffer(ws, `p${node.path}`, rows * p.fanIn, true)))
+            : s.x;
         const W = theta.subarray(p.wOffset, p.wOffset + p.wSize);
         if (ctx.terms && !p.frozen) ctx.terms.push({ layer: p, A, G: g });
         if (ctx.grad && !p.frozen && rows > 0) {
@@ -542,29 +588,25 @@ function backwardNodes(
           }
         }
         if (wantDx) {
-          const dA = new Float64Array(rows * p.fanIn);
+          const dA = buffer(ws, node.kind === 'conv' ? `d${node.path}` : key, rows * p.fanIn, false);
           if (rows > 0)
             backend().gemm(false, false, rows, p.fanIn, p.out, p.wScale, g, p.out, W, p.fanIn, 0, dA, p.fanIn);
-          gin = node.kind === 'conv' ? col2im(dA, n, node.geom) : dA;
+          gin = node.kind === 'conv' ? col2im(dA, n, node.geom, buffer(ws, key, inLen, true)) : dA;
         }
         break;
       }
-      case 'act': {
-        const df = node.fns.df;
-        const x = s.x;
-        const r = new Float64Array(x.length);
-        for (let i = 0; i < x.length; i++) r[i] = g[i] * df(x[i]);
-        gin = r;
+      case 'act':
+        gin = buffer(ws, key, inLen, false);
+        node.fns.bwd(s.x, g, gin);
         break;
-      }
       case 'avgpool': {
         const [h, w, c] = node.inShape as readonly [number, number, number];
-        gin = avgPoolBack(g, n, h, w, c, node.k);
+        gin = avgPoolBack(g, n, h, w, c, node.k, buffer(ws, key, inLen, true));
         break;
       }
       case 'gap': {
         const [h, w, c] = node.inShape as readonly [number, number, number];
-        gin = gapBack(g, n, h * w, c);
+        gin = gapBack(g, n, h * w, c, buffer(ws, key, inLen, false));
         break;
       }
       case 'flatten':
@@ -572,7 +614,7 @@ function backwardNodes(
         break;
       case 'residual': {
         const gb = backwardNodes(node.block, s.inner ?? [], g, ctx, true) as Float64Array;
-        const r = new Float64Array(g.length);
+        const r = buffer(ws, key, inLen, false);
         for (let i = 0; i < g.length; i++) r[i] = g[i] + gb[i];
         gin = r;
         break;
@@ -605,17 +647,18 @@ function checkCotangent(fn: string, tape: Tape, gOut: Matrix): void {
 export function vjp(
   tape: Tape,
   gOut: Matrix,
-  opts: { inputGrad?: boolean } = {},
+  opts: { inputGrad?: boolean } & PassOptions = {},
 ): { grad: Float64Array; dx: Matrix | null } {
   checkCotangent('vjp', tape, gOut);
   const { params, n } = tape;
-  const grad = new Float64Array(params.net.numParams);
+  const ws = opts.workspace ?? null;
+  const grad = buffer(ws, 'grad', params.net.numParams, true);
   const wantDx = opts.inputGrad ?? true;
   const dx = backwardNodes(
     params.net.nodes,
     tape.saved,
     gOut.data,
-    { theta: params.theta, n, grad, terms: null },
+    { theta: params.theta, n, grad, terms: null, ws },
     wantDx,
   );
   return { grad, dx: dx === null ? null : new Matrix(n, params.net.inDim, dx === gOut.data ? dx.slice() : dx) };
@@ -632,7 +675,7 @@ export function layerTerms(tape: Tape, gOut: Matrix): LayerTerms[] {
     tape.params.net.nodes,
     tape.saved,
     gOut.data,
-    { theta: tape.params.theta, n: tape.n, grad: null, terms },
+    { theta: tape.params.theta, n: tape.n, grad: null, terms, ws: null },
     false,
   );
   return terms;

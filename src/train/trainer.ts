@@ -35,6 +35,7 @@ import {
   trainableMask,
   vjp,
   withTheta,
+  Workspace,
 } from '../nn/network.js';
 import { Rng } from '../util/random.js';
 import { accuracy, divisor, LOSS_KINDS, type LossKind, lossAndGrad, validateTargets } from './losses.js';
@@ -557,6 +558,7 @@ export async function train(cfg: TrainConfig, data: TrainData, opts: TrainOption
 
   const G = new Float64Array(D);
   const resid = new Float64Array(D);
+  const ws = new Workspace(); // buffers of the step's forward/backward pass, reused every step
   const linTangent = lin ? new Float64Array(P) : null;
   const linOut = (XX: Matrix): Float64Array => {
     const lt = linTangent as Float64Array;
@@ -752,7 +754,7 @@ export async function train(cfg: TrainConfig, data: TrainData, opts: TrainOption
     const Xb = rows ? rowsOf(X, rows) : X;
     const nb = rows ? rows.length : n;
     if (fullBatch || recordSet.has(step) || step === cfg.steps) {
-      const fw = fullBatch ? forward(params, X) : null;
+      const fw = fullBatch ? forward(params, X, { workspace: ws }) : null;
       F = fw ? fw.out.data : forwardOut(params, X);
       if (fw) tape = fw.tape;
       fullLoss = lossAndGrad(cfg.loss, F, Y.data, n, O, N, null);
@@ -779,8 +781,12 @@ export async function train(cfg: TrainConfig, data: TrainData, opts: TrainOption
     }
     if (step >= cfg.steps) break;
     // Gradient of the network.
-    if (!tape) tape = forward(params, Xb).tape;
-    const Fb = fullBatch ? (F as Float64Array) : forwardOut(params, Xb);
+    let Fb = F as Float64Array;
+    if (!tape) {
+      const fw = forward(params, Xb, { workspace: ws });
+      tape = fw.tape;
+      Fb = fw.out.data;
+    }
     const Gb = fullBatch ? G : new Float64Array(nb * O);
     const Yb = rows ? rowsOf(Y, rows).data : Y.data;
     const batchLoss = lossAndGrad(cfg.loss, Fb, Yb, nb, O, N, Gb, gradScale);
@@ -789,7 +795,7 @@ export async function train(cfg: TrainConfig, data: TrainData, opts: TrainOption
       save('diverged', msg);
       return finish('diverged', msg);
     }
-    const grad = vjp(tape, new Matrix(nb, O, Gb), { inputGrad: false }).grad;
+    const grad = vjp(tape, new Matrix(nb, O, Gb), { inputGrad: false, workspace: ws }).grad;
     regGrad(theta, grad);
     // Linearized model: gradient J₀ᵀ ∂L/∂f_lin on the same batch.
     let linGrad: Float64Array | null = null;

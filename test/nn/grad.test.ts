@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Matrix } from '../../src/linalg/index.js';
-import { apply, buildNetwork, forward, init, jvp, type Parameterization, vjp } from '../../src/nn/index.js';
+import { apply, buildNetwork, forward, init, jvp, type Parameterization, vjp, Workspace } from '../../src/nn/index.js';
+import { activation } from '../../src/nn/layers.js';
 import { Rng } from '../../src/util/random.js';
 
 function randMatrix(rows: number, cols: number, seed: number): Matrix {
@@ -86,5 +87,60 @@ describe('finite networks: VJP matches central finite differences (parameters an
     for (const [name, arch, shape] of CASES) {
       it(`${name} [${param}]`, () => gradCheck(arch, shape, param));
     }
+  }
+});
+
+describe('workspaces: reused buffers give bit-identical passes', () => {
+  for (const [name, arch, shape] of CASES) {
+    it(name, () => {
+      const net = buildNetwork(arch, shape, 'ntk');
+      const ws = new Workspace();
+      // three passes with different parameters, inputs and batch sizes through one workspace
+      for (const [seed, n] of [
+        [1, 4],
+        [2, 4],
+        [3, 2],
+      ]) {
+        const params = init(net, new Rng(seed));
+        const X = randMatrix(n, net.inDim, 100 + seed);
+        const C = randMatrix(n, net.outDim, 200 + seed);
+        const fresh = forward(params, X);
+        const reused = forward(params, X, { workspace: ws });
+        assert.deepEqual(reused.out.data, fresh.out.data);
+        assert.deepEqual(apply(params, X, { workspace: ws }).data, fresh.out.data);
+        const g0 = vjp(fresh.tape, C);
+        const g1 = vjp(forward(params, X, { workspace: ws }).tape, C, { workspace: ws });
+        assert.deepEqual(g1.grad, g0.grad);
+        assert.deepEqual(g1.dx?.data, g0.dx?.data);
+      }
+    });
+  }
+});
+
+describe('activations: batched loops equal the scalar σ and σ′', () => {
+  const xs = Float64Array.from([-3, -1e-300, -0, 0, 1e-300, 0.5, 2, Number.NaN, -7.25, 1e300]);
+  const g = Float64Array.from(xs, (_, i) => 0.3 * i - 1);
+  for (const spec of [
+    { kind: 'relu' },
+    { kind: 'abrelu', a: -0.3, b: 1.2 },
+    { kind: 'erf' },
+    { kind: 'tanh' },
+    { kind: 'gelu' },
+  ] as const) {
+    it(spec.kind, () => {
+      const fns = activation(spec);
+      const y = new Float64Array(xs.length);
+      const b = new Float64Array(xs.length);
+      fns.fwd(xs, y);
+      fns.bwd(xs, g, b);
+      xs.forEach((x, i) => {
+        const f = fns.f(x);
+        // NaN in gives NaN out from the batched relu (as PyTorch), 0 from the scalar form; equal otherwise (+0 == −0)
+        if (Number.isNaN(x) && spec.kind === 'relu') assert.ok(Number.isNaN(y[i]));
+        else assert.ok(y[i] === f || (Number.isNaN(y[i]) && Number.isNaN(f)), `σ(${x}): ${y[i]} vs ${f}`);
+        const d = g[i] * fns.df(x);
+        assert.ok(b[i] === d || (Number.isNaN(b[i]) && Number.isNaN(d)), `g·σ′(${x}): ${b[i]} vs ${d}`);
+      });
+    });
   }
 });
