@@ -1,10 +1,11 @@
 /**
  * Empirical-NTK benchmark: ntk-lab structured vs ntk-lab jacobian vs PyTorch functorch vmap(jacrev) + einsum (torch
  * float64, same machine, same run). Each measurement runs in its own process so its RSS high-water mark is its own.
- *   npx tsx bench/empirical/run.ts [--repeats 3] [--quick]
- * Cases: MLP 784-512-512-10 (trace outputs) on MNIST n = 2000 (structured) and n = 100 for all three (the Jacobian
- * peers hold O·P doubles per example, 53 MB here); CNN conv(16,3),relu,conv(16,3,stride=2),relu,gap,dense(10) on
- * n = 500 MNIST images (28×28×1).
+ *   npx tsx bench/empirical/run.ts [--repeats 3] [--quick] [--skip-large-jacobian]
+ * Cases: MLP 784-512-512-10 (trace outputs) on MNIST n = 100 and n = 2000 for all three (the Jacobian peers hold
+ * O·P doubles per example, 53 MB here, and contract 2.7·10¹³ flops at n = 2000, so they run once there and take tens
+ * of minutes; --skip-large-jacobian leaves them out), structured also with cacheBytes = 0 (no factor cache: the
+ * memory goal); CNN conv(16,3),relu,conv(16,3,stride=2),relu,gap,dense(10) on n = 500 MNIST images (28×28×1).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -48,6 +49,7 @@ function ours(
   n: number,
   reps: number,
   tileBytes?: number,
+  cacheBytes?: number,
 ): Result {
   const r = spawnSync(
     process.execPath,
@@ -61,7 +63,8 @@ function ours(
       xPath,
       String(n),
       String(reps),
-      ...(tileBytes ? [String(tileBytes)] : []),
+      String(tileBytes ?? 96 * 2 ** 20),
+      ...(cacheBytes !== undefined ? [String(cacheBytes)] : []),
     ],
     { encoding: 'utf8', maxBuffer: 1 << 24 },
   );
@@ -72,12 +75,10 @@ function torch(kind: 'mlp' | 'cnn', n: number, reps: number, tile: number): Resu
   const r = spawnSync(
     '/usr/bin/python3',
     [join(here, 'torch_worker.py'), kind, xPath, String(n), String(reps), String(tile)],
-    {
-      encoding: 'utf8',
-      maxBuffer: 1 << 24,
-    },
+    // progress lines on stderr pass through (the n = 2000 run takes tens of minutes)
+    { encoding: 'utf8', maxBuffer: 1 << 24, stdio: ['ignore', 'pipe', 'inherit'] },
   );
-  if (r.status !== 0) return `torch failed: ${r.stderr.split('\n').slice(-3).join(' ')}`;
+  if (r.status !== 0) return `torch failed with exit status ${r.status} (see its stderr above)`;
   return JSON.parse(r.stdout.trim().split('\n').pop() as string) as Result;
 }
 
@@ -105,7 +106,13 @@ const sS = ours('structured', MLP, '784', nSmall, repeats);
 line('MLP structured', sS);
 line('MLP torch vmap(jacrev)+einsum', torch('mlp', nSmall, 1, 50), sS);
 line('MLP jacobian (ntk-lab)', ours('jacobian', MLP, '784', nSmall, 1, 1 << 30), sS);
-line('MLP structured', ours('structured', MLP, '784', 2000, repeats));
+const s2000 = ours('structured', MLP, '784', 2000, repeats);
+line('MLP structured', s2000);
+line('MLP structured, cacheBytes: 0', ours('structured', MLP, '784', 2000, repeats, undefined, 0), s2000);
+if (!quick && !args.includes('--skip-large-jacobian')) {
+  line('MLP torch vmap(jacrev)+einsum', torch('mlp', 2000, 1, 50), s2000);
+  line('MLP jacobian (ntk-lab)', ours('jacobian', MLP, '784', 2000, 1, 1 << 30), s2000);
+}
 const c500 = ours('structured', CNN, '28,28,1', nCnn, repeats);
 line('CNN structured', c500);
 line('CNN torch vmap(jacrev)+einsum', torch('cnn', nCnn, repeats, 100), c500);

@@ -55,6 +55,7 @@ def ntk(X):
             blk = sum(torch.einsum("iop,jop->ij", u, v) for u, v in zip(J1, J2)) / J1[0].shape[1]
             K[a:a + tile, b:b + tile] = blk
             K[b:b + tile, a:a + tile] = blk.T
+        print(f"torch {kind} n={m}: row tile {a // tile + 1}/{(m + tile - 1) // tile} done", file=sys.stderr, flush=True)
     return K
 
 

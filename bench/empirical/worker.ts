@@ -1,6 +1,6 @@
 /**
  * One measurement in its own process (so the RSS high-water mark belongs to it):
- *   npx tsx bench/empirical/worker.ts <structured|jacobian> ARCH INPUT_SHAPE X.npy N REPEATS [TILE_BYTES]
+ *   npx tsx bench/empirical/worker.ts <structured|jacobian> ARCH INPUT_SHAPE X.npy N REPEATS [TILE_BYTES] [CACHE_BYTES]
  * Prints one JSON line: seconds of each repeat, RSS before (after reading X) and the process's peak RSS.
  */
 import { empiricalNtk } from '../../src/empirical/index.js';
@@ -9,7 +9,7 @@ import { Matrix, backend } from '../../src/linalg/index.js';
 import { buildNetwork, init } from '../../src/nn/index.js';
 import { Rng } from '../../src/util/random.js';
 
-const [impl, arch, shapeText, xPath, nText, repText, tileText] = process.argv.slice(2);
+const [impl, arch, shapeText, xPath, nText, repText, tileText, cacheText] = process.argv.slice(2);
 const shape = shapeText.split(',').map(Number);
 const a = readNpy(xPath);
 const n = Number(nText);
@@ -26,6 +26,7 @@ for (let r = 0; r < Number(repText); r++) {
     implementation: impl as 'structured' | 'jacobian',
     outputs: 'trace',
     ...(tileText ? { tileBytes: Number(tileText) } : {}),
+    ...(cacheText ? { cacheBytes: Number(cacheText) } : {}),
   });
   times.push((performance.now() - t0) / 1000);
   trace = 0;
