@@ -2,6 +2,7 @@
 usage: /usr/bin/python3 torch_worker.py mlp|cnn X.npy N REPEATS TILE
 Prints one JSON line (seconds per repeat, RSS before, peak RSS from getrusage)."""
 import json
+import os
 import resource
 import sys
 import time
@@ -12,6 +13,7 @@ import torch.nn.functional as F
 from functorch import jacrev, vmap
 
 torch.set_default_dtype(torch.float64)
+torch.set_num_threads(len(os.sched_getaffinity(0)))  # as many threads as ntk-lab's OpenBLAS (torch picks 1 here)
 kind, xp, n, reps, tile = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
 g = torch.Generator().manual_seed(0)
 

@@ -29,7 +29,7 @@
 import { InvalidArgumentError } from '../errors.js';
 import { Matrix } from '../linalg/matrix.js';
 import { backend } from '../linalg/registry.js';
-import { forward, layerTerms, type ParamLayer, type Params } from '../nn/network.js';
+import { forward, layerTerms, type ParamLayer, type Params, Workspace } from '../nn/network.js';
 
 export type NtkImplementation = 'structured' | 'jacobian';
 export type NtkOutputs = 'trace' | 'full';
@@ -38,12 +38,13 @@ export type ConvStrategy = 'auto' | 'pairs' | 'jacobian';
 export interface EmpiricalNtkOptions {
   readonly implementation?: NtkImplementation;
   readonly outputs?: NtkOutputs;
-  /** Examples per tile; default chosen so a tile's factors take about `tileBytes`. */
+  /** Examples per tile; default chosen so that the working memory beyond the output stays within `tileBytes`. */
   readonly tileSize?: number;
-  /** Target bytes of one tile's factors (default 96 MiB). */
+  /** Working-memory budget beyond the output kernel (default 96 MiB): one tile's factors being computed while
+   * another tile's factors are held, so peak memory ≈ output + tileBytes. */
   readonly tileBytes?: number;
-  /** When all tiles' factors fit in this many bytes, each tile's factors are computed once and kept (default
-   * 256 MiB); otherwise column tiles are recomputed for every row tile (memory ≈ output + two tiles). */
+  /** When all tiles' factors fit in this many bytes, each tile's factors are computed once and kept (default:
+   * `tileBytes`, so the budget holds); otherwise column tiles are recomputed for every row tile. */
   readonly cacheBytes?: number;
   /** Structured only: contraction order for layers with several output positions (default `auto`). */
   readonly convStrategy?: ConvStrategy;
@@ -156,24 +157,33 @@ function bytesPerExample(plan: Plan): number {
   return b;
 }
 
-/** Factors of one tile of examples: one forward pass and O backward passes (one per output logit). */
-function tileFeatures(plan: Plan, X: Matrix): TileFeat {
+/**
+ * Factors of one tile of examples: one forward pass and O backward passes (one per output logit). With a workspace
+ * the factors live in its buffers until the next tile computed through it (no garbage per tile).
+ */
+function tileFeatures(plan: Plan, X: Matrix, ws: Workspace | null): TileFeat {
   const { params, O, trace } = plan;
   const n = X.rows;
-  const { tape } = forward(params, X);
+  const buf = (key: string, len: number): Float64Array => (ws ? ws.get(key, len, true) : new Float64Array(len));
+  const { tape } = forward(params, X, ws ? { workspace: ws } : {});
   const N = trace ? n : n * O;
   // O backward passes, each scattered at once into the stacked cotangents (only one pass's G is alive at a time).
   // Stacked rows (r, p): trace r = i, columns (o, c); full r = i·O + o, columns c.
   let terms: ReturnType<typeof layerTerms> = [];
   const stacked: Float64Array[] = [];
+  const passWs = ws ?? new Workspace(); // the O passes share their cotangent buffers (each is copied out at once)
+  const E = new Matrix(n, O, buf('E', n * O));
   for (let o = 0; o < O; o++) {
-    const E = new Matrix(n, O);
-    for (let i = 0; i < n; i++) E.data[i * O + o] = 1;
-    const t = layerTerms(tape, E);
+    for (let i = 0; i < n; i++) {
+      if (o > 0) E.data[i * O + o - 1] = 0;
+      E.data[i * O + o] = 1;
+    }
+    const t = layerTerms(tape, E, { workspace: passWs });
     if (o === 0) {
       terms = t;
-      for (const { layer } of t)
-        stacked.push(new Float64Array(N * layer.positions * (trace ? O * layer.out : layer.out)));
+      t.forEach(({ layer }, l) =>
+        stacked.push(buf(`G${l}`, N * layer.positions * (trace ? O * layer.out : layer.out))),
+      );
     }
     t.forEach(({ layer, G: Go }, l) => {
       const { out, positions: P } = layer;
@@ -198,7 +208,7 @@ function tileFeatures(plan: Plan, X: Matrix): TileFeat {
     const G = stacked[l];
     let S: Float64Array | null = null;
     if (layer.bOffset >= 0) {
-      S = new Float64Array(N * m);
+      S = buf(`S${l}`, N * m);
       for (let r = 0; r < N; r++)
         for (let p = 0; p < P; p++) for (let c = 0; c < m; c++) S[r * m + c] += G[(r * P + p) * m + c];
     }
@@ -206,7 +216,7 @@ function tileFeatures(plan: Plan, X: Matrix): TileFeat {
     if (strategy === 'pairs') {
       layers.push({ layer, strategy, m, A, G, J: null, S });
     } else {
-      const J = new Float64Array(N * m * K);
+      const J = buf(`J${l}`, N * m * K);
       const b = backend();
       for (let r = 0; r < N; r++) {
         const i = trace ? r : Math.floor(r / O);
@@ -231,7 +241,7 @@ function tileFeatures(plan: Plan, X: Matrix): TileFeat {
   }
   if (plan.impl !== 'jacobian') return { n, layers, Jfull: null };
   // Reference: concatenate every layer's per-row-unit gradient (weights then bias) into one Jacobian row.
-  const Jfull = new Float64Array(N * plan.D);
+  const Jfull = buf('Jfull', N * plan.D);
   let off = 0;
   for (const f of layers) {
     const wLen = f.m * f.layer.fanIn;
@@ -251,12 +261,12 @@ function tileFeatures(plan: Plan, X: Matrix): TileFeat {
 const PAIR_BLOCK_ELEMS = 1 << 21; // 16 MiB per P²-expanded scratch matrix
 
 /** Θ block (N1 × N2, row-major) between two tiles' factors, before the trace's 1/O. */
-function contract(plan: Plan, F1: TileFeat, F2: TileFeat): Float64Array {
+function contract(plan: Plan, F1: TileFeat, F2: TileFeat, ws: Workspace): Float64Array {
   const { O, trace } = plan;
   const R = trace ? 1 : O; // row units per example
   const N1 = F1.n * R;
   const N2 = F2.n * R;
-  const out = new Float64Array(N1 * N2);
+  const out = ws.get('out', N1 * N2, true);
   const b = backend();
   if (N1 === 0 || N2 === 0) return out;
   if (F1.Jfull && F2.Jfull) {
@@ -279,8 +289,8 @@ function contract(plan: Plan, F1: TileFeat, F2: TileFeat): Float64Array {
     const A2 = f2.A as Float64Array;
     const s2 = s * s;
     if (P === 1) {
-      const GG = new Float64Array(N1 * N2);
-      const AA = new Float64Array(F1.n * F2.n);
+      const GG = ws.get('GG', N1 * N2, false);
+      const AA = ws.get('AA', F1.n * F2.n, false);
       b.gemm(false, true, N1, N2, m, 1, G1, m, G2, m, 0, GG, N2);
       b.gemm(false, true, F1.n, F2.n, K, 1, A1, K, A2, K, 0, AA, F2.n);
       for (let r1 = 0; r1 < N1; r1++) {
@@ -298,8 +308,8 @@ function contract(plan: Plan, F1: TileFeat, F2: TileFeat): Float64Array {
         const e2 = Math.min(eb, F2.n - j0);
         const rows1 = e1 * per;
         const rows2 = e2 * per;
-        const GG = new Float64Array(rows1 * rows2);
-        const AA = new Float64Array(e1 * P * e2 * P);
+        const GG = ws.get('GG', rows1 * rows2, false);
+        const AA = ws.get('AA', e1 * P * e2 * P, false);
         b.gemm(
           false,
           true,
@@ -354,15 +364,22 @@ function contract(plan: Plan, F1: TileFeat, F2: TileFeat): Float64Array {
   return out;
 }
 
+function tileBudget(opts: EmpiricalNtkOptions): number {
+  const budget = opts.tileBytes ?? 96 * 1024 * 1024;
+  if (!(budget > 0)) throw new InvalidArgumentError('empiricalNtk', 'tileBytes', 'a positive number', budget);
+  return budget;
+}
+
 function chooseTile(plan: Plan, n: number, opts: EmpiricalNtkOptions): number {
   if (opts.tileSize !== undefined) {
     if (!Number.isInteger(opts.tileSize) || opts.tileSize < 1)
       throw new InvalidArgumentError('empiricalNtk', 'tileSize', 'a positive integer', opts.tileSize);
     return opts.tileSize;
   }
-  const budget = opts.tileBytes ?? 96 * 1024 * 1024;
-  if (!(budget > 0)) throw new InvalidArgumentError('empiricalNtk', 'tileBytes', 'a positive number', budget);
-  return Math.max(1, Math.min(n, Math.floor(budget / bytesPerExample(plan))));
+  // a row tile's retained factors are alive while a column tile's factors are computed
+  const perExample = bytesPerExample(plan) + retainedBytesPerExample(plan);
+  const most = Math.max(1, Math.min(n, Math.floor(tileBudget(opts) / perExample)));
+  return Math.ceil(n / Math.ceil(n / most)); // equal tiles, so the tile buffers keep one size
 }
 
 /**
@@ -387,17 +404,21 @@ export function empiricalNtk(params: Params, X1: Matrix, X2?: Matrix | null, opt
   const tiles2 = Math.ceil(n2 / t);
   const total = sym ? (tiles1 * (tiles1 + 1)) / 2 : tiles1 * tiles2;
   let done = 0;
-  const cacheBytes = opts.cacheBytes ?? 256 * 1024 * 1024;
+  const cacheBytes = opts.cacheBytes ?? tileBudget(opts);
   const cache =
     tiles1 > 1 && (sym ? n1 : n1 + n2) * retainedBytesPerExample(plan) <= cacheBytes
       ? new Map<string, TileFeat>()
       : null;
+  // without the cache, row tiles and column tiles each reuse one set of buffers
+  const rowWs = cache ? null : new Workspace();
+  const colWs = cache ? null : new Workspace();
+  const scratch = new Workspace();
   const feats = (which: 1 | 2, T: number): TileFeat => {
     const key = `${sym ? 1 : which}:${T}`;
     const hit = cache?.get(key);
     if (hit) return hit;
     const X = which === 1 || sym ? X1 : Xb;
-    const f = tileFeatures(plan, X.rowSlice(T * t, Math.min(X.rows, (T + 1) * t)));
+    const f = tileFeatures(plan, X.rowSlice(T * t, Math.min(X.rows, (T + 1) * t)), which === 1 ? rowWs : colWs);
     cache?.set(key, f);
     return f;
   };
@@ -407,7 +428,7 @@ export function empiricalNtk(params: Params, X1: Matrix, X2?: Matrix | null, opt
     for (let J = sym ? I : 0; J < tiles2; J++) {
       const b0 = J * t;
       const F2 = sym && J === I ? F1 : feats(2, J);
-      const blk = contract(plan, F1, F2);
+      const blk = contract(plan, F1, F2, scratch);
       const N1 = F1.n * R;
       const N2 = F2.n * R;
       const r0 = a0 * R;

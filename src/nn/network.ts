@@ -350,16 +350,20 @@ export function trainableMask(net: Network): Float64Array {
  */
 export class Workspace {
   private readonly bufs = new Map<string, Float64Array>();
-  /** A buffer of `len` entries for `key`, zeroed when `zero` (otherwise the caller overwrites every entry). */
+  /**
+   * A buffer of `len` entries for `key`, zeroed when `zero` (otherwise the caller overwrites every entry). A smaller
+   * request than the key's buffer gets a view of its start, so alternating sizes (a last, smaller batch) allocate once.
+   */
   get(key: string, len: number, zero: boolean): Float64Array {
     const b = this.bufs.get(key);
-    if (b === undefined || b.length !== len) {
+    if (b === undefined || b.length < len) {
       const fresh = new Float64Array(len);
       this.bufs.set(key, fresh);
       return fresh;
     }
-    if (zero) b.fill(0);
-    return b;
+    const v = b.length === len ? b : b.subarray(0, len);
+    if (zero) v.fill(0);
+    return v;
   }
 }
 
@@ -666,16 +670,17 @@ export function vjp(
 
 /**
  * The structured factors of one backward pass: for every trained (non-frozen) parametrized layer, its inputs A and
- * output cotangents G (see LayerTerms). No parameter gradient is formed.
+ * output cotangents G (see LayerTerms). No parameter gradient is formed. With a workspace, the G arrays live until the
+ * next pass through it (the A arrays belong to the tape).
  */
-export function layerTerms(tape: Tape, gOut: Matrix): LayerTerms[] {
+export function layerTerms(tape: Tape, gOut: Matrix, opts: PassOptions = {}): LayerTerms[] {
   checkCotangent('layerTerms', tape, gOut);
   const terms: LayerTerms[] = [];
   backwardNodes(
     tape.params.net.nodes,
     tape.saved,
     gOut.data,
-    { theta: tape.params.theta, n: tape.n, grad: null, terms, ws: null },
+    { theta: tape.params.theta, n: tape.n, grad: null, terms, ws: opts.workspace ?? null },
     false,
   );
   return terms;
