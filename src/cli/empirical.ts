@@ -3,7 +3,6 @@
  * network's parameters (--params-out) so another framework can rebuild it, and Monte-Carlo means over seeds.
  */
 import { parseArgs } from 'node:util';
-import { loadDataset } from '../data/index.js';
 import {
   empiricalNtk,
   monteCarloNtk,
@@ -12,11 +11,12 @@ import {
   writeParams,
 } from '../empirical/index.js';
 import { ConfigError, InvalidArgumentError, NtkError } from '../errors.js';
-import { npyToFloat64, readNpy, writeMatrixNpy } from '../io/index.js';
-import { Matrix } from '../linalg/index.js';
+import { writeMatrixNpy } from '../io/index.js';
+import type { Matrix } from '../linalg/index.js';
 import { type Arch, buildNetwork, init, type Network, type Parameterization, parseArch } from '../nn/index.js';
 import { Rng } from '../util/random.js';
 import type { Command } from './command.js';
+import { INPUT_OPTIONS, loadInputs } from './inputs.js';
 
 const USAGE = `ntk empirical --arch SPEC (--data SPEC | --x X.npy) --out K.npy [options]
 
@@ -40,19 +40,6 @@ options:
                            as .npy plus manifest.json (with --samples, the first sample's network)
 
 Exit codes: 0 ok, 2 bad input (message names the problem).`;
-
-function readInputs(path: string, flag: string): { X: Matrix; shape: number[] | null } {
-  const a = readNpy(path);
-  if (a.shape.length === 2) return { X: new Matrix(a.shape[0], a.shape[1], npyToFloat64(a)), shape: null };
-  if (a.shape.length === 4) {
-    const [n, h, w, c] = a.shape;
-    return { X: new Matrix(n, h * w * c, npyToFloat64(a)), shape: [h, w, c] };
-  }
-  throw new ConfigError(
-    flag,
-    `must be a 2-D (n, d) or 4-D (n, h, w, c) array; ${path} has shape (${a.shape.join(', ')})`,
-  );
-}
 
 /** Build for the image shape when the data has one and the arch accepts it, else for flat rows. */
 function buildFor(arch: Arch, param: Parameterization, d: number, image: number[] | null, explicit: boolean): Network {
@@ -78,10 +65,7 @@ export const empirical: Command = {
       args: argv,
       options: {
         arch: { type: 'string' },
-        data: { type: 'string' },
-        x: { type: 'string' },
-        x2: { type: 'string' },
-        'input-shape': { type: 'string' },
+        ...INPUT_OPTIONS,
         param: { type: 'string' },
         seed: { type: 'string' },
         implementation: { type: 'string' },
@@ -96,8 +80,6 @@ export const empirical: Command = {
     });
     if (!o.arch) throw new ConfigError('--arch', "is required, e.g. 'dense(512),relu,dense(10)'");
     if (!o.out) throw new ConfigError('--out', 'is required (the kernel .npy path)');
-    if ((o.data === undefined) === (o.x === undefined))
-      throw new ConfigError('--data/--x', 'give exactly one of --data SPEC or --x X.npy');
     const param = (o.param ?? 'ntk') as Parameterization;
     if (param !== 'ntk' && param !== 'standard')
       throw new ConfigError('--param', `must be ntk or standard; got '${o.param}'`);
@@ -119,46 +101,11 @@ export const empirical: Command = {
     const samples = int('--samples', o.samples, 1, 1) as number;
     const tileSize = int('--tile-size', o['tile-size'], 1, undefined);
     if (o['stderr-out'] !== undefined && samples < 2) throw new ConfigError('--stderr-out', 'needs --samples ≥ 2');
-    let explicitShape: number[] | null = null;
-    if (o['input-shape'] !== undefined) {
-      const parts = o['input-shape'].split(',').map((s) => Number(s.trim()));
-      if ((parts.length !== 1 && parts.length !== 3) || !parts.every((v) => Number.isInteger(v) && v >= 1)) {
-        throw new ConfigError('--input-shape', `must be H,W,C (or D), positive integers; got '${o['input-shape']}'`);
-      }
-      explicitShape = parts;
-    }
-
-    let X: Matrix;
-    let image: number[] | null = null;
-    if (o.data !== undefined) {
-      const ds = loadDataset(o.data);
-      X = ds.X;
-      image = ds.imageShape ? [...ds.imageShape] : null;
-    } else {
-      const r = readInputs(o.x as string, '--x');
-      X = r.X;
-      image = r.shape;
-    }
-    let X2: Matrix | null = null;
-    if (o.x2 !== undefined) {
-      const r = readInputs(o.x2, '--x2');
-      if (r.X.cols !== X.cols)
-        throw new ConfigError('--x2', `must have the same per-example size as x (${X.cols}); ${o.x2} has ${r.X.cols}`);
-      X2 = r.X;
-    }
-    if (explicitShape !== null) {
-      const d = explicitShape.reduce((a, b) => a * b, 1);
-      if (d !== X.cols)
-        throw new ConfigError(
-          '--input-shape',
-          `must multiply to the ${X.cols} features per example; ${explicitShape.join('×')} = ${d}`,
-        );
-      image = explicitShape.length === 3 ? explicitShape : null;
-    }
+    const { X, X2, image, explicitShape } = loadInputs(o);
     const arch = parseArch(o.arch);
     let net: Network;
     try {
-      net = buildFor(arch, param, X.cols, image, explicitShape !== null);
+      net = buildFor(arch, param, X.cols, image, explicitShape);
     } catch (e) {
       if (e instanceof NtkError && image === null && X.cols > 1) {
         throw new ConfigError(

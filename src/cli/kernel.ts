@@ -1,11 +1,10 @@
 import { parseArgs } from 'node:util';
-import { loadDataset } from '../data/index.js';
 import { ConfigError } from '../errors.js';
-import { npyToFloat64, readNpy, writeMatrixNpy } from '../io/npy.js';
-import { Matrix } from '../linalg/matrix.js';
+import { writeMatrixNpy } from '../io/npy.js';
 import { checkPd } from '../kernels/pd.js';
 import { kernelFn } from '../kernels/kernelFn.js';
 import type { Command } from './command.js';
+import { INPUT_OPTIONS, loadInputs } from './inputs.js';
 
 const USAGE = `ntk kernel --arch SPEC (--data SPEC | --x X.npy) [--x2 X2.npy] [--param ntk|standard] [--get ntk|nngp]
            [--input-shape H,W,C] [--workers N] [--check-pd] --out K.npy
@@ -21,18 +20,6 @@ The analytic infinite-width kernel (NTK or NNGP) of an architecture, neural-tang
   --check-pd            print λ_min, λ_max, the condition number and whether K is strictly PD (symmetric K only)
   --out K.npy           float64 (n1, n2), written atomically`;
 
-function readX(path: string, flag: string): { X: Matrix; shape: number[] | null } {
-  const a = readNpy(path);
-  const data = npyToFloat64(a);
-  if (a.shape.length === 2) return { X: new Matrix(a.shape[0], a.shape[1], data), shape: null };
-  if (a.shape.length === 4)
-    return { X: new Matrix(a.shape[0], a.shape[1] * a.shape[2] * a.shape[3], data), shape: a.shape.slice(1) };
-  throw new ConfigError(
-    flag,
-    `${path} must be a 2-D (n, d) or 4-D (n, h, w, c) array; its shape is (${a.shape.join(', ')})`,
-  );
-}
-
 export const kernel: Command = {
   name: 'kernel',
   summary: 'analytic infinite-width NTK / NNGP of an architecture on data (--check-pd: λ_min, condition number)',
@@ -42,12 +29,9 @@ export const kernel: Command = {
       args: argv,
       options: {
         arch: { type: 'string' },
-        data: { type: 'string' },
-        x: { type: 'string' },
-        x2: { type: 'string' },
+        ...INPUT_OPTIONS,
         param: { type: 'string' },
         get: { type: 'string' },
-        'input-shape': { type: 'string' },
         workers: { type: 'string' },
         'check-pd': { type: 'boolean', default: false },
         out: { type: 'string' },
@@ -56,8 +40,6 @@ export const kernel: Command = {
     if (o.arch === undefined) throw new ConfigError('--arch', 'is required (e.g. --arch "dense(512),relu,dense(1)")');
     if (o.out === undefined && !o['check-pd'])
       throw new ConfigError('--out', 'is required (a .npy path), unless only --check-pd is wanted');
-    if ((o.data === undefined) === (o.x === undefined))
-      throw new ConfigError('--data/--x', 'give exactly one of --data SPEC or --x X.npy');
     const param = o.param ?? 'ntk';
     if (param !== 'ntk' && param !== 'standard')
       throw new ConfigError('--param', `must be ntk or standard; got '${param}'`);
@@ -69,34 +51,9 @@ export const kernel: Command = {
       if (!Number.isSafeInteger(workers) || workers < 0)
         throw new ConfigError('--workers', `must be an integer ≥ 0; got '${o.workers}'`);
     }
-    let X: Matrix;
-    let shape: number[] | null;
-    if (o.data !== undefined) {
-      const ds = loadDataset(o.data);
-      X = ds.X;
-      shape = ds.imageShape ? [...ds.imageShape] : null;
-    } else ({ X, shape } = readX(o.x as string, '--x'));
-    let X2: Matrix | null = null;
-    if (o.x2 !== undefined) {
-      X2 = readX(o.x2, '--x2').X;
-      if (X2.cols !== X.cols)
-        throw new ConfigError('--x2', `must have ${X.cols} features per example like x; ${o.x2} has ${X2.cols}`);
-    }
-    if (o['input-shape'] !== undefined) {
-      const parts = o['input-shape'].split(',').map((s) => Number(s.trim()));
-      if ((parts.length !== 1 && parts.length !== 3) || !parts.every((v) => Number.isInteger(v) && v >= 1)) {
-        throw new ConfigError('--input-shape', `must be H,W,C (or D), positive integers; got '${o['input-shape']}'`);
-      }
-      if (parts.reduce((a, b) => a * b, 1) !== X.cols) {
-        throw new ConfigError(
-          '--input-shape',
-          `must multiply to the ${X.cols} features per example; got ${parts.join('×')}`,
-        );
-      }
-      shape = parts;
-    }
+    const { X, X2, image } = loadInputs(o);
     const kfn = kernelFn(o.arch, {
-      inputShape: shape ?? [X.cols],
+      inputShape: image ?? [X.cols],
       param,
       ...(workers !== undefined ? { workers } : {}),
     });

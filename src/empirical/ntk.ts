@@ -40,11 +40,12 @@ export interface EmpiricalNtkOptions {
   readonly outputs?: NtkOutputs;
   /** Examples per tile; default chosen so that the working memory beyond the output stays within `tileBytes`. */
   readonly tileSize?: number;
-  /** Working-memory budget beyond the output kernel (default 96 MiB): one tile's factors being computed while
-   * another tile's factors are held, so peak memory ≈ output + tileBytes. */
+  /** Working-memory budget beyond the output kernel (default 256 MiB): a row tile's and a column tile's factors
+   * plus one tile's transient buffers (sizes measured on a probe tile), so peak memory ≈ output + tileBytes. */
   readonly tileBytes?: number;
-  /** When all tiles' factors fit in this many bytes, each tile's factors are computed once and kept (default:
-   * `tileBytes`, so the budget holds); otherwise column tiles are recomputed for every row tile. */
+  /** When every tile's factors plus one tile's transient buffers fit in this many bytes, each tile's factors are
+   * computed once and kept (default: `tileBytes`, so the budget holds); otherwise column tiles are recomputed for
+   * every row tile. */
   readonly cacheBytes?: number;
   /** Structured only: contraction order for layers with several output positions (default `auto`). */
   readonly convStrategy?: ConvStrategy;
@@ -128,61 +129,41 @@ function makePlan(params: Params, opts: EmpiricalNtkOptions): Plan {
   return { params, O, trace, impl, strategies, D };
 }
 
-/** Approximate bytes one example's factors keep after a tile is done (for the cache decision). */
-function retainedBytesPerExample(plan: Plan): number {
-  const { O, trace } = plan;
-  if (plan.impl === 'jacobian') return 8 * plan.D * (trace ? 1 : O);
-  let b = 0;
-  for (const p of plan.params.net.paramLayers) {
-    if (p.frozen) continue;
-    const bias = p.bOffset >= 0 ? 8 * O * p.out : 0;
-    if (plan.strategies.get(p.index) === 'jacobian') b += 8 * O * p.out * p.fanIn + bias;
-    else b += 8 * p.positions * (p.fanIn + O * p.out) + bias;
-  }
-  return b;
-}
-
-/** Approximate peak bytes per example while a tile's factors are computed (for choosing tile sizes). */
-function bytesPerExample(plan: Plan): number {
-  const { O, trace } = plan;
-  if (plan.impl === 'jacobian') return 8 * plan.D * (trace ? 1 : O) + 8 * plan.params.net.inDim;
-  let b = 0;
-  const trained = plan.params.net.paramLayers.filter((p) => !p.frozen);
-  trained.forEach((p) => {
-    const P = p.positions;
-    // tape (inputs, patches) + one pass's cotangents + stacked factors
-    b += 8 * P * (2 * p.fanIn + (O + 1) * p.out);
-    if (plan.strategies.get(p.index) === 'jacobian') b += 8 * O * p.out * p.fanIn;
-  });
-  return b;
-}
-
 /**
- * Factors of one tile of examples: one forward pass and O backward passes (one per output logit). With a workspace
- * the factors live in its buffers until the next tile computed through it (no garbage per tile).
+ * Factors of one tile of examples: one forward pass and O backward passes (one per output logit). With workspaces,
+ * the factors the tile keeps live in `ws` until the next tile computed through it, and what is only needed while
+ * computing them (the tape, the backward passes, the stacked cotangents of `jacobian`-order layers) in `scratch`,
+ * which row and column tiles share; no garbage per tile.
  */
-function tileFeatures(plan: Plan, X: Matrix, ws: Workspace | null): TileFeat {
+function tileFeatures(plan: Plan, X: Matrix, ws: Workspace, scratch: Workspace): TileFeat {
   const { params, O, trace } = plan;
   const n = X.rows;
-  const buf = (key: string, len: number): Float64Array => (ws ? ws.get(key, len, true) : new Float64Array(len));
-  const { tape } = forward(params, X, ws ? { workspace: ws } : {});
+  const buf = (key: string, len: number): Float64Array => ws.get(key, len, true);
+  const tmp = (key: string, len: number): Float64Array => scratch.get(key, len, true);
+  // the tape is transient: `pairs`-order layers copy their inputs A out of it below
+  const { tape } = forward(params, X, { workspace: scratch });
   const N = trace ? n : n * O;
   // O backward passes, each scattered at once into the stacked cotangents (only one pass's G is alive at a time).
   // Stacked rows (r, p): trace r = i, columns (o, c); full r = i·O + o, columns c.
   let terms: ReturnType<typeof layerTerms> = [];
   const stacked: Float64Array[] = [];
-  const passWs = ws ?? new Workspace(); // the O passes share their cotangent buffers (each is copied out at once)
-  const E = new Matrix(n, O, buf('E', n * O));
+  const E = new Matrix(n, O, tmp('E', n * O));
   for (let o = 0; o < O; o++) {
     for (let i = 0; i < n; i++) {
       if (o > 0) E.data[i * O + o - 1] = 0;
       E.data[i * O + o] = 1;
     }
-    const t = layerTerms(tape, E, { workspace: passWs });
+    // the O passes share their cotangent buffers (each pass is copied out at once)
+    const t = layerTerms(tape, E, { workspace: scratch });
     if (o === 0) {
       terms = t;
       t.forEach(({ layer }, l) =>
-        stacked.push(buf(`G${l}`, N * layer.positions * (trace ? O * layer.out : layer.out))),
+        stacked.push(
+          (plan.strategies.get(layer.index) === 'jacobian' ? tmp : buf)(
+            `G${l}`,
+            N * layer.positions * (trace ? O * layer.out : layer.out),
+          ),
+        ),
       );
     }
     t.forEach(({ layer, G: Go }, l) => {
@@ -204,7 +185,9 @@ function tileFeatures(plan: Plan, X: Matrix, ws: Workspace | null): TileFeat {
     const layer = terms[l].layer;
     const { out, positions: P, fanIn: K } = layer;
     const m = trace ? O * out : out;
-    const A = terms[l].A;
+    const strategy = plan.strategies.get(layer.index) ?? 'pairs';
+    const A = strategy === 'pairs' ? buf(`A${l}`, terms[l].A.length) : terms[l].A;
+    if (A !== terms[l].A) A.set(terms[l].A);
     const G = stacked[l];
     let S: Float64Array | null = null;
     if (layer.bOffset >= 0) {
@@ -212,11 +195,10 @@ function tileFeatures(plan: Plan, X: Matrix, ws: Workspace | null): TileFeat {
       for (let r = 0; r < N; r++)
         for (let p = 0; p < P; p++) for (let c = 0; c < m; c++) S[r * m + c] += G[(r * P + p) * m + c];
     }
-    const strategy = plan.strategies.get(layer.index) ?? 'pairs';
     if (strategy === 'pairs') {
       layers.push({ layer, strategy, m, A, G, J: null, S });
     } else {
-      const J = buf(`J${l}`, N * m * K);
+      const J = (plan.impl === 'jacobian' ? tmp : buf)(`J${l}`, N * m * K);
       const b = backend();
       for (let r = 0; r < N; r++) {
         const i = trace ? r : Math.floor(r / O);
@@ -365,21 +347,63 @@ function contract(plan: Plan, F1: TileFeat, F2: TileFeat, ws: Workspace): Float6
 }
 
 function tileBudget(opts: EmpiricalNtkOptions): number {
-  const budget = opts.tileBytes ?? 96 * 1024 * 1024;
+  const budget = opts.tileBytes ?? 256 * 1024 * 1024;
   if (!(budget > 0)) throw new InvalidArgumentError('empiricalNtk', 'tileBytes', 'a positive number', budget);
   return budget;
 }
 
-function chooseTile(plan: Plan, n: number, opts: EmpiricalNtkOptions): number {
+/**
+ * Bytes per example that a tile keeps (tape and factors: `keep`) and needs only while it is computed (`transient`),
+ * measured by computing a probe tile of one or two examples through fresh workspaces (every buffer is linear in the
+ * number of examples).
+ */
+function measureTile(plan: Plan, X: Matrix): { keep: number; transient: number } {
+  const k = Math.min(plan.impl === 'jacobian' ? 1 : 2, X.rows);
+  if (k === 0) return { keep: 1, transient: 1 };
+  const keep = new Workspace();
+  const scratch = new Workspace();
+  tileFeatures(plan, X.rowSlice(0, k), keep, scratch);
+  return { keep: keep.bytes() / k, transient: scratch.bytes() / k };
+}
+
+/**
+ * Tile size and whether to cache every tile's factors, so that the working memory beyond the output fits the budget.
+ * Cached (each tile computed once): all tiles' kept factors, one tile's transient buffers and one tile pair's
+ * contraction buffers fit in `cacheBytes` (default `tileBytes`) with tiles of at least min(n, 32) examples.
+ * Otherwise: a row tile's and a column tile's kept factors, one tile's transient buffers and the contraction buffers
+ * fit in `tileBytes`. Tiles are made equal so their buffers keep one size.
+ */
+function chooseTiling(
+  plan: Plan,
+  opts: EmpiricalNtkOptions,
+  per: { keep: number; transient: number },
+  n: number,
+  examples: number,
+): { t: number; cached: boolean } {
+  const R = plan.trace ? 1 : plan.O;
+  const pairScratch = plan.params.net.paramLayers.some(
+    (p) => !p.frozen && p.positions > 1 && plan.strategies.get(p.index) === 'pairs',
+  )
+    ? 2 * 8 * PAIR_BLOCK_ELEMS
+    : 0;
+  // bytes of the contraction of two t-example tiles: its result and, for single-position layers, GGᵀ and AAᵀ
+  const contraction = (t: number): number => 3 * 8 * (t * R) ** 2 + pairScratch;
+  const cachedCost = (t: number): number => examples * per.keep + t * per.transient + contraction(t);
+  const streamedCost = (t: number): number => t * (2 * per.keep + per.transient) + contraction(t);
+  const cacheBudget = opts.cacheBytes ?? tileBudget(opts);
   if (opts.tileSize !== undefined) {
     if (!Number.isInteger(opts.tileSize) || opts.tileSize < 1)
       throw new InvalidArgumentError('empiricalNtk', 'tileSize', 'a positive integer', opts.tileSize);
-    return opts.tileSize;
+    return { t: opts.tileSize, cached: cachedCost(opts.tileSize) <= cacheBudget };
   }
-  // a row tile's retained factors are alive while a column tile's factors are computed
-  const perExample = bytesPerExample(plan) + retainedBytesPerExample(plan);
-  const most = Math.max(1, Math.min(n, Math.floor(tileBudget(opts) / perExample)));
-  return Math.ceil(n / Math.ceil(n / most)); // equal tiles, so the tile buffers keep one size
+  const largest = (cost: (t: number) => number, budget: number): number => {
+    let t = n;
+    while (t > 1 && cost(t) > budget) t = Math.floor(t * 0.9);
+    return Math.ceil(n / Math.ceil(n / t)); // equal tiles
+  };
+  const tc = largest(cachedCost, cacheBudget);
+  if (tc >= Math.min(n, 32) && cachedCost(tc) <= cacheBudget) return { t: tc, cached: true };
+  return { t: largest(streamedCost, tileBudget(opts)), cached: false };
 }
 
 /**
@@ -396,7 +420,7 @@ export function empiricalNtk(params: Params, X1: Matrix, X2?: Matrix | null, opt
   const R = trace ? 1 : O;
   const n1 = X1.rows;
   const n2 = Xb.rows;
-  const t = chooseTile(plan, Math.max(n1, n2), opts);
+  const { t, cached } = chooseTiling(plan, opts, measureTile(plan, X1), Math.max(n1, n2), sym ? n1 : n1 + n2);
   const K = new Matrix(n1 * R, n2 * R);
   const W = n2 * R;
   const scale = trace ? 1 / O : 1;
@@ -404,21 +428,19 @@ export function empiricalNtk(params: Params, X1: Matrix, X2?: Matrix | null, opt
   const tiles2 = Math.ceil(n2 / t);
   const total = sym ? (tiles1 * (tiles1 + 1)) / 2 : tiles1 * tiles2;
   let done = 0;
-  const cacheBytes = opts.cacheBytes ?? tileBudget(opts);
-  const cache =
-    tiles1 > 1 && (sym ? n1 : n1 + n2) * retainedBytesPerExample(plan) <= cacheBytes
-      ? new Map<string, TileFeat>()
-      : null;
+  const cache = cached && tiles1 > 1 ? new Map<string, TileFeat>() : null;
   // without the cache, row tiles and column tiles each reuse one set of buffers
-  const rowWs = cache ? null : new Workspace();
-  const colWs = cache ? null : new Workspace();
+  const rowWs = new Workspace();
+  const colWs = new Workspace();
   const scratch = new Workspace();
+  const passWs = new Workspace();
   const feats = (which: 1 | 2, T: number): TileFeat => {
     const key = `${sym ? 1 : which}:${T}`;
     const hit = cache?.get(key);
     if (hit) return hit;
     const X = which === 1 || sym ? X1 : Xb;
-    const f = tileFeatures(plan, X.rowSlice(T * t, Math.min(X.rows, (T + 1) * t)), which === 1 ? rowWs : colWs);
+    const rows = X.rowSlice(T * t, Math.min(X.rows, (T + 1) * t));
+    const f = tileFeatures(plan, rows, cache ? new Workspace() : which === 1 ? rowWs : colWs, passWs);
     cache?.set(key, f);
     return f;
   };

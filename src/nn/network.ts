@@ -365,6 +365,13 @@ export class Workspace {
     if (zero) v.fill(0);
     return v;
   }
+
+  /** Bytes held by the workspace's buffers. */
+  bytes(): number {
+    let s = 0;
+    for (const b of this.bufs.values()) s += b.byteLength;
+    return s;
+  }
 }
 
 const buffer = (ws: Workspace | null, key: string, len: number, zero: boolean): Float64Array =>

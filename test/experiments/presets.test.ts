@@ -38,7 +38,7 @@ describe('label-alignment (quick)', () => {
       }[];
     };
     const mnist = s.units.filter((u) => u.dataset === 'mnist');
-    assert.deepEqual(mnist.map((u) => u.model).sort(), ['analytic-mlp', 'cnn', 'mlp']);
+    assert.deepEqual(mnist.map((u) => u.model).sort(), ['analytic-cnn', 'analytic-mlp', 'cnn', 'mlp']);
     for (const u of mnist) {
       assert.ok(u.true.gamma > 0.2, `${u.model}: γ_true = ${u.true.gamma}`);
       assert.ok(

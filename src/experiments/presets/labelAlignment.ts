@@ -6,9 +6,10 @@
  * puts most of its mass on the top eigenvectors of the NTK, (vᵢᵀy)² roughly following a power of λᵢ, while random
  * labels spread evenly; and Kopitkov & Indelman (2020) / Baratin et al. (2021), who fit (vᵢᵀy)² ≈ C·λᵢ^γ for empirical
  * NTKs. Kernels: empirical NTKs of a finite MLP and a finite CNN at initialization (src/empirical, structured
- * implementation) and the analytic infinite-width MLP NTK (src/kernels), on MNIST, Fashion-MNIST, sklearn digits and
- * a synthetic teacher task. Per (data set, kernel): spectrum with power-law fit, projections pᵢ = ‖vᵢᵀY‖²/‖Y‖² with
- * fitted γ and envelope C (pᵢ ≤ C·λᵢ^γ), cumulative power, kernel–target alignment (raw and centered).
+ * implementation) and the analytic infinite-width NTKs of both architectures (src/kernels; the CNN on image data
+ * only), on MNIST, Fashion-MNIST, sklearn digits and a synthetic teacher task. Per (data set, kernel): spectrum with
+ * power-law fit, projections pᵢ = ‖vᵢᵀY‖²/‖Y‖² with fitted γ and envelope C (pᵢ ≤ C·λᵢ^γ), cumulative power,
+ * kernel–target alignment (raw and centered).
  *
  * Command: `ntk run label-alignment [--quick]`.
  */
@@ -28,7 +29,7 @@ import { asRecord, cumulative, fmt, type JsonRecord, num, nums, permuteRows } fr
 
 const DATASETS = ['mnist', 'fashion-mnist', 'digits', 'synthetic'] as const;
 type DatasetKey = (typeof DATASETS)[number];
-const MODELS = ['mlp', 'cnn', 'analytic-mlp'] as const;
+const MODELS = ['mlp', 'cnn', 'analytic-mlp', 'analytic-cnn'] as const;
 type ModelKey = (typeof MODELS)[number];
 
 const paramsSchema = object({
@@ -38,7 +39,7 @@ const paramsSchema = object({
   models: array(oneOf(MODELS), { minLength: 1, unique: true }),
   /** Finite MLP (empirical NTK) and the same architecture's analytic NTK; the input layer is implied. */
   mlpArch: withDefault(string({ nonEmpty: true }), 'dense(512),relu,dense(512),relu,dense(1)'),
-  /** Finite CNN (empirical NTK), image data sets only. */
+  /** Finite CNN (empirical NTK) and the same architecture's analytic NTK, image data sets only. */
   cnnArch: withDefault(
     string({ nonEmpty: true }),
     'conv(32,3,stride=2),relu,conv(32,3,stride=2),relu,flatten,dense(1)',
@@ -54,6 +55,7 @@ const MODEL_LABEL: Record<ModelKey, string> = {
   mlp: 'MLP, empirical NTK',
   cnn: 'CNN, empirical NTK',
   'analytic-mlp': 'MLP, analytic NTK (∞ width)',
+  'analytic-cnn': 'CNN, analytic NTK (∞ width)',
 };
 const DATA_LABEL: Record<DatasetKey, string> = {
   mnist: 'MNIST (10 classes)',
@@ -130,7 +132,7 @@ export const labelAlignmentPreset = definePreset({
   reproduces:
     'Arora et al. 2019 (ICML), Fine-Grained Analysis…, §4/Fig. 1: true labels project mostly onto the top NTK eigenvectors ((vᵢᵀy)² grows with λᵢ, γ > 0), random labels spread evenly (γ ≈ 0)',
   description:
-    'Empirical NTKs of a finite MLP and CNN at initialization and the analytic MLP NTK on MNIST, Fashion-MNIST, digits and a synthetic teacher task: spectra with power-law fits, (vᵢᵀy)² against λᵢ with fitted γ and envelope C, cumulative power, kernel–target alignment; true vs randomly permuted labels.',
+    'Empirical NTKs of a finite MLP and CNN at initialization and the analytic (infinite-width) NTKs of the same architectures on MNIST, Fashion-MNIST, digits and a synthetic teacher task: spectra with power-law fits, (vᵢᵀy)² against λᵢ with fitted γ and envelope C, cumulative power, kernel–target alignment; true vs randomly permuted labels.',
   header: {
     command: 'ntk run label-alignment [--quick]',
     expectedTime: { quick: '3–12 s', full: '~2 min 10 s' },
@@ -142,7 +144,7 @@ export const labelAlignmentPreset = definePreset({
     params: {
       n: 1000,
       datasets: ['mnist', 'fashion-mnist', 'digits', 'synthetic'],
-      models: ['mlp', 'cnn', 'analytic-mlp'],
+      models: ['mlp', 'cnn', 'analytic-mlp', 'analytic-cnn'],
     },
   },
   quick: { params: { n: 300, datasets: ['mnist', 'synthetic'] } },
@@ -156,7 +158,7 @@ export const labelAlignmentPreset = definePreset({
     const jobs: [DatasetKey, ModelKey][] = [];
     for (const d of p.datasets) {
       for (const m of p.models) {
-        if (m === 'cnn' && d === 'synthetic') continue; // no image structure
+        if ((m === 'cnn' || m === 'analytic-cnn') && d === 'synthetic') continue; // no image structure
         jobs.push([d, m]);
       }
     }
@@ -164,7 +166,7 @@ export const labelAlignmentPreset = definePreset({
     let done = 0;
     for (const [d, m] of jobs) {
       const spec = labelAlignmentSpec(d, p.n, p.dataSeed);
-      const arch = m === 'cnn' ? p.cnnArch : p.mlpArch;
+      const arch = m === 'cnn' || m === 'analytic-cnn' ? p.cnnArch : p.mlpArch;
       const key = ['label-alignment', 'unit-v1', spec, m, arch, ctx.config.seed];
       const raw = await ctx.cache.getOrCompute(key, async () => {
         const ds = loadDataset(spec);
@@ -237,8 +239,8 @@ async function computeKernel(
   imageShape: readonly number[] | undefined,
   seed: number,
 ): Promise<Matrix> {
-  if (m === 'analytic-mlp') return kernelFn(arch, { inputShape: [X.cols] })(X, null, 'ntk');
-  const shape = m === 'cnn' ? (imageShape ?? [X.cols]) : [X.cols];
+  const shape = m === 'cnn' || m === 'analytic-cnn' ? (imageShape ?? [X.cols]) : [X.cols];
+  if (m === 'analytic-mlp' || m === 'analytic-cnn') return kernelFn(arch, { inputShape: shape })(X, null, 'ntk');
   const params = init(buildNetwork(arch, shape, 'ntk'), new Rng(seed));
   return empiricalNtk(params, X);
 }
