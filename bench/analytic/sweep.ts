@@ -3,7 +3,7 @@
  * (src/kernels) as width grows. Relative Frobenius error ‖K_mc − K_∞‖/‖K_∞‖ on n = 4 fixed inputs, `samples`
  * initializations per width; the NNGP uses a 256-wide readout (same kernel for every logit) to average its noise.
  *
- *   npx tsx bench/analytic/sweep.ts [--widths 64,256,1024,4096] [--cnn-widths 64,256,1024] [--samples 4]
+ *   npx tsx bench/analytic/sweep.ts [--widths 64,256,1024,4096] [--cnn-widths 64,256,1024,4096] [--samples 16]
  */
 import { parseArgs } from 'node:util';
 import { monteCarloNtk } from '../../src/empirical/montecarlo.js';
@@ -15,8 +15,8 @@ import { Rng } from '../../src/util/random.js';
 const { values } = parseArgs({
   options: {
     widths: { type: 'string', default: '64,256,1024,4096' },
-    'cnn-widths': { type: 'string', default: '64,256,1024' },
-    samples: { type: 'string', default: '4' },
+    'cnn-widths': { type: 'string', default: '64,256,1024,4096' },
+    samples: { type: 'string', default: '16' },
   },
 });
 const widths = values.widths.split(',').map(Number);
