@@ -459,11 +459,15 @@ function yieldToEventLoop(): Promise<void> {
   return new Promise((r) => setImmediate(r));
 }
 
+/** A loss above this multiple of the initial loss stops training as diverged. */
+export const DIVERGENCE_FACTOR = 1e6;
+
 /**
  * Train a network (and its linearization) under `cfg` on `data`. See the module comment for the update rule, the
  * learning-rate convention and minibatching; the record fields are documented on TrainRecord.
- * Refuses invalid loss/target combinations before any work. A non-finite loss stops training with status
- * 'diverged' (the record at that step is kept). Resuming from a checkpoint gives bit-identical records.
+ * Refuses invalid loss/target combinations before any work. A non-finite loss, or one over DIVERGENCE_FACTOR × the
+ * initial loss, stops training with status 'diverged' (the record at that step is kept). Resuming from a checkpoint
+ * gives bit-identical records.
  */
 export async function train(cfg: TrainConfig, data: TrainData, opts: TrainOptions = {}): Promise<TrainResult> {
   const R = resolve(cfg, data);
@@ -731,6 +735,11 @@ export async function train(cfg: TrainConfig, data: TrainData, opts: TrainOption
   const ckptEveryMs =
     1000 * (opts.checkpointEverySeconds ?? (opts.checkpointEverySteps === undefined ? 60 : Number.POSITIVE_INFINITY));
   const fullBatch = batch === n;
+  // Divergence: a non-finite loss, or one over DIVERGENCE_FACTOR × the loss at θ₀ (a blow-up that a ReLU network can
+  // survive with finite loss once every unit is dead, which would otherwise pass for a plateau).
+  const loss0 = lossAndGrad(cfg.loss, forwardOut(params0, X), Y.data, n, O, N, null);
+  const diverged = (loss: number): boolean =>
+    !Number.isFinite(loss) || loss > DIVERGENCE_FACTOR * Math.max(loss0, 1e-12);
   const gradScale = n / batch;
   const regGrad = (th: Float64Array, grad: Float64Array): void => {
     if (lambda === 0) return;
@@ -764,9 +773,9 @@ export async function train(cfg: TrainConfig, data: TrainData, opts: TrainOption
       history.push(rec);
       opts.onRecord?.(rec, history);
     }
-    if (F && !Number.isFinite(fullLoss)) {
+    if (F && diverged(fullLoss)) {
       const msg =
-        `training diverged at step ${step}: loss = ${fullLoss} (learning rate η = ${eta}` +
+        `training diverged at step ${step}: loss = ${fullLoss}${Number.isFinite(fullLoss) ? `, over ${DIVERGENCE_FACTOR}× the initial ${loss0}` : ''} (learning rate η = ${eta}` +
         (lambdaMax !== null
           ? `; the linearized stability limit is 2/(λ_max/N + λ) = ${2 / (lambdaMax / N + lambda)}`
           : '') +
@@ -790,8 +799,8 @@ export async function train(cfg: TrainConfig, data: TrainData, opts: TrainOption
     const Gb = fullBatch ? G : new Float64Array(nb * O);
     const Yb = rows ? rowsOf(Y, rows).data : Y.data;
     const batchLoss = lossAndGrad(cfg.loss, Fb, Yb, nb, O, N, Gb, gradScale);
-    if (!Number.isFinite(batchLoss)) {
-      const msg = `training diverged at step ${step}: minibatch loss = ${batchLoss} (learning rate η = ${eta}). Metrics up to this step are kept; lower the learning rate.`;
+    if (diverged(batchLoss)) {
+      const msg = `training diverged at step ${step}: minibatch loss = ${batchLoss}${Number.isFinite(batchLoss) ? `, over ${DIVERGENCE_FACTOR}× the initial full loss ${loss0}` : ''} (learning rate η = ${eta}). Metrics up to this step are kept; lower the learning rate.`;
       save('diverged', msg);
       return finish('diverged', msg);
     }
