@@ -347,6 +347,11 @@ function isPm1(Y: Matrix): boolean {
   return Y.cols === 1 && Y.data.every((v) => v === 1 || v === -1);
 }
 
+function isZero(a: Float64Array): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== 0) return false;
+  return true;
+}
+
 function norm2(a: Float64Array, mask: Float64Array | null = null): number {
   let s = 0;
   for (let i = 0; i < a.length; i++) if (!mask || mask[i] !== 0) s += a[i] * a[i];
@@ -465,9 +470,9 @@ export const DIVERGENCE_FACTOR = 1e6;
 /**
  * Train a network (and its linearization) under `cfg` on `data`. See the module comment for the update rule, the
  * learning-rate convention and minibatching; the record fields are documented on TrainRecord.
- * Refuses invalid loss/target combinations before any work. A non-finite loss, or one over DIVERGENCE_FACTOR × the
- * initial loss, stops training with status 'diverged' (the record at that step is kept). Resuming from a checkpoint
- * gives bit-identical records.
+ * Refuses invalid loss/target combinations before any work. A non-finite loss, one over DIVERGENCE_FACTOR × the
+ * initial loss, or (without a penalty) an exactly zero gradient at positive loss — every ReLU dead — stops training
+ * with status 'diverged' (the record at that step is kept). Resuming from a checkpoint gives bit-identical records.
  */
 export async function train(cfg: TrainConfig, data: TrainData, opts: TrainOptions = {}): Promise<TrainResult> {
   const R = resolve(cfg, data);
@@ -805,6 +810,12 @@ export async function train(cfg: TrainConfig, data: TrainData, opts: TrainOption
       return finish('diverged', msg);
     }
     const grad = vjp(tape, new Matrix(nb, O, Gb), { inputGrad: false, workspace: ws }).grad;
+    if (lambda === 0 && batchLoss > 1e-6 * loss0 && net.numTrainable > 0 && isZero(grad)) {
+      // Without a penalty GD can never move again: every ReLU is dead (typically after a blow-up of the loss).
+      const msg = `training diverged at step ${step}: the gradient is exactly zero at loss ${batchLoss} — every unit is dead, usually after the loss blew up (learning rate η = ${eta}). Metrics up to this step are kept; lower the learning rate.`;
+      save('diverged', msg);
+      return finish('diverged', msg);
+    }
     regGrad(theta, grad);
     // Linearized model: gradient J₀ᵀ ∂L/∂f_lin on the same batch.
     let linGrad: Float64Array | null = null;

@@ -389,6 +389,27 @@ describe('bad input and divergence', () => {
     assert.match(r.message, /over 1000000× the initial/);
     assert.ok(r.step <= 10 && Number.isFinite(r.history.at(-1)?.loss as number), `stopped at step ${r.step}`);
   });
+  it('a milder blow-up that leaves every ReLU dead (zero gradient at positive loss) is caught too', async () => {
+    // same points under CE: the loss rises less than 10⁶× but every unit dies and the loss sits at log 2 (measured)
+    const ds = loadDataset('mnist:train:n=64:classes=0,1:seed=1:normalize=sphere:labels=onehot');
+    const cfg: TrainConfig = {
+      arch: 'dense(64),relu,dense(64),relu,dense(2)',
+      seed: 0,
+      loss: 'ce',
+      normalization: 'mean',
+      lr: { fraction: 0.5 },
+      steps: 200,
+      schedule: { kind: 'every', every: 1 },
+      trackers: ['loss'],
+    };
+    const r = await train(cfg, { X: ds.X, Y: ds.targets });
+    assert.equal(r.status, 'diverged');
+    assert.match(r.message, /gradient is exactly zero/);
+    assert.ok(r.step < 200, `stopped at step ${r.step}`);
+    // at a stable η the same network trains to completion
+    const ok = await train({ ...cfg, lr: { fraction: 0.1 } }, { X: ds.X, Y: ds.targets });
+    assert.equal(ok.status, 'completed');
+  });
   it('schedules include 0 and the last step', () => {
     assert.deepEqual(scheduleSteps({ kind: 'log', points: 4 }, 1000), [0, 1, 10, 100, 1000]);
     assert.deepEqual(scheduleSteps({ kind: 'every', every: 4 }, 10), [0, 4, 8, 10]);
