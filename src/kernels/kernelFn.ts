@@ -258,24 +258,15 @@ async function compute(
   return { nngp: outNngp ? own(outNngp) : null, ntk: outNtk ? own(outNtk) : null };
 }
 
-/** What a worker receives once (structured-cloned; Float64Arrays over SharedArrayBuffers are shared, not copied). */
-export interface WorkerInit {
+/**
+ * What a worker receives once (structured-cloned; Float64Arrays over SharedArrayBuffers are shared, not copied): the
+ * job without its compiled program, plus what the worker needs to compile the same program itself.
+ */
+export interface WorkerInit extends Omit<Job, 'prog'> {
   readonly arch: Arch;
   readonly inputShape: readonly number[];
   readonly param: Parameterization;
   readonly method: KernelMethod;
-  readonly x1: Float64Array;
-  readonly x2: Float64Array;
-  readonly n1: number;
-  readonly n2: number;
-  readonly sym: boolean;
-  readonly gram: Float64Array | null;
-  readonly chain1: Chain;
-  readonly chain2: Chain;
-  readonly wantNtk: boolean;
-  /** null when only the NTK is requested */
-  readonly outNngp: Float64Array | null;
-  readonly outNtk: Float64Array | null;
 }
 
 function spawn(init: WorkerInit): Worker {
