@@ -17,6 +17,10 @@ const xImg = join(dir, 'ximg.npy');
 const xFlat = join(dir, 'xflat.npy');
 writeNpy(xImg, new Rng(1).normals(4 * 5 * 5 * 2), [4, 5, 5, 2]);
 writeNpy(xFlat, new Rng(2).normals(4 * 50), [4, 50]);
+const x3d = join(dir, 'x3d.npy');
+writeNpy(x3d, new Rng(4).normals(4 * 5 * 10), [4, 5, 10]);
+const xNarrow = join(dir, 'xnarrow.npy');
+writeNpy(xNarrow, new Rng(5).normals(3 * 49), [3, 49]);
 
 describe('ntk empirical', () => {
   it('writes the same kernel as the library, and the parameters with a manifest', async () => {
@@ -115,6 +119,17 @@ describe('ntk empirical', () => {
       'an input shape that does not multiply out',
       ['--arch', 'dense(1)', '--x', xFlat, '--input-shape', '4,4,2', '--out', 'k.npy'],
       /--input-shape.*50/,
+    ],
+    [
+      'a malformed input shape',
+      ['--arch', 'dense(1)', '--x', xFlat, '--input-shape', '5,x,2', '--out', 'k.npy'],
+      /--input-shape.*H,W,C.*5,x,2/,
+    ],
+    ['a 3-D input array', ['--arch', 'dense(1)', '--x', x3d, '--out', 'k.npy'], /--x.*2-D.*4-D.*\(4, 5, 10\)/],
+    [
+      'an --x2 with another feature count',
+      ['--arch', 'dense(1)', '--x', xFlat, '--x2', xNarrow, '--out', 'k.npy'],
+      /--x2.*50 features.*49/,
     ],
     [
       'an unknown implementation',

@@ -190,3 +190,35 @@ describe('empirical NTK: properties', () => {
     assert.throws(() => empiricalNtk(params, X), /finite.*X\[1\]\[1\] = NaN/);
   });
 });
+
+describe('tiling from the memory budget', () => {
+  for (const [name, arch, shape] of [
+    ['MLP', 'dense(16),relu,dense(16),relu,dense(3)', [6]],
+    ['CNN', 'conv(4,3),relu,conv(4,3,stride=2),relu,gap,dense(3)', [6, 6, 1]],
+  ] as const) {
+    it(`${name}: budgets small enough to force many streamed (uncached) tiles give the same Θ`, () => {
+      const params = init(buildNetwork(arch, [...shape], 'ntk'), new Rng(3));
+      const d = shape.reduce((a: number, b: number) => a * b, 1);
+      const X = new Matrix(23, d, new Rng(4).normals(23 * d));
+      const X2 = new Matrix(9, d, new Rng(5).normals(9 * d));
+      const ref = empiricalNtk(params, X, null, { tileSize: 23 });
+      const refX = empiricalNtk(params, X, X2, { tileSize: 23 });
+      const pairs: number[] = [];
+      for (const tileBytes of [4 * 1024, 16 * 1024, 512 * 1024]) {
+        let total = 0;
+        const K = empiricalNtk(params, X, null, { tileBytes, onProgress: (_, t) => (total = t) });
+        pairs.push(total);
+        assert.ok(relErr(K, ref) < 1e-12, `${tileBytes}`);
+        assert.ok(relErr(empiricalNtk(params, X, X2, { tileBytes }), refX) < 1e-12, `${tileBytes} cross`);
+        assert.ok(relErr(empiricalNtk(params, X, null, { tileBytes, cacheBytes: 1 << 30 }), ref) < 1e-12);
+      }
+      assert.ok(pairs[0] > 3 && pairs[0] >= pairs[2], `tile pairs per budget: ${pairs.join(', ')}`);
+    });
+  }
+  it('rejects a non-positive tileBytes and a non-integer tileSize', () => {
+    const params = init(buildNetwork('dense(4),relu,dense(1)', [3], 'ntk'), new Rng(1));
+    const X = new Matrix(5, 3, new Rng(2).normals(15));
+    assert.throws(() => empiricalNtk(params, X, null, { tileBytes: 0 }), /tileBytes/);
+    assert.throws(() => empiricalNtk(params, X, null, { tileSize: 1.5 }), /tileSize/);
+  });
+});
