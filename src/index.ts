@@ -4,7 +4,7 @@ export * from './linalg/index.js';
 export * from './analysis/index.js';
 export * from './io/index.js';
 export * from './data/index.js';
-export * from './kernels/index.js';
+export * from './analytic/index.js';
 export * as nn from './nn/index.js';
 export * as empirical from './empirical/index.js';
 export * as report from './report/index.js';

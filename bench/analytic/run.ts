@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadDataset } from '../../src/data/index.js';
 import { readMatrixNpy, writeMatrixNpy } from '../../src/io/npy.js';
-import { kernelFn } from '../../src/kernels/kernelFn.js';
+import { kernelFn } from '../../src/analytic/kernelFn.js';
 import { Matrix } from '../../src/linalg/matrix.js';
 import { backend } from '../../src/linalg/registry.js';
 

@@ -7,7 +7,7 @@
  */
 import { parseArgs } from 'node:util';
 import { monteCarloNtk } from '../../src/empirical/montecarlo.js';
-import { kernelFn } from '../../src/kernels/kernelFn.js';
+import { kernelFn } from '../../src/analytic/kernelFn.js';
 import { Matrix } from '../../src/linalg/matrix.js';
 import { apply, buildNetwork, init } from '../../src/nn/network.js';
 import { Rng } from '../../src/util/random.js';

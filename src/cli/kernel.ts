@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../errors.js';
 import { writeMatrixNpy } from '../io/npy.js';
-import { checkPd } from '../kernels/pd.js';
-import { kernelFn } from '../kernels/kernelFn.js';
+import { checkPd } from '../analytic/pd.js';
+import { kernelFn } from '../analytic/kernelFn.js';
 import type { Command } from './command.js';
 import { INPUT_OPTIONS, loadInputs } from './inputs.js';
 

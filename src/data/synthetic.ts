@@ -15,7 +15,13 @@
 import { InvalidArgumentError } from '../errors.js';
 import { Matrix } from '../linalg/matrix.js';
 import { matmul } from '../linalg/ops.js';
-import { type LayerSpec, parseArch } from '../nn/arch.js';
+import type { AbReluSpec } from '../arch/layers/activations.js';
+import type { DenseSpec } from '../arch/layers/dense.js';
+import { parseArch } from '../arch/parse.js';
+import type { LayerSpec } from '../arch/types.js';
+
+const isDense = (l: LayerSpec): l is DenseSpec => l.kind === 'dense';
+const isAbRelu = (l: LayerSpec): l is AbReluSpec => l.kind === 'abrelu';
 import { Rng } from '../util/random.js';
 import { projectToSphereInPlace } from './preprocess.js';
 import type { RawData } from './raw.js';
@@ -108,9 +114,11 @@ function activate(layer: LayerSpec, H: Matrix): void {
     case 'relu':
       for (let i = 0; i < a.length; i++) a[i] = a[i] > 0 ? a[i] : 0;
       return;
-    case 'abrelu':
+    case 'abrelu': {
+      if (!isAbRelu(layer)) break;
       for (let i = 0; i < a.length; i++) a[i] = a[i] > 0 ? layer.b * a[i] : layer.a * a[i];
       return;
+    }
     case 'tanh':
       for (let i = 0; i < a.length; i++) a[i] = Math.tanh(a[i]);
       return;
@@ -120,14 +128,13 @@ function activate(layer: LayerSpec, H: Matrix): void {
     case 'gelu':
       for (let i = 0; i < a.length; i++) a[i] = 0.5 * a[i] * (1 + erf(a[i] / Math.SQRT2));
       return;
-    default:
-      throw new InvalidArgumentError(
-        'teacher',
-        'arch',
-        'an MLP of dense, relu, abrelu, erf, tanh and gelu layers',
-        layer.kind,
-      );
   }
+  throw new InvalidArgumentError(
+    'teacher',
+    'arch',
+    'an MLP of dense, relu, abrelu, erf, tanh and gelu layers',
+    layer.kind,
+  );
 }
 
 /** erf: Maclaurin series for |x| < 2, continued fraction for erfc beyond (relative error ≈ 1e-15). */
@@ -159,7 +166,7 @@ export function teacherForward(X: Matrix, arch: string, rng: Rng): Matrix {
   let H = X;
   let li = 0;
   for (const layer of layers) {
-    if (layer.kind === 'dense') {
+    if (isDense(layer)) {
       const fanIn = H.cols;
       const W = gaussianMatrix(rng.split(`W${li}`), fanIn, layer.out);
       const next = matmul(H, W, { alpha: layer.wstd / Math.sqrt(fanIn) });

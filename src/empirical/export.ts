@@ -7,13 +7,14 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeJsonAtomic, writeNpy } from '../io/index.js';
-import { formatArch } from '../nn/arch.js';
+import { formatArch } from '../arch/parse.js';
 import { layerParams, type Params } from '../nn/network.js';
 
 export interface ParamsManifestLayer {
   readonly index: number;
   readonly path: string;
-  readonly kind: 'dense' | 'conv';
+  /** the layer's name (`dense`, `conv`) */
+  readonly kind: string;
   readonly frozen: boolean;
   readonly wstd: number;
   readonly bstd: number;
@@ -23,9 +24,8 @@ export interface ParamsManifestLayer {
   readonly fanIn: number;
   readonly W: { readonly file: string; readonly shape: readonly number[] };
   readonly b: { readonly file: string; readonly shape: readonly number[] } | null;
-  readonly kernel?: number;
-  readonly stride?: number;
-  readonly padding?: 'same' | 'valid';
+  /** per-kind fields (conv: kernel, stride, padding) */
+  readonly [field: string]: unknown;
 }
 
 export interface ParamsManifest {
@@ -46,22 +46,8 @@ export function writeParams(params: Params, dir: string, seed: number | null = n
   const layers: ParamsManifestLayer[] = net.paramLayers.map((p) => {
     const { W, b } = layerParams(params, p);
     const wFile = `layer${p.index}_W.npy`;
-    let wShape: number[];
-    if (p.kind === 'conv') {
-      const k = p.kernel;
-      const c = p.inChannels;
-      wShape = [p.out, c, k, k];
-      // internal (out, kh, kw, in) → (out, in, kh, kw)
-      const t = new Float64Array(W.length);
-      for (let o = 0; o < p.out; o++)
-        for (let y = 0; y < k; y++)
-          for (let x = 0; x < k; x++)
-            for (let ch = 0; ch < c; ch++) t[((o * c + ch) * k + y) * k + x] = W[((o * k + y) * k + x) * c + ch];
-      writeNpy(join(dir, wFile), t, wShape, 'float64');
-    } else {
-      wShape = [p.out, p.fanIn];
-      writeNpy(join(dir, wFile), W, wShape, 'float64');
-    }
+    const { shape: wShape, data } = p.exportWeights(W);
+    writeNpy(join(dir, wFile), data, wShape, 'float64');
     let bEntry: ParamsManifestLayer['b'] = null;
     if (b) {
       const bFile = `layer${p.index}_b.npy`;
@@ -81,7 +67,7 @@ export function writeParams(params: Params, dir: string, seed: number | null = n
       fanIn: p.fanIn,
       W: { file: wFile, shape: wShape },
       b: bEntry,
-      ...(spec.kind === 'conv' ? { kernel: spec.kernel, stride: spec.stride, padding: spec.padding } : {}),
+      ...p.manifest,
     };
   });
   const manifest: ParamsManifest = {

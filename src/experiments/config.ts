@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError, NtkError } from '../errors.js';
-import { parseArch } from '../nn/arch.js';
+import { parseArch } from '../arch/parse.js';
 import {
   array,
   custom,

@@ -49,6 +49,6 @@ export {
   Workspace,
 } from './network.js';
 export type { PassOptions, Shape, ParamLayer, Network, Params, Tape, LayerTerms, Node } from './network.js';
-export { parseArch, formatArch } from './arch.js';
-export type { Arch, LayerSpec, Parameterization } from './arch.js';
-export { erf, normalCdf, normalPdf } from './special.js';
+export { parseArch, formatArch } from '../arch/parse.js';
+export type { Arch, LayerSpec, Parameterization } from '../arch/types.js';
+export { erf, normalCdf, normalPdf } from '../util/special.js';

@@ -13,7 +13,7 @@
  */
 import { ntkGpPosterior, nngpPosterior } from '../analysis/predictions.js';
 import { InvalidArgumentError } from '../errors.js';
-import { kernelFn } from '../kernels/kernelFn.js';
+import { kernelFn } from '../analytic/kernelFn.js';
 import { eigh, Matrix } from '../linalg/index.js';
 import { divisor } from './losses.js';
 import { type TrainConfig, type TrainData, type TrainRecord, type TrainStatus, train } from './trainer.js';

@@ -22,7 +22,8 @@ import { empiricalNtk } from '../empirical/ntk.js';
 import { FormatError, InvalidArgumentError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { eigh, type Eigh, eigvalsh, lanczos, Matrix, matmul } from '../linalg/index.js';
-import { type Arch, formatArch, type Parameterization, parseArch } from '../nn/arch.js';
+import { formatArch, parseArch } from '../arch/parse.js';
+import type { Arch, Parameterization } from '../arch/types.js';
 import {
   apply,
   buildNetwork,

@@ -9,7 +9,7 @@ import {
   lambdaMinBounds,
   seriesEval,
 } from '../../src/analysis/index.js';
-import { kernelFn } from '../../src/kernels/index.js';
+import { kernelFn } from '../../src/analytic/index.js';
 import { Matrix } from '../../src/linalg/index.js';
 import { Rng } from '../../src/util/random.js';
 import { spherePoints } from './helpers.js';

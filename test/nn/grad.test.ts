@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Matrix } from '../../src/linalg/index.js';
 import { apply, buildNetwork, forward, init, jvp, type Parameterization, vjp, Workspace } from '../../src/nn/index.js';
-import { activation } from '../../src/nn/layers.js';
+import { activation } from '../../src/arch/layers/activations.js';
 import { Rng } from '../../src/util/random.js';
 
 function randMatrix(rows: number, cols: number, seed: number): Matrix {

@@ -13,7 +13,7 @@
  * Command: `ntk run ce-divergence [--quick]`.
  */
 import { loadDataset } from '../../data/index.js';
-import { checkPd, kernelFn } from '../../kernels/index.js';
+import { checkPd, kernelFn } from '../../analytic/index.js';
 import type { Mark, PlotSpec } from '../../report/figure.js';
 import type { ReportTable } from '../../report/html.js';
 import { train } from '../../train/trainer.js';

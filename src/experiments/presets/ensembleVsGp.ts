@@ -12,7 +12,7 @@
  * Command: `ntk run ensemble-vs-gp [--quick]`.
  */
 import { ntkGpPosterior, nngpPosterior } from '../../analysis/index.js';
-import { kernelFn } from '../../kernels/index.js';
+import { kernelFn } from '../../analytic/index.js';
 import { eigh, eigvalsh, Matrix } from '../../linalg/index.js';
 import type { Mark, PlotSpec } from '../../report/figure.js';
 import type { ReportTable } from '../../report/html.js';

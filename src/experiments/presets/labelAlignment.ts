@@ -17,7 +17,7 @@ import { ConfigError } from '../../errors.js';
 import { decomposeKernelAsync, kernelTargetAlignment, labelAlignment, spectrum } from '../../analysis/index.js';
 import { loadDataset } from '../../data/index.js';
 import { empiricalNtk } from '../../empirical/index.js';
-import { kernelFn } from '../../kernels/index.js';
+import { kernelFn } from '../../analytic/index.js';
 import { Matrix } from '../../linalg/index.js';
 import { buildNetwork, init } from '../../nn/index.js';
 import type { Mark, PlotSpec } from '../../report/figure.js';

@@ -5,10 +5,10 @@ import { InvalidArgumentError } from '../../src/errors.js';
 import { Matrix } from '../../src/linalg/matrix.js';
 import { apply, buildNetwork, init } from '../../src/nn/network.js';
 import { Rng } from '../../src/util/random.js';
-import { erfKernel, fastAcos, reluKernel, quadratureKernel } from '../../src/kernels/activations.js';
-import { checkPd } from '../../src/kernels/pd.js';
-import { kernelFn } from '../../src/kernels/kernelFn.js';
-import { activation } from '../../src/nn/layers.js';
+import { erfKernel, fastAcos, reluKernel, quadratureKernel } from '../../src/arch/layers/activations.js';
+import { checkPd } from '../../src/analytic/pd.js';
+import { kernelFn } from '../../src/analytic/kernelFn.js';
+import { activation } from '../../src/arch/layers/activations.js';
 
 function randn(rows: number, cols: number, seed: number, unit = false): Matrix {
   const r = new Rng(seed);

@@ -1,7 +1,7 @@
 /** Analytic infinite-width NNGP and NTK kernels (issue #5). See docs/kernels.md. */
 export { kernelFn, type KernelFn, type KernelFnOptions, type Get } from './kernelFn.js';
-export { compileProgram, type Program, type Spatial } from './program.js';
-export type { KernelRecord } from './record.js';
+export { compileProgram, type Program } from './program.js';
+export type { KernelRecord, Spatial } from '../arch/record.js';
 export {
   activationKernel,
   reluKernel,
@@ -11,7 +11,7 @@ export {
   fastAcos,
   GH_DEGREE,
   type PairKernel,
-  type KernelMethod,
-} from './activations.js';
-export { gaussHermite, type GaussHermite } from './quadrature.js';
+} from '../arch/layers/activations.js';
+export type { KernelMethod } from '../arch/types.js';
+export { gaussHermite, type GaussHermite } from '../util/quadrature.js';
 export { checkPd, type PdReport } from './pd.js';

@@ -3,7 +3,7 @@
  *
  * erf: for |x| < 2 the all-positive series erf(x) = (2/√π)·e^{−x²}·Σₙ 2ⁿx^{2n+1}/(1·3·…·(2n+1)) (Abramowitz & Stegun
  * 7.1.6; no cancellation); for |x| ≥ 2, erfc by its continued fraction (A&S 7.1.14) evaluated with the modified Lentz
- * method. Φ(x) for x < −2√2 uses the same continued fraction (no 1 − erf cancellation; above, 1 + erf loses ≤ 2.3 digits of Φ but not of its absolute value). Relative error ≤ 1e-15 (checked against scipy in test/nn/special.test.ts).
+ * method. Φ(x) for x < −2√2 uses the same continued fraction (no 1 − erf cancellation; above, 1 + erf loses ≤ 2.3 digits of Φ but not of its absolute value). Relative error ≤ 1e-15 (checked against scipy in test/util/special.test.ts).
  */
 
 const TWO_OVER_SQRT_PI = 1.1283791670955126;

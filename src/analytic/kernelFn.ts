@@ -16,11 +16,10 @@ import { Worker } from 'node:worker_threads';
 import { InvalidArgumentError } from '../errors.js';
 import { backend } from '../linalg/registry.js';
 import { Matrix } from '../linalg/matrix.js';
-import type { Arch, Parameterization } from '../nn/arch.js';
-import type { KernelMethod } from './activations.js';
-import { type Block, type Chain, crossBlock, selfChain, sliceChain } from './engine.js';
+import { entriesPerPair } from '../arch/record.js';
+import type { Arch, KernelMethod, Parameterization } from '../arch/types.js';
+import { type Block, type Chain, crossBlock, eachOp, selfChain, sliceChain } from './engine.js';
 import { type Program, compileProgram } from './program.js';
-import { entriesPerPair } from './record.js';
 
 export type Get = 'ntk' | 'nngp';
 
@@ -98,13 +97,7 @@ export function kernelFn(arch: Arch | string, opts: KernelFnOptions = {}): Kerne
 /** Per-pair float64 entries at the widest layer: sizes the tiles. */
 function widestEntries(prog: Program): number {
   let s = entriesPerPair(prog.input, prog.inH, prog.inW);
-  const walk = (nodes: Program['nodes']) => {
-    for (const n of nodes) {
-      s = Math.max(s, entriesPerPair(n.out, n.h, n.w));
-      if (n.op.kind === 'residual') walk(n.op.block);
-    }
-  };
-  walk(prog.nodes);
+  eachOp(prog.nodes, (n) => (s = Math.max(s, entriesPerPair(n.out, n.h, n.w))));
   return s;
 }
 

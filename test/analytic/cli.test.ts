@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { readMatrixNpy, writeMatrixNpy } from '../../src/io/npy.js';
-import { kernelFn } from '../../src/kernels/kernelFn.js';
+import { kernelFn } from '../../src/analytic/kernelFn.js';
 import { Matrix } from '../../src/linalg/matrix.js';
 import { Rng } from '../../src/util/random.js';
 

@@ -1,0 +1,117 @@
+/**
+ * The analytic kernel's program: the compiled network (src/arch/compile.ts, the same nodes the finite network runs)
+ * annotated with what the kernel recursion needs — each layer's prepared analytic step, the spatial representation of
+ * the record after it (record.ts: flat / diag / full) and its output size, and an id per step that indexes the
+ * per-example variance chains. Shapes come from the network; only the kernel-specific rules are checked here (an
+ * activation needs a Gaussian input; combinators' own conditions).
+ *
+ * Representation: flat for flat inputs; for images `full` from the input to the last layer that needs the full
+ * (p, p′) covariances (pooling), then `diag`; `diag` throughout when no layer needs `full`.
+ */
+import { buildNetwork, type Network } from '../arch/compile.js';
+import { parseArch } from '../arch/parse.js';
+import type { Spatial } from '../arch/record.js';
+import type { AnalyticStep, Arch, KernelMethod, Node, Parameterization } from '../arch/types.js';
+import { InvalidArgumentError } from '../errors.js';
+
+/** One step of the kernel recursion: a layer (or the engine's full → diag change, layer null). */
+export interface OpNode {
+  readonly id: number;
+  readonly layer: Node | null;
+  readonly step: AnalyticStep | null;
+  /** the representation after the step and its spatial size (1, 1 when flat) */
+  readonly out: Spatial;
+  readonly h: number;
+  readonly w: number;
+  readonly branches: readonly (readonly OpNode[])[];
+}
+
+export interface Program {
+  readonly net: Network;
+  readonly arch: Arch;
+  readonly inputShape: readonly number[];
+  readonly param: Parameterization;
+  readonly method: KernelMethod;
+  /** representation of the input kernel */
+  readonly input: Spatial;
+  readonly inH: number;
+  readonly inW: number;
+  readonly inC: number;
+  /** input features per example (d, or h·w·c) */
+  readonly inDim: number;
+  readonly nodes: readonly OpNode[];
+  /** number of op ids (chains have one entry per id) */
+  readonly numIds: number;
+  /** the first step builds its own input record from the raw inputs (conv on images: patch Grams) */
+  readonly fusedInput: boolean;
+}
+
+const needsFull = (n: Node): boolean => n.analytic.needsFull === true || n.branches.some((b) => b.some(needsFull));
+
+/** Validate `arch` for `inputShape` ([d] or [h, w, c], NHWC) and lay out its kernel recursion. */
+export function compileProgram(
+  archIn: Arch | string,
+  inputShape: readonly number[],
+  param: Parameterization = 'ntk',
+  method: KernelMethod = 'exact',
+): Program {
+  const arch = typeof archIn === 'string' ? parseArch(archIn) : archIn;
+  if (param !== 'ntk' && param !== 'standard')
+    throw new InvalidArgumentError('kernelFn', 'param', '`ntk` or `standard`', param);
+  if (method !== 'exact' && method !== 'quadrature')
+    throw new InvalidArgumentError('kernelFn', 'method', '`exact` or `quadrature`', method);
+  // the shape rules are the finite network's (one compile for both paths)
+  const net = buildNetwork(arch, inputShape, param);
+  const image = net.inputShape.length === 3;
+  let id = 0;
+  // whether the current layer's output is a centred Gaussian process at infinite width; the raw input is not
+  let gaussian = false;
+  const compile = (nodes: readonly Node[], rep: Spatial, top: boolean): OpNode[] => {
+    const out: OpNode[] = [];
+    let lastFull = -1;
+    if (top) nodes.forEach((n, i) => needsFull(n) && (lastFull = i));
+    nodes.forEach((node, i) => {
+      const a = node.analytic;
+      a.check?.(node.path);
+      const g = { gaussian, path: node.path, atInput: node.path === '0' };
+      let branches: OpNode[][] = [];
+      if (node.branches.length > 0) {
+        const results: boolean[] = [];
+        branches = node.branches.map((b) => {
+          gaussian = g.gaussian;
+          const ops = compile(b, rep, false);
+          results.push(gaussian);
+          return ops;
+        });
+        gaussian = a.gaussian(g, results);
+      } else gaussian = a.gaussian(g, []);
+      rep = a.outRep?.(rep) ?? rep;
+      const s = node.outShape;
+      const [h, w] = s.length === 3 ? [s[0], s[1]] : [1, 1];
+      out.push({ id: id++, layer: node, step: a.prepare(method, param), out: rep, h, w, branches });
+      if (top && i === lastFull && rep === 'full' && i < nodes.length - 1) {
+        out.push({ id: id++, layer: null, step: null, out: 'diag', h, w, branches: [] });
+        rep = 'diag';
+      }
+    });
+    return out;
+  };
+  const input: Spatial = !image ? 'flat' : net.nodes.some(needsFull) ? 'full' : 'diag';
+  const nodes = compile(net.nodes, input, true);
+  const s = net.inputShape;
+  return {
+    net,
+    arch,
+    inputShape: s,
+    param,
+    method,
+    input,
+    inH: s.length === 3 ? s[0] : 1,
+    inW: s.length === 3 ? s[1] : 1,
+    inC: s.length === 3 ? s[2] : s[0],
+    inDim: net.inDim,
+    nodes,
+    numIds: id,
+    fusedInput: input === 'full' && nodes[0].step?.fromInput !== undefined,
+  };
+}

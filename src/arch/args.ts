@@ -1,0 +1,81 @@
+/** Reading a layer's plain arguments (`dense(512, wstd=1.4, frozen)`) with the architecture language's error texts. */
+import { InvalidArgumentError } from '../errors.js';
+import type { AffineSpec, LayerSpec, ParseCtx } from './types.js';
+
+export class LayerArgs {
+  readonly positional: string[] = [];
+  readonly named = new Map<string, string>();
+
+  constructor(private readonly ctx: ParseCtx) {
+    for (const a of ctx.call.args) {
+      if ('branches' in a) ctx.bad('plain arguments', 'a nested list');
+      else if (a.key !== undefined) {
+        if (this.named.has(a.key)) ctx.bad('given each argument once', a.key);
+        this.named.set(a.key, a.value);
+      } else if (a.value === 'frozen') this.named.set('frozen', 'true');
+      else this.positional.push(a.value);
+    }
+  }
+
+  /** Only these options, and between nPos[0] and nPos[1] positional arguments. */
+  take(allowedNamed: readonly string[], nPos: readonly [number, number]): this {
+    const { ctx, positional } = this;
+    for (const k of this.named.keys())
+      if (!allowedNamed.includes(k))
+        ctx.bad(`one of the options ${allowedNamed.map((s) => `\`${s}\``).join(', ') || '(none)'}`, k);
+    if (positional.length < nPos[0] || positional.length > nPos[1]) {
+      ctx.bad(
+        `${nPos[0] === nPos[1] ? nPos[0] : `${nPos[0]}–${nPos[1]}`} positional argument(s)`,
+        positional.join(','),
+      );
+    }
+    return this;
+  }
+
+  num(v: string, what: string, int: boolean, min: number): number {
+    const x = Number(v);
+    if (!Number.isFinite(x) || (int && !Number.isInteger(x)) || x < min) {
+      return this.ctx.bad(`\`${what}\` ${int ? 'an integer' : 'a number'} ≥ ${min}`, v);
+    }
+    return x;
+  }
+
+  /** positional argument i as a number */
+  pos(i: number, what: string, int: boolean, min: number): number {
+    return this.num(this.positional[i], what, int, min);
+  }
+
+  /** named option as a number, or its default */
+  opt(key: string, int: boolean, min: number, dflt: number): number {
+    const v = this.named.get(key);
+    return v === undefined ? dflt : this.num(v, key, int, min);
+  }
+
+  /** named option from a closed set of words, or its default */
+  word<T extends string>(key: string, allowed: readonly T[], dflt: T): T {
+    const v = this.named.get(key) ?? dflt;
+    const hit = allowed.find((a) => a === v);
+    if (hit === undefined) return this.ctx.bad(`\`${key}\` ${allowed.join(' or ')}`, v);
+    return hit;
+  }
+
+  /** wstd (default 1), bstd (default 0: no bias) and frozen, as every parametrized layer takes them */
+  affine(): Omit<AffineSpec, 'kind'> {
+    const wstd = this.opt('wstd', false, 0, 1);
+    const bstd = this.opt('bstd', false, 0, 0);
+    const f = this.named.get('frozen');
+    if (f !== undefined && f !== 'true' && f !== 'false') this.ctx.bad('`frozen` true or false', f);
+    return { wstd, bstd, frozen: f === 'true' };
+  }
+}
+
+/** `,wstd=…,bstd=…,frozen` as formatArch writes them (defaults omitted). */
+export function formatAffine(l: AffineSpec): string {
+  return `${l.wstd !== 1 ? `,wstd=${l.wstd}` : ''}${l.bstd !== 0 ? `,bstd=${l.bstd}` : ''}${l.frozen ? ',frozen' : ''}`;
+}
+
+/** A module's own spec type, checked (the registry hands every module only its own kinds; this makes it a type). */
+export function own<S extends LayerSpec>(s: LayerSpec, is: (s: LayerSpec) => s is S, module: string): S {
+  if (!is(s)) throw new InvalidArgumentError(module, 'spec', `a \`${module}\` layer`, s.kind);
+  return s;
+}

@@ -1,0 +1,487 @@
+/**
+ * Pointwise activations — relu, abrelu(a, b) = a·min(x,0) + b·max(x,0), erf, tanh, gelu (exact x·Φ(x)) — one family:
+ * an activation is σ, σ′ (finite network) and its pair kernel (analytic), for (u, v) ~ N(0, [[q₁, c], [c, q₂]]):
+ *   K̃ = E[φ(u)φ(v)]   (the NNGP after the activation)   and   Σ̇ = E[φ′(u)φ′(v)]   (multiplies the NTK):
+ *   Σ = K̃_φ(Σ_in),   Θ = Θ_in ⊙ Σ̇_φ(Σ_in), entry by entry with the variances of both sides.
+ *
+ * Closed forms:
+ *  - relu: arc-cosine kernels of degree 1 and 0 (Cho & Saul 2009, "Kernel methods for deep learning", eq. 6):
+ *      θ = arccos(c/√(q₁q₂)),  K̃ = √(q₁q₂)·(sin θ + (π − θ) cos θ)/(2π) = (√(q₁q₂ − c²) + (π − θ)c)/(2π),
+ *      Σ̇ = (π − θ)/(2π).
+ *  - abrelu(a, b) = a·x + (b − a)·relu(x), using E[u·relu(v)] = c/2:
+ *      K̃ = ab·c + (b − a)²·K̃_relu,   Σ̇ = ab + (b − a)²·Σ̇_relu   (neural-tangents' ABRelu).
+ *  - erf: K̃ = (2/π)·arcsin(2c/√((1 + 2q₁)(1 + 2q₂)))   (Williams 1997, "Computing with infinite networks"),
+ *      Σ̇ = (4/π)/√((1 + 2q₁)(1 + 2q₂) − 4c²)   (E[e^{−u²−v²}] = det(I + 2Σ)^{−1/2}).
+ * Everything else (tanh, gelu) by 2-D Gauss–Hermite quadrature over the bivariate normal: with z₁, z₂ iid N(0,1),
+ * u = √q₁·z₁ and v = √q₂·(ρz₁ + √(1−ρ²)z₂), ρ = c/√(q₁q₂); an m×m product rule (m = GH_DEGREE = 48, chosen so that
+ * erf by quadrature matches its closed form to ≈1e-10 relative on the test grid; for kinked functions such as relu the
+ * error decays only algebraically, ≈1e-4 at m = 48, which is why relu/abrelu/erf always use the closed forms).
+ *
+ * The kernels assume Gaussian pre-activations (neural-tangents' `is_gaussian`): an activation's input must be the
+ * output of an affine layer (possibly pooled, flattened or summed with an independent Gaussian).
+ * Degenerate variances: a zero variance means the pre-activation is identically 0 (e.g. zero padding, zero pixels
+ * without bias); then φ′(0) follows the finite network (relu′(0) = 0, abrelu′(0) = a, as PyTorch).
+ */
+import { InvalidArgumentError } from '../../errors.js';
+import { gaussHermite } from '../../util/quadrature.js';
+import { erf, normalCdf, normalPdf } from '../../util/special.js';
+import { LayerArgs, own } from '../args.js';
+import { type KernelRecord, entriesPerPair, pairsOf } from '../record.js';
+import type { FiniteOps, KernelMethod, LayerModule, LayerSpec } from '../types.js';
+
+export interface ActivationSpec extends LayerSpec {
+  readonly kind: 'relu' | 'erf' | 'tanh' | 'gelu';
+}
+export interface AbReluSpec extends LayerSpec {
+  readonly kind: 'abrelu';
+  readonly a: number;
+  readonly b: number;
+}
+type Spec = ActivationSpec | AbReluSpec;
+const NAMES = ['relu', 'abrelu', 'erf', 'tanh', 'gelu'] as const;
+const PLAIN = ['relu', 'erf', 'tanh', 'gelu'] as const;
+const isActivation = (s: LayerSpec): s is Spec => (NAMES as readonly string[]).includes(s.kind);
+
+// ---------------------------------------------------------------------------------------------------------------
+// The finite network: σ and σ′
+
+export interface ActivationFns {
+  /** σ(x) */
+  readonly f: (x: number) => number;
+  /** σ′(x) (relu′(0) = 0, abrelu′(0) = a, as PyTorch) */
+  readonly df: (x: number) => number;
+  /** y[i] = σ(x[i]) over a whole batch */
+  readonly fwd: (x: Float64Array, y: Float64Array) => void;
+  /** out[i] = g[i]·σ′(x[i]) over a whole batch (out may be g) */
+  readonly bwd: (x: Float64Array, g: Float64Array, out: Float64Array) => void;
+}
+
+const TWO_OVER_SQRT_PI = 1.1283791670955126;
+
+function pointwise(f: (x: number) => number, df: (x: number) => number): ActivationFns {
+  return {
+    f,
+    df,
+    fwd: (x, y) => {
+      for (let i = 0; i < x.length; i++) y[i] = f(x[i]);
+    },
+    bwd: (x, g, out) => {
+      for (let i = 0; i < x.length; i++) out[i] = g[i] * df(x[i]);
+    },
+  };
+}
+
+// ReLU over a batch without data-dependent branches (signs of pre-activations are random, so a branch mispredicts
+// half the time; these loops run ~4× faster): (v + |v|)/2 is exactly max(v, 0) for finite v (NaN stays NaN, as in
+// PyTorch), and g·[x > 0] is g where x > 0 and ±0 elsewhere.
+const reluFwd = (x: Float64Array, y: Float64Array): void => {
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i];
+    y[i] = (v + Math.abs(v)) * 0.5;
+  }
+};
+const reluBwd = (x: Float64Array, g: Float64Array, out: Float64Array): void => {
+  for (let i = 0; i < x.length; i++) out[i] = g[i] * +(x[i] > 0);
+};
+
+/** σ, σ′ and their batched loops for an activation layer. */
+export function activation(spec: Spec): ActivationFns {
+  switch (spec.kind) {
+    case 'relu':
+      return { f: (x) => (x > 0 ? x : 0), df: (x) => (x > 0 ? 1 : 0), fwd: reluFwd, bwd: reluBwd };
+    case 'abrelu': {
+      const { a, b } = spec;
+      return pointwise(
+        (x) => (x > 0 ? b * x : a * x),
+        (x) => (x > 0 ? b : a),
+      );
+    }
+    case 'erf':
+      return pointwise(erf, (x) => TWO_OVER_SQRT_PI * Math.exp(-x * x));
+    case 'tanh':
+      return pointwise(Math.tanh, (x) => {
+        const t = Math.tanh(x);
+        return 1 - t * t;
+      });
+    case 'gelu':
+      // exact GELU x·Φ(x) (PyTorch's default, approximate='none')
+      return pointwise(
+        (x) => x * normalCdf(x),
+        (x) => normalCdf(x) + x * normalPdf(x),
+      );
+  }
+}
+
+function finiteOps(fns: ActivationFns, size: number): FiniteOps {
+  return {
+    forward(x, n, ctx) {
+      const y = ctx.buf('f', n * size, false);
+      fns.fwd(x, y);
+      return y;
+    },
+    backward(g, n, s, ctx, wantDx) {
+      const gin = ctx.buf('b', n * size, false);
+      fns.bwd(s.x, g, gin);
+      return wantDx ? gin : null;
+    },
+    jvp(x, dx) {
+      const { f, df } = fns;
+      const y = new Float64Array(x.length);
+      const dy = new Float64Array(x.length);
+      for (let i = 0; i < x.length; i++) {
+        y[i] = f(x[i]);
+        if (dx !== null) dy[i] = df(x[i]) * dx[i];
+      }
+      return { y, dy };
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The analytic kernel: pair kernels K̃_φ, Σ̇_φ
+
+/** Writes K̃ into out[0] and Σ̇ into out[1] for one entry (c, q₁, q₂). */
+export type PairKernel = (c: number, q1: number, q2: number, out: Float64Array) => void;
+
+export const GH_DEGREE = 48;
+const INV_2PI = 1 / (2 * Math.PI);
+const HALF_PI = Math.PI / 2;
+
+// arcsin on [0, 0.5] as x + x·R(x²) with the rational approximation of fdlibm's e_asin.c (|error| < 2⁻⁵⁸).
+const pS0 = 1.66666666666666657415e-1;
+const pS1 = -3.25565818622400915405e-1;
+const pS2 = 2.01212532134862925881e-1;
+const pS3 = -4.00555345006794114027e-2;
+const pS4 = 7.91534994289814532176e-4;
+const pS5 = 3.4793310759602116757e-5;
+const qS1 = -2.40339491173441421878;
+const qS2 = 2.02094576023350569471;
+const qS3 = -6.8828397160545329303e-1;
+const qS4 = 7.70381505559019352791e-2;
+
+function asinR(t: number): number {
+  const p = t * (pS0 + t * (pS1 + t * (pS2 + t * (pS3 + t * (pS4 + t * pS5)))));
+  const q = 1 + t * (qS1 + t * (qS2 + t * (qS3 + t * qS4)));
+  return p / q;
+}
+
+/**
+ * arccos(x) for x ∈ [−1, 1] (inputs outside are clamped), inlined polynomial form: 4–5× faster than Math.acos in V8
+ * and within a few ulps of it (tested). |x| ≤ ½: π/2 − asin x; x > ½: 2·asin(√((1−x)/2)); x < −½: π − 2·asin(√((1+x)/2)).
+ */
+export function fastAcos(x: number): number {
+  if (x >= 1) return 0;
+  if (x <= -1) return Math.PI;
+  if (x <= 0.5 && x >= -0.5) {
+    return HALF_PI - (x + x * asinR(x * x));
+  }
+  if (x > 0) {
+    const z = 0.5 * (1 - x);
+    const s = Math.sqrt(z);
+    return 2 * (s + s * asinR(z));
+  }
+  const z = 0.5 * (1 + x);
+  const s = Math.sqrt(z);
+  return Math.PI - 2 * (s + s * asinR(z));
+}
+
+/** ReLU arc-cosine kernel (Cho & Saul 2009). */
+export function reluKernel(c: number, q1: number, q2: number, out: Float64Array): void {
+  const qq = q1 * q2;
+  if (!(qq > 0)) {
+    out[0] = 0;
+    out[1] = 0;
+    return;
+  }
+  const s = Math.sqrt(qq);
+  let rho = c / s;
+  if (rho > 1) rho = 1;
+  else if (rho < -1) rho = -1;
+  const th = fastAcos(rho);
+  out[0] = s * (Math.sqrt((1 - rho) * (1 + rho)) + (Math.PI - th) * rho) * INV_2PI;
+  out[1] = (Math.PI - th) * INV_2PI;
+}
+
+export function abReluKernel(a: number, b: number): PairKernel {
+  const ab = a * b;
+  const d2 = (b - a) * (b - a);
+  return (c, q1, q2, out) => {
+    reluKernel(c, q1, q2, out);
+    out[0] = ab * c + d2 * out[0];
+    if (q1 > 0 && q2 > 0) out[1] = ab + d2 * out[1];
+    else if (q1 > 0 || q2 > 0) out[1] = (a * (a + b)) / 2;
+    else out[1] = a * a;
+  };
+}
+
+/** erf kernels (Williams 1997; derivative kernel as in neural-tangents' Erf). */
+export function erfKernel(c: number, q1: number, q2: number, out: Float64Array): void {
+  const d = (1 + 2 * q1) * (1 + 2 * q2);
+  let r = (2 * c) / Math.sqrt(d);
+  if (r > 1) r = 1;
+  else if (r < -1) r = -1;
+  out[0] = (2 / Math.PI) * Math.asin(r);
+  out[1] = 4 / Math.PI / Math.sqrt(Math.max(d - 4 * c * c, 0));
+}
+
+/** E[φ(u)φ(v)] and E[φ′(u)φ′(v)] by an m×m Gauss–Hermite product rule. */
+export function quadratureKernel(f: (x: number) => number, df: (x: number) => number, m = GH_DEGREE): PairKernel {
+  const { nodes, weights } = gaussHermite(m);
+  const fu = new Float64Array(m);
+  const dfu = new Float64Array(m);
+  return (c, q1, q2, out) => {
+    const s1 = Math.sqrt(Math.max(q1, 0));
+    const s2 = Math.sqrt(Math.max(q2, 0));
+    let rho = s1 > 0 && s2 > 0 ? c / (s1 * s2) : 0;
+    if (rho > 1) rho = 1;
+    else if (rho < -1) rho = -1;
+    const perp = Math.sqrt((1 - rho) * (1 + rho));
+    for (let i = 0; i < m; i++) {
+      fu[i] = f(s1 * nodes[i]);
+      dfu[i] = df(s1 * nodes[i]);
+    }
+    let k = 0;
+    let kd = 0;
+    for (let j = 0; j < m; j++) {
+      const z2 = perp * nodes[j];
+      let a = 0;
+      let ad = 0;
+      for (let i = 0; i < m; i++) {
+        const v = s2 * (rho * nodes[i] + z2);
+        const wi = weights[i];
+        a += wi * fu[i] * f(v);
+        ad += wi * dfu[i] * df(v);
+      }
+      k += weights[j] * a;
+      kd += weights[j] * ad;
+    }
+    out[0] = k;
+    out[1] = kd;
+  };
+}
+
+/** The pair kernel of an activation layer: closed forms for relu/abrelu/erf, quadrature otherwise (or if forced). */
+export function activationKernel(spec: Spec, method: KernelMethod = 'exact', m = GH_DEGREE): PairKernel {
+  if (method === 'exact') {
+    if (spec.kind === 'relu') return reluKernel;
+    if (spec.kind === 'abrelu') return abReluKernel(spec.a, spec.b);
+    if (spec.kind === 'erf') return erfKernel;
+  }
+  const fns = activation(spec);
+  return quadratureKernel(fns.f, fns.df, m);
+}
+
+/** Activation: Σ = K̃_φ, Θ = Θ_in ⊙ Σ̇_φ, entry by entry with the variances of both sides. */
+export function activate(k: KernelRecord, fn: PairKernel): KernelRecord {
+  const pairs = pairsOf(k);
+  const P = k.h * k.w;
+  const S = entriesPerPair(k.spatial, k.h, k.w);
+  const nngp = new Float64Array(k.nngp.length);
+  const ntk = k.ntk ? new Float64Array(k.ntk.length) : null;
+  const tin = k.ntk;
+  const { var1, var2 } = k;
+  const o = new Float64Array(2);
+  const relu = fn === reluKernel;
+  for (let e = 0; e < pairs; e++) {
+    const i = k.self ? e : Math.floor(e / k.n2);
+    const j = k.self ? e : e - i * k.n2;
+    const v1 = i * P;
+    const v2 = j * P;
+    const base = e * S;
+    if (k.spatial === 'full') {
+      for (let p = 0; p < P; p++) {
+        const q1 = var1[v1 + p];
+        const row = base + p * P;
+        if (relu) {
+          // inlined arc-cosine kernel: the hot loop of CNN kernels with gap
+          const r1 = q1 > 0 ? 1 / Math.sqrt(q1) : 0;
+          const sq1 = Math.sqrt(q1);
+          for (let p2 = 0; p2 < P; p2++) {
+            const q2 = var2[v2 + p2];
+            const idx = row + p2;
+            if (!(q2 > 0) || r1 === 0) {
+              nngp[idx] = 0;
+              if (ntk) ntk[idx] = 0;
+              continue;
+            }
+            const rs2 = Math.sqrt(q2);
+            let rho = (k.nngp[idx] * r1) / rs2;
+            if (rho > 1) rho = 1;
+            else if (rho < -1) rho = -1;
+            const th = acosInline(rho);
+            nngp[idx] = sq1 * rs2 * (Math.sqrt((1 - rho) * (1 + rho)) + (Math.PI - th) * rho) * INV_2PI;
+            if (ntk && tin) ntk[idx] = tin[idx] * (Math.PI - th) * INV_2PI;
+          }
+        } else {
+          for (let p2 = 0; p2 < P; p2++) {
+            const idx = row + p2;
+            fn(k.nngp[idx], q1, var2[v2 + p2], o);
+            nngp[idx] = o[0];
+            if (ntk && tin) ntk[idx] = tin[idx] * o[1];
+          }
+        }
+      }
+    } else {
+      for (let p = 0; p < S; p++) {
+        const idx = base + p;
+        fn(k.nngp[idx], var1[v1 + p], var2[v2 + p], o);
+        nngp[idx] = o[0];
+        if (ntk && tin) ntk[idx] = tin[idx] * o[1];
+      }
+    }
+  }
+  return { ...k, nngp, ntk };
+}
+
+/**
+ * Activation followed by a mean over all position pairs (global average pooling) on the full representation, fused:
+ * the per-pair means of K̃_φ and Θ̃ ⊙ Σ̇_φ are accumulated without materializing the activated P×P arrays (the hot
+ * path of CNN kernels with gap). Same values as the unfused steps up to summation order.
+ */
+export function activateMeanAll(k: KernelRecord, fn: PairKernel): KernelRecord {
+  const pairs = pairsOf(k);
+  const P = k.h * k.w;
+  const S = P * P;
+  const nngp = new Float64Array(pairs);
+  const ntk = k.ntk ? new Float64Array(pairs) : null;
+  const tin = k.ntk;
+  const { var1, var2 } = k;
+  const o = new Float64Array(2);
+  const relu = fn === reluKernel;
+  const rs2 = new Float64Array(P);
+  for (let e = 0; e < pairs; e++) {
+    const i = k.self ? e : Math.floor(e / k.n2);
+    const j = k.self ? e : e - i * k.n2;
+    const v1 = i * P;
+    const v2 = j * P;
+    const base = e * S;
+    let sk = 0;
+    let st = 0;
+    for (let p2 = 0; p2 < P; p2++) rs2[p2] = Math.sqrt(Math.max(var2[v2 + p2], 0));
+    for (let p = 0; p < P; p++) {
+      const q1 = var1[v1 + p];
+      const row = base + p * P;
+      if (relu) {
+        if (!(q1 > 0)) continue;
+        const sq1 = Math.sqrt(q1);
+        const r1 = 1 / sq1;
+        for (let p2 = 0; p2 < P; p2++) {
+          const s2 = rs2[p2];
+          if (!(s2 > 0)) continue;
+          const idx = row + p2;
+          let rho = (k.nngp[idx] * r1) / s2;
+          if (rho > 1) rho = 1;
+          else if (rho < -1) rho = -1;
+          const pt = Math.PI - acosInline(rho);
+          sk += sq1 * s2 * (Math.sqrt((1 - rho) * (1 + rho)) + pt * rho);
+          if (tin) st += tin[idx] * pt;
+        }
+      } else {
+        for (let p2 = 0; p2 < P; p2++) {
+          const idx = row + p2;
+          fn(k.nngp[idx], q1, var2[v2 + p2], o);
+          sk += o[0] * 2 * Math.PI;
+          if (tin) st += tin[idx] * o[1] * 2 * Math.PI;
+        }
+      }
+    }
+    nngp[e] = (sk * INV_2PI) / S;
+    if (ntk) ntk[e] = (st * INV_2PI) / S;
+  }
+  return { ...k, spatial: 'flat', h: 1, w: 1, nngp, ntk };
+}
+
+// fdlibm asin rational approximation (as fastAcos), repeated here so the hot loop inlines it.
+function acosInline(x: number): number {
+  const ax = x < 0 ? -x : x;
+  if (ax <= 0.5) {
+    const t = x * x;
+    const p =
+      t *
+      (1.66666666666666657415e-1 +
+        t *
+          (-3.25565818622400915405e-1 +
+            t *
+              (2.01212532134862925881e-1 +
+                t * (-4.00555345006794114027e-2 + t * (7.91534994289814532176e-4 + t * 3.4793310759602116757e-5)))));
+    const q =
+      1 +
+      t *
+        (-2.40339491173441421878 +
+          t * (2.02094576023350569471 + t * (-6.8828397160545329303e-1 + t * 7.70381505559019352791e-2)));
+    return Math.PI / 2 - (x + (x * p) / q);
+  }
+  const z = 0.5 * (1 - ax);
+  const s = Math.sqrt(z);
+  const p =
+    z *
+    (1.66666666666666657415e-1 +
+      z *
+        (-3.25565818622400915405e-1 +
+          z *
+            (2.01212532134862925881e-1 +
+              z * (-4.00555345006794114027e-2 + z * (7.91534994289814532176e-4 + z * 3.4793310759602116757e-5)))));
+  const q =
+    1 +
+    z *
+      (-2.40339491173441421878 +
+        z * (2.02094576023350569471 + z * (-6.8828397160545329303e-1 + z * 7.70381505559019352791e-2)));
+  const a = 2 * (s + (s * p) / q);
+  return x > 0 ? a : Math.PI - a;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The module
+
+export const activations: LayerModule = {
+  names: NAMES,
+  parse(ctx) {
+    const a = new LayerArgs(ctx);
+    const plain = PLAIN.find((k) => k === ctx.call.name);
+    if (plain !== undefined) {
+      a.take([], [0, 0]);
+      const spec: ActivationSpec = { kind: plain };
+      return spec;
+    }
+    a.take([], [2, 2]);
+    const spec: AbReluSpec = { kind: 'abrelu', a: a.pos(0, 'a', false, -Infinity), b: a.pos(1, 'b', false, -Infinity) };
+    return spec;
+  },
+  format(l) {
+    const s = own(l, isActivation, 'activation');
+    return s.kind === 'abrelu' ? `abrelu(${s.a},${s.b})` : s.kind;
+  },
+  compile(spec, ctx) {
+    const s = own(spec, isActivation, 'activation');
+    const size = ctx.inShape.reduce((x, y) => x * y, 1);
+    return {
+      outShape: ctx.inShape,
+      finite: finiteOps(activation(s), size),
+      analytic: {
+        gaussian(g) {
+          if (!g.gaussian) {
+            throw new InvalidArgumentError(
+              'kernelFn',
+              `arch: layer ${g.path} \`${s.kind}\``,
+              'applied to a Gaussian pre-activation (the output of a dense or conv layer, possibly pooled, flattened or summed with an independent one in a residual)',
+              g.atInput ? 'the network input' : 'a non-Gaussian input',
+              'The infinite-width kernel of an activation is E[φ(u)φ(v)] over Gaussian (u, v); its input here is not Gaussian (raw data, or the output of another activation), so the closed forms do not apply.',
+            );
+          }
+          return false;
+        },
+        prepare(method) {
+          const fn = activationKernel(s, method);
+          return {
+            apply: (k) => activate(k, fn),
+            // (cross blocks only: the self pass keeps every layer's variances)
+            fuse: (k, next) =>
+              !k.self && k.spatial === 'full' && next?.analytic.meanAllPositions === true
+                ? activateMeanAll(k, fn)
+                : null,
+          };
+        },
+      },
+    };
+  },
+};

@@ -1,0 +1,313 @@
+/**
+ * conv(channels, kernel[, stride=s, padding=same|valid, wstd=, bstd=, frozen]) — a square k×k convolution on NHWC
+ * images, y_q = s·W·patch_q(x) + s_b·b (affine.ts), weights stored (out, kh, kw, in) = the im2col patch order.
+ * `same`: oh = ⌈h/s⌉ with total padding max((oh−1)s + k − h, 0) split floor/ceil (top/left gets the floor), as
+ * TensorFlow/JAX; `valid`: oh = ⌊(h−k)/s⌋ + 1.
+ *
+ * Analytic kernel (Novak et al. 2019, "Bayesian deep CNNs…", eq. 7; Arora et al. 2019, "On exact computation…", §4):
+ * the affine step with K̃, Θ̃ replaced by their patch averages (1/k²)·Σ_δ K̃[s·q + δ − pad, s·q′ + δ − pad] (zero
+ * outside the image); fan_in = k²·C. As the first layer on a full image record, the patch average of the input
+ * kernel is computed directly as a Gram of im2col patches, patch(q)·patch′(q′)/(k²C), by the backend's GEMM.
+ */
+import { gemm } from '../../linalg/blas.js';
+import { LayerArgs, formatAffine, own } from '../args.js';
+import type { InputBlock, KernelRecord, Spatial } from '../record.js';
+import { pairsOf } from '../record.js';
+import type { AffineSpec, LayerModule, LayerSpec } from '../types.js';
+import { affineFinite, affineKernel } from './affine.js';
+
+export type Padding = 'same' | 'valid';
+
+export interface ConvSpec extends AffineSpec {
+  readonly kind: 'conv';
+  readonly channels: number;
+  readonly kernel: number;
+  readonly stride: number;
+  readonly padding: Padding;
+}
+
+const isConv = (s: LayerSpec): s is ConvSpec => s.kind === 'conv';
+
+/** Geometry of a conv layer on one NHWC example: output oh×ow, patches of K = k·k·c ordered (kh, kw, c). */
+export interface ConvGeom {
+  readonly h: number;
+  readonly w: number;
+  readonly c: number;
+  readonly k: number;
+  readonly stride: number;
+  readonly padTop: number;
+  readonly padLeft: number;
+  readonly oh: number;
+  readonly ow: number;
+  /** output positions per example, oh·ow */
+  readonly P: number;
+  /** patch length k·k·c */
+  readonly K: number;
+}
+
+/** The geometry for `padding`; null when the image is smaller than the kernel (valid). */
+export function convGeom(
+  h: number,
+  w: number,
+  c: number,
+  k: number,
+  stride: number,
+  padding: Padding,
+): ConvGeom | null {
+  let oh: number;
+  let ow: number;
+  let padTop = 0;
+  let padLeft = 0;
+  if (padding === 'same') {
+    oh = Math.ceil(h / stride);
+    ow = Math.ceil(w / stride);
+    padTop = Math.floor(Math.max((oh - 1) * stride + k - h, 0) / 2);
+    padLeft = Math.floor(Math.max((ow - 1) * stride + k - w, 0) / 2);
+  } else {
+    if (h < k || w < k) return null;
+    oh = Math.floor((h - k) / stride) + 1;
+    ow = Math.floor((w - k) / stride) + 1;
+  }
+  return { h, w, c, k, stride, padTop, padLeft, oh, ow, P: oh * ow, K: k * k * c };
+}
+
+/** Patches of n NHWC images: (n·P) × K row-major, zero outside the image (`out` must be zeroed). */
+export function im2col(
+  x: Float64Array,
+  n: number,
+  g: ConvGeom,
+  out: Float64Array = new Float64Array(n * g.P * g.K),
+): Float64Array {
+  const { h, w, c, k, stride, padTop, padLeft, oh, ow, K } = g;
+  const img = h * w * c;
+  const rowLen = k * c;
+  for (let e = 0; e < n; e++) {
+    const xo = e * img;
+    for (let py = 0; py < oh; py++) {
+      for (let px = 0; px < ow; px++) {
+        const base = ((e * oh + py) * ow + px) * K;
+        const y0 = py * stride - padTop;
+        const x0 = px * stride - padLeft;
+        for (let ky = 0; ky < k; ky++) {
+          const yy = y0 + ky;
+          if (yy < 0 || yy >= h) continue;
+          const dst = base + ky * rowLen;
+          // contiguous run of kw positions × c channels, clipped to the image
+          const kx0 = Math.max(0, -x0);
+          const kx1 = Math.min(k, w - x0);
+          if (kx1 <= kx0) continue;
+          const src = xo + (yy * w + x0 + kx0) * c;
+          out.set(x.subarray(src, src + (kx1 - kx0) * c), dst + kx0 * c);
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** Adjoint of im2col: scatter-add (n·P) × K patch cotangents back onto n NHWC images (`out` zeroed). */
+export function col2im(
+  dp: Float64Array,
+  n: number,
+  g: ConvGeom,
+  out: Float64Array = new Float64Array(n * g.h * g.w * g.c),
+): Float64Array {
+  const { h, w, c, k, stride, padTop, padLeft, oh, ow, K } = g;
+  const img = h * w * c;
+  const rowLen = k * c;
+  for (let e = 0; e < n; e++) {
+    const xo = e * img;
+    for (let py = 0; py < oh; py++) {
+      for (let px = 0; px < ow; px++) {
+        const base = ((e * oh + py) * ow + px) * K;
+        const y0 = py * stride - padTop;
+        const x0 = px * stride - padLeft;
+        for (let ky = 0; ky < k; ky++) {
+          const yy = y0 + ky;
+          if (yy < 0 || yy >= h) continue;
+          const kx0 = Math.max(0, -x0);
+          const kx1 = Math.min(k, w - x0);
+          if (kx1 <= kx0) continue;
+          const src = base + ky * rowLen + kx0 * c;
+          const dst = xo + (yy * w + x0 + kx0) * c;
+          const len = (kx1 - kx0) * c;
+          for (let t = 0; t < len; t++) out[dst + t] += dp[src + t];
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** Patch average (1/k²)·Σ_δ of one array in the full or diag representation. */
+export function convAverage(src: Float64Array, pairs: number, spatial: Spatial, g: ConvGeom): Float64Array {
+  const { h, w, k, stride: s, padTop: pt, padLeft: pl, oh, ow } = g;
+  const P = h * w;
+  const Q = oh * ow;
+  const inv = 1 / (k * k);
+  // valid output range for an offset d along an axis: 0 ≤ q·s + d − pad < size
+  const lo = (d: number, pad: number) => Math.max(0, Math.ceil((pad - d) / s));
+  const hi = (d: number, pad: number, size: number, n: number) => Math.min(n, Math.floor((size - 1 + pad - d) / s) + 1);
+  if (spatial === 'diag') {
+    const out = new Float64Array(pairs * Q);
+    for (let e = 0; e < pairs; e++) {
+      const ib = e * P;
+      const ob = e * Q;
+      for (let dy = 0; dy < k; dy++) {
+        const y0 = lo(dy, pt);
+        const y1 = hi(dy, pt, h, oh);
+        for (let dx = 0; dx < k; dx++) {
+          const x0 = lo(dx, pl);
+          const x1 = hi(dx, pl, w, ow);
+          for (let qy = y0; qy < y1; qy++) {
+            const row = ib + (qy * s + dy - pt) * w + dx - pl;
+            const orow = ob + qy * ow;
+            for (let qx = x0; qx < x1; qx++) out[orow + qx] += src[row + qx * s];
+          }
+        }
+      }
+      for (let q = 0; q < Q; q++) out[ob + q] *= inv;
+    }
+    return out;
+  }
+  const out = new Float64Array(pairs * Q * Q);
+  for (let e = 0; e < pairs; e++) {
+    const ib = e * P * P;
+    const ob = e * Q * Q;
+    for (let dy = 0; dy < k; dy++) {
+      const y0 = lo(dy, pt);
+      const y1 = hi(dy, pt, h, oh);
+      for (let dx = 0; dx < k; dx++) {
+        const x0 = lo(dx, pl);
+        const x1 = hi(dx, pl, w, ow);
+        for (let qy = y0; qy < y1; qy++) {
+          for (let qx = x0; qx < x1; qx++) {
+            const p = (qy * s + dy - pt) * w + qx * s + dx - pl;
+            const irow = ib + p * P + dx - pl;
+            const orow = ob + (qy * ow + qx) * Q;
+            for (let qy2 = y0; qy2 < y1; qy2++) {
+              const ir = irow + (qy2 * s + dy - pt) * w;
+              const or = orow + qy2 * ow;
+              for (let qx2 = x0; qx2 < x1; qx2++) out[or + qx2] += src[ir + qx2 * s];
+            }
+          }
+        }
+      }
+    }
+    for (let q = 0; q < Q * Q; q++) out[ob + q] *= inv;
+  }
+  return out;
+}
+
+/** The first conv's patch-averaged input kernel, straight from image patches: patch(q)·patch′(q′)/K per pair. */
+function patchGram(g: ConvGeom, b: InputBlock): KernelRecord {
+  const pairs = pairsOf(b);
+  const Q = g.P;
+  const K = g.K;
+  const nngp = new Float64Array(pairs * Q * Q);
+  const pa = new Float64Array(Q * K);
+  const pb = new Float64Array(Q * K);
+  const img = b.h * b.w * b.c;
+  const t = new Float64Array(Q * Q);
+  for (let e = 0; e < pairs; e++) {
+    const i = b.self ? e : Math.floor(e / b.n2);
+    const j = b.self ? e : e - i * b.n2;
+    pa.set(im2col(b.x1.subarray(i * img, (i + 1) * img), 1, g));
+    pb.set(b.self ? pa : im2col(b.x2.subarray(j * img, (j + 1) * img), 1, g));
+    gemm({ m: Q, n: Q, k: K, a: pa, b: pb, c: t, transB: true, alpha: 1 / K });
+    nngp.set(t, e * Q * Q);
+  }
+  return {
+    n1: b.n1,
+    n2: b.n2,
+    self: b.self,
+    spatial: 'full',
+    h: g.oh,
+    w: g.ow,
+    nngp,
+    ntk: b.wantNtk ? new Float64Array(0) : null,
+    var1: b.var1,
+    var2: b.var2,
+  };
+}
+
+export const conv: LayerModule = {
+  names: ['conv'],
+  affine: true,
+  parse(ctx) {
+    const a = new LayerArgs(ctx).take(['wstd', 'bstd', 'frozen', 'stride', 'padding'], [2, 2]);
+    const padding = a.word('padding', ['same', 'valid'], 'same');
+    const spec: ConvSpec = {
+      kind: 'conv',
+      channels: a.pos(0, 'channels', true, 1),
+      kernel: a.pos(1, 'kernel', true, 1),
+      stride: a.opt('stride', true, 1, 1),
+      padding,
+      ...a.affine(),
+    };
+    return spec;
+  },
+  format(l) {
+    const s = own(l, isConv, 'conv');
+    return `conv(${s.channels},${s.kernel}${s.stride !== 1 ? `,stride=${s.stride}` : ''}${s.padding !== 'same' ? `,padding=${s.padding}` : ''}${formatAffine(s)})`;
+  },
+  compile(spec, ctx) {
+    const s = own(spec, isConv, 'conv');
+    const shape = ctx.inShape;
+    if (shape.length !== 3)
+      return ctx.bad(
+        'an image input (h×w×c, NHWC)',
+        'conv needs image inputs: give the input shape as h,w,c (e.g. --input-shape 28,28,1) and do not flatten before conv.',
+      );
+    const [h, w, c] = shape;
+    const geom = convGeom(h, w, c, s.kernel, s.stride, s.padding);
+    if (geom === null)
+      return ctx.bad(
+        `an image at least ${s.kernel}×${s.kernel} for padding=valid`,
+        'the image is smaller than the kernel.',
+      );
+    const k = s.kernel;
+    const p = ctx.addParams({
+      spec: s,
+      fanIn: geom.K,
+      out: s.channels,
+      kernel: k,
+      inChannels: c,
+      positions: geom.P,
+      // internal (out, kh, kw, in) → PyTorch's (out, in, kh, kw)
+      exportWeights: (W) => {
+        const t = new Float64Array(W.length);
+        for (let o = 0; o < s.channels; o++)
+          for (let y = 0; y < k; y++)
+            for (let x = 0; x < k; x++)
+              for (let ch = 0; ch < c; ch++) t[((o * c + ch) * k + y) * k + x] = W[((o * k + y) * k + x) * c + ch];
+        return { shape: [s.channels, c, k, k], data: t };
+      },
+      manifest: { kernel: k, stride: s.stride, padding: s.padding },
+    });
+    const rowMap = {
+      rows: (n: number) => n * geom.P,
+      gather: (x: Float64Array, n: number, out?: Float64Array) => im2col(x, n, geom, out),
+      scatter: (dA: Float64Array, n: number, out: Float64Array) => col2im(dA, n, geom, out),
+    };
+    return {
+      outShape: [geom.oh, geom.ow, s.channels],
+      param: p,
+      finite: affineFinite(p, h * w * c, geom.P * s.channels, rowMap),
+      analytic: {
+        gaussian: () => true,
+        prepare: (_method, param) => ({
+          apply(k, run) {
+            // fromInput's record already holds the patch average of the input kernel; Θ̃ of the input is 0
+            if (run.fusedInput) return affineKernel(k, s, geom.K, param, k.nngp, null, k.spatial, run.h, run.w);
+            const pairs = pairsOf(k);
+            const avgK = convAverage(k.nngp, pairs, k.spatial, geom);
+            const avgT = k.ntk ? convAverage(k.ntk, pairs, k.spatial, geom) : null;
+            return affineKernel(k, s, geom.K, param, avgK, avgT, k.spatial, run.h, run.w);
+          },
+          fromInput: (b) => patchGram(geom, b),
+        }),
+      },
+    };
+  },
+};

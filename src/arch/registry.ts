@@ -1,0 +1,21 @@
+/**
+ * The layer registry: every name of the architecture language and the module that defines it. Adding a layer kind is
+ * writing its module (src/arch/layers/) and adding it here; the parser, the finite network, the empirical NTK and the
+ * analytic kernel pick it up. Order = the order names are listed in error messages.
+ */
+import { activations } from './layers/activations.js';
+import { conv } from './layers/conv.js';
+import { dense } from './layers/dense.js';
+import { avgpool, flatten, gap } from './layers/pooling.js';
+import { residual } from './layers/residual.js';
+import type { LayerModule } from './types.js';
+
+export const LAYER_MODULES: readonly LayerModule[] = [dense, conv, activations, avgpool, gap, flatten, residual];
+
+const byName = new Map<string, LayerModule>(LAYER_MODULES.flatMap((m) => m.names.map((n) => [n, m] as const)));
+
+/** Every layer name, in registry order. */
+export const LAYER_NAMES: readonly string[] = LAYER_MODULES.flatMap((m) => m.names);
+
+/** The module defining `name`, or undefined. */
+export const layerModule = (name: string): LayerModule | undefined => byName.get(name);

@@ -1,0 +1,259 @@
+/**
+ * The types every layer module implements (neural-tangents' `(init_fn, apply_fn, kernel_fn)` triple, in TypeScript).
+ *
+ * A layer module (src/arch/layers/*.ts) holds everything about one layer kind: its name and arguments in the
+ * architecture language (`parse`, `format`), its shape rule and parameter layout (`compile`), and, on the compiled
+ * node, the finite network's batched forward / VJP / JVP (`FiniteOps`, run by src/nn) and the analytic transform of
+ * the kernel record (`AnalyticOps`, run by src/analytic). The engines loop over compiled nodes and never look at a
+ * layer's name; combinators (`residual`) are modules whose nodes carry compiled branches.
+ */
+import type { InputBlock, KernelRecord, Spatial } from './record.js';
+
+/** Per-example shape: `[d]` for flat inputs, `[h, w, c]` for NHWC images. */
+export type Shape = readonly [number] | readonly [number, number, number];
+
+/** Parameterization: `ntk` y = (σ_w/√fan_in)·W·a + σ_b·b with W, b ~ N(0,1); `standard` W ~ N(0, σ_w²/fan_in), b ~ N(0, σ_b²). */
+export type Parameterization = 'ntk' | 'standard';
+
+/** A parsed layer: plain data (structured-cloneable, deep-equal after parseArch(formatArch(·))), `kind` = its name. */
+export interface LayerSpec {
+  readonly kind: string;
+}
+export type Arch = readonly LayerSpec[];
+
+/** One argument as written: `value` or `key=value`, or (combinators) layer lists separated by `|`. */
+export type Arg =
+  | { readonly key?: string; readonly value: string; readonly pos: number }
+  | { readonly branches: readonly Call[][]; readonly pos: number };
+/** One layer as written: its name (lower-cased), arguments and position in the string (0-based). */
+export interface Call {
+  readonly name: string;
+  readonly args: readonly Arg[];
+  readonly pos: number;
+}
+
+/** What parse() gets: the call, a way to fail with the layer's position, and the parser for nested layer lists. */
+export interface ParseCtx {
+  readonly call: Call;
+  /** the whole architecture string */
+  readonly source: string;
+  /** throws InvalidArgumentError naming the layer and its position */
+  bad(constraint: string, value: unknown): never;
+  /** parse a nested layer list (combinators) */
+  layers(calls: readonly Call[]): LayerSpec[];
+}
+
+/** One parametrized layer and where its parameters sit in the flat vector θ. */
+export interface ParamLayer {
+  /** Position among parametrized layers (0-based, depth-first through branches). */
+  readonly index: number;
+  /** Position in the architecture: "3" for top-level layer 3, "2.1" for layer 1 inside the block at 2 (0-based). */
+  readonly path: string;
+  /** the layer's name (`dense`, `conv`) */
+  readonly kind: string;
+  readonly spec: AffineSpec;
+  /** in features (dense) or in_channels·k·k (conv) */
+  readonly fanIn: number;
+  /** out features or out channels */
+  readonly out: number;
+  /** For conv: kernel size and input channels (weights are stored (out, kh, kw, in) inside θ); 1 and fanIn for dense. */
+  readonly kernel: number;
+  readonly inChannels: number;
+  /** Output positions per example (1 for dense, oh·ow for conv). */
+  readonly positions: number;
+  readonly wOffset: number;
+  readonly wSize: number;
+  /** −1 when the layer has no bias (bstd = 0). */
+  readonly bOffset: number;
+  readonly bSize: number;
+  /** Multipliers applied in the forward pass: y = wScale·W·a + bScale·b. ntk: σ_w/√fan_in, σ_b; standard: 1, 1. */
+  readonly wScale: number;
+  readonly bScale: number;
+  /** Std of the stored entries at init. ntk: 1, 1; standard: σ_w/√fan_in, σ_b. */
+  readonly wInitStd: number;
+  readonly bInitStd: number;
+  readonly frozen: boolean;
+  /** The stored weights in the layout other frameworks use (PyTorch: dense (out, in), conv (out, in, kh, kw)). */
+  exportWeights(W: Float64Array): { readonly shape: readonly number[]; readonly data: Float64Array };
+  /** Extra manifest fields of the layer (conv: kernel, stride, padding). */
+  readonly manifest: Readonly<Record<string, number | string>>;
+}
+
+/** The fields every parametrized (affine) layer's spec has. */
+export interface AffineSpec extends LayerSpec {
+  readonly wstd: number;
+  readonly bstd: number;
+  readonly frozen: boolean;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Compiling
+
+/** What a module's compile() gets: the input shape, its position, and ways to fail, allocate θ, compile branches. */
+export interface CompileCtx {
+  readonly path: string;
+  readonly inShape: Shape;
+  readonly param: Parameterization;
+  /** throws InvalidArgumentError naming the layer path, the constraint and why (the value is the input shape) */
+  bad(constraint: string, why: string): never;
+  /** reserve this layer's parameters in θ */
+  addParams(p: {
+    spec: AffineSpec;
+    fanIn: number;
+    out: number;
+    kernel: number;
+    inChannels: number;
+    positions: number;
+    exportWeights: ParamLayer['exportWeights'];
+    manifest?: ParamLayer['manifest'];
+  }): ParamLayer;
+  /** compile a nested layer list on `shape` (combinators); its paths are `${path}.${i}` */
+  branch(specs: readonly LayerSpec[], shape: Shape): { nodes: Node[]; shape: Shape };
+  /** the registered layer names whose modules have a property (for hints that stay true as layers are added) */
+  namesWith(pred: (m: LayerModule) => boolean): string[];
+}
+
+/** A compiled layer: shapes fixed, parameters placed, its passes bound to its configuration. */
+export interface Node {
+  readonly path: string;
+  /** the layer's name as written (`relu`, `dense`, …) */
+  readonly name: string;
+  readonly spec: LayerSpec;
+  readonly inShape: Shape;
+  readonly outShape: Shape;
+  /** the layer's parameters, null for parameter-free layers */
+  readonly param: ParamLayer | null;
+  /** compiled sub-networks of combinators ([] for plain layers) */
+  readonly branches: readonly (readonly Node[])[];
+  readonly finite: FiniteOps;
+  readonly analytic: AnalyticOps;
+}
+
+/** What a module's compile() returns; the engine adds path, name, spec and shapes. */
+export interface CompiledLayer {
+  readonly outShape: Shape;
+  readonly param?: ParamLayer;
+  readonly branches?: readonly (readonly Node[])[];
+  readonly finite: FiniteOps;
+  readonly analytic: AnalyticOps;
+}
+
+export interface LayerModule {
+  /** the names this module defines in the architecture language (an activation family defines several) */
+  readonly names: readonly string[];
+  /** combinators: `block` takes one layer list, `branches` layer lists separated by `|` (default `plain`) */
+  readonly args?: 'plain' | 'block' | 'branches';
+  /** parametrized with fresh zero-mean weights (its output is a centred Gaussian process at infinite width) */
+  readonly affine?: boolean;
+  /** maps an image to a flat vector */
+  readonly flattens?: boolean;
+  parse(ctx: ParseCtx): LayerSpec;
+  /** the layer as written canonically (`formatLayers` writes nested layer lists) */
+  format(spec: LayerSpec, formatLayers: (a: Arch) => string): string;
+  compile(spec: LayerSpec, ctx: CompileCtx): CompiledLayer;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The finite network's passes
+
+/** A buffer provider (nn's Workspace, or fresh arrays): `key` is unique per role and node. */
+export type Buffers = (key: string, len: number, zero: boolean) => Float64Array;
+
+/** What forward keeps for backward, per node: its input, and what the layer saves (conv patches, branch tapes). */
+export interface Saved {
+  x: Float64Array;
+  aux?: Float64Array;
+  branches?: Saved[][];
+}
+
+/** One trained layer's factors of a backward pass (see nn's LayerTerms). */
+export interface LayerTerms {
+  readonly layer: ParamLayer;
+  readonly A: Float64Array;
+  readonly G: Float64Array;
+}
+
+export interface ForwardCtx {
+  readonly theta: Float64Array;
+  /** keep what backward needs (in `saved`) */
+  readonly keep: boolean;
+  readonly saved: Saved;
+  /** buffers keyed by role letter; the engine makes the key unique per node */
+  buf(role: string, len: number, zero: boolean): Float64Array;
+  /** run a branch's nodes forward; their tape goes into `saved` */
+  run(nodes: readonly Node[], x: Float64Array, saved: Saved[]): Float64Array;
+}
+
+export interface BackwardCtx {
+  readonly theta: Float64Array;
+  /** parameter gradient to accumulate into (θ layout), or null */
+  readonly grad: Float64Array | null;
+  /** structured factors to collect, or null */
+  readonly terms: LayerTerms[] | null;
+  buf(role: string, len: number, zero: boolean): Float64Array;
+  /** run a branch's nodes backward from cotangent g; returns its input cotangent */
+  run(nodes: readonly Node[], saved: readonly Saved[], g: Float64Array): Float64Array;
+}
+
+export interface JvpCtx {
+  readonly theta: Float64Array;
+  /** the parameter tangent (θ layout) */
+  readonly tangent: Float64Array;
+  run(nodes: readonly Node[], x: Float64Array, dx: Float64Array | null): { y: Float64Array; dy: Float64Array };
+}
+
+export interface FiniteOps {
+  /** y for a batch of n inputs x (n × inSize); may return x itself */
+  forward(x: Float64Array, n: number, ctx: ForwardCtx): Float64Array;
+  /** the input cotangent for output cotangent g (null when !wantDx); accumulates gradients and terms */
+  backward(g: Float64Array, n: number, saved: Saved, ctx: BackwardCtx, wantDx: boolean): Float64Array | null;
+  /** y and its tangent (dx null: the input does not depend on θ) */
+  jvp(x: Float64Array, dx: Float64Array | null, n: number, ctx: JvpCtx): { y: Float64Array; dy: Float64Array };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The analytic kernel's transform (types of the record in record.ts)
+
+export type KernelMethod = 'exact' | 'quadrature';
+
+/** Whether a layer's input is a centred Gaussian process at infinite width (neural-tangents' `is_gaussian`). */
+export interface GaussCtx {
+  readonly gaussian: boolean;
+  readonly path: string;
+  /** the input is the network's own input (for error texts) */
+  readonly atInput: boolean;
+}
+
+export interface AnalyticOps {
+  /** needs the full (p, p′) covariances (pooling) */
+  readonly needsFull?: boolean;
+  /** the layer's kernel is the mean over all position pairs (global average pooling: an activation before it fuses) */
+  readonly meanAllPositions?: boolean;
+  /** the representation after the layer (default: unchanged) */
+  outRep?(rep: Spatial): Spatial;
+  /** Gaussian-ness of the output given the input's; throws where the layer's kernel needs a Gaussian input. For
+   * combinators the engine passes the result of the branches through `branches`. */
+  gaussian(ctx: GaussCtx, branches: readonly boolean[]): boolean;
+  /** a validity check of the analytic kernel beyond shapes (combinators); throws with the layer path */
+  check?(path: string): void;
+  /** the transform, built once per program (method: closed forms or quadrature) */
+  prepare(method: KernelMethod, param: Parameterization): AnalyticStep;
+}
+
+export interface AnalyticStep {
+  /** the record after the layer; `ctx.run` runs a branch; `ctx.fusedInput` for a first layer that fromInput built */
+  apply(k: KernelRecord, ctx: AnalyticRunCtx): KernelRecord;
+  /** optionally the record after this layer AND the next one, fused (null: not fusable here) */
+  fuse?(k: KernelRecord, next: Node | null): KernelRecord | null;
+  /** a first layer on full image records that builds its own input record from the raw inputs (conv: patch Grams) */
+  fromInput?(b: InputBlock): KernelRecord;
+}
+
+export interface AnalyticRunCtx {
+  /** output spatial size after the layer */
+  readonly h: number;
+  readonly w: number;
+  /** the record came from this layer's own fromInput (it already holds the patch average) */
+  readonly fusedInput: boolean;
+  run(i: number, k: KernelRecord): KernelRecord;
+}
