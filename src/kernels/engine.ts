@@ -2,7 +2,7 @@
  * The kernel recursion on one block of example pairs: input kernel → ops → one NNGP/NTK value per pair. Runs in the
  * main thread or in a worker (worker.ts); knows nothing about tiling.
  */
-import { backend } from '../linalg/registry.js';
+import { gemm } from '../linalg/blas.js';
 import { im2col } from '../nn/layers.js';
 import type { OpNode, Program } from './program.js';
 import { type KernelRecord, pairsOf, selfDiagonal } from './record.js';
@@ -103,7 +103,6 @@ function inputRecord(prog: Program, b: Block, var1: Float64Array, var2: Float64A
     };
   }
   const first = prog.nodes[0].op;
-  const be = backend();
   if (prog.fusedFirstConv && first.kind === 'conv') {
     const g = first.geom;
     const Q = g.P;
@@ -118,7 +117,7 @@ function inputRecord(prog: Program, b: Block, var1: Float64Array, var2: Float64A
       const j = b.self ? e : e - i * b.n2;
       pa.set(im2col(b.x1.subarray(i * img, (i + 1) * img), 1, g));
       pb.set(b.self ? pa : im2col(b.x2.subarray(j * img, (j + 1) * img), 1, g));
-      be.gemm(false, true, Q, Q, K, 1 / K, pa, K, pb, K, 0, t, Q);
+      gemm({ m: Q, n: Q, k: K, a: pa, b: pb, c: t, transB: true, alpha: 1 / K });
       nngp.set(t, e * Q * Q);
     }
     return {
@@ -140,21 +139,16 @@ function inputRecord(prog: Program, b: Block, var1: Float64Array, var2: Float64A
   for (let e = 0; e < pairs; e++) {
     const i = b.self ? e : Math.floor(e / b.n2);
     const j = b.self ? e : e - i * b.n2;
-    be.gemm(
-      false,
-      true,
-      P,
-      P,
-      C,
-      1 / C,
-      b.x1.subarray(i * img, (i + 1) * img),
-      C,
-      b.x2.subarray(j * img, (j + 1) * img),
-      C,
-      0,
-      t,
-      P,
-    );
+    gemm({
+      m: P,
+      n: P,
+      k: C,
+      a: b.x1.subarray(i * img, (i + 1) * img),
+      b: b.x2.subarray(j * img, (j + 1) * img),
+      c: t,
+      transB: true,
+      alpha: 1 / C,
+    });
     nngp.set(t, e * P * P);
   }
   return {

@@ -6,7 +6,7 @@
  */
 import { InvalidArgumentError } from '../errors.js';
 import { Matrix } from '../linalg/matrix.js';
-import { backend } from '../linalg/registry.js';
+import { gemm } from '../linalg/blas.js';
 import type { Rng } from '../util/random.js';
 import {
   type AbReluSpec,
@@ -425,22 +425,16 @@ function affine(
   rows: number,
   Y: Float64Array = new Float64Array(rows * p.out),
 ): Float64Array {
-  if (rows > 0)
-    backend().gemm(
-      false,
-      true,
-      rows,
-      p.out,
-      p.fanIn,
-      p.wScale,
-      A,
-      p.fanIn,
-      theta.subarray(p.wOffset, p.wOffset + p.wSize),
-      p.fanIn,
-      0,
-      Y,
-      p.out,
-    );
+  gemm({
+    m: rows,
+    n: p.out,
+    k: p.fanIn,
+    a: A,
+    b: theta.subarray(p.wOffset, p.wOffset + p.wSize),
+    c: Y,
+    transB: true,
+    alpha: p.wScale,
+  });
   if (p.bOffset >= 0) {
     const b = theta.subarray(p.bOffset, p.bOffset + p.out);
     const s = p.bScale;
@@ -576,22 +570,18 @@ function backwardNodes(
             : s.x;
         const W = theta.subarray(p.wOffset, p.wOffset + p.wSize);
         if (ctx.terms && !p.frozen) ctx.terms.push({ layer: p, A, G: g });
-        if (ctx.grad && !p.frozen && rows > 0) {
-          backend().gemm(
-            true,
-            false,
-            p.out,
-            p.fanIn,
-            rows,
-            p.wScale,
-            g,
-            p.out,
-            A,
-            p.fanIn,
-            1,
-            ctx.grad.subarray(p.wOffset, p.wOffset + p.wSize),
-            p.fanIn,
-          );
+        if (ctx.grad && !p.frozen) {
+          gemm({
+            m: p.out,
+            n: p.fanIn,
+            k: rows,
+            a: g,
+            b: A,
+            c: ctx.grad.subarray(p.wOffset, p.wOffset + p.wSize),
+            transA: true,
+            alpha: p.wScale,
+            beta: 1,
+          });
           if (p.bOffset >= 0) {
             const gb = ctx.grad;
             for (let r = 0; r < rows; r++)
@@ -600,8 +590,7 @@ function backwardNodes(
         }
         if (wantDx) {
           const dA = buffer(ws, node.kind === 'conv' ? `d${node.path}` : key, rows * p.fanIn, false);
-          if (rows > 0)
-            backend().gemm(false, false, rows, p.fanIn, p.out, p.wScale, g, p.out, W, p.fanIn, 0, dA, p.fanIn);
+          gemm({ m: rows, n: p.fanIn, k: p.out, a: g, b: W, c: dA, alpha: p.wScale });
           gin = node.kind === 'conv' ? col2im(dA, n, node.geom, buffer(ws, key, inLen, true)) : dA;
         }
         break;
@@ -716,23 +705,19 @@ function jvpNodes(
         y = affine(theta, p, A, rows);
         // dy = wScale·(dA Wᵀ + A dWᵀ) + bScale·db
         dy = affine(tan, p, A, rows);
-        if (dx !== null && rows > 0) {
+        if (dx !== null) {
           const dA = node.kind === 'conv' ? im2col(dx, n, node.geom) : dx;
-          backend().gemm(
-            false,
-            true,
-            rows,
-            p.out,
-            p.fanIn,
-            p.wScale,
-            dA,
-            p.fanIn,
-            theta.subarray(p.wOffset, p.wOffset + p.wSize),
-            p.fanIn,
-            1,
-            dy,
-            p.out,
-          );
+          gemm({
+            m: rows,
+            n: p.out,
+            k: p.fanIn,
+            a: dA,
+            b: theta.subarray(p.wOffset, p.wOffset + p.wSize),
+            c: dy,
+            transB: true,
+            alpha: p.wScale,
+            beta: 1,
+          });
         }
         break;
       }
