@@ -3,7 +3,7 @@
  * effective ranks, spectral entropy and the power-law decay exponent of the eigenvalues.
  */
 import { InvalidArgumentError, NumericalError } from '../errors.js';
-import { backend, type Eigh, lanczos, Matrix } from '../linalg/index.js';
+import { backend, type Eigh, gemm, lanczos, Matrix } from '../linalg/index.js';
 import { assertFinite } from '../linalg/validate.js';
 import { checkEigh, defaultFloor, descendingValues, type LinearFit, linearFit, nonNegativeFinite } from './common.js';
 
@@ -110,8 +110,7 @@ export function decomposeKernel(K: Matrix, opts: DecomposeOptions = {}): KernelD
   }
   if (k < n && method === 'lanczos') {
     const S = p.S;
-    const b = backend();
-    const res = lanczos((v, out) => b.gemm(false, false, n, 1, n, 1, S, n, v, 1, 0, out, 1), n, {
+    const res = lanczos((v, out) => gemm({ m: n, n: 1, k: n, a: S, b: v, c: out }), n, {
       k,
       seed: 0,
       throwOnNoConvergence: true,

@@ -14,7 +14,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { InvalidArgumentError } from '../errors.js';
-import { backend } from '../linalg/registry.js';
+import { gemm, syrk } from '../linalg/blas.js';
 import { Matrix } from '../linalg/matrix.js';
 import { entriesPerPair } from '../arch/record.js';
 import type { Arch, KernelMethod, Parameterization } from '../arch/types.js';
@@ -197,13 +197,13 @@ async function compute(
     const d = prog.inDim;
     const g = new Float64Array(n1 * n2);
     if (sym) {
-      backend().syrk(false, n1, d, 1, x1.data, d, 0, g, n1);
+      syrk({ n: n1, k: d, a: x1.data, c: g });
       for (let i = 0; i < n1; i++) for (let j = 0; j < i; j++) g[j * n1 + i] = g[i * n1 + j];
       norms1 = new Float64Array(n1);
       for (let i = 0; i < n1; i++) norms1[i] = g[i * n1 + i];
       norms2 = norms1;
     } else {
-      backend().gemm(false, true, n1, n2, d, 1, x1.data, d, x2.data, d, 0, g, n2);
+      gemm({ m: n1, n: n2, k: d, a: x1.data, b: x2.data, c: g, transB: true });
     }
     if (shared) {
       gram = alloc(n1 * n2);

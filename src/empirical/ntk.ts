@@ -28,7 +28,7 @@
  */
 import { InvalidArgumentError } from '../errors.js';
 import { Matrix } from '../linalg/matrix.js';
-import { backend } from '../linalg/registry.js';
+import { gemm } from '../linalg/blas.js';
 import { forward, layerTerms, type ParamLayer, type Params, Workspace } from '../nn/network.js';
 
 export type NtkImplementation = 'structured' | 'jacobian';
@@ -199,24 +199,18 @@ function tileFeatures(plan: Plan, X: Matrix, ws: Workspace, scratch: Workspace):
       layers.push({ layer, strategy, m, A, G, J: null, S });
     } else {
       const J = (plan.impl === 'jacobian' ? tmp : buf)(`J${l}`, N * m * K);
-      const b = backend();
       for (let r = 0; r < N; r++) {
         const i = trace ? r : Math.floor(r / O);
-        b.gemm(
-          true,
-          false,
+        gemm({
           m,
-          K,
-          P,
-          layer.wScale,
-          G.subarray(r * P * m, (r + 1) * P * m),
-          m,
-          A.subarray(i * P * K, (i + 1) * P * K),
-          K,
-          0,
-          J.subarray(r * m * K, (r + 1) * m * K),
-          K,
-        );
+          n: K,
+          k: P,
+          a: G.subarray(r * P * m, (r + 1) * P * m),
+          b: A.subarray(i * P * K, (i + 1) * P * K),
+          c: J.subarray(r * m * K, (r + 1) * m * K),
+          transA: true,
+          alpha: layer.wScale,
+        });
       }
       layers.push({ layer, strategy, m, A: null, G: null, J, S });
     }
@@ -249,10 +243,9 @@ function contract(plan: Plan, F1: TileFeat, F2: TileFeat, ws: Workspace): Float6
   const N1 = F1.n * R;
   const N2 = F2.n * R;
   const out = ws.get('out', N1 * N2, true);
-  const b = backend();
   if (N1 === 0 || N2 === 0) return out;
   if (F1.Jfull && F2.Jfull) {
-    if (plan.D > 0) b.gemm(false, true, N1, N2, plan.D, 1, F1.Jfull, plan.D, F2.Jfull, plan.D, 0, out, N2);
+    gemm({ m: N1, n: N2, k: plan.D, a: F1.Jfull, b: F2.Jfull, c: out, transB: true });
     return out;
   }
   for (let l = 0; l < F1.layers.length; l++) {
@@ -260,9 +253,9 @@ function contract(plan: Plan, F1: TileFeat, F2: TileFeat, ws: Workspace): Float6
     const f2 = F2.layers[l];
     const { m, layer } = f1;
     const { positions: P, fanIn: K, wScale: s, bScale: sb } = layer;
-    if (f1.S && f2.S) b.gemm(false, true, N1, N2, m, sb * sb, f1.S, m, f2.S, m, 1, out, N2);
+    if (f1.S && f2.S) gemm({ m: N1, n: N2, k: m, a: f1.S, b: f2.S, c: out, transB: true, alpha: sb * sb, beta: 1 });
     if (f1.strategy === 'jacobian') {
-      b.gemm(false, true, N1, N2, m * K, 1, f1.J as Float64Array, m * K, f2.J as Float64Array, m * K, 1, out, N2);
+      gemm({ m: N1, n: N2, k: m * K, a: f1.J as Float64Array, b: f2.J as Float64Array, c: out, transB: true, beta: 1 });
       continue;
     }
     const G1 = f1.G as Float64Array;
@@ -273,8 +266,8 @@ function contract(plan: Plan, F1: TileFeat, F2: TileFeat, ws: Workspace): Float6
     if (P === 1) {
       const GG = ws.get('GG', N1 * N2, false);
       const AA = ws.get('AA', F1.n * F2.n, false);
-      b.gemm(false, true, N1, N2, m, 1, G1, m, G2, m, 0, GG, N2);
-      b.gemm(false, true, F1.n, F2.n, K, 1, A1, K, A2, K, 0, AA, F2.n);
+      gemm({ m: N1, n: N2, k: m, a: G1, b: G2, c: GG, transB: true });
+      gemm({ m: F1.n, n: F2.n, k: K, a: A1, b: A2, c: AA, transB: true });
       for (let r1 = 0; r1 < N1; r1++) {
         const arow = Math.floor(r1 / R) * F2.n;
         for (let r2 = 0; r2 < N2; r2++) out[r1 * N2 + r2] += s2 * GG[r1 * N2 + r2] * AA[arow + Math.floor(r2 / R)];
@@ -292,36 +285,24 @@ function contract(plan: Plan, F1: TileFeat, F2: TileFeat, ws: Workspace): Float6
         const rows2 = e2 * per;
         const GG = ws.get('GG', rows1 * rows2, false);
         const AA = ws.get('AA', e1 * P * e2 * P, false);
-        b.gemm(
-          false,
-          true,
-          rows1,
-          rows2,
-          m,
-          1,
-          G1.subarray(i0 * per * m),
-          m,
-          G2.subarray(j0 * per * m),
-          m,
-          0,
-          GG,
-          rows2,
-        );
-        b.gemm(
-          false,
-          true,
-          e1 * P,
-          e2 * P,
-          K,
-          1,
-          A1.subarray(i0 * P * K),
-          K,
-          A2.subarray(j0 * P * K),
-          K,
-          0,
-          AA,
-          e2 * P,
-        );
+        gemm({
+          m: rows1,
+          n: rows2,
+          k: m,
+          a: G1.subarray(i0 * per * m),
+          b: G2.subarray(j0 * per * m),
+          c: GG,
+          transB: true,
+        });
+        gemm({
+          m: e1 * P,
+          n: e2 * P,
+          k: K,
+          a: A1.subarray(i0 * P * K),
+          b: A2.subarray(j0 * P * K),
+          c: AA,
+          transB: true,
+        });
         const aw = e2 * P;
         for (let a = 0; a < e1; a++) {
           for (let u = 0; u < R; u++) {

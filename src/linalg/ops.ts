@@ -3,6 +3,7 @@
  * ascending order with orthonormal eigenvectors as the columns of V, so that A·V = V·diag(λ).
  */
 import { InvalidArgumentError, NumericalError } from '../errors.js';
+import { gemm, syrk } from './blas.js';
 import { Matrix } from './matrix.js';
 import { backend } from './registry.js';
 import { assertFinite, assertSquare, symmetricLowerCopy } from './validate.js';
@@ -32,7 +33,7 @@ export function matmul(A: Matrix, B: Matrix, opts: MatmulOptions = {}): Matrix {
     );
   }
   const C = new Matrix(m, n);
-  if (m > 0 && n > 0) backend().gemm(transA, transB, m, n, k, alpha, A.data, A.cols, B.data, B.cols, 0, C.data, n);
+  gemm({ m, n, k, a: A.data, b: B.data, c: C.data, transA, transB, alpha });
   return C;
 }
 
@@ -53,7 +54,7 @@ export function fillUpper(a: Float64Array, n: number): void {
 export function gram(X: Matrix, alpha = 1): Matrix {
   const n = X.rows;
   const G = new Matrix(n, n);
-  if (n > 0) backend().syrk(false, n, X.cols, alpha, X.data, X.cols, 0, G.data, n);
+  syrk({ n, k: X.cols, a: X.data, c: G.data, alpha });
   fillUpper(G.data, n);
   return G;
 }
