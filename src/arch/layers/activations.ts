@@ -185,6 +185,14 @@ export function fastAcos(x: number): number {
   return Math.PI - 2 * (s + s * asinR(z));
 }
 
+/**
+ * The degree-1 arc-cosine term J(ρ) = √(1 − ρ²) + (π − θ)·ρ at a correlation ρ ∈ [−1, 1], given pt = π − θ,
+ * θ = arccos ρ (Cho & Saul 2009): K̃_relu = √(q₁q₂)·J/(2π) and Σ̇_relu = pt/(2π). The one place this formula lives.
+ */
+export function arcCos1(rho: number, pt: number): number {
+  return Math.sqrt((1 - rho) * (1 + rho)) + pt * rho;
+}
+
 /** ReLU arc-cosine kernel (Cho & Saul 2009). */
 export function reluKernel(c: number, q1: number, q2: number, out: Float64Array): void {
   const qq = q1 * q2;
@@ -197,9 +205,9 @@ export function reluKernel(c: number, q1: number, q2: number, out: Float64Array)
   let rho = c / s;
   if (rho > 1) rho = 1;
   else if (rho < -1) rho = -1;
-  const th = fastAcos(rho);
-  out[0] = s * (Math.sqrt((1 - rho) * (1 + rho)) + (Math.PI - th) * rho) * INV_2PI;
-  out[1] = (Math.PI - th) * INV_2PI;
+  const pt = Math.PI - fastAcos(rho);
+  out[0] = s * arcCos1(rho, pt) * INV_2PI;
+  out[1] = pt * INV_2PI;
 }
 
 export function abReluKernel(a: number, b: number): PairKernel {
@@ -293,7 +301,7 @@ export function activate(k: KernelRecord, fn: PairKernel): KernelRecord {
         const q1 = var1[v1 + p];
         const row = base + p * P;
         if (relu) {
-          // inlined arc-cosine kernel: the hot loop of CNN kernels with gap
+          // the arc-cosine kernel with per-row square roots hoisted: the hot loop of CNN kernels with pooling
           const r1 = q1 > 0 ? 1 / Math.sqrt(q1) : 0;
           const sq1 = Math.sqrt(q1);
           for (let p2 = 0; p2 < P; p2++) {
@@ -308,9 +316,9 @@ export function activate(k: KernelRecord, fn: PairKernel): KernelRecord {
             let rho = (k.nngp[idx] * r1) / rs2;
             if (rho > 1) rho = 1;
             else if (rho < -1) rho = -1;
-            const th = acosInline(rho);
-            nngp[idx] = sq1 * rs2 * (Math.sqrt((1 - rho) * (1 + rho)) + (Math.PI - th) * rho) * INV_2PI;
-            if (ntk && tin) ntk[idx] = tin[idx] * (Math.PI - th) * INV_2PI;
+            const pt = Math.PI - fastAcos(rho);
+            nngp[idx] = sq1 * rs2 * arcCos1(rho, pt) * INV_2PI;
+            if (ntk && tin) ntk[idx] = tin[idx] * pt * INV_2PI;
           }
         } else {
           for (let p2 = 0; p2 < P; p2++) {
@@ -372,8 +380,8 @@ export function activateMeanAll(k: KernelRecord, fn: PairKernel): KernelRecord {
           let rho = (k.nngp[idx] * r1) / s2;
           if (rho > 1) rho = 1;
           else if (rho < -1) rho = -1;
-          const pt = Math.PI - acosInline(rho);
-          sk += sq1 * s2 * (Math.sqrt((1 - rho) * (1 + rho)) + pt * rho);
+          const pt = Math.PI - fastAcos(rho);
+          sk += sq1 * s2 * arcCos1(rho, pt);
           if (tin) st += tin[idx] * pt;
         }
       } else {
@@ -389,45 +397,6 @@ export function activateMeanAll(k: KernelRecord, fn: PairKernel): KernelRecord {
     if (ntk) ntk[e] = (st * INV_2PI) / S;
   }
   return { ...k, spatial: 'flat', h: 1, w: 1, nngp, ntk };
-}
-
-// fdlibm asin rational approximation (as fastAcos), repeated here so the hot loop inlines it.
-function acosInline(x: number): number {
-  const ax = x < 0 ? -x : x;
-  if (ax <= 0.5) {
-    const t = x * x;
-    const p =
-      t *
-      (1.66666666666666657415e-1 +
-        t *
-          (-3.25565818622400915405e-1 +
-            t *
-              (2.01212532134862925881e-1 +
-                t * (-4.00555345006794114027e-2 + t * (7.91534994289814532176e-4 + t * 3.4793310759602116757e-5)))));
-    const q =
-      1 +
-      t *
-        (-2.40339491173441421878 +
-          t * (2.02094576023350569471 + t * (-6.8828397160545329303e-1 + t * 7.70381505559019352791e-2)));
-    return Math.PI / 2 - (x + (x * p) / q);
-  }
-  const z = 0.5 * (1 - ax);
-  const s = Math.sqrt(z);
-  const p =
-    z *
-    (1.66666666666666657415e-1 +
-      z *
-        (-3.25565818622400915405e-1 +
-          z *
-            (2.01212532134862925881e-1 +
-              z * (-4.00555345006794114027e-2 + z * (7.91534994289814532176e-4 + z * 3.4793310759602116757e-5)))));
-  const q =
-    1 +
-    z *
-      (-2.40339491173441421878 +
-        z * (2.02094576023350569471 + z * (-6.8828397160545329303e-1 + z * 7.70381505559019352791e-2)));
-  const a = 2 * (s + (s * p) / q);
-  return x > 0 ? a : Math.PI - a;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
