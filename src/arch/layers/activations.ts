@@ -27,7 +27,7 @@ import { gaussHermite } from '../../util/quadrature.js';
 import { erf, normalCdf, normalPdf } from '../../util/special.js';
 import { LayerArgs, own } from '../args.js';
 import { type KernelRecord, entriesPerPair, pairsOf } from '../record.js';
-import type { FiniteOps, KernelMethod, LayerModule, LayerSpec } from '../types.js';
+import type { FiniteOps, KernelMethod, LayerModule, LayerSpec, ParseCtx } from '../types.js';
 
 export interface ActivationSpec extends LayerSpec {
   readonly kind: 'relu' | 'erf' | 'tanh' | 'gelu';
@@ -58,7 +58,8 @@ export interface ActivationFns {
 
 const TWO_OVER_SQRT_PI = 1.1283791670955126;
 
-function pointwise(f: (x: number) => number, df: (x: number) => number): ActivationFns {
+/** σ and σ′ as scalar functions with the plain batched loops. */
+export function pointwise(f: (x: number) => number, df: (x: number) => number): ActivationFns {
   return {
     f,
     df,
@@ -400,57 +401,76 @@ export function activateMeanAll(k: KernelRecord, fn: PairKernel): KernelRecord {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// The module
+// Activation modules
 
-export const activations: LayerModule = {
+/** What defines an activation layer: its spec type, σ/σ′ and its pair kernel; the rest is shared (activationModule). */
+export interface ActivationDef<S extends LayerSpec> {
+  readonly names: readonly string[];
+  is(s: LayerSpec): s is S;
+  parse(ctx: ParseCtx): S;
+  format(s: S): string;
+  fns(s: S): ActivationFns;
+  /** the closed form, or quadratureKernel(fns.f, fns.df) when there is none (or method is `quadrature`) */
+  kernel(s: S, method: KernelMethod): PairKernel;
+}
+
+/** A layer module from an activation's definition: shape-preserving, Gaussian input required, fused with gap. */
+export function activationModule<S extends LayerSpec>(def: ActivationDef<S>): LayerModule {
+  const name = def.names[0];
+  return {
+    names: def.names,
+    parse: (ctx) => def.parse(ctx),
+    format: (l) => def.format(own(l, def.is, name)),
+    compile(spec, ctx) {
+      const s = own(spec, def.is, name);
+      const size = ctx.inShape.reduce((x, y) => x * y, 1);
+      return {
+        outShape: ctx.inShape,
+        finite: finiteOps(def.fns(s), size),
+        analytic: {
+          gaussian(g) {
+            if (!g.gaussian) {
+              throw new InvalidArgumentError(
+                'kernelFn',
+                `arch: layer ${g.path} \`${s.kind}\``,
+                'applied to a Gaussian pre-activation (the output of a dense or conv layer, possibly pooled, flattened or summed with an independent one in a residual)',
+                g.atInput ? 'the network input' : 'a non-Gaussian input',
+                'The infinite-width kernel of an activation is E[φ(u)φ(v)] over Gaussian (u, v); its input here is not Gaussian (raw data, or the output of another activation), so the closed forms do not apply.',
+              );
+            }
+            return false;
+          },
+          prepare(method) {
+            const fn = def.kernel(s, method);
+            return {
+              apply: (k) => activate(k, fn),
+              // (cross blocks only: the self pass keeps every layer's variances)
+              fuse: (k, next) =>
+                !k.self && k.spatial === 'full' && next?.analytic.meanAllPositions === true
+                  ? activateMeanAll(k, fn)
+                  : null,
+            };
+          },
+        },
+      };
+    },
+  };
+}
+
+export const activations = activationModule<Spec>({
   names: NAMES,
+  is: isActivation,
   parse(ctx) {
     const a = new LayerArgs(ctx);
     const plain = PLAIN.find((k) => k === ctx.call.name);
     if (plain !== undefined) {
       a.take([], [0, 0]);
-      const spec: ActivationSpec = { kind: plain };
-      return spec;
+      return { kind: plain };
     }
     a.take([], [2, 2]);
-    const spec: AbReluSpec = { kind: 'abrelu', a: a.pos(0, 'a', false, -Infinity), b: a.pos(1, 'b', false, -Infinity) };
-    return spec;
+    return { kind: 'abrelu', a: a.pos(0, 'a', false, -Infinity), b: a.pos(1, 'b', false, -Infinity) };
   },
-  format(l) {
-    const s = own(l, isActivation, 'activation');
-    return s.kind === 'abrelu' ? `abrelu(${s.a},${s.b})` : s.kind;
-  },
-  compile(spec, ctx) {
-    const s = own(spec, isActivation, 'activation');
-    const size = ctx.inShape.reduce((x, y) => x * y, 1);
-    return {
-      outShape: ctx.inShape,
-      finite: finiteOps(activation(s), size),
-      analytic: {
-        gaussian(g) {
-          if (!g.gaussian) {
-            throw new InvalidArgumentError(
-              'kernelFn',
-              `arch: layer ${g.path} \`${s.kind}\``,
-              'applied to a Gaussian pre-activation (the output of a dense or conv layer, possibly pooled, flattened or summed with an independent one in a residual)',
-              g.atInput ? 'the network input' : 'a non-Gaussian input',
-              'The infinite-width kernel of an activation is E[φ(u)φ(v)] over Gaussian (u, v); its input here is not Gaussian (raw data, or the output of another activation), so the closed forms do not apply.',
-            );
-          }
-          return false;
-        },
-        prepare(method) {
-          const fn = activationKernel(s, method);
-          return {
-            apply: (k) => activate(k, fn),
-            // (cross blocks only: the self pass keeps every layer's variances)
-            fuse: (k, next) =>
-              !k.self && k.spatial === 'full' && next?.analytic.meanAllPositions === true
-                ? activateMeanAll(k, fn)
-                : null,
-          };
-        },
-      },
-    };
-  },
-};
+  format: (s) => (s.kind === 'abrelu' ? `abrelu(${s.a},${s.b})` : s.kind),
+  fns: activation,
+  kernel: (s, method) => activationKernel(s, method),
+});
