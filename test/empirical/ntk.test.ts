@@ -165,7 +165,6 @@ describe('empirical NTK: properties', () => {
         rows[i].push(vjp(t1, e).grad.slice(mid.wOffset, mid.wOffset + mid.wSize));
       }
     }
-    assert.ok(tape.n === 6);
     for (let i = 0; i < 6; i++) {
       for (let j = 0; j < 6; j++) {
         let s = 0;
@@ -173,8 +172,38 @@ describe('empirical NTK: properties', () => {
         assert.ok(Math.abs(s / O - Kf.get(i, j)) < 1e-10 * maxAbs(Kf.data));
       }
     }
-    // and the frozen kernel is strictly smaller on the diagonal than the all-trained one
+    // Θ_all − (contributions of layers 0 and 4) = Θ_frozen: the frozen layers' Jacobian rows (weights and biases),
+    // one per (example, logit), from the batch tape with a one-hot cotangent
     const Ka = empiricalNtk(full, X);
+    const [first, last] = [full.net.paramLayers[0], full.net.paramLayers[2]];
+    assert.ok(first.bSize > 0 && last.bSize > 0 && mid.bSize === 0);
+    const frozenRows: Float64Array[][] = [];
+    for (let i = 0; i < 6; i++) {
+      frozenRows.push([]);
+      for (let o = 0; o < O; o++) {
+        const e = new Matrix(6, O);
+        e.data[i * O + o] = 1;
+        const g = vjp(tape, e, { inputGrad: false }).grad;
+        const parts = [first, last].flatMap((p) => [
+          g.subarray(p.wOffset, p.wOffset + p.wSize),
+          g.subarray(p.bOffset, p.bOffset + p.bSize),
+        ]);
+        frozenRows[i].push(Float64Array.from(parts.flatMap((a) => Array.from(a))));
+      }
+    }
+    let minFrozenShare = Infinity;
+    for (let i = 0; i < 6; i++) {
+      for (let j = 0; j < 6; j++) {
+        let s = 0;
+        for (let o = 0; o < O; o++) for (const [k, v] of frozenRows[i][o].entries()) s += v * frozenRows[j][o][k];
+        const c = s / O;
+        assert.ok(Math.abs(Ka.get(i, j) - c - Kf.get(i, j)) < 1e-10 * maxAbs(Ka.data), `(${i},${j})`);
+        if (i === j) minFrozenShare = Math.min(minFrozenShare, c / Ka.get(i, i));
+      }
+    }
+    // (the frozen layers' share is not negligible, so a kernel that kept them would fail the check above)
+    assert.ok(minFrozenShare > 0.01, `${minFrozenShare}`);
+    // and the frozen kernel is strictly smaller on the diagonal than the all-trained one
     for (let i = 0; i < 6; i++) assert.ok(Ka.get(i, i) > Kf.get(i, i));
   });
 
