@@ -8,9 +8,10 @@ import { conv } from './layers/conv.js';
 import { dense } from './layers/dense.js';
 import { avgpool, flatten, gap } from './layers/pooling.js';
 import { residual } from './layers/residual.js';
+import { sin } from './layers/sin.js';
 import type { LayerModule } from './types.js';
 
-export const LAYER_MODULES: readonly LayerModule[] = [dense, conv, activations, avgpool, gap, flatten, residual];
+export const LAYER_MODULES: readonly LayerModule[] = [dense, conv, activations, avgpool, gap, flatten, residual, sin];
 
 const byName = new Map<string, LayerModule>(LAYER_MODULES.flatMap((m) => m.names.map((n) => [n, m] as const)));
 
