@@ -23,6 +23,7 @@ import type { Rng } from '../../util/random.js';
 import type { JsonValue } from '../config.js';
 import { definePreset, type RunContext } from '../preset.js';
 import { type Infer, integer, number, object, oneOf, withDefault } from '../schema.js';
+import { lineFit } from './presetUtils.js';
 
 export const KERNELS = ['relu-ntk', 'arora-h', 'arccos1'] as const;
 export type DemoKernel = (typeof KERNELS)[number];
@@ -171,20 +172,8 @@ export function decayFit(
       ys.push(Math.log(v));
     }
   }
-  const k = xs.length;
-  if (k < 2) return { alpha: Number.NaN, logC: Number.NaN, r2: Number.NaN, count: k };
-  const mx = xs.reduce((a, b) => a + b, 0) / k;
-  const my = ys.reduce((a, b) => a + b, 0) / k;
-  let sxy = 0;
-  let sxx = 0;
-  let syy = 0;
-  for (let i = 0; i < k; i++) {
-    sxy += (xs[i] - mx) * (ys[i] - my);
-    sxx += (xs[i] - mx) ** 2;
-    syy += (ys[i] - my) ** 2;
-  }
-  const slope = sxy / sxx;
-  return { alpha: -slope, logC: my - slope * mx, r2: syy === 0 ? 1 : (sxy * sxy) / (sxx * syy), count: k };
+  const f = lineFit(xs, ys);
+  return { alpha: -f.slope, logC: f.intercept, r2: f.r2, count: f.count };
 }
 
 function cumulative(p: readonly number[]): number[] {
