@@ -9,6 +9,9 @@
  * where pᵢ = (vᵢᵀr₀)²/‖r₀‖², S = {i : λᵢ > floor} and C = max_{i∈S} pᵢ/λᵢ^γ, so pᵢ ≤ Cλᵢ^γ on S and the bound
  * holds term by term (the few eigenvalues at or below the floor, where λ^γ is meaningless, are kept exactly).
  * Gradient flow (continuous time t, same units: t = k ↔ k steps of size η) replaces (1 − aλ)^k by e^{−aλt}.
+ * The curves multiply each mode's (1 − aλᵢ)² (or e^{−2aλᵢ}) step by step rather than square predictions.ts's
+ * per-mode decay (`decayAndGain`): that agrees to ~1e-14 relative, not bit for bit, and these numbers are recorded
+ * (convergence-bounds, `ntk analyze`).
  */
 import { InvalidArgumentError } from '../errors.js';
 import type { Eigh } from '../linalg/index.js';

@@ -54,7 +54,13 @@ export interface LinearizedPrediction {
   readonly test: Matrix | null;
 }
 
-function decayAndGain(lambda: number, a: number, at: TrainingTime, floor: number): { d: number; g: number } {
+/**
+ * One eigen-mode of linearized GD on the squared loss, for eigenvalue λ and rate a = η/N: after k steps the decay
+ * d = (1 − aλ)^k and the gain g = (1 − d)/λ = a·Σ_{j<k}(1 − aλ)^j (a·k at λ = 0), by log1p/expm1 when |aλ| < 1; at
+ * flow time t, d = e^{−aλt} and g = (1 − d)/λ; at t = ∞, d = 0, g = 1/λ above `floor` and d = 1, g = 0 at or below.
+ * Used here and by train/linearized.ts's closed form (convergence.ts's norm curves multiply (1 − aλ)² step by step).
+ */
+export function decayAndGain(lambda: number, a: number, at: TrainingTime, floor: number): { d: number; g: number } {
   if ('step' in at) {
     const k = at.step;
     const x = a * lambda;

@@ -9,7 +9,9 @@
  *      none / to-init:  β_k = −a·r̂·(1 − ρ^k)/(1 − ρ)
  *      to-zero:         β_k = −a(r̂ − ĉ)(1 − ρ^k)/(1 − ρ) − a·ĉ·s^{k−1}(1 − (ρ/s)^k)/(1 − ρ/s)
  *    and f_k = f₀ + Θ₀α_k (+ (s^k − 1)c for to-zero), f_{*,k} = f_{*0} + Θ_{*0}α_k (+ (s^k − 1)c_*).
- *    Exact for every k (no inverse of Θ₀; geometric sums evaluated with log1p/expm1).
+ *    Exact for every k (no inverse of Θ₀): the geometric sums are src/analysis's per-mode gains (`decayAndGain`,
+ *    log1p/expm1), a(1 − ρ^k)/(1 − ρ) that of eigenvalue κᵢ + Nλ and a·s^{k−1}(1 − (ρ/s)^k)/(1 − ρ/s) = s^k times
+ *    that of κᵢ at rate a/s.
  * 2. The fixed point of the regularized problem min_θ L(f_lin(θ)) + (λ/2)‖θ − θ_c‖² (θ_c = θ₀ or 0). Its minimizer is
  *    θ = θ_c + J₀ᵀα with α = −∇L(f)/λ, so in function space f = b + Θ₀α with b = f₀ (to-init) or f₀ − J₀θ₀
  *    (to-zero): for cross-entropy this is regularized kernel logistic (softmax) regression with kernel Θ₀. Solved by
@@ -18,6 +20,7 @@
  *    (λI + BBᵀΘ₀)⁻¹ = λ⁻¹(I − B(λI + BᵀΘ₀B)⁻¹BᵀΘ₀), one Cholesky per iteration; backtracking line search on Φ.
  *    Converged when ‖∇L(f) + λα‖ ≤ tol·max(1, ‖∇L(f)‖).
  */
+import { decayAndGain } from '../analysis/predictions.js';
 import { InvalidArgumentError, NumericalError } from '../errors.js';
 import { cholesky, cholSolve, type Eigh, Matrix, matmul } from '../linalg/index.js';
 import { type LossKind, lossAndGrad } from './losses.js';
@@ -40,15 +43,6 @@ export interface MseClosedFormProblem {
   /** to-zero only: c = J₀θ₀ on train (n·O) and test (m·O). */
   readonly jTheta0?: Float64Array;
   readonly jTheta0Test?: Float64Array;
-}
-
-/** (1 − q^k)/(1 − q) for q > 0, stable when q ≈ 1; k for q = 1. */
-function geo(q: number, k: number): number {
-  if (k === 0) return 0;
-  const d = 1 - q;
-  if (d === 0) return k;
-  if (q > 0 && Math.abs(d) < 0.5) return -Math.expm1(k * Math.log1p(-d)) / d;
-  return (1 - q ** k) / d;
 }
 
 /** Linearized-model outputs after each of `steps` GD steps on MSE (see the module comment), train and test. */
@@ -75,14 +69,19 @@ export function mseClosedForm(
   const proj = (v: Float64Array): Float64Array => matmul(V, new Matrix(D, 1, v), { transA: true }).data;
   const rh = proj(r0);
   const ch = toZero ? proj(p.jTheta0 as Float64Array) : null;
+  // a·(1 − ρ^k)/(1 − ρ) with ρ = s − aκ is the gain of eigenvalue κ + Nλ at rate a (aNλ = ηλ); for to-zero,
+  // a·s^{k−1}(1 − (ρ/s)^k)/(1 − ρ/s) is s^k times the gain of κ at rate a/s.
+  const shift = p.N * lambda;
   return steps.map((k) => {
+    const at = { step: k };
     const beta = new Float64Array(D);
     for (let j = 0; j < D; j++) {
-      const rho = s - a * p.ntk.values[j];
+      const kappa = p.ntk.values[j];
+      const { g } = decayAndGain(kappa + shift, a, at, 0);
       if (ch) {
-        const second = s === 0 ? (k === 1 ? 1 : 0) : s ** (k - 1) * geo(rho / s, k);
-        beta[j] = -a * (rh[j] - ch[j]) * geo(rho, k) - a * ch[j] * (k === 0 ? 0 : second);
-      } else beta[j] = -a * rh[j] * geo(rho, k);
+        const second = s === 0 ? (k === 1 ? a : 0) : s ** k * decayAndGain(kappa, a / s, at, 0).g;
+        beta[j] = -g * (rh[j] - ch[j]) - ch[j] * second;
+      } else beta[j] = -g * rh[j];
     }
     const alpha = matmul(V, new Matrix(D, 1, beta)).data;
     const kappaBeta = new Float64Array(D);

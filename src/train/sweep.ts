@@ -11,11 +11,11 @@
  *   - the NNGP posterior mean and covariance (exact Bayesian inference with K, a reference only).
  * The learning rate is shared by every seed: absolute, or a fraction c of 2/(λ_max(Θ∞)/N + λ) with the analytic Θ∞.
  */
+import { lossDivisor } from '../analysis/common.js';
 import { ntkGpPosterior, nngpPosterior } from '../analysis/predictions.js';
 import { InvalidArgumentError } from '../errors.js';
 import { kernelFn } from '../analytic/kernelFn.js';
 import { eigh, Matrix } from '../linalg/index.js';
-import { divisor } from './losses.js';
 import { type TrainConfig, type TrainData, type TrainRecord, type TrainStatus, train } from './trainer.js';
 
 export interface SweepRun {
@@ -137,7 +137,7 @@ export async function ensembleVsGp(
   const m = data.Xtest.rows;
   const O = data.Y.cols;
   const normalization = cfg.normalization ?? 'sum';
-  const N = divisor(normalization, n);
+  const N = lossDivisor(normalization, n);
   const kfn = kernelFn(cfg.arch, { inputShape: cfg.inputShape ?? [data.X.cols], param: cfg.param ?? 'ntk' });
   const tr = await kfn(data.X, null, 'both');
   const te = await kfn(data.Xtest, data.X, 'both');

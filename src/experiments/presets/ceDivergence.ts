@@ -20,7 +20,7 @@ import { train } from '../../train/trainer.js';
 import type { LossKind } from '../../train/losses.js';
 import { definePreset, type RunContext } from '../preset.js';
 import { array, type Infer, integer, number, object, oneOf, withDefault } from '../schema.js';
-import { asRecord, fmt, type JsonRecord, num, records } from './presetUtils.js';
+import { asRecord, fmt, type JsonRecord, lineFit, num, records } from './presetUtils.js';
 
 export const CE_ARCHS = ['fcn', 'resnet'] as const;
 export type CeArch = (typeof CE_ARCHS)[number];
@@ -156,15 +156,7 @@ export function lateSlope(rs: readonly RunRecord[], f: (r: RunRecord) => number)
   if (half.length < 2) return Number.NaN;
   const x = half.map((r) => Math.log(r.step));
   const y = half.map(f);
-  const mx = x.reduce((a, b) => a + b, 0) / x.length;
-  const my = y.reduce((a, b) => a + b, 0) / y.length;
-  let sxy = 0;
-  let sxx = 0;
-  for (let i = 0; i < x.length; i++) {
-    sxy += (x[i] - mx) * (y[i] - my);
-    sxx += (x[i] - mx) ** 2;
-  }
-  return sxy / sxx;
+  return lineFit(x, y).slope;
 }
 
 export const ceDivergencePreset = definePreset({

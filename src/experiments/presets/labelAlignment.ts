@@ -175,7 +175,7 @@ export const labelAlignmentPreset = definePreset({
         );
         if (!(K instanceof Matrix)) throw new Error('label-alignment: cached kernel is not a matrix');
         const rr = ctx.rng.split(`random-labels-${d}`);
-        const perm = shuffle(ds.targets.rows, rr);
+        const perm = rr.permutation(ds.targets.rows);
         const Yr = permuteRows(ds.targets, perm);
         const ktaT = kernelTargetAlignment(K, ds.targets);
         const ktaR = kernelTargetAlignment(K, Yr);
@@ -219,18 +219,6 @@ export const labelAlignmentPreset = definePreset({
     report(ctx, units);
   },
 });
-
-function shuffle(n: number, rng: Rng): Int32Array {
-  const perm = new Int32Array(n);
-  for (let i = 0; i < n; i++) perm[i] = i;
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(rng.uniform() * (i + 1));
-    const t = perm[i];
-    perm[i] = perm[j];
-    perm[j] = t;
-  }
-  return perm;
-}
 
 async function computeKernel(
   m: ModelKey,

@@ -74,23 +74,30 @@ export function splitRows(M: Matrix, a: number): [Matrix, Matrix] {
   return [new Matrix(a, c, M.data.slice(0, a * c)), new Matrix(M.rows - a, c, M.data.slice(a * c))];
 }
 
-/** Least-squares slope and intercept of y on x (finite pairs only). */
-export function lineFit(x: readonly number[], y: readonly number[]): { slope: number; intercept: number } {
-  let n = 0;
-  let sx = 0;
-  let sy = 0;
-  let sxx = 0;
+/**
+ * Least squares y ≈ slope·x + intercept from centered sums, means as (Σx)/n; r2 = S_xy²/(S_xx·S_yy) (1 when every y
+ * is equal); NaN fit below 2 points. The presets' fit (spectrum-demo's decay exponent, the CE presets' late slopes).
+ * src/analysis's `linearFit` is the same least squares with means summed as Σ(x/n) and r2 = 1 − SS_res/S_yy: the two
+ * agree to ~1e-15 relative, not bit for bit, and each feeds recorded results, so both are kept.
+ */
+export function lineFit(
+  x: readonly number[],
+  y: readonly number[],
+): { slope: number; intercept: number; r2: number; count: number } {
+  const k = x.length;
+  if (k < 2) return { slope: Number.NaN, intercept: Number.NaN, r2: Number.NaN, count: k };
+  const mx = x.reduce((a, b) => a + b, 0) / k;
+  const my = y.reduce((a, b) => a + b, 0) / k;
   let sxy = 0;
-  for (let i = 0; i < x.length; i++) {
-    if (!Number.isFinite(x[i]) || !Number.isFinite(y[i])) continue;
-    n++;
-    sx += x[i];
-    sy += y[i];
-    sxx += x[i] * x[i];
-    sxy += x[i] * y[i];
+  let sxx = 0;
+  let syy = 0;
+  for (let i = 0; i < k; i++) {
+    sxy += (x[i] - mx) * (y[i] - my);
+    sxx += (x[i] - mx) ** 2;
+    syy += (y[i] - my) ** 2;
   }
-  const slope = (n * sxy - sx * sy) / (n * sxx - sx * sx);
-  return { slope, intercept: (sy - slope * sx) / n };
+  const slope = sxy / sxx;
+  return { slope, intercept: my - slope * mx, r2: syy === 0 ? 1 : (sxy * sxy) / (sxx * syy), count: k };
 }
 
 export const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;

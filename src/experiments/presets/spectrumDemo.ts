@@ -14,15 +14,16 @@
  * eigenvectors of H∞ (projections (vᵢᵀy)² large where λᵢ is large), random labels spread evenly, and the
  * generalization quantity √(2yᵀH⁻¹y/n) is smaller for true labels than for random labels at every n.
  */
+import { projectToSphereInPlace } from '../../data/preprocess.js';
 import { ConfigError } from '../../errors.js';
 import { eighAsync, gram, Matrix, matmul } from '../../linalg/index.js';
 import { type FigureSpec, type Mark, meanStd } from '../../report/figure.js';
 import type { ReportTable } from '../../report/html.js';
-import { formatNumber } from '../../report/scale.js';
 import type { Rng } from '../../util/random.js';
 import type { JsonValue } from '../config.js';
 import { definePreset, type RunContext } from '../preset.js';
 import { type Infer, integer, number, object, oneOf, withDefault } from '../schema.js';
+import { cumulative, fmt, lineFit, num, nums, pm as meanPm } from './presetUtils.js';
 
 export const KERNELS = ['relu-ntk', 'arora-h', 'arccos1'] as const;
 export type DemoKernel = (typeof KERNELS)[number];
@@ -59,15 +60,10 @@ export function demoKernel(kind: DemoKernel, c: number): number {
   }
 }
 
-/** n points uniform on S^{d−1} (rows). */
+/** n points uniform on S^{d−1} (rows): normalized Gaussians, as the `sphere` data set draws them. */
 export function spherePoints(n: number, d: number, rng: Rng): Matrix {
   const X = new Matrix(n, d, rng.normals(n * d));
-  for (let i = 0; i < n; i++) {
-    let s = 0;
-    for (let j = 0; j < d; j++) s += X.data[i * d + j] ** 2;
-    const inv = 1 / Math.sqrt(s);
-    for (let j = 0; j < d; j++) X.data[i * d + j] *= inv;
-  }
+  projectToSphereInPlace(X, 1);
   return X;
 }
 
@@ -171,31 +167,13 @@ export function decayFit(
       ys.push(Math.log(v));
     }
   }
-  const k = xs.length;
-  if (k < 2) return { alpha: Number.NaN, logC: Number.NaN, r2: Number.NaN, count: k };
-  const mx = xs.reduce((a, b) => a + b, 0) / k;
-  const my = ys.reduce((a, b) => a + b, 0) / k;
-  let sxy = 0;
-  let sxx = 0;
-  let syy = 0;
-  for (let i = 0; i < k; i++) {
-    sxy += (xs[i] - mx) * (ys[i] - my);
-    sxx += (xs[i] - mx) ** 2;
-    syy += (ys[i] - my) ** 2;
-  }
-  const slope = sxy / sxx;
-  return { alpha: -slope, logC: my - slope * mx, r2: syy === 0 ? 1 : (sxy * sxy) / (sxx * syy), count: k };
+  const f = lineFit(xs, ys);
+  return { alpha: -f.slope, logC: f.intercept, r2: f.r2, count: f.count };
 }
 
-function cumulative(p: readonly number[]): number[] {
-  let s = 0;
-  return p.map((v) => (s += v));
-}
-
-const fmt = (v: number, d = 3) => formatNumber(v, d);
+/** presetUtils' mean ± std, written with the std to as many digits as the mean, ± 0 included (this report's style). */
 const pm = (xs: readonly number[], d = 3) => {
-  const mu = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const sd = xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - mu) ** 2, 0) / (xs.length - 1)) : 0;
+  const { mu, sd } = meanPm(xs, d);
   return { mu, sd, text: `${fmt(mu, d)} ± ${fmt(sd, d)}` };
 };
 
@@ -283,9 +261,6 @@ export const spectrumDemo = definePreset({
 });
 
 function unitFromJson(v: { [k: string]: JsonValue }): UnitResult {
-  const nums = (x: JsonValue | undefined): number[] =>
-    Array.isArray(x) ? x.map((e) => (typeof e === 'number' ? e : Number.NaN)) : [];
-  const num = (x: JsonValue | undefined): number => (typeof x === 'number' ? x : Number.NaN);
   return {
     n: num(v.n),
     seed: num(v.seed),
