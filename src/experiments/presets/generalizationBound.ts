@@ -19,7 +19,7 @@
  * tightness of every convergence bound along their trajectories (Arora et al. 2019, Fig. 2 puts the trained net's test
  * error beside √(2yᵀ(H∞)⁻¹y/n)).
  *
- * Command: `ntk run generalization-bound [--quick]`. Measured wall time (2-core machine, shared): see header.
+ * Command: `ntk run generalization-bound [--quick]`. Wall times: see the header and docs/presets.md.
  */
 import {
   classificationAccuracy,
@@ -206,7 +206,7 @@ export const generalizationBoundPreset = definePreset({
     'MNIST (2 and 10 classes), Fashion-MNIST (2 classes) and a synthetic teacher set on the unit sphere; H∞ and a deep ReLU NTK; corruption fractions × seeds; G, the classical and alignment bounds and kernel-regression test error; two-layer (output frozen) and deeper MLPs trained by GD to near-zero loss on true and corrupted labels, with test error and convergence-bound tightness.',
   header: {
     command: 'ntk run generalization-bound [--quick]',
-    expectedTime: { quick: '~15 s', full: '~10 min' },
+    expectedTime: { quick: '~20 s', full: '~30 min (estimated, see docs/presets.md)' },
   },
   uses: [],
   params: paramsSchema,
