@@ -720,7 +720,7 @@ function netSection(ctx: Ctx, nets: NetUnit[], perData: PerData): void {
       type: 'facets',
       title: `Trained networks’ test error beside √(2yᵀ(H∞)⁻¹y/n) (n = ${p.trainN}, width ${p.width})`,
       subtitle: `full-batch GD on ½‖f − y‖², η = ${p.lrFraction} (deeper MLP ${p.deepLrFraction})·2/λ_max(Θ₀), until L ≤ ${p.stopRatio}·L₀ or ${p.trainSteps} steps; clean test labels`,
-      columns: 2,
+      columns: Math.min(2, sets.length),
       panels,
     },
     'Arora et al. 2019, Fig. 2: both the test error and the complexity grow with the fraction of random labels.',
@@ -756,11 +756,12 @@ function netSection(ctx: Ctx, nets: NetUnit[], perData: PerData): void {
             )
           : Number.NaN;
       const fitted = us.every((u) => u.lossRatio <= 10 * p.stopRatio);
+      const diverged = us.some((u) => u.status === 'diverged');
       verdicts.push(
         `${DATA_LABEL[d]}, ${net}: paper (Arora et al. 2019, Fig. 2, two classes of MNIST/CIFAR-10): the trained net's test error and √(2yᵀ(H∞)⁻¹y/n) both increase with the fraction of random labels. ` +
           `Here: test error ${us.map((u) => `${fmt(100 * u.testError, 3)}%`).join(' → ')}, G ${us.map((u) => fmt(u.g.exact, 3)).join(' → ')} at ${tf.map((f) => `${fmt(100 * f, 3)}%`).join(', ')}` +
           `${Number.isFinite(rho) ? ` (Spearman ${fmt(rho, 3)})` : ''}; training loss reached ${us.map((u) => fmt(u.lossRatio, 2)).join(', ')}·L₀. ` +
-          `Verdict: ${errUp && gUp ? (fitted ? 'reproduced' : 'reproduced, though not every run reached the near-zero training loss of the paper') : 'not reproduced'}${ctx.quick ? ` (quick: n = ${p.trainN}, width ${p.width}, ${tf.length} fractions — far smaller than the paper's runs)` : ''}.`,
+          `Verdict: ${diverged ? 'inconclusive (a run diverged; lower the learning rate)' : errUp && gUp ? (fitted ? 'reproduced' : 'reproduced, though not every run reached the near-zero training loss of the paper') : 'not reproduced'}${ctx.quick ? ` (quick: n = ${p.trainN}, width ${p.width}, ${tf.length} fractions — far smaller than the paper's runs)` : ''}.`,
       );
     }
   }
