@@ -718,7 +718,7 @@ function netSection(ctx: Ctx, nets: NetUnit[], perData: PerData): void {
     'trained-vs-complexity',
     {
       type: 'facets',
-      title: `Trained networks’ test error beside √(2yᵀ(H∞)⁻¹y/n) (n = ${p.trainN}, width ${p.width})`,
+      title: `Test error of trained nets beside G (n = ${p.trainN}, width ${p.width})`,
       subtitle: `full-batch GD on ½‖f − y‖², η = ${p.lrFraction} (deeper MLP ${p.deepLrFraction})·2/λ_max(Θ₀), until L ≤ ${p.stopRatio}·L₀ or ${p.trainSteps} steps; clean test labels`,
       columns: Math.min(2, sets.length),
       panels,
