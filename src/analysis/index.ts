@@ -65,3 +65,19 @@ export {
   ntkGpPosterior,
   type TrainingTime,
 } from './predictions.js';
+export {
+  type AlignedConvergence,
+  alignedConvergence,
+  type AlignmentBoundOptions,
+  type DecayBounds,
+  decayBounds,
+  driftCorrection,
+  type GeneralizationBounds,
+  generalizationAlignmentBounds,
+  normalQuantile,
+  projectionFit,
+  type SlopeInterval,
+  slopeInterval,
+  spectralBands,
+  studentTQuantile,
+} from './bounds.js';

@@ -12,6 +12,7 @@ import {
   type LossNormalization,
   spectrum,
 } from '../analysis/index.js';
+import { alignedConvergence, generalizationAlignmentBounds } from '../analysis/bounds.js';
 import { loadDataset } from '../data/index.js';
 import { ConfigError, NtkError } from '../errors.js';
 import { readMatrixNpy, writeJsonAtomic } from '../io/index.js';
@@ -40,6 +41,9 @@ options:
   --top-k K              only the K largest eigenpairs (spectrum and alignment only)
   --top-k-method M       syevr (LAPACK, default) or lanczos (K·v products; for k ≪ n)
   --sym-tol X            largest accepted relative asymmetry of K (default 1e-6)
+  --bounds B             also write \`bounds\`: the classical, alignment, piecewise-envelope, band-mass and banded
+                         bounds of √(2yᵀ(K+ρI)⁻¹y/n) and the γ-only estimate, and the same bounds of the convergence
+                         curves, with B log-spaced spectral bands (src/analysis/bounds.ts)
 
 Non-finite numbers are written as the strings "Infinity", "-Infinity", "NaN".
 Exit codes: 0 ok (warnings on stderr), 2 bad input (message names the problem).`;
@@ -92,6 +96,7 @@ export const analyze: Command = {
         'top-k': { type: 'string' },
         'top-k-method': { type: 'string' },
         'sym-tol': { type: 'string' },
+        bounds: { type: 'string' },
       },
       strict: true,
     });
@@ -104,6 +109,12 @@ export const analyze: Command = {
     const ridge = num('ridge', o.ridge, (x) => x >= 0, 'a non-negative number') ?? 0;
     const topK = num('top-k', o['top-k'], (x) => Number.isInteger(x) && x >= 1, 'a positive integer');
     const symTol = num('sym-tol', o['sym-tol'], (x) => x >= 0, 'a non-negative number') ?? 1e-6;
+    const bands = num(
+      'bounds',
+      o.bounds,
+      (x) => Number.isInteger(x) && x >= 1 && x <= 10_000,
+      'an integer in [1, 10000]',
+    );
     const normalization = (o.normalization ?? 'sum') as LossNormalization;
     if (normalization !== 'sum' && normalization !== 'mean') {
       throw new ConfigError(
@@ -170,6 +181,18 @@ export const analyze: Command = {
           if (!(e instanceof NtkError)) throw e;
           warnings.push(e.message);
           result.generalization = { error: e.message };
+        }
+        if (bands !== undefined) {
+          const bounds: Record<string, unknown> = {};
+          try {
+            bounds.generalization = generalizationAlignmentBounds(dec, Y, { ridge, bands });
+          } catch (e) {
+            if (!(e instanceof NtkError)) throw e;
+            bounds.generalization = { error: e.message };
+          }
+          const c = alignedConvergence(dec, r0, { eta: step, steps, normalization, bands });
+          bounds.convergence = { gamma: c.gamma, envelope: c.envelope, bands: c.bands, rate: c.rate, ...c.curves };
+          result.bounds = bounds;
         }
       } else {
         warnings.push(

@@ -88,6 +88,26 @@ describe('convergence-bounds (quick)', () => {
       assert.ok(m.finalClassicalBound > m.finalExactLinearized);
       assert.ok(m.residualAlignmentEnd < m.residualAlignmentStart, `${m.name}: residual alignment falls`);
     }
+    // Issue #20: tightness ratios of every bound along the trajectory, γ_t with intervals.
+    const t = readJson(join(out, 'results', 'tightness.json')) as {
+      models: {
+        name: string;
+        gamma0Lo: number;
+        bounds: { key: string; minRatio: number; maxRatio: number; stepsBelowReal: number; steps: number }[];
+      }[];
+    };
+    for (const m of t.models) {
+      const b = (k: string) => m.bounds.find((x) => x.key === k) as (typeof m.bounds)[number];
+      assert.ok(m.gamma0Lo > 0, `${m.name}: γ₀'s interval above 0`);
+      assert.ok(b('banded').maxRatio < b('alignment').maxRatio, `${m.name}: banded tighter than one envelope`);
+      assert.ok(b('piecewise').maxRatio <= b('alignment').maxRatio * (1 + 1e-9));
+      assert.equal(b('classical').stepsBelowReal, 0);
+      assert.equal(b('driftCorrected').stepsBelowReal, 0, `${m.name}: the drift-corrected bound holds`);
+    }
+    const mlp = t.models.find((m) => m.name === 'MLP');
+    assert.ok(mlp);
+    const banded = mlp.bounds.find((x) => x.key === 'banded');
+    assert.ok(banded && banded.maxRatio < 3 && banded.stepsBelowReal === 0, 'MLP: banded bound within 3× everywhere');
   });
 });
 
@@ -172,6 +192,29 @@ describe('generalization-bound (quick)', () => {
       assert.ok(last.bound.mean > 1.5 * first.bound.mean);
       assert.ok(first.testError.mean < 0.05, `clean-label test error ${first.testError.mean}`);
       assert.ok(last.testError.mean > first.testError.mean + 0.2);
+    }
+    // Issue #20: every bound ≥ G on every data set, kernel and fraction; trained networks beside G.
+    const b = readJson(join(out, 'results', 'bounds.json')) as {
+      datasets: { dataset: string; kernels: { byFraction: Record<string, number>[] }[] }[];
+      nets: { dataset: string; net: string; fraction: number; testError: number; status: string }[];
+    };
+    assert.deepEqual(
+      b.datasets.map((d) => d.dataset),
+      ['mnist', 'mnist10', 'fashion', 'synthetic'],
+    );
+    for (const d of b.datasets)
+      for (const k of d.kernels)
+        for (const r of k.byFraction)
+          for (const key of ['classical', 'alignment', 'piecewise', 'bandMass', 'banded'])
+            assert.ok(r[key] >= r.exact * (1 - 1e-9), `${d.dataset} f=${r.fraction}: ${key} ${r[key]} < G ${r.exact}`);
+    const net = (n: string, f: number) => b.nets.find((u) => u.net === n && u.fraction === f && u.dataset === 'mnist');
+    for (const n of ['two-layer', 'deep']) {
+      const clean = net(n, 0);
+      const random = net(n, 1);
+      assert.ok(clean && random, n);
+      assert.notEqual(clean.status, 'diverged');
+      assert.ok(clean.testError < 0.05, `${n}: clean test error ${clean.testError}`);
+      assert.ok(random.testError > clean.testError + 0.2, `${n}: random-label test error ${random.testError}`);
     }
   });
 });

@@ -16,14 +16,26 @@
 import { linearizedConvergence } from '../../analysis/index.js';
 import { loadDataset } from '../../data/index.js';
 import { apply, buildNetwork, init } from '../../nn/index.js';
+import type { Matrix } from '../../linalg/index.js';
 import type { Mark, PlotSpec } from '../../report/figure.js';
 import { meanStd } from '../../report/figure.js';
 import type { ReportTable } from '../../report/html.js';
 import { train } from '../../train/trainer.js';
 import { Rng } from '../../util/random.js';
 import { definePreset, type RunContext } from '../preset.js';
-import { array, type Infer, integer, number, object, string, withDefault } from '../schema.js';
-import { asRecord, fmt, type JsonRecord, num, nums, pm, records } from './presetUtils.js';
+import { array, boolean, type Infer, integer, number, object, string, withDefault } from '../schema.js';
+import {
+  BOUND_KEYS,
+  BOUND_LABELS,
+  type BoundKey,
+  pointFromJson,
+  pointToJson,
+  ratio,
+  ratioRange,
+  type TrajectoryPoint,
+  trajectoryBounds,
+} from './boundsUtils.js';
+import { asRecord, fmt, type JsonRecord, num, nums, permuteRows, pm, records } from './presetUtils.js';
 
 const modelSchema = object({
   name: string({ nonEmpty: true }),
@@ -42,6 +54,10 @@ const paramsSchema = object({
   seeds: array(integer({ min: 0 }), { minLength: 1, unique: true }),
   /** Recorded steps (log-spaced). */
   points: withDefault(integer({ min: 2, max: 1000 }), 40),
+  /** Log-spaced spectral bands of the piecewise-envelope, band-mass and banded bounds (src/analysis/bounds.ts). */
+  bands: withDefault(integer({ min: 1, max: 1000 }), 8),
+  /** Also train each model once (first seed) on randomly permuted labels, for γ_t of random labels. */
+  randomLabels: withDefault(boolean(), true),
 });
 export type ConvergenceBoundsParams = Infer<typeof paramsSchema>;
 
@@ -55,6 +71,8 @@ interface Record_ {
   readonly classical: number;
   readonly alignment: number;
   readonly paramDistance: number;
+  /** Every bound of boundsUtils at this step (and γ_t). */
+  readonly b: TrajectoryPoint;
 }
 interface Unit {
   readonly model: string;
@@ -65,6 +83,12 @@ interface Unit {
   readonly gamma: number;
   readonly envelope: number;
   readonly classicalValid: boolean;
+  /** 'true' labels or a random permutation of them. */
+  readonly labels: 'true' | 'random';
+  readonly worstIndex: number;
+  readonly worstLambda: number;
+  readonly envelopeExcess: number;
+  readonly driftMonotone: boolean;
   readonly records: Record_[];
 }
 
@@ -79,7 +103,7 @@ export const convergenceBoundsPreset = definePreset({
     'Finite MLP and CNN on binary MNIST, MSE ½‖f − y‖², full-batch GD with η = c·2/λ_max(Θ₀); real loss against the classical bound, the exact linearized curve and the alignment bound from Θ₀; residual–NTK alignment over training; several seeds.',
   header: {
     command: 'ntk run convergence-bounds [--quick]',
-    expectedTime: { quick: '~20 s', full: '~9 min' },
+    expectedTime: { quick: '~25 s', full: '~30 min (estimated, see docs/presets.md)' },
   },
   uses: [],
   params: paramsSchema,
@@ -108,48 +132,85 @@ export const convergenceBoundsPreset = definePreset({
   },
   async run(ctx) {
     const p = ctx.config.params;
-    const total = p.models.length * p.seeds.length;
     const units: Unit[] = [];
     let done = 0;
-    ctx.progress(0, total, 'starting');
+    const jobs: { m: (typeof p.models)[number]; s: number; labels: 'true' | 'random' }[] = [];
     for (const m of p.models) {
-      for (const s of p.seeds) {
-        const key = ['convergence-bounds', 'unit-v1', p.data, m.arch, p.steps, p.lrFraction, p.points, s];
-        const raw = await ctx.cache.getOrCompute(key, () => computeUnit(p, m.arch, s));
-        const r = asRecord(raw, 'convergence-bounds');
-        const u: Unit = {
-          model: m.name,
-          seed: s,
-          eta: num(r.eta),
-          lambdaMax: num(r.lambdaMax),
-          lambdaMin: num(r.lambdaMin),
-          gamma: num(r.gamma),
-          envelope: num(r.envelope),
-          classicalValid: r.classicalValid === true,
-          records: records(r.records, 'convergence-bounds').map((x) => ({
-            step: num(x.step),
-            loss: num(x.loss),
-            linLoss: num(x.linLoss),
-            residualAlignment: num(x.residualAlignment),
-            projections: nums(x.projections),
-            exact: num(x.exact),
-            classical: num(x.classical),
-            alignment: num(x.alignment),
-            paramDistance: num(x.paramDistance),
-          })),
-        };
-        units.push(u);
-        const last = u.records[u.records.length - 1];
-        ctx.log.metric({ model: m.name, seed: s, finalLoss: last.loss, exact: last.exact, classical: last.classical });
-        ctx.progress(++done, total, `${m.name} seed ${s}`);
-      }
+      for (const s of p.seeds) jobs.push({ m, s, labels: 'true' });
+      if (p.randomLabels) jobs.push({ m, s: p.seeds[0], labels: 'random' });
+    }
+    const total = jobs.length;
+    ctx.progress(0, total, 'starting');
+    for (const { m, s, labels } of jobs) {
+      const key = [
+        'convergence-bounds',
+        'unit-v2',
+        p.data,
+        m.arch,
+        p.steps,
+        p.lrFraction,
+        p.points,
+        p.bands,
+        s,
+        labels,
+      ];
+      const raw = await ctx.cache.getOrCompute(key, () => computeUnit(p, m.arch, s, labels));
+      const r = asRecord(raw, 'convergence-bounds');
+      const u: Unit = {
+        model: m.name,
+        seed: s,
+        labels,
+        eta: num(r.eta),
+        lambdaMax: num(r.lambdaMax),
+        lambdaMin: num(r.lambdaMin),
+        gamma: num(r.gamma),
+        envelope: num(r.envelope),
+        classicalValid: r.classicalValid === true,
+        worstIndex: num(r.worstIndex),
+        worstLambda: num(r.worstLambda),
+        envelopeExcess: num(r.envelopeExcess),
+        driftMonotone: r.driftMonotone === true,
+        records: records(r.records, 'convergence-bounds').map((x) => ({
+          step: num(x.step),
+          loss: num(x.loss),
+          linLoss: num(x.linLoss),
+          residualAlignment: num(x.residualAlignment),
+          projections: nums(x.projections),
+          exact: num(x.exact),
+          classical: num(x.classical),
+          alignment: num(x.alignment),
+          paramDistance: num(x.paramDistance),
+          b: pointFromJson(asRecord(x.b, 'convergence-bounds'), num),
+        })),
+      };
+      units.push(u);
+      const last = u.records[u.records.length - 1];
+      ctx.log.metric({
+        model: m.name,
+        seed: s,
+        labels,
+        finalLoss: last.loss,
+        exact: last.exact,
+        classical: last.classical,
+        banded: last.b.banded,
+      });
+      ctx.progress(++done, total, `${m.name} seed ${s}${labels === 'random' ? ' (random labels)' : ''}`);
     }
     report(ctx, units);
   },
 });
 
-async function computeUnit(p: ConvergenceBoundsParams, arch: string, seed: number): Promise<JsonRecord> {
+async function computeUnit(
+  p: ConvergenceBoundsParams,
+  arch: string,
+  seed: number,
+  labels: 'true' | 'random',
+): Promise<JsonRecord> {
   const ds = loadDataset(p.data);
+  const Y =
+    labels === 'true'
+      ? ds.targets
+      : permuteRows(ds.targets, new Rng(seed).split('random-labels').permutation(ds.X.rows));
   const shape = /^\s*conv/.test(arch) && ds.imageShape ? ds.imageShape : [ds.X.cols];
   const res = await train(
     {
@@ -160,19 +221,22 @@ async function computeUnit(p: ConvergenceBoundsParams, arch: string, seed: numbe
       normalization: 'sum',
       lr: { fraction: p.lrFraction },
       steps: p.steps,
-      trackers: ['loss', 'residual', 'alignment', 'params', 'linearized'],
+      trackers: ['loss', 'residual', 'alignment', 'params', 'linearized', 'drift'],
       schedule: { kind: 'log', points: p.points },
-      projections: 16,
+      projections: ds.X.rows * ds.targets.cols,
     },
-    { X: ds.X, Y: ds.targets },
+    { X: ds.X, Y },
   );
   if (!res.ntk0Eig) throw new Error('convergence-bounds: the trainer did not return Θ₀');
   const params0 = init(buildNetwork(arch, shape, 'ntk'), new Rng(seed));
   const f0 = apply(params0, ds.X);
   const r0 = new Float64Array(f0.data.length);
-  for (let i = 0; i < r0.length; i++) r0[i] = f0.data[i] - ds.targets.data[i];
+  for (let i = 0; i < r0.length; i++) r0[i] = f0.data[i] - Y.data[i];
   const conv = linearizedConvergence(res.ntk0Eig, r0, { eta: res.eta, steps: p.steps, normalization: 'sum' });
   const half = (v: number): number => 0.5 * v * v;
+  let frob = 0;
+  for (const v of (res.ntk0 as Matrix).data) frob += v * v;
+  const traj = trajectoryBounds(res.ntk0Eig, res.history, res.eta, 1, p.bands, Math.sqrt(frob));
   return {
     eta: res.eta,
     lambdaMax: conv.lambdaMax,
@@ -180,22 +244,29 @@ async function computeUnit(p: ConvergenceBoundsParams, arch: string, seed: numbe
     gamma: conv.gamma ?? Number.NaN,
     envelope: conv.envelope ?? Number.NaN,
     classicalValid: conv.classicalValid,
-    records: res.history.map((h) => ({
+    worstIndex: traj.worstIndex,
+    worstLambda: traj.worstLambda,
+    envelopeExcess: traj.envelopeExcess,
+    driftMonotone: traj.driftMonotone === true,
+    records: res.history.map((h, j) => ({
       step: h.step,
       loss: h.loss,
       linLoss: h.linLoss ?? Number.NaN,
       residualAlignment: h.residualAlignment ?? Number.NaN,
-      projections: h.residualProjections ?? [],
+      projections: (h.residualProjections ?? []).slice(0, 16),
       exact: half(conv.discrete.exact[h.step]),
       classical: half(conv.discrete.classical[h.step]),
       alignment: half(conv.discrete.alignment[h.step]),
       paramDistance: h.paramDistance ?? Number.NaN,
+      b: pointToJson(traj.points[j]),
     })),
   };
 }
 
-function report(ctx: Ctx, units: Unit[]): void {
+function report(ctx: Ctx, allUnits: Unit[]): void {
   const p = ctx.config.params;
+  const units = allUnits.filter((u) => u.labels === 'true');
+  const randomUnits = allUnits.filter((u) => u.labels === 'random');
   const names = p.models.map((m) => m.name);
   const summary = names.map((name) => {
     const us = units.filter((u) => u.model === name);
@@ -252,7 +323,7 @@ function report(ctx: Ctx, units: Unit[]): void {
     })),
   });
   ctx.addResult('curves', {
-    units: units.map((u) => ({ model: u.model, seed: u.seed, eta: u.eta, records: u.records })),
+    units: allUnits.map((u) => ({ model: u.model, seed: u.seed, labels: u.labels, eta: u.eta, records: u.records })),
   });
 
   const band = (us: Unit[], f: (r: Record_) => number, color: number, label: string, dash = false): Mark[] => {
@@ -272,6 +343,9 @@ function report(ctx: Ctx, units: Unit[]): void {
       marks: [
         ...band(us, (r) => r.classical, 3, 'classical (1 − ηλ_min)^{2k}·L₀', true),
         ...band(us, (r) => r.alignment, 2, 'alignment bound (γ, C from r₀)', true),
+        ...band(us, (r) => r.b.piecewise, 4, `piecewise envelope (${p.bands} bands)`, true),
+        ...band(us, (r) => r.b.banded, 5, 'banded bound', true),
+        ...band(us, (r) => r.b.restart, 7, 'residual alignment (re-fit on r_k)', true),
         ...band(us, (r) => r.exact, 1, 'exact linearized Σ(1 − ηλᵢ)^{2k}(vᵢᵀr₀)²/2'),
         ...band(us, (r) => r.loss, 0, 'real network'),
       ],
@@ -392,4 +466,222 @@ function report(ctx: Ctx, units: Unit[]): void {
     figures: ['loss-vs-bounds', 'residual-alignment', ...names.map((n) => `projections-${n}`)],
     tables: [table],
   });
+  tightnessReport(ctx, units, randomUnits, names);
+}
+
+const ALL_KEYS: readonly (BoundKey | 'exact')[] = ['exact', ...BOUND_KEYS];
+
+/** Tightness ratios of every bound, γ_t (true vs random labels), their figures, table and the paper-vs-here verdict. */
+function tightnessReport(ctx: Ctx, units: Unit[], randomUnits: Unit[], names: string[]): void {
+  const p = ctx.config.params;
+  const perModel = names.map((name) => {
+    const us = units.filter((u) => u.model === name);
+    const bounds = ALL_KEYS.map((key) => {
+      let min = Number.POSITIVE_INFINITY;
+      let max = Number.NEGATIVE_INFINITY;
+      const finals: number[] = [];
+      let below = 0;
+      let count = 0;
+      for (const u of us) {
+        const pts = u.records.map((r) => r.b);
+        const rr = ratioRange(pts, key);
+        min = Math.min(min, rr.min);
+        max = Math.max(max, rr.max);
+        finals.push(ratio(pts[pts.length - 1], key));
+        for (const pt of pts) {
+          const v = ratio(pt, key);
+          if (!Number.isFinite(v)) continue;
+          count++;
+          if (v < 1 - 1e-9) below++;
+        }
+      }
+      return { key, min, max, final: pm(finals), below, count };
+    });
+    const rnd = randomUnits.find((u) => u.model === name) ?? null;
+    const g0 = us.map((u) => u.records[0].b);
+    const drift = us.map((u) => u.records[u.records.length - 1].b);
+    return {
+      name,
+      us,
+      bounds,
+      rnd,
+      gamma0: pm(g0.map((b) => b.gamma)),
+      gamma0Lo: Math.min(...g0.map((b) => b.gammaLo)),
+      gamma0Hi: Math.max(...g0.map((b) => b.gammaHi)),
+      gammaEnd: pm(drift.map((b) => b.gamma)),
+      worst: us.map(
+        (u) => `i = ${u.worstIndex} (λ = ${fmt(u.worstLambda, 3)}, ${fmt(u.envelopeExcess, 3)}× the fitted law)`,
+      ),
+      excess: pm(us.map((u) => u.envelopeExcess)),
+      driftMonotone: us.every((u) => u.driftMonotone),
+    };
+  });
+  const color: Record<BoundKey | 'exact', number> = {
+    exact: 1,
+    classical: 3,
+    alignment: 2,
+    piecewise: 4,
+    bandMass: 6,
+    banded: 5,
+    restart: 7,
+    driftCorrected: 8,
+  };
+  const meanOf = (us: Unit[], f: (r: Record_) => number): number[] =>
+    us[0].records.map((_, j) => us.reduce((a, u) => a + f(u.records[j]), 0) / us.length);
+  ctx.addFigure(
+    'tightness',
+    {
+      type: 'facets',
+      title: 'Tightness of every bound along the trajectory: bound / real loss',
+      subtitle: `${p.data}; mean over ${p.seeds.length} seeds; 1 = the real loss, dashed: 3×; below 1 the bound fails for the real network`,
+      columns: Math.min(2, names.length),
+      panels: perModel.map((m): PlotSpec => ({
+        title: m.name,
+        x: { label: 'GD step k (0 left out)', type: 'log' },
+        y: { label: 'bound / real loss', type: 'log' },
+        marks: [
+          { type: 'rule', y: 1, color: 0 },
+          { type: 'rule', y: 3, color: 0, dash: true },
+          ...ALL_KEYS.filter((k) => k !== 'classical').map((k): Mark => ({
+            type: 'line',
+            x: m.us[0].records.slice(1).map((r) => r.step),
+            y: meanOf(m.us, (r) => ratio(r.b, k)).slice(1),
+            color: color[k],
+            dash: k === 'exact',
+            label: BOUND_LABELS[k],
+          })),
+        ],
+      })),
+    },
+    'Ratios above 1 are valid bounds of the real loss at that step; the classical bound is left out (its ratio reaches the table’s values).',
+  );
+  ctx.addFigure(
+    'gamma-t',
+    {
+      type: 'facets',
+      title: 'Residual–NTK alignment exponent γ_t: (vᵢᵀr_k)²/‖r_k‖² ≈ C·λᵢ^γ_t on Θ₀’s eigenvectors',
+      subtitle: `least-squares slope with its 95% interval (seed ${p.seeds[0]}); true labels against randomly permuted labels`,
+      columns: Math.min(2, names.length),
+      panels: perModel.map((m): PlotSpec => {
+        const u = m.us[0];
+        const x = u.records.map((r) => Math.max(r.step, 0.5));
+        const marks: Mark[] = [
+          { type: 'rule', y: 0, color: 0, dash: true },
+          { type: 'band', x, y1: u.records.map((r) => r.b.gammaLo), y2: u.records.map((r) => r.b.gammaHi), color: 0 },
+          { type: 'line', x, y: u.records.map((r) => r.b.gamma), color: 0, label: 'true labels' },
+        ];
+        if (m.rnd) {
+          const xr = m.rnd.records.map((r) => Math.max(r.step, 0.5));
+          marks.push(
+            {
+              type: 'band',
+              x: xr,
+              y1: m.rnd.records.map((r) => r.b.gammaLo),
+              y2: m.rnd.records.map((r) => r.b.gammaHi),
+              color: 1,
+            },
+            { type: 'line', x: xr, y: m.rnd.records.map((r) => r.b.gamma), color: 1, label: 'random labels' },
+          );
+        }
+        return { title: m.name, x: { label: 'GD step k (0 drawn at ½)', type: 'log' }, y: { label: 'γ_t' }, marks };
+      }),
+    },
+    'γ_t > 0: the residual still sits in the large-eigenvalue directions; it falls as those are fitted first.',
+  );
+  const table: ReportTable = {
+    title: 'Tightness ratio bound / real loss over the recorded trajectory',
+    columns: ['model', 'bound', 'min', 'max', `at k = ${p.steps}`, 'steps below the real loss'],
+    rows: perModel.flatMap((m) =>
+      m.bounds.map((b) => [
+        m.name,
+        BOUND_LABELS[b.key],
+        fmt(b.min, 3),
+        fmt(b.max, 3),
+        b.final.text,
+        `${b.below} of ${b.count}`,
+      ]),
+    ),
+    note:
+      `Over ${p.seeds.length} seeds × ${units[0]?.records.length ?? 0} recorded steps; bands = ${p.bands} log-spaced bands of λ(Θ₀). ` +
+      'The restart bound starts from the measured residual of the previous record; the drift correction adds a·Σ‖Θ_t − Θ₀‖_F‖r_t‖.',
+  };
+  // Verdicts computed from the numbers.
+  const get = (m: (typeof perModel)[number], k: BoundKey | 'exact') =>
+    m.bounds.find((b) => b.key === k) as (typeof m.bounds)[number];
+  const setting = ctx.quick
+    ? `Quick mode (${p.data}, ${p.steps} steps, ${p.seeds.length} seeds, widths as configured) is far smaller than the paper's wide two-layer networks; read the verdicts as indicative.`
+    : `Full mode: ${p.data}, ${p.steps} steps, ${p.seeds.length} seeds.`;
+  const verdictLines: string[] = [];
+  for (const m of perModel) {
+    const ex = get(m, 'exact');
+    const gap = Math.max(Math.abs(ex.max - 1), Math.abs(ex.min - 1));
+    verdictLines.push(
+      `${m.name} — Thm 4.1 (Arora et al. 2019; Du et al. 2019): the real loss follows the exact linearized curve √Σ(1 − ηλᵢ)^{2k}(vᵢᵀr₀)². ` +
+        `Here: exact/real ranges over [${fmt(ex.min, 3)}, ${fmt(ex.max, 3)}]. Verdict: ${gap <= 0.25 ? 'reproduced (within 25% at every recorded step)' : gap <= 1 ? 'inconclusive (within 2× but not 25%: the network drifts from Θ₀)' : 'not reproduced (the finite network leaves the kernel regime)'}.`,
+    );
+    const cl = get(m, 'classical');
+    const bd = get(m, 'banded');
+    verdictLines.push(
+      `${m.name} — the full-spectrum bound is far below the classical λ_min bound. Here: at k = ${p.steps} classical/real = ${cl.final.text}, banded/real = ${bd.final.text} ` +
+        `(${fmt(cl.final.mu / bd.final.mu, 3)}× lower). Verdict: ${cl.final.mu > 10 * bd.final.mu ? 'reproduced' : cl.final.mu > bd.final.mu ? 'inconclusive (lower, but by less than 10×)' : 'not reproduced'}.`,
+    );
+    const within = (['alignment', 'piecewise', 'bandMass', 'banded', 'restart'] as const).filter((k) => {
+      const b = get(m, k);
+      return b.max <= 3 && b.below === 0;
+    });
+    const valid = (['alignment', 'piecewise', 'bandMass', 'banded', 'restart', 'driftCorrected'] as const).filter(
+      (k) => get(m, k).below === 0,
+    );
+    verdictLines.push(
+      `${m.name} — a bound within 3× of the real loss over the whole trajectory (issue #20's target; the paper's alignment claim is that the bound "closely matches" training). ` +
+        `Here: single envelope max ${fmt(get(m, 'alignment').max, 3)}× (its C is set by direction ${m.worst[0]}), piecewise ${fmt(get(m, 'piecewise').max, 3)}×, banded ${fmt(bd.max, 3)}×, restart ${fmt(get(m, 'restart').max, 3)}×; ` +
+        `valid at every step for the real network: ${valid.length ? valid.map((k) => BOUND_LABELS[k]).join(', ') : 'none'}. ` +
+        `Verdict: ${within.length ? `reproduced by ${within.map((k) => BOUND_LABELS[k]).join(', ')}` : valid.length ? 'not reproduced (the valid bounds are looser than 3×)' : 'not reproduced: no linearized bound holds at every step because the real loss rises above the exact linearized curve (the kernel drifts)'}.`,
+    );
+    const rg = m.rnd ? m.rnd.records[0].b : null;
+    verdictLines.push(
+      `${m.name} — label/residual alignment as an exponent: true labels give γ > 0, random labels γ ≈ 0. Here: γ₀ = ${m.gamma0.text} (95% interval within [${fmt(m.gamma0Lo, 3)}, ${fmt(m.gamma0Hi, 3)}])` +
+        (rg ? `, random labels ${fmt(rg.gamma, 3)} [${fmt(rg.gammaLo, 3)}, ${fmt(rg.gammaHi, 3)}]` : '') +
+        `; γ_t at k = ${p.steps}: ${m.gammaEnd.text}. Verdict: ${m.gamma0Lo > 0 && (!rg || (rg.gammaLo <= 0.3 && rg.gammaHi >= -0.3 && rg.gamma < m.gamma0.mu)) ? 'reproduced at k = 0' : 'not reproduced'}` +
+        `${m.gammaEnd.mu < 0 ? '; along training γ_t falls below 0: the remaining residual lives in the small-eigenvalue directions, so the envelope of r₀ stops describing r_k' : ''}.`,
+    );
+  }
+  ctx.addSection({
+    title: 'Tighter full-spectrum bounds and residual alignment',
+    text:
+      'Every bound is ‖r_k‖²/‖r₀‖² ≤ Σ (weights)·φᵢ(k) with φᵢ(k) = (1 − ηλᵢ)^{2k} and pᵢ = (vᵢᵀr₀)²/‖r₀‖² on Θ₀’s eigenvectors (src/analysis/bounds.ts, docs/analysis.md): ' +
+      'the single envelope replaces every pᵢ by C·λᵢ^γ with C = max pᵢ/λᵢ^γ, so one direction far above the fitted law inflates the whole bound; ' +
+      `the piecewise envelope takes the maximum per band (${p.bands} log-spaced bands of λ); the band mass keeps Σ_B pᵢ and the slowest φ of the band; banded takes the smaller of the two per band; ` +
+      'the residual-alignment (restart) bound re-fits the projections of the measured residual r_k at each record and bounds the loss at the next; the drift correction adds the measured kernel movement a·Σ‖Θ_t − Θ₀‖‖r_t‖ and is the only one that covers the real (not linearized) network. ' +
+      `Why the single envelope is loose: at k = 0 it equals C·Σλᵢ^γ ≥ 1, and its C is set by ${perModel.map((m) => `${m.name}: ${m.worst.join('; ')}`).join(' — ')}. ` +
+      'Projections fluctuate like χ² variables around the fitted law, so the largest of many is several times the typical one; bands limit how far one outlier reaches.\n\n' +
+      `Paper vs here. ${setting}\n\n` +
+      verdictLines.join('\n\n'),
+    figures: ['tightness', 'gamma-t'],
+    tables: [table],
+  });
+  const out: JsonRecord = {
+    bands: p.bands,
+    models: perModel.map((m) => ({
+      name: m.name,
+      envelopeExcess: m.excess.mu,
+      driftMonotone: m.driftMonotone,
+      gamma0: m.gamma0.mu,
+      gamma0Lo: m.gamma0Lo,
+      gamma0Hi: m.gamma0Hi,
+      gammaEnd: m.gammaEnd.mu,
+      randomGamma0: m.rnd ? m.rnd.records[0].b.gamma : null,
+      randomGamma0Lo: m.rnd ? m.rnd.records[0].b.gammaLo : null,
+      randomGamma0Hi: m.rnd ? m.rnd.records[0].b.gammaHi : null,
+      bounds: m.bounds.map((b) => ({
+        key: b.key,
+        minRatio: b.min,
+        maxRatio: b.max,
+        finalRatio: b.final.mu,
+        stepsBelowReal: b.below,
+        steps: b.count,
+      })),
+    })),
+  };
+  ctx.addResult('tightness', out);
 }
