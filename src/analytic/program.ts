@@ -42,7 +42,7 @@ export interface Program {
   readonly nodes: readonly OpNode[];
   /** number of op ids (chains have one entry per id) */
   readonly numIds: number;
-  /** the first step builds its own input record from the raw inputs (conv on images: patch Grams) */
+  /** the first step builds its own input record from the raw inputs (e.g. patch Grams of image inputs) */
   readonly fusedInput: boolean;
 }
 

@@ -3,9 +3,9 @@
  * one layer list, two kernels, as neural-tangents' stax does with (init_fn, apply_fn, kernel_fn).
  *
  *   dense(512),relu,dense(512),relu,dense(10)
- *   conv(32,3,padding=same),relu,conv(32,3,stride=2),relu,gap,dense(10)
  *   dense(256),residual(relu,dense(256),relu,dense(256)),relu,dense(1)
  *   dense(4096),relu,dense(1,frozen)
+ * (registry.ts's ARCH_EXAMPLES and docs/networks.md have image architectures)
  *
  * Grammar: a comma-separated list of layers `name` or `name(arguments)`; plain arguments are `value` or `key=value`;
  * a combinator's arguments are layer lists separated by `|`. What each name means, and its arguments, is defined by

@@ -18,5 +18,12 @@ const byName = new Map<string, LayerModule>(LAYER_MODULES.flatMap((m) => m.names
 /** Every layer name, in registry order. */
 export const LAYER_NAMES: readonly string[] = LAYER_MODULES.flatMap((m) => m.names);
 
+/** Architectures the CLI's help and the docs show (kept here, with the names, so they stay valid). */
+export const ARCH_EXAMPLES = {
+  mlp: 'dense(512),relu,dense(10)',
+  cnn: 'conv(16,3),relu,gap,dense(10)',
+  bigCnn: 'conv(64,3),relu,gap,dense(10)',
+} as const;
+
 /** The module defining `name`, or undefined. */
 export const layerModule = (name: string): LayerModule | undefined => byName.get(name);

@@ -49,17 +49,17 @@ export interface ParamLayer {
   readonly index: number;
   /** Position in the architecture: "3" for top-level layer 3, "2.1" for layer 1 inside the block at 2 (0-based). */
   readonly path: string;
-  /** the layer's name (`dense`, `conv`) */
+  /** the layer's name */
   readonly kind: string;
   readonly spec: AffineSpec;
-  /** in features (dense) or in_channels·k·k (conv) */
+  /** length of one input row: in features, or in_channels·k·k for a k×k convolution */
   readonly fanIn: number;
   /** out features or out channels */
   readonly out: number;
-  /** For conv: kernel size and input channels (weights are stored (out, kh, kw, in) inside θ); 1 and fanIn for dense. */
+  /** Convolutions: kernel size and input channels (weights stored (out, kh, kw, in)); 1 and fanIn otherwise. */
   readonly kernel: number;
   readonly inChannels: number;
-  /** Output positions per example (1 for dense, oh·ow for conv). */
+  /** Output positions per example (1, or oh·ow for a convolution). */
   readonly positions: number;
   readonly wOffset: number;
   readonly wSize: number;
@@ -73,9 +73,9 @@ export interface ParamLayer {
   readonly wInitStd: number;
   readonly bInitStd: number;
   readonly frozen: boolean;
-  /** The stored weights in the layout other frameworks use (PyTorch: dense (out, in), conv (out, in, kh, kw)). */
+  /** The stored weights in the layout PyTorch uses (Linear (out, in), Conv2d (out, in, kh, kw)). */
   exportWeights(W: Float64Array): { readonly shape: readonly number[]; readonly data: Float64Array };
-  /** Extra manifest fields of the layer (conv: kernel, stride, padding). */
+  /** Extra manifest fields of the layer kind (e.g. kernel, stride, padding). */
   readonly manifest: Readonly<Record<string, number | string>>;
 }
 
@@ -147,6 +147,8 @@ export interface LayerModule {
   readonly affine?: boolean;
   /** maps an image to a flat vector */
   readonly flattens?: boolean;
+  /** the layer's layout convention, written into exported parameter manifests of networks that use it */
+  readonly convention?: string;
   parse(ctx: ParseCtx): LayerSpec;
   /** the layer as written canonically (`formatLayers` writes nested layer lists) */
   format(spec: LayerSpec, formatLayers: (a: Arch) => string): string;
@@ -159,7 +161,7 @@ export interface LayerModule {
 /** A buffer provider (nn's Workspace, or fresh arrays): `key` is unique per role and node. */
 export type Buffers = (key: string, len: number, zero: boolean) => Float64Array;
 
-/** What forward keeps for backward, per node: its input, and what the layer saves (conv patches, branch tapes). */
+/** What forward keeps for backward, per node: its input, and what the layer saves (im2col patches, branch tapes). */
 export interface Saved {
   x: Float64Array;
   aux?: Float64Array;
@@ -245,7 +247,7 @@ export interface AnalyticStep {
   apply(k: KernelRecord, ctx: AnalyticRunCtx): KernelRecord;
   /** optionally the record after this layer AND the next one, fused (null: not fusable here) */
   fuse?(k: KernelRecord, next: Node | null): KernelRecord | null;
-  /** a first layer on full image records that builds its own input record from the raw inputs (conv: patch Grams) */
+  /** a first layer on full image records that builds its own input record from the raw inputs (e.g. patch Grams) */
   fromInput?(b: InputBlock): KernelRecord;
 }
 

@@ -172,9 +172,9 @@ export const analyze: Command = {
           Y.cols,
           Y.data.map((v) => -v),
         );
-        const conv = linearizedConvergence(dec, r0, { eta: step, steps, normalization, targetLoss });
-        warnings.push(...conv.warnings);
-        result.convergence = conv;
+        const convergence = linearizedConvergence(dec, r0, { eta: step, steps, normalization, targetLoss });
+        warnings.push(...convergence.warnings);
+        result.convergence = convergence;
         try {
           result.generalization = generalizationBoundFromEigh(dec, Y, { ridge });
         } catch (e) {

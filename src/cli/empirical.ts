@@ -17,14 +17,15 @@ import { type Arch, buildNetwork, init, type Network, type Parameterization, par
 import { Rng } from '../util/random.js';
 import type { Command } from './command.js';
 import { INPUT_OPTIONS, loadInputs } from './inputs.js';
+import { ARCH_EXAMPLES } from '../arch/registry.js';
 
 const USAGE = `ntk empirical --arch SPEC (--data SPEC | --x X.npy) --out K.npy [options]
 
 The empirical NTK Θ(x1, x2) of a finite network at a seeded initialization.
 
 options:
-  --arch SPEC              architecture, e.g. 'dense(512),relu,dense(10)' or 'conv(16,3),relu,gap,dense(10)'  (required)
-  --data SPEC              dataset spec (e.g. mnist:train:n=500); image sets keep their h,w,c shape for conv nets
+  --arch SPEC              architecture, e.g. '${ARCH_EXAMPLES.mlp}' or '${ARCH_EXAMPLES.cnn}'  (required)
+  --data SPEC              dataset spec (e.g. mnist:train:n=500); image sets keep their h,w,c shape
   --x PATH                 inputs .npy: (n, d), or (n, h, w, c) NHWC images
   --x2 PATH                second inputs .npy (cross kernel Θ(x, x2)); default Θ(x, x)
   --input-shape H,W,C      per-example shape for (n, d) inputs that are images (h·w·c = d)
@@ -36,7 +37,7 @@ options:
   --tile-size T            examples per tile (default: automatic, ~96 MiB of factors per tile)
   --out PATH               kernel .npy (float64, written atomically)                                        (required)
   --stderr-out PATH        with --samples > 1: elementwise standard error of the mean (.npy)
-  --params-out DIR         write each parametrized layer's W (dense (out,in), conv (out,in,kh,kw)) and b (out,)
+  --params-out DIR         write each parametrized layer's W (PyTorch's layout) and b (out,)
                            as .npy plus manifest.json (with --samples, the first sample's network)
 
 Exit codes: 0 ok, 2 bad input (message names the problem).`;

@@ -5,12 +5,13 @@ import { checkPd } from '../analytic/pd.js';
 import { kernelFn } from '../analytic/kernelFn.js';
 import type { Command } from './command.js';
 import { INPUT_OPTIONS, loadInputs } from './inputs.js';
+import { ARCH_EXAMPLES } from '../arch/registry.js';
 
 const USAGE = `ntk kernel --arch SPEC (--data SPEC | --x X.npy) [--x2 X2.npy] [--param ntk|standard] [--get ntk|nngp]
            [--input-shape H,W,C] [--workers N] [--check-pd] --out K.npy
 
 The analytic infinite-width kernel (NTK or NNGP) of an architecture, neural-tangents' conventions (docs/kernels.md).
-  --arch SPEC           e.g. 'dense(512),relu,dense(1)' or 'conv(64,3),relu,gap,dense(10)'
+  --arch SPEC           e.g. '${ARCH_EXAMPLES.mlp}' or '${ARCH_EXAMPLES.bigCnn}'
   --data SPEC           a dataset spec (ntk data --help), or --x X.npy: (n, d) or (n, h, w, c) float array
   --x2 X2.npy           second set (default: K(x, x))
   --input-shape H,W,C   per-example image shape for (n, d) inputs (NHWC, h·w·c = d)

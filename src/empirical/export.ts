@@ -1,6 +1,6 @@
 /**
  * Export a network's parameters so that another framework can rebuild the exact network: one `.npy` per weight and
- * bias (dense W: (out, in); conv W: (out, in, kh, kw) as PyTorch's Conv2d; b: (out,)) and a `manifest.json` naming
+ * bias (W in PyTorch's layout: Linear (out, in), Conv2d (out, in, kh, kw); b: (out,)) and a `manifest.json` naming
  * each parametrized layer's index, position, kind, shapes, parameterization, wstd, bstd and forward multipliers.
  * All files are written atomically.
  */
@@ -8,12 +8,14 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeJsonAtomic, writeNpy } from '../io/index.js';
 import { formatArch } from '../arch/parse.js';
+import { LAYER_MODULES } from '../arch/registry.js';
+import type { Node } from '../arch/types.js';
 import { layerParams, type Params } from '../nn/network.js';
 
 export interface ParamsManifestLayer {
   readonly index: number;
   readonly path: string;
-  /** the layer's name (`dense`, `conv`) */
+  /** the layer's name in the architecture language */
   readonly kind: string;
   readonly frozen: boolean;
   readonly wstd: number;
@@ -24,7 +26,7 @@ export interface ParamsManifestLayer {
   readonly fanIn: number;
   readonly W: { readonly file: string; readonly shape: readonly number[] };
   readonly b: { readonly file: string; readonly shape: readonly number[] } | null;
-  /** per-kind fields (conv: kernel, stride, padding) */
+  /** the layer kind's own fields (ParamLayer.manifest, e.g. kernel, stride, padding) */
   readonly [field: string]: unknown;
 }
 
@@ -37,6 +39,14 @@ export interface ParamsManifest {
   readonly seed: number | null;
   readonly layout: string;
   readonly layers: readonly ParamsManifestLayer[];
+}
+
+/** The layout conventions of the layer kinds a network uses (registry order, each once). */
+function conventions(nodes: readonly Node[]): string[] {
+  const used = new Set<string>();
+  const walk = (ns: readonly Node[]) => ns.forEach((n) => (used.add(n.name), n.branches.forEach(walk)));
+  walk(nodes);
+  return LAYER_MODULES.flatMap((m) => (m.convention && m.names.some((x) => used.has(x)) ? [m.convention] : []));
 }
 
 /** Write every parametrized layer's parameters into `dir` (created if missing) plus manifest.json. */
@@ -77,8 +87,11 @@ export function writeParams(params: Params, dir: string, seed: number | null = n
     outputShape: [...net.outputShape],
     param: net.param,
     seed,
-    layout:
-      'inputs NHWC; y = wScale·W·a + bScale·b per layer; conv `same` padding as TF/JAX (total max((⌈h/s⌉−1)s+k−h,0), top/left get the floor half); flatten in NHWC order; path "i.j" = layer j inside the residual block at top-level position i',
+    layout: [
+      'inputs NHWC; y = wScale·W·a + bScale·b per layer',
+      ...conventions(net.nodes),
+      'path "i.j" = layer j inside the block at top-level position i',
+    ].join('; '),
     layers,
   };
   writeJsonAtomic(join(dir, 'manifest.json'), manifest);

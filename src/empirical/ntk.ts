@@ -5,9 +5,9 @@
  * implementation
  *   `structured` (default) — Novak, Sohl-Dickstein & Schoenholz, "Fast Finite Width Neural Tangent Kernel",
  *     ICML 2022, "structured derivatives". A parametrized layer y_p = s·W a_p + s_b·b (p over output positions: one
- *     for dense, oh·ow for conv) contributes, for rows i, j,
+ *     for a fully connected layer, oh·ow for a convolution) contributes, for rows i, j,
  *         s²·Σ_{p,q} (g_{i,p}·g_{j,q})(a_{i,p}·a_{j,q}) + s_b²·(Σ_p g_{i,p})·(Σ_q g_{j,q})
- *     where a are the layer's inputs (conv: im2col patches) and g the cotangents of its outputs. Two contraction
+ *     where a are the layer's input rows (im2col patches for a convolution) and g the cotangents of its outputs. Two contraction
  *     orders, chosen per layer by flop count (`convStrategy`):
  *       `pairs`    (G₁G₂ᵀ) ⊙ (A₁A₂ᵀ) on (n·P)-row GEMMs, summed over P×P blocks — n²P²(m + K) flops; for dense
  *                  layers (P = 1) this is the two Gram products and a Hadamard product;

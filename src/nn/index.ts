@@ -2,7 +2,7 @@
  * Finite neural networks with exact, hand-written backprop (issue #4).
  *
  * API
- *   const net = buildNetwork('conv(16,3),relu,gap,dense(10)', [28, 28, 1], 'ntk');   // shapes checked here
+ *   const net = buildNetwork(arch, [28, 28, 1], 'ntk');           // shapes checked here (src/arch)
  *   const params = init(net, new Rng(0));            // or init(arch, inputShape, param, rng)
  *   params.theta                                      // ONE flat Float64Array θ (length net.numParams);
  *                                                     // layerParams(params, net.paramLayers[l]) gives W, b views
@@ -18,22 +18,17 @@
  *                                                     // vjp(tape, g, { workspace: ws }); results live until the next
  *                                                     // call with the same ws (training loops)
  *
- * Parameterizations (per parametrized layer, fan_in = in features, or in_channels·k·k for conv):
+ * Parameterizations (per parametrized layer, fan_in = the length of one input row):
  *   ntk      y = (σ_w/√fan_in)·W·a + σ_b·b,   W, b ~ N(0, 1)
  *   standard y = W·a + b,                     W ~ N(0, σ_w²/fan_in), b ~ N(0, σ_b²)
  * (ParamLayer.wScale/bScale are the forward multipliers, wInitStd/bInitStd the init stds.) bstd = 0: no bias.
  *
- * θ layout: parametrized layers in depth-first order (through residual blocks); each stores W then b. Dense W is
- * (out, in); conv W is (out, kh, kw, in) — the im2col patch order for NHWC — and is exported as (out, in, kh, kw) by
- * the empirical CLI's --params-out. Layer l draws W then b from rng.split(l).
+ * θ layout: parametrized layers in depth-first order (through combinators' branches); each stores W then b, in its
+ * module's order (src/arch/layers/*.ts say which; ParamLayer.exportWeights gives PyTorch's). Layer l draws W then b
+ * from rng.split(l). Each layer's conventions (padding, pooling windows, σ′ at kinks) are in its module's header.
  *
- * Conv: NHWC, square kernels, `same` padding as TF/JAX (oh = ⌈h/s⌉, extra pad row/col at the bottom/right),
- * `valid` oh = ⌊(h−k)/s⌋+1. avgpool(k): window k, stride k, valid. gap: mean over positions. flatten: NHWC order.
- * relu′(0) = 0; gelu is exact x·Φ(x).
- *
- * Errors: a layer that does not fit its input (conv on a flat input, dense after conv without flatten/gap, a kernel
- * larger than the image, a residual block that changes shape) is an InvalidArgumentError naming the layer's
- * position and why; non-finite inputs are rejected by apply/forward/jvp.
+ * Errors: a layer that does not fit its input is an InvalidArgumentError naming the layer's position and why;
+ * non-finite inputs are rejected by apply/forward/jvp.
  */
 export {
   buildNetwork,

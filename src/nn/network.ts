@@ -65,7 +65,7 @@ function isNetwork(x: unknown): x is Network {
   return typeof x === 'object' && x !== null && 'paramLayers' in x && 'nodes' in x;
 }
 
-/** Views of one layer's stored weights (out × fanIn; conv: (out, kh, kw, in)) and bias (out, or null). */
+/** Views of one layer's stored weights (out × fanIn, in the layer's own order) and bias (out, or null). */
 export function layerParams(params: Params, layer: ParamLayer): { W: Float64Array; b: Float64Array | null } {
   const t = params.theta;
   return {
@@ -285,9 +285,9 @@ export function vjp(
 }
 
 /**
- * The structured factors of one backward pass: for every trained (non-frozen) parametrized layer, its inputs A (dense:
- * n × fanIn; conv: im2col patches, (n·P) × fanIn) and the cotangents G of its pre-activation outputs (n × out; conv
- * (n·P) × out); the per-example gradient of the stored weights is wScale·Σ_p g_{i,p} a_{i,p}ᵀ and of the bias
+ * The structured factors of one backward pass: for every trained (non-frozen) parametrized layer, its input rows A ((n·P)
+ * × fanIn, P = output positions per example: 1 for a fully connected layer, the im2col patches of a convolution) and
+ * the cotangents G of its pre-activation outputs ((n·P) × out); the per-example gradient of the stored weights is wScale·Σ_p g_{i,p} a_{i,p}ᵀ and of the bias
  * bScale·Σ_p g_{i,p}. No parameter gradient is formed. With a workspace, the G arrays live until the next pass through
  * it (the A arrays belong to the tape).
  */

@@ -7,7 +7,7 @@
  * log axis, are skipped and counted in a note under the plot.
  */
 
-/** One coordinate: a number, or null for a missing value (drawn as a gap). */
+/** One coordinate: a number, or null for a missing value (drawn as a break in the line). */
 export type Num = number | null;
 /** A series of coordinates: a plain array (JSON-friendly) or a Float64Array. */
 export type Series = readonly Num[] | Float64Array;

@@ -345,7 +345,7 @@ export function activate(k: KernelRecord, fn: PairKernel): KernelRecord {
 /**
  * Activation followed by a mean over all position pairs (global average pooling) on the full representation, fused:
  * the per-pair means of K̃_φ and Θ̃ ⊙ Σ̇_φ are accumulated without materializing the activated P×P arrays (the hot
- * path of CNN kernels with gap). Same values as the unfused steps up to summation order.
+ * path of CNN kernels with global average pooling). Same values as the unfused steps up to summation order.
  */
 export function activateMeanAll(k: KernelRecord, fn: PairKernel): KernelRecord {
   const pairs = pairsOf(k);
@@ -414,7 +414,7 @@ export interface ActivationDef<S extends LayerSpec> {
   kernel(s: S, method: KernelMethod): PairKernel;
 }
 
-/** A layer module from an activation's definition: shape-preserving, Gaussian input required, fused with gap. */
+/** A layer module from an activation's definition: shape-preserving, Gaussian input required, fused with a following global mean. */
 export function activationModule<S extends LayerSpec>(def: ActivationDef<S>): LayerModule {
   const name = def.names[0];
   return {
@@ -424,6 +424,7 @@ export function activationModule<S extends LayerSpec>(def: ActivationDef<S>): La
     compile(spec, ctx) {
       const s = own(spec, def.is, name);
       const size = ctx.inShape.reduce((x, y) => x * y, 1);
+      const affine = ctx.namesWith((m) => m.affine === true).join(' or ');
       return {
         outShape: ctx.inShape,
         finite: finiteOps(def.fns(s), size),
@@ -433,7 +434,7 @@ export function activationModule<S extends LayerSpec>(def: ActivationDef<S>): La
               throw new InvalidArgumentError(
                 'kernelFn',
                 `arch: layer ${g.path} \`${s.kind}\``,
-                'applied to a Gaussian pre-activation (the output of a dense or conv layer, possibly pooled, flattened or summed with an independent one in a residual)',
+                `applied to a Gaussian pre-activation (the output of a ${affine} layer, possibly pooled, flattened or summed with an independent one in a residual)`,
                 g.atInput ? 'the network input' : 'a non-Gaussian input',
                 'The infinite-width kernel of an activation is E[φ(u)φ(v)] over Gaussian (u, v); its input here is not Gaussian (raw data, or the output of another activation), so the closed forms do not apply.',
               );

@@ -1,6 +1,6 @@
 /**
- * What dense and conv share: an affine map y_p = s·W·a_p + s_b·b over the layer's input rows a_p (dense: one row per
- * example; conv: one im2col patch per output position), with its batched passes and its analytic kernel step.
+ * What the parametrized layers share: an affine map y_p = s·W·a_p + s_b·b over the layer's input rows a_p (one row
+ * per example, or one im2col patch per output position), with its batched passes and its analytic kernel step.
  *
  * Finite network: forward Y = s·A·Wᵀ + s_b·1bᵀ; backward ∂W = s·GᵀA (summed over the batch), ∂b = s_b·Σ G, ∂A = s·G·W;
  * forward-mode dY = s·(dA·Wᵀ + A·dWᵀ) + s_b·db. The structured empirical NTK gets (A, G) per trained layer.
@@ -12,7 +12,7 @@
  *     Σ = σ_w²·K̃ + σ_b²,   Θ = σ_w²·Θ̃ + fan_in·K̃ + [bias]·1 — the weights' gradient is the raw input, so the NTK
  * grows with the layer widths named in the architecture (it has no infinite-width limit; it is the mean of the
  * empirical NTK of the finite network with those widths).
- * `frozen` layers keep Σ but add nothing to Θ: Θ = σ_w²·Θ̃. K̃, Θ̃ are the input's kernels (conv: patch-averaged).
+ * `frozen` layers keep Σ but add nothing to Θ: Θ = σ_w²·Θ̃. K̃, Θ̃ are the input's kernels (patch-averaged for convolutions).
  */
 import { gemm } from '../../linalg/blas.js';
 import type { KernelRecord, Spatial } from '../record.js';
@@ -44,7 +44,7 @@ export function affineRows(
   return Y;
 }
 
-/** How a layer's input becomes affine rows: conv gathers im2col patches, dense uses its input as is. */
+/** How a layer's input becomes affine rows (im2col patches); without one, the input rows themselves. */
 export interface RowMap {
   /** rows per batch of n examples */
   rows(n: number): number;
@@ -54,7 +54,7 @@ export interface RowMap {
   scatter(dA: Float64Array, n: number, out: Float64Array): Float64Array;
 }
 
-/** The finite passes of an affine layer; `rowMap` null for dense (rows = examples). */
+/** The finite passes of an affine layer; `rowMap` null when the rows are the examples. */
 export function affineFinite(p: ParamLayer, inSize: number, outSize: number, rowMap: RowMap | null): FiniteOps {
   const rowsOf = (n: number) => (rowMap ? rowMap.rows(n) : n);
   const inputRows = (x: Float64Array, n: number, ctx: ForwardCtx | BackwardCtx): Float64Array =>
@@ -123,7 +123,7 @@ export function affineFinite(p: ParamLayer, inSize: number, outSize: number, row
   };
 }
 
-/** Dense or conv kernel step given the (patch-averaged) input kernels; avgT null means Θ̃ = 0 (network input). */
+/** The affine kernel step given the (patch-averaged) input kernels; avgT null means Θ̃ = 0 (network input). */
 export function affineKernel(
   k: KernelRecord,
   spec: AffineSpec,

@@ -234,6 +234,7 @@ function patchGram(g: ConvGeom, b: InputBlock): KernelRecord {
 export const conv: LayerModule = {
   names: ['conv'],
   affine: true,
+  convention: 'conv `same` padding as TF/JAX (total max((⌈h/s⌉−1)s+k−h,0), top/left get the floor half)',
   parse(ctx) {
     const a = new LayerArgs(ctx).take(['wstd', 'bstd', 'frozen', 'stride', 'padding'], [2, 2]);
     const padding = a.word('padding', ['same', 'valid'], 'same');

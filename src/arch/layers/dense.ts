@@ -30,13 +30,13 @@ export const dense: LayerModule = {
     const s = own(spec, isDense, 'dense');
     const shape = ctx.inShape;
     if (shape.length !== 1) {
-      const flatten = ctx
+      const flat = ctx
         .namesWith((m) => m.flattens === true)
         .sort()
         .map((n) => `\`${n}\``);
       ctx.bad(
         'a flat input',
-        `dense needs a flat vector per example: put ${flatten.join(' or ')} between a conv/pool layer and \`dense\`.`,
+        `dense needs a flat vector per example: put ${flat.join(' or ')} between the image layers and \`dense\`.`,
       );
     }
     const d = shape[0];

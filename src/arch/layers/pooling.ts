@@ -234,6 +234,7 @@ function reduction(name: 'gap' | 'flatten'): LayerModule {
   return {
     names: [name],
     flattens: true,
+    ...(name === 'flatten' ? { convention: 'flatten in NHWC order' } : {}),
     parse(ctx) {
       new LayerArgs(ctx).take([], [0, 0]);
       return { kind: name };
