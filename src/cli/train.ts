@@ -10,20 +10,13 @@ import type { Dataset } from '../data/types.js';
 import { ConfigError, InvalidArgumentError } from '../errors.js';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { backend, Matrix } from '../linalg/index.js';
-import { buildNetwork, jvp, type Parameterization, parseArch } from '../nn/index.js';
-import { linearizedFixedPoint, mseClosedForm } from '../train/linearized.js';
-import { divisor, type LossKind, smoothLabels } from '../train/losses.js';
+import { buildNetwork, type Parameterization, parseArch } from '../nn/index.js';
+import { type LearningRate, stderrProgress, type TrainConfig, type TrainData } from '../train/config.js';
+import { type LossKind, smoothLabels } from '../train/losses.js';
+import { ntk0Reference } from '../train/reference.js';
 import { parseSchedule } from '../train/schedule.js';
-import {
-  type LearningRate,
-  stderrProgress,
-  type TrainConfig,
-  type TrainData,
-  type Tracker,
-  TRACKERS,
-  train,
-  type TrainRecord,
-} from '../train/trainer.js';
+import { type Tracker, TRACKERS, type TrainRecord } from '../train/trackers.js';
+import { train } from '../train/trainer.js';
 import type { Command } from './command.js';
 
 const USAGE = `ntk train --arch SPEC --data SPEC --loss mse|ce|soft-ce --lr LR --steps T --out DIR [options]
@@ -244,41 +237,39 @@ export const trainCommand: Command = {
     }
     writeMetrics(result.history);
     const seconds = (performance.now() - t0) / 1000;
-    // Function-space references from Θ₀ when it was computed.
-    const n = ds.X.rows;
-    const O = Y.cols;
-    const N = divisor(normalization, n);
-    const gap = (a: Float64Array | null, b: Float64Array | null): number | null => {
-      if (!a || !b) return null;
+    // The function-space reference from Θ₀ when it was computed.
+    const gap = (a: Float64Array | null, b: Float64Array): number | null => {
+      if (!a) return null;
       let s = 0;
       for (let i = 0; i < a.length; i++) s += (a[i] - b[i]) ** 2;
       return Math.sqrt(s);
     };
-    let reference: Record<string, unknown> | null = null;
-    if (result.ntk0 && result.ntk0Eig && result.status === 'completed') {
-      const f0 = jvp(result.params0, ds.X, new Float64Array(result.params0.theta.length)).out.data;
-      const jTheta0 = jvp(result.params0, ds.X, result.params0.theta).tangentOut.data;
-      if (reg && reg.lambda > 0) {
-        const offset = f0.slice();
-        if (reg.center === 'zero') for (let i = 0; i < offset.length; i++) offset[i] -= jTheta0[i];
-        const fp = linearizedFixedPoint({ loss, ntk: result.ntk0, offset, y: Y.data, n, O, N, lambda: reg.lambda });
-        reference = {
-          kind: loss === 'mse' ? 'kernel ridge fixed point from Θ₀' : 'kernel logistic regression fixed point from Θ₀',
-          newtonIterations: fp.iterations,
-          stationarity: fp.stationarity,
-          objective: fp.objective,
-          networkGap: gap(result.fTrain, fp.train),
-          linearizedGap: gap(result.fLinTrain, fp.train),
-        };
-      } else if (loss === 'mse' && (momentum ?? 0) === 0 && (batchSize ?? n) === n) {
-        const [cf] = mseClosedForm({ ntk: result.ntk0Eig, f0, y: Y.data, eta: result.eta, N, jTheta0 }, [result.step]);
-        reference = {
-          kind: 'closed-form linearized GD on MSE (eigenbasis of Θ₀)',
-          networkGap: gap(result.fTrain, cf.train),
-          linearizedGap: gap(result.fLinTrain, cf.train),
-        };
-      }
-    }
+    const ref =
+      result.ntk0 && result.ntk0Eig && result.status === 'completed'
+        ? ntk0Reference({
+            params0: result.params0,
+            X: ds.X,
+            Y,
+            loss,
+            normalization,
+            reg,
+            gd: { eta: result.eta, steps: result.step, momentum, batchSize },
+            ntk0: result.ntk0,
+            ntk0Eig: result.ntk0Eig,
+          })
+        : null;
+    const reference = ref && {
+      kind: ref.description,
+      ...(ref.kind === 'fixed-point'
+        ? {
+            newtonIterations: ref.fixedPoint.iterations,
+            stationarity: ref.fixedPoint.stationarity,
+            objective: ref.fixedPoint.objective,
+          }
+        : {}),
+      networkGap: gap(result.fTrain, ref.train),
+      linearizedGap: gap(result.fLinTrain, ref.train),
+    };
     writeJsonAtomic(join(out, 'summary.json'), {
       status: result.status,
       message: result.message,

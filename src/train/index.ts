@@ -19,21 +19,23 @@ export {
   type MseClosedFormProblem,
   type RegCenter,
 } from './linearized.js';
+export { type LearningRate, type ResolvedConfig, resolveConfig, type TrainConfig, type TrainData } from './config.js';
 export {
-  type LearningRate,
-  loadCheckpointHeader,
+  FULL_NTK_MAX_OUTPUTS,
   NTK_TRACKERS,
-  ntkLambdaMax,
-  type ProgressInfo,
-  stderrProgress,
-  type TrainConfig,
-  type TrainData,
-  type TrainOptions,
+  RECORD_FIELDS,
+  type Tracker,
+  TRACKER_REGISTRY,
+  TRACKERS,
+  type TrackerSpec,
   type TrainRecord,
+} from './trackers.js';
+export {
+  DIVERGENCE_FACTOR,
+  loadCheckpointHeader,
+  ntkLambdaMax,
   type TrainResult,
   type TrainStatus,
-  TRACKERS,
-  type Tracker,
   train,
 } from './trainer.js';
 export { type EnsembleComparison, ensembleVsGp, sweep, type SweepConfig, type SweepRun } from './sweep.js';

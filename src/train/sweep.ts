@@ -16,7 +16,9 @@ import { InvalidArgumentError } from '../errors.js';
 import { kernelFn } from '../kernels/kernelFn.js';
 import { eigh, Matrix } from '../linalg/index.js';
 import { divisor } from './losses.js';
-import { type TrainConfig, type TrainData, type TrainRecord, type TrainStatus, train } from './trainer.js';
+import type { TrainConfig, TrainData } from './config.js';
+import type { TrainRecord } from './trackers.js';
+import { type TrainStatus, train } from './trainer.js';
 
 export interface SweepRun {
   readonly width: number;

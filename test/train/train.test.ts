@@ -11,7 +11,8 @@ import { apply, buildNetwork, init, trainableMask, withTheta } from '../../src/n
 import { linearizedFixedPoint, mseClosedForm } from '../../src/train/linearized.js';
 import { lossAndGrad, smoothLabels, validateTargets } from '../../src/train/losses.js';
 import { scheduleSteps } from '../../src/train/schedule.js';
-import { DIVERGENCE_FACTOR, type TrainConfig, type TrainData, train } from '../../src/train/trainer.js';
+import type { TrainConfig, TrainData } from '../../src/train/config.js';
+import { DIVERGENCE_FACTOR, train } from '../../src/train/trainer.js';
 import { Rng } from '../../src/util/random.js';
 
 function regression(n: number, d: number, seed: number): TrainData {
