@@ -10,20 +10,13 @@ import type { Dataset } from '../data/types.js';
 import { ConfigError, InvalidArgumentError } from '../errors.js';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { backend, Matrix } from '../linalg/index.js';
-import { buildNetwork, jvp, type Parameterization, parseArch } from '../nn/index.js';
-import { linearizedFixedPoint, mseClosedForm } from '../train/linearized.js';
-import { divisor, type LossKind, smoothLabels } from '../train/losses.js';
+import { buildNetwork, type Parameterization, parseArch } from '../nn/index.js';
+import { type LearningRate, stderrProgress, type TrainConfig, type TrainData } from '../train/config.js';
+import { type LossKind, type LossNormalization, smoothLabels } from '../train/losses.js';
+import { ntk0Reference } from '../train/reference.js';
 import { parseSchedule } from '../train/schedule.js';
-import {
-  type LearningRate,
-  stderrProgress,
-  type TrainConfig,
-  type TrainData,
-  type Tracker,
-  TRACKERS,
-  train,
-  type TrainRecord,
-} from '../train/trainer.js';
+import { type Tracker, TRACKERS, type TrainRecord } from '../train/trackers.js';
+import { train, type TrainResult } from '../train/trainer.js';
 import type { Command } from './command.js';
 
 const USAGE = `ntk train --arch SPEC --data SPEC --loss mse|ce|soft-ce --lr LR --steps T --out DIR [options]
@@ -79,116 +72,193 @@ function targetsFor(ds: Dataset, loss: LossKind, eps: number | undefined, flag: 
   return smoothLabels(ds.y, ds.classes.length, loss === 'ce' ? 0 : (eps as number));
 }
 
+function parseFlags(argv: readonly string[]) {
+  return parseArgs({
+    args: [...argv],
+    options: {
+      arch: { type: 'string' },
+      data: { type: 'string' },
+      'test-data': { type: 'string' },
+      loss: { type: 'string' },
+      smoothing: { type: 'string' },
+      normalization: { type: 'string' },
+      reg: { type: 'string' },
+      lr: { type: 'string' },
+      steps: { type: 'string' },
+      batch: { type: 'string' },
+      momentum: { type: 'string' },
+      seed: { type: 'string' },
+      param: { type: 'string' },
+      'no-linearized': { type: 'boolean', default: false },
+      track: { type: 'string' },
+      trackers: { type: 'string' },
+      'checkpoint-every': { type: 'string' },
+      resume: { type: 'boolean', default: false },
+      quiet: { type: 'boolean', default: false },
+      out: { type: 'string' },
+    },
+    strict: true,
+  }).values;
+}
+
+/** The options' values, checked in the order of the usage text (ConfigError naming the flag otherwise). */
+function optionsOf(o: ReturnType<typeof parseFlags>) {
+  for (const f of ['arch', 'data', 'loss', 'lr', 'steps', 'out'] as const)
+    if (o[f] === undefined) throw new ConfigError(`--${f}`, 'is required (see ntk train --help)');
+  const loss = o.loss as LossKind;
+  if (loss !== 'mse' && loss !== 'ce' && loss !== 'soft-ce')
+    throw new ConfigError('--loss', `must be mse, ce or soft-ce; got '${o.loss}'`);
+  const eps = num('--smoothing', o.smoothing, (v) => v >= 0 && v < 1, 'in [0, 1)');
+  if (loss === 'soft-ce' && !(eps !== undefined && eps > 0))
+    throw new ConfigError(
+      '--smoothing',
+      `soft-ce needs soft, non-degenerate targets: give --smoothing ε with 0 < ε < 1 (got ${o.smoothing ?? 'none'}); with ε = 0 use --loss ce`,
+    );
+  if (loss !== 'soft-ce' && eps !== undefined)
+    throw new ConfigError('--smoothing', `applies to --loss soft-ce only (got --loss ${loss})`);
+  const normalization = (o.normalization ?? 'sum') as LossNormalization;
+  if (normalization !== 'sum' && normalization !== 'mean')
+    throw new ConfigError('--normalization', `must be sum or mean; got '${o.normalization}'`);
+  let reg: TrainConfig['reg'];
+  if (o.reg !== undefined) {
+    const m = /^([^,]+)(?:,(to-init|to-zero))?$/.exec(o.reg.trim());
+    const lambda = m ? Number(m[1]) : Number.NaN;
+    if (!m || !Number.isFinite(lambda) || lambda < 0)
+      throw new ConfigError('--reg', `must be λ or λ,to-init or λ,to-zero with λ ≥ 0; got '${o.reg}'`);
+    reg = { lambda, center: m[2] === 'to-zero' ? 'zero' : 'init' };
+  }
+  let lr: LearningRate;
+  const lrText = (o.lr as string).trim();
+  if (lrText.startsWith('frac:')) {
+    lr = { fraction: num('--lr', lrText.slice(5), (v) => v > 0, 'frac:C with C > 0') as number };
+  } else lr = { absolute: num('--lr', lrText, (v) => v > 0, 'a positive number or frac:C') as number };
+  const int = (flag: string, s: string | undefined, min: number): number | undefined =>
+    num(flag, s, (v) => Number.isSafeInteger(v) && v >= min, `an integer ≥ ${min}`);
+  const steps = int('--steps', o.steps, 0) as number;
+  const batchSize = int('--batch', o.batch, 1);
+  const momentum = num('--momentum', o.momentum, (v) => v >= 0 && v < 1, 'in [0, 1)');
+  const seed = int('--seed', o.seed, 0) ?? 0;
+  const ckEvery = int('--checkpoint-every', o['checkpoint-every'], 1);
+  const param = (o.param ?? 'ntk') as Parameterization;
+  if (param !== 'ntk' && param !== 'standard')
+    throw new ConfigError('--param', `must be ntk or standard; got '${o.param}'`);
+  let trackers: Tracker[] | undefined;
+  if (o.trackers !== undefined) {
+    trackers = o.trackers.split(',').map((s) => s.trim()) as Tracker[];
+    for (const t of trackers)
+      if (!TRACKERS.includes(t))
+        throw new ConfigError('--trackers', `unknown tracker '${t}'; valid: ${TRACKERS.join(', ')}`);
+  }
+  const schedule = o.track !== undefined ? parseSchedule(o.track) : undefined;
+  const arch = parseArch(o.arch as string);
+  return {
+    loss,
+    eps,
+    normalization,
+    reg,
+    lr,
+    steps,
+    batchSize,
+    momentum,
+    seed,
+    ckEvery,
+    param,
+    trackers,
+    schedule,
+    arch,
+  };
+}
+
+/** summary.json's `reference`: the network's and the linearized model's distance to ntk0Reference (when Θ₀ is known). */
+function summaryReference(
+  result: TrainResult,
+  X: Matrix,
+  Y: Matrix,
+  o: Pick<TrainConfig, 'loss' | 'normalization' | 'reg' | 'momentum' | 'batchSize'>,
+): Record<string, unknown> | null {
+  const gap = (a: Float64Array | null, b: Float64Array): number | null => {
+    if (!a) return null;
+    let s = 0;
+    for (let i = 0; i < a.length; i++) s += (a[i] - b[i]) ** 2;
+    return Math.sqrt(s);
+  };
+  const ref =
+    result.ntk0 && result.ntk0Eig && result.status === 'completed'
+      ? ntk0Reference({
+          params0: result.params0,
+          X,
+          Y,
+          loss: o.loss,
+          normalization: o.normalization,
+          reg: o.reg,
+          gd: { eta: result.eta, steps: result.step, momentum: o.momentum, batchSize: o.batchSize },
+          ntk0: result.ntk0,
+          ntk0Eig: result.ntk0Eig,
+        })
+      : null;
+  return (
+    ref && {
+      kind: ref.description,
+      ...(ref.kind === 'fixed-point'
+        ? {
+            newtonIterations: ref.fixedPoint.iterations,
+            stationarity: ref.fixedPoint.stationarity,
+            objective: ref.fixedPoint.objective,
+          }
+        : {}),
+      networkGap: gap(result.fTrain, ref.train),
+      linearizedGap: gap(result.fLinTrain, ref.train),
+    }
+  );
+}
+
+/** The data sets (with targets for the loss) and the TrainConfig; image inputs keep their shape when the net takes it. */
+function loadRun(
+  o: ReturnType<typeof parseFlags>,
+  p: ReturnType<typeof optionsOf>,
+): { ds: Dataset; tds: Dataset | null; cfg: TrainConfig; data: TrainData } {
+  const ds = loadDataset(o.data as string);
+  const Y = targetsFor(ds, p.loss, p.eps, '--data');
+  const tds = o['test-data'] !== undefined ? loadDataset(o['test-data']) : null;
+  const Ytest = tds ? targetsFor(tds, p.loss, p.eps, '--test-data') : undefined;
+  let inputShape: number[] = [ds.X.cols];
+  if (ds.imageShape) {
+    try {
+      buildNetwork(p.arch, ds.imageShape, p.param);
+      inputShape = [...ds.imageShape];
+    } catch {
+      inputShape = [ds.X.cols];
+    }
+  }
+  const cfg: TrainConfig = {
+    arch: p.arch,
+    inputShape,
+    param: p.param,
+    seed: p.seed,
+    loss: p.loss,
+    normalization: p.normalization,
+    reg: p.reg,
+    lr: p.lr,
+    steps: p.steps,
+    batchSize: p.batchSize,
+    momentum: p.momentum,
+    linearized: !o['no-linearized'],
+    schedule: p.schedule,
+    trackers: p.trackers,
+  };
+  const data: TrainData = { X: ds.X, Y, ...(tds && Ytest ? { Xtest: tds.X, Ytest } : {}) };
+  return { ds, tds, cfg, data };
+}
+
 export const trainCommand: Command = {
   name: 'train',
   summary: 'train a network and its linearization by GD (mse/ce/soft-ce, regularization), tracking NTK dynamics',
   usage: USAGE,
   async run(argv) {
-    const { values: o } = parseArgs({
-      args: argv,
-      options: {
-        arch: { type: 'string' },
-        data: { type: 'string' },
-        'test-data': { type: 'string' },
-        loss: { type: 'string' },
-        smoothing: { type: 'string' },
-        normalization: { type: 'string' },
-        reg: { type: 'string' },
-        lr: { type: 'string' },
-        steps: { type: 'string' },
-        batch: { type: 'string' },
-        momentum: { type: 'string' },
-        seed: { type: 'string' },
-        param: { type: 'string' },
-        'no-linearized': { type: 'boolean', default: false },
-        track: { type: 'string' },
-        trackers: { type: 'string' },
-        'checkpoint-every': { type: 'string' },
-        resume: { type: 'boolean', default: false },
-        quiet: { type: 'boolean', default: false },
-        out: { type: 'string' },
-      },
-      strict: true,
-    });
-    for (const f of ['arch', 'data', 'loss', 'lr', 'steps', 'out'] as const)
-      if (o[f] === undefined) throw new ConfigError(`--${f}`, 'is required (see ntk train --help)');
-    const loss = o.loss as LossKind;
-    if (loss !== 'mse' && loss !== 'ce' && loss !== 'soft-ce')
-      throw new ConfigError('--loss', `must be mse, ce or soft-ce; got '${o.loss}'`);
-    const eps = num('--smoothing', o.smoothing, (v) => v >= 0 && v < 1, 'in [0, 1)');
-    if (loss === 'soft-ce' && !(eps !== undefined && eps > 0))
-      throw new ConfigError(
-        '--smoothing',
-        `soft-ce needs soft, non-degenerate targets: give --smoothing ε with 0 < ε < 1 (got ${o.smoothing ?? 'none'}); with ε = 0 use --loss ce`,
-      );
-    if (loss !== 'soft-ce' && eps !== undefined)
-      throw new ConfigError('--smoothing', `applies to --loss soft-ce only (got --loss ${loss})`);
-    const normalization = o.normalization ?? 'sum';
-    if (normalization !== 'sum' && normalization !== 'mean')
-      throw new ConfigError('--normalization', `must be sum or mean; got '${o.normalization}'`);
-    let reg: TrainConfig['reg'];
-    if (o.reg !== undefined) {
-      const m = /^([^,]+)(?:,(to-init|to-zero))?$/.exec(o.reg.trim());
-      const lambda = m ? Number(m[1]) : Number.NaN;
-      if (!m || !Number.isFinite(lambda) || lambda < 0)
-        throw new ConfigError('--reg', `must be λ or λ,to-init or λ,to-zero with λ ≥ 0; got '${o.reg}'`);
-      reg = { lambda, center: m[2] === 'to-zero' ? 'zero' : 'init' };
-    }
-    let lr: LearningRate;
-    const lrText = (o.lr as string).trim();
-    if (lrText.startsWith('frac:')) {
-      lr = { fraction: num('--lr', lrText.slice(5), (v) => v > 0, 'frac:C with C > 0') as number };
-    } else lr = { absolute: num('--lr', lrText, (v) => v > 0, 'a positive number or frac:C') as number };
-    const int = (flag: string, s: string | undefined, min: number): number | undefined =>
-      num(flag, s, (v) => Number.isSafeInteger(v) && v >= min, `an integer ≥ ${min}`);
-    const steps = int('--steps', o.steps, 0) as number;
-    const batchSize = int('--batch', o.batch, 1);
-    const momentum = num('--momentum', o.momentum, (v) => v >= 0 && v < 1, 'in [0, 1)');
-    const seed = int('--seed', o.seed, 0) ?? 0;
-    const ckEvery = int('--checkpoint-every', o['checkpoint-every'], 1);
-    const param = (o.param ?? 'ntk') as Parameterization;
-    if (param !== 'ntk' && param !== 'standard')
-      throw new ConfigError('--param', `must be ntk or standard; got '${o.param}'`);
-    let trackers: Tracker[] | undefined;
-    if (o.trackers !== undefined) {
-      trackers = o.trackers.split(',').map((s) => s.trim()) as Tracker[];
-      for (const t of trackers)
-        if (!TRACKERS.includes(t))
-          throw new ConfigError('--trackers', `unknown tracker '${t}'; valid: ${TRACKERS.join(', ')}`);
-    }
-    const schedule = o.track !== undefined ? parseSchedule(o.track) : undefined;
-    const arch = parseArch(o.arch as string);
-
-    const ds = loadDataset(o.data as string);
-    const Y = targetsFor(ds, loss, eps, '--data');
-    const tds = o['test-data'] !== undefined ? loadDataset(o['test-data']) : null;
-    const Ytest = tds ? targetsFor(tds, loss, eps, '--test-data') : undefined;
-    let inputShape: number[] = [ds.X.cols];
-    if (ds.imageShape) {
-      try {
-        buildNetwork(arch, ds.imageShape, param);
-        inputShape = [...ds.imageShape];
-      } catch {
-        inputShape = [ds.X.cols];
-      }
-    }
-    const cfg: TrainConfig = {
-      arch,
-      inputShape,
-      param,
-      seed,
-      loss,
-      normalization,
-      reg,
-      lr,
-      steps,
-      batchSize,
-      momentum,
-      linearized: !o['no-linearized'],
-      schedule,
-      trackers,
-    };
-    const data: TrainData = { X: ds.X, Y, ...(tds && Ytest ? { Xtest: tds.X, Ytest } : {}) };
+    const o = parseFlags(argv);
+    const p = optionsOf(o);
+    const { ds, tds, cfg, data } = loadRun(o, p);
+    const { loss, eps, normalization, reg, lr, steps, batchSize, momentum, seed, param, trackers } = p;
     const out = o.out as string;
     mkdirSync(out, { recursive: true });
     const info = backend().info();
@@ -227,7 +297,7 @@ export const trainCommand: Command = {
       result = await train(cfg, data, {
         checkpointDir: out,
         resume: o.resume,
-        ...(ckEvery !== undefined ? { checkpointEverySteps: ckEvery } : {}),
+        ...(p.ckEvery !== undefined ? { checkpointEverySteps: p.ckEvery } : {}),
         shouldStop: () => interrupted,
         // Atomic rewrites, at most every 2 s (the checkpoint also holds the history); a final one follows.
         onRecord: (_r, history) => {
@@ -244,41 +314,7 @@ export const trainCommand: Command = {
     }
     writeMetrics(result.history);
     const seconds = (performance.now() - t0) / 1000;
-    // Function-space references from Θ₀ when it was computed.
-    const n = ds.X.rows;
-    const O = Y.cols;
-    const N = divisor(normalization, n);
-    const gap = (a: Float64Array | null, b: Float64Array | null): number | null => {
-      if (!a || !b) return null;
-      let s = 0;
-      for (let i = 0; i < a.length; i++) s += (a[i] - b[i]) ** 2;
-      return Math.sqrt(s);
-    };
-    let reference: Record<string, unknown> | null = null;
-    if (result.ntk0 && result.ntk0Eig && result.status === 'completed') {
-      const f0 = jvp(result.params0, ds.X, new Float64Array(result.params0.theta.length)).out.data;
-      const jTheta0 = jvp(result.params0, ds.X, result.params0.theta).tangentOut.data;
-      if (reg && reg.lambda > 0) {
-        const offset = f0.slice();
-        if (reg.center === 'zero') for (let i = 0; i < offset.length; i++) offset[i] -= jTheta0[i];
-        const fp = linearizedFixedPoint({ loss, ntk: result.ntk0, offset, y: Y.data, n, O, N, lambda: reg.lambda });
-        reference = {
-          kind: loss === 'mse' ? 'kernel ridge fixed point from Θ₀' : 'kernel logistic regression fixed point from Θ₀',
-          newtonIterations: fp.iterations,
-          stationarity: fp.stationarity,
-          objective: fp.objective,
-          networkGap: gap(result.fTrain, fp.train),
-          linearizedGap: gap(result.fLinTrain, fp.train),
-        };
-      } else if (loss === 'mse' && (momentum ?? 0) === 0 && (batchSize ?? n) === n) {
-        const [cf] = mseClosedForm({ ntk: result.ntk0Eig, f0, y: Y.data, eta: result.eta, N, jTheta0 }, [result.step]);
-        reference = {
-          kind: 'closed-form linearized GD on MSE (eigenbasis of Θ₀)',
-          networkGap: gap(result.fTrain, cf.train),
-          linearizedGap: gap(result.fLinTrain, cf.train),
-        };
-      }
-    }
+    const reference = summaryReference(result, data.X, data.Y, { loss, normalization, reg, momentum, batchSize });
     writeJsonAtomic(join(out, 'summary.json'), {
       status: result.status,
       message: result.message,

@@ -6,6 +6,6 @@ export {
   type NtkImplementation,
   type NtkOutputs,
 } from './ntk.js';
-export { ntkvp, type NtkvpOptions } from './ntkvp.js';
+export { ntkvp, ntkOperator, type NtkvpOptions } from './ntkvp.js';
 export { monteCarloNtk, type MonteCarloEstimate, type MonteCarloOptions } from './montecarlo.js';
 export { writeParams, type ParamsManifest, type ParamsManifestLayer } from './export.js';

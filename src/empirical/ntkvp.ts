@@ -5,7 +5,7 @@
  */
 import { InvalidArgumentError } from '../errors.js';
 import { Matrix } from '../linalg/matrix.js';
-import { forward, jvp, type Params, vjp } from '../nn/network.js';
+import { forward, jvp, type Params, type Tape, vjp } from '../nn/network.js';
 import type { NtkOutputs } from './ntk.js';
 
 export interface NtkvpOptions {
@@ -16,11 +16,13 @@ export interface NtkvpOptions {
   readonly tileSize?: number;
 }
 
-function jtv(params: Params, X: Matrix, V: Matrix, t: number): Float64Array {
+/** Jᵀ·V summed over example tiles; `tapes` (when given) keeps each tile's forward pass for the next call. */
+function jtv(params: Params, X: Matrix, V: Matrix, t: number, tapes: Tape[] | null): Float64Array {
   const u = new Float64Array(params.net.numParams);
-  for (let a = 0; a < X.rows; a += t) {
+  for (let a = 0, T = 0; a < X.rows; a += t, T++) {
     const b = Math.min(X.rows, a + t);
-    const { tape } = forward(params, X.rowSlice(a, b));
+    const tape = tapes?.[T] ?? forward(params, X.rowSlice(a, b)).tape;
+    if (tapes) tapes[T] = tape;
     const { grad } = vjp(tape, V.rowSlice(a, b), { inputGrad: false });
     for (let k = 0; k < u.length; k++) u[k] += grad[k];
   }
@@ -36,8 +38,15 @@ function ju(params: Params, X: Matrix, u: Float64Array, t: number): Matrix {
   return out;
 }
 
-/** Θ(X, X)·V for the empirical NTK of `params` (see NtkvpOptions for shapes). */
-export function ntkvp(params: Params, X: Matrix, V: Matrix, opts: NtkvpOptions = {}): Matrix {
+/**
+ * The operator V ↦ Θ·V of `params` on X, checked once (the same product as ntkvp). With `keepTapes`, each tile's
+ * forward pass is kept across calls (memory: all of X's activations; for iterative solvers such as Lanczos).
+ */
+export function ntkOperator(
+  params: Params,
+  X: Matrix,
+  opts: NtkvpOptions & { readonly keepTapes?: boolean } = {},
+): (V: Matrix) => Matrix {
   const outputs = opts.outputs ?? 'trace';
   const t = opts.tileSize ?? 256;
   if (outputs !== 'trace' && outputs !== 'full')
@@ -53,21 +62,29 @@ export function ntkvp(params: Params, X: Matrix, V: Matrix, opts: NtkvpOptions =
   }
   const O = params.net.outDim;
   const want = outputs === 'full' ? O : 1;
-  if (!(V instanceof Matrix) || V.rows !== X.rows || V.cols !== want) {
-    throw new InvalidArgumentError(
-      'ntkvp',
-      'V',
-      `a Matrix ${X.rows} × ${want}`,
-      V instanceof Matrix ? `${V.rows}×${V.cols}` : V,
-    );
-  }
-  if (outputs === 'full') return ju(params, X, jtv(params, X, V, t), t);
-  const res = new Matrix(X.rows, 1);
-  for (let o = 0; o < O; o++) {
-    const Vo = new Matrix(X.rows, O);
-    for (let i = 0; i < X.rows; i++) Vo.data[i * O + o] = V.data[i];
-    const r = ju(params, X, jtv(params, X, Vo, t), t);
-    for (let i = 0; i < X.rows; i++) res.data[i] += r.data[i * O + o] / O;
-  }
-  return res;
+  const tapes: Tape[] | null = opts.keepTapes ? [] : null;
+  return (V) => {
+    if (!(V instanceof Matrix) || V.rows !== X.rows || V.cols !== want) {
+      throw new InvalidArgumentError(
+        'ntkvp',
+        'V',
+        `a Matrix ${X.rows} × ${want}`,
+        V instanceof Matrix ? `${V.rows}×${V.cols}` : V,
+      );
+    }
+    if (outputs === 'full') return ju(params, X, jtv(params, X, V, t, tapes), t);
+    const res = new Matrix(X.rows, 1);
+    for (let o = 0; o < O; o++) {
+      const Vo = new Matrix(X.rows, O);
+      for (let i = 0; i < X.rows; i++) Vo.data[i * O + o] = V.data[i];
+      const r = ju(params, X, jtv(params, X, Vo, t, tapes), t);
+      for (let i = 0; i < X.rows; i++) res.data[i] += r.data[i * O + o] / O;
+    }
+    return res;
+  };
+}
+
+/** Θ·V (see NtkvpOptions for the two output conventions). */
+export function ntkvp(params: Params, X: Matrix, V: Matrix, opts: NtkvpOptions = {}): Matrix {
+  return ntkOperator(params, X, opts)(V);
 }

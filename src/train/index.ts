@@ -1,7 +1,6 @@
 /** Training dynamics: losses, GD/SGD/momentum with the linearized model side by side, trackers, sweeps, ensembles. */
 export {
   accuracy,
-  divisor,
   LOSS_KINDS,
   type LossKind,
   type LossNormalization,
@@ -19,21 +18,23 @@ export {
   type MseClosedFormProblem,
   type RegCenter,
 } from './linearized.js';
+export { type LearningRate, type ResolvedConfig, resolveConfig, type TrainConfig, type TrainData } from './config.js';
 export {
-  type LearningRate,
-  loadCheckpointHeader,
+  FULL_NTK_MAX_OUTPUTS,
   NTK_TRACKERS,
-  ntkLambdaMax,
-  type ProgressInfo,
-  stderrProgress,
-  type TrainConfig,
-  type TrainData,
-  type TrainOptions,
+  RECORD_FIELDS,
+  type Tracker,
+  TRACKER_REGISTRY,
+  TRACKERS,
+  type TrackerSpec,
   type TrainRecord,
+} from './trackers.js';
+export {
+  DIVERGENCE_FACTOR,
+  loadCheckpointHeader,
+  ntkLambdaMax,
   type TrainResult,
   type TrainStatus,
-  TRACKERS,
-  type Tracker,
   train,
 } from './trainer.js';
 export { type EnsembleComparison, ensembleVsGp, sweep, type SweepConfig, type SweepRun } from './sweep.js';

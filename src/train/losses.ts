@@ -16,8 +16,6 @@ import { Matrix } from '../linalg/matrix.js';
 export type LossKind = 'mse' | 'ce' | 'soft-ce';
 export const LOSS_KINDS: readonly LossKind[] = ['mse', 'ce', 'soft-ce'];
 export type { LossNormalization };
-/** The divisor N (1 for `'sum'`, n for `'mean'`): src/analysis's `lossDivisor` under its training-side name. */
-export { lossDivisor as divisor } from '../analysis/common.js';
 
 /**
  * Check that the targets suit the loss, before any training: finite for mse; for ce every row one-hot (O ≥ 2); for

@@ -11,12 +11,14 @@
  *   - the NNGP posterior mean and covariance (exact Bayesian inference with K, a reference only).
  * The learning rate is shared by every seed: absolute, or a fraction c of 2/(λ_max(Θ∞)/N + λ) with the analytic Θ∞.
  */
-import { lossDivisor } from '../analysis/common.js';
 import { ntkGpPosterior, nngpPosterior } from '../analysis/predictions.js';
 import { InvalidArgumentError } from '../errors.js';
 import { kernelFn } from '../analytic/kernelFn.js';
+import { lossDivisor } from '../analysis/common.js';
 import { eigh, Matrix } from '../linalg/index.js';
-import { type TrainConfig, type TrainData, type TrainRecord, type TrainStatus, train } from './trainer.js';
+import type { TrainConfig, TrainData } from './config.js';
+import type { TrainRecord } from './trackers.js';
+import { type TrainStatus, train } from './trainer.js';
 
 export interface SweepRun {
   readonly width: number;

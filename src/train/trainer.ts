@@ -13,24 +13,21 @@
  * is the full (n·O)×(n·O) empirical NTK of the training set at θ₀ (sum over examples, no 1/n). For MSE this is
  * exactly the largest stable step of linearized GD (c < 1 converges); for the cross-entropies the loss curvature
  * per example, (diag p − ppᵀ)/N, is at most 1/(2N), so the same η is conservative (stable up to c ≈ 2).
+ *
+ * The pieces: config.ts (options, defaults, checks), trackers.ts (what each record holds), src/io/checkpoint.ts (the
+ * checkpoint file); this file is the loop.
  */
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { LossNormalization } from '../analysis/common.js';
 import { empiricalNtk } from '../empirical/ntk.js';
+import { ntkOperator } from '../empirical/ntkvp.js';
 import { FormatError, InvalidArgumentError } from '../errors.js';
-import { writeFileAtomic } from '../io/atomic.js';
-import { eigh, type Eigh, eigvalsh, lanczos, Matrix, matmul } from '../linalg/index.js';
-import { formatArch, parseArch } from '../arch/parse.js';
-import type { Arch, Parameterization } from '../arch/types.js';
+import { type CheckpointArrays, readCheckpoint, writeCheckpoint } from '../io/checkpoint.js';
+import { eigh, type Eigh, eigvalsh, lanczos, Matrix } from '../linalg/index.js';
 import {
   apply,
-  buildNetwork,
   forward,
   init,
   jvp,
-  type Network,
   type Params,
   type Tape,
   trainableMask,
@@ -39,106 +36,18 @@ import {
   Workspace,
 } from '../nn/network.js';
 import { Rng } from '../util/random.js';
-import { accuracy, divisor, LOSS_KINDS, type LossKind, lossAndGrad, validateTargets } from './losses.js';
-import type { RegCenter } from './linearized.js';
-import { DEFAULT_SCHEDULE, scheduleSteps, type TrackSchedule } from './schedule.js';
-
-export type Tracker =
-  | 'loss'
-  | 'accuracy'
-  | 'residual'
-  | 'alignment'
-  | 'drift'
-  | 'kernel-distance'
-  | 'lambda-min'
-  | 'params'
-  | 'logits'
-  | 'linearized'
-  | 'test';
-export const TRACKERS: readonly Tracker[] = [
-  'loss',
-  'accuracy',
-  'residual',
-  'alignment',
-  'drift',
-  'kernel-distance',
-  'lambda-min',
-  'params',
-  'logits',
-  'linearized',
-  'test',
-];
-/** Trackers that need the empirical NTK Θ_t (computed once per tracked step with the structured implementation). */
-export const NTK_TRACKERS: readonly Tracker[] = ['alignment', 'drift', 'kernel-distance', 'lambda-min'];
-
-export type LearningRate = { readonly absolute: number } | { readonly fraction: number };
-
-export interface TrainConfig {
-  readonly arch: string | Arch;
-  /** Per-example input shape (default [X.cols]). */
-  readonly inputShape?: readonly number[];
-  readonly param?: Parameterization;
-  /** Initialization seed: θ₀ = init(net, new Rng(seed)), as everywhere in ntk-lab. */
-  readonly seed: number;
-  readonly loss: LossKind;
-  /** Default 'sum'. */
-  readonly normalization?: LossNormalization;
-  readonly reg?: { readonly lambda: number; readonly center: RegCenter };
-  readonly lr: LearningRate;
-  readonly steps: number;
-  /** Minibatch size (default n: full batch). */
-  readonly batchSize?: number;
-  /** Heavy-ball momentum μ in [0, 1) (default 0). */
-  readonly momentum?: number;
-  /** Train the linearized model alongside (default true). */
-  readonly linearized?: boolean;
-  readonly schedule?: TrackSchedule;
-  /** Default: every tracker that applies; the NTK trackers only when n·O ≤ 2048. */
-  readonly trackers?: readonly Tracker[];
-  /** Squared residual projections on the top eigenvectors of Θ₀ to keep per record (default 32). */
-  readonly projections?: number;
-}
-
-export interface TrainData {
-  /** n × inDim inputs and n × O targets (see losses.ts for what each loss accepts). */
-  readonly X: Matrix;
-  readonly Y: Matrix;
-  readonly Xtest?: Matrix;
-  readonly Ytest?: Matrix;
-}
-
-/** One row of metrics.jsonl. Absent trackers are null. Norms are Frobenius over all n·O outputs. */
-export interface TrainRecord {
-  readonly step: number;
-  /** Data loss L(f) (divided by N) and objective L + reg. */
-  readonly loss: number;
-  readonly objective: number;
-  readonly accuracy: number | null;
-  /** ‖r‖, r = N·∂L/∂f (f − y for mse, softmax(f) − y for ce). */
-  readonly residualNorm: number | null;
-  /** rᵀΘ₀r/(λ_max(Θ₀)‖r‖²) ∈ [0, 1]. */
-  readonly residualAlignment: number | null;
-  /** (vᵢᵀr)²/‖r‖² for the top eigenvectors vᵢ of Θ₀, by descending eigenvalue. */
-  readonly residualProjections: number[] | null;
-  /** ‖Θ_t − Θ₀‖_F/‖Θ₀‖_F. */
-  readonly ntkDrift: number | null;
-  /** 1 − ⟨Θ_t, Θ₀⟩_F/(‖Θ_t‖_F‖Θ₀‖_F). */
-  readonly kernelDistance: number | null;
-  readonly lambdaMin: number | null;
-  /** ‖θ_t − θ₀‖ and ‖θ_t‖ over trained entries. */
-  readonly paramDistance: number | null;
-  readonly paramNorm: number | null;
-  readonly maxAbsLogit: number | null;
-  readonly testLoss: number | null;
-  readonly testAccuracy: number | null;
-  /** Linearized model: loss, accuracy, residual norm, ‖θ_lin − θ₀‖, and ‖f_t − f_lin,t‖ on train and test. */
-  readonly linLoss: number | null;
-  readonly linAccuracy: number | null;
-  readonly linResidualNorm: number | null;
-  readonly linParamDistance: number | null;
-  readonly linGapTrain: number | null;
-  readonly linGapTest: number | null;
-}
+import { type ResolvedConfig, resolveConfig, type TrainConfig, type TrainData, type TrainOptions } from './config.js';
+import { lossAndGrad } from './losses.js';
+import {
+  FULL_NTK_MAX_OUTPUTS,
+  type LinearizedState,
+  makeRecord,
+  norm2,
+  type Ntk0,
+  NTK_TRACKERS,
+  type TrackEnv,
+  type TrainRecord,
+} from './trackers.js';
 
 export type TrainStatus = 'completed' | 'diverged' | 'stopped';
 
@@ -165,217 +74,11 @@ export interface TrainResult {
   readonly ntk0Eig: Eigh | null;
 }
 
-export interface ProgressInfo {
-  readonly step: number;
-  readonly steps: number;
-  readonly loss: number;
-  readonly elapsedS: number;
-  readonly etaS: number;
-}
+/** A loss above this multiple of the initial loss stops training as diverged. */
+export const DIVERGENCE_FACTOR = 1e6;
 
-export interface TrainOptions {
-  /** Write checkpoints here (checkpoint.bin). */
-  readonly checkpointDir?: string;
-  /** Checkpoint every this many steps and/or seconds (default: 60 s when checkpointDir is set). */
-  readonly checkpointEverySteps?: number;
-  readonly checkpointEverySeconds?: number;
-  /** Resume from checkpointDir/checkpoint.bin when it exists (the config and data must match). */
-  readonly resume?: boolean;
-  /** Stop (checkpointing first) once this many updates are done: status 'stopped'. */
-  readonly stopAtStep?: number;
-  /** Polled after every update; true stops training with a checkpoint (status 'stopped'). */
-  readonly shouldStop?: () => boolean;
-  /** Called with each new record (in order). */
-  readonly onRecord?: (r: TrainRecord, history: readonly TrainRecord[]) => void;
-  /** Progress callback, throttled to once per `progressEverySeconds` (default 2). */
-  readonly onProgress?: (p: ProgressInfo) => void;
-  readonly progressEverySeconds?: number;
-}
-
-/** A stderr progress line: `step 1200/5000  loss 0.0123  ETA 1m05s`. */
-export function stderrProgress(p: ProgressInfo): void {
-  const fmt = (s: number): string =>
-    !Number.isFinite(s)
-      ? '?'
-      : s >= 60
-        ? `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`
-        : `${s.toFixed(0)}s`;
-  process.stderr.write(
-    `step ${p.step}/${p.steps}  loss ${p.loss.toPrecision(6)}  elapsed ${fmt(p.elapsedS)}  ETA ${fmt(p.etaS)}\n`,
-  );
-}
-
-const FN = 'train';
-
-interface Resolved {
-  readonly net: Network;
-  readonly n: number;
-  readonly O: number;
-  readonly N: number;
-  readonly lambda: number;
-  readonly center: RegCenter;
-  readonly batch: number;
-  readonly mu: number;
-  readonly lin: boolean;
-  readonly trackers: ReadonlySet<Tracker>;
-  readonly tracked: readonly number[];
-  readonly projections: number;
-  readonly hash: string;
-}
-
-function resolve(cfg: TrainConfig, data: TrainData): Resolved {
-  if (!LOSS_KINDS.includes(cfg.loss)) throw new InvalidArgumentError(FN, 'loss', '`mse`, `ce` or `soft-ce`', cfg.loss);
-  const norm = cfg.normalization ?? 'sum';
-  if (norm !== 'sum' && norm !== 'mean') throw new InvalidArgumentError(FN, 'normalization', '`sum` or `mean`', norm);
-  if (!Number.isInteger(cfg.seed) || cfg.seed < 0)
-    throw new InvalidArgumentError(FN, 'seed', 'a non-negative integer', cfg.seed);
-  if (!Number.isInteger(cfg.steps) || cfg.steps < 0)
-    throw new InvalidArgumentError(FN, 'steps', 'a non-negative integer', cfg.steps);
-  const { X, Y } = data;
-  if (!(X instanceof Matrix) || !(Y instanceof Matrix) || X.rows !== Y.rows || X.rows < 1)
-    throw new InvalidArgumentError(
-      FN,
-      'data',
-      'X (n × d) and Y (n × O) matrices with the same n ≥ 1',
-      `${X?.rows}, ${Y?.rows}`,
-    );
-  const net = buildNetwork(cfg.arch, cfg.inputShape ?? [X.cols], cfg.param ?? 'ntk');
-  const n = X.rows;
-  const O = net.outDim;
-  if (Y.cols !== O)
-    throw new InvalidArgumentError(FN, 'Y', `n × ${O} (one column per network output)`, `${Y.rows}×${Y.cols}`);
-  validateTargets(FN, cfg.loss, Y);
-  if ((data.Xtest === undefined) !== (data.Ytest === undefined))
-    throw new InvalidArgumentError(FN, 'data', 'both Xtest and Ytest, or neither', 'only one given');
-  if (data.Xtest && data.Ytest) {
-    if (data.Xtest.rows !== data.Ytest.rows || data.Ytest.cols !== O || data.Xtest.cols !== X.cols)
-      throw new InvalidArgumentError(
-        FN,
-        'Xtest/Ytest',
-        `m × ${X.cols} and m × ${O}`,
-        `${data.Xtest.rows}×${data.Xtest.cols}, ${data.Ytest.rows}×${data.Ytest.cols}`,
-      );
-    validateTargets(FN, cfg.loss, data.Ytest);
-  }
-  const lambda = cfg.reg?.lambda ?? 0;
-  if (!(lambda >= 0 && Number.isFinite(lambda)))
-    throw new InvalidArgumentError(FN, 'reg.lambda', 'a finite number ≥ 0', lambda);
-  const center = cfg.reg?.center ?? 'init';
-  if (center !== 'init' && center !== 'zero')
-    throw new InvalidArgumentError(FN, 'reg.center', '`init` or `zero`', center);
-  if ('absolute' in cfg.lr) {
-    if (!(cfg.lr.absolute > 0 && Number.isFinite(cfg.lr.absolute)))
-      throw new InvalidArgumentError(FN, 'lr', 'a positive finite number', cfg.lr.absolute);
-  } else if (!(cfg.lr.fraction > 0 && Number.isFinite(cfg.lr.fraction)))
-    throw new InvalidArgumentError(FN, 'lr.fraction', 'a positive finite fraction of 2/(λ_max/N + λ)', cfg.lr.fraction);
-  const batch = cfg.batchSize ?? n;
-  if (!Number.isInteger(batch) || batch < 1 || batch > n)
-    throw new InvalidArgumentError(FN, 'batchSize', `an integer in [1, n = ${n}]`, batch);
-  const mu = cfg.momentum ?? 0;
-  if (!(mu >= 0 && mu < 1)) throw new InvalidArgumentError(FN, 'momentum', 'in [0, 1)', mu);
-  const lin = cfg.linearized ?? true;
-  const D = n * O;
-  const hasTest = data.Xtest !== undefined;
-  let trackers: Tracker[];
-  if (cfg.trackers) {
-    for (const t of cfg.trackers)
-      if (!TRACKERS.includes(t))
-        throw new InvalidArgumentError(FN, 'trackers', `a subset of ${TRACKERS.join(', ')}`, t);
-    trackers = [...cfg.trackers];
-    if (trackers.includes('linearized') && !lin)
-      throw new InvalidArgumentError(
-        FN,
-        'trackers',
-        'without `linearized` when linearized training is off',
-        'linearized',
-      );
-    if (trackers.includes('test') && !hasTest)
-      throw new InvalidArgumentError(FN, 'trackers', 'without `test` when no test set is given', 'test');
-  } else {
-    trackers = TRACKERS.filter(
-      (t) =>
-        (t !== 'linearized' || lin) &&
-        (t !== 'test' || hasTest) &&
-        (t !== 'accuracy' || cfg.loss !== 'mse' || O > 1 || isPm1(Y)) &&
-        (!NTK_TRACKERS.includes(t) || D <= 2048),
-    );
-  }
-  const projections = cfg.projections ?? 32;
-  if (!Number.isInteger(projections) || projections < 0)
-    throw new InvalidArgumentError(FN, 'projections', 'a non-negative integer', projections);
-  const tracked = scheduleSteps(cfg.schedule ?? DEFAULT_SCHEDULE, cfg.steps);
-  const h = createHash('sha256');
-  h.update(
-    JSON.stringify({
-      arch: typeof cfg.arch === 'string' ? formatArch(parseArch(cfg.arch)) : formatArch(cfg.arch),
-      inputShape: net.inputShape,
-      param: net.param,
-      seed: cfg.seed,
-      loss: cfg.loss,
-      norm,
-      lambda,
-      center,
-      lr: cfg.lr,
-      steps: cfg.steps,
-      batch,
-      mu,
-      lin,
-      trackers,
-      tracked,
-      projections,
-    }),
-  );
-  for (const m of [X, Y, data.Xtest, data.Ytest])
-    if (m) h.update(new Uint8Array(m.data.buffer, m.data.byteOffset, m.data.byteLength));
-  return {
-    net,
-    n,
-    O,
-    N: divisor(norm, n),
-    lambda,
-    center,
-    batch,
-    mu,
-    lin,
-    trackers: new Set(trackers),
-    tracked,
-    projections,
-    hash: h.digest('hex'),
-  };
-}
-
-function isPm1(Y: Matrix): boolean {
-  return Y.cols === 1 && Y.data.every((v) => v === 1 || v === -1);
-}
-
-function isZero(a: Float64Array): boolean {
-  for (let i = 0; i < a.length; i++) if (a[i] !== 0) return false;
-  return true;
-}
-
-function norm2(a: Float64Array, mask: Float64Array | null = null): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) if (!mask || mask[i] !== 0) s += a[i] * a[i];
-  return Math.sqrt(s);
-}
-
-function diffNorm(a: Float64Array, b: Float64Array, mask: Float64Array | null = null): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) if (!mask || mask[i] !== 0) s += (a[i] - b[i]) ** 2;
-  return Math.sqrt(s);
-}
-
-function rowsOf(X: Matrix, rows: Int32Array): Matrix {
-  const d = X.cols;
-  const out = new Matrix(rows.length, d);
-  for (let r = 0; r < rows.length; r++) out.data.set(X.data.subarray(rows[r] * d, (rows[r] + 1) * d), r * d);
-  return out;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Checkpoints: one file (atomic), `NTKCKPT1` + u32 header length + JSON header + pad to 8 + float64 payload.
-
-interface CheckpointHeader {
+/** The header of a training checkpoint (src/io/checkpoint.ts), before its `arrays` list. */
+interface TrainCheckpointHeader {
   readonly version: 1;
   readonly hash: string;
   readonly step: number;
@@ -383,90 +86,43 @@ interface CheckpointHeader {
   readonly message: string;
   readonly eta: number;
   readonly history: readonly TrainRecord[];
-  /** Names and lengths of the float64 arrays in the payload, in order. */
-  readonly arrays: readonly { readonly name: string; readonly length: number }[];
 }
 
-const MAGIC = 'NTKCKPT1';
-
-function writeCheckpoint(
-  path: string,
-  header: Omit<CheckpointHeader, 'arrays'>,
-  arrays: Record<string, Float64Array | null>,
-): void {
-  const list = Object.entries(arrays).filter((e): e is [string, Float64Array] => e[1] !== null);
-  const full: CheckpointHeader = { ...header, arrays: list.map(([name, a]) => ({ name, length: a.length })) };
-  const json = new TextEncoder().encode(JSON.stringify(full));
-  const headLen = 8 + 4 + json.length;
-  const pad = (8 - (headLen % 8)) % 8;
-  const total = headLen + pad + 8 * list.reduce((s, [, a]) => s + a.length, 0);
-  const buf = new Uint8Array(total);
-  buf.set(new TextEncoder().encode(MAGIC), 0);
-  new DataView(buf.buffer).setUint32(8, json.length, true);
-  buf.set(json, 12);
-  let off = headLen + pad;
-  for (const [, a] of list) {
-    buf.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), off);
-    off += a.byteLength;
-  }
-  writeFileAtomic(path, buf);
-}
-
-function readCheckpoint(path: string): { header: CheckpointHeader; arrays: Map<string, Float64Array> } | null {
-  let buf: Buffer;
-  try {
-    buf = readFileSync(path);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw e;
-  }
-  if (buf.length < 12 || buf.subarray(0, 8).toString('latin1') !== MAGIC)
-    throw new FormatError(path, `not an ntk-lab training checkpoint (bad magic)`);
-  const len = buf.readUInt32LE(8);
-  if (12 + len > buf.length) throw new FormatError(path, 'truncated checkpoint header');
-  const header = JSON.parse(buf.subarray(12, 12 + len).toString('utf8')) as CheckpointHeader;
-  const headLen = 12 + len;
-  let off = headLen + ((8 - (headLen % 8)) % 8);
-  const arrays = new Map<string, Float64Array>();
-  for (const { name, length } of header.arrays) {
-    if (off + 8 * length > buf.length) throw new FormatError(path, `truncated checkpoint payload (${name})`);
-    const a = new Float64Array(length);
-    new Uint8Array(a.buffer).set(buf.subarray(off, off + 8 * length));
-    arrays.set(name, a);
-    off += 8 * length;
-  }
-  return { header, arrays };
-}
+const CHECKPOINT_FILE = 'checkpoint.bin';
 
 /** Read the checkpoint of a run folder (null if there is none). */
-export function loadCheckpointHeader(dir: string): CheckpointHeader | null {
-  return readCheckpoint(join(dir, 'checkpoint.bin'))?.header ?? null;
+export function loadCheckpointHeader(dir: string): (TrainCheckpointHeader & CheckpointArrays) | null {
+  return readCheckpoint<TrainCheckpointHeader>(join(dir, CHECKPOINT_FILE))?.header ?? null;
 }
-
-// ---------------------------------------------------------------------------------------------------------------
 
 /** λ_max of Θ₀ = J₀J₀ᵀ by Lanczos on NTK-vector products Θ₀v = J₀(J₀ᵀv) (one VJP and one JVP each). */
 export function ntkLambdaMax(params: Params, X: Matrix, seed = 0): number {
-  const { tape } = forward(params, X);
   const n = X.rows;
   const O = params.net.outDim;
-  const res = lanczos(
-    (v, out) => {
-      const g = vjp(tape, new Matrix(n, O, v), { inputGrad: false }).grad;
-      out.set(jvp(params, X, g).tangentOut.data);
-    },
-    n * O,
-    { k: 1, seed, tol: 1e-8 },
-  );
+  const theta = ntkOperator(params, X, { outputs: 'full', tileSize: n, keepTapes: true });
+  const res = lanczos((v, out) => out.set(theta(new Matrix(n, O, v)).data), n * O, { k: 1, seed, tol: 1e-8 });
   return res.values[0];
 }
 
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((r) => setImmediate(r));
+/** The state of one training run: fixed quantities at θ₀, the live parameters and the history. */
+interface Run {
+  readonly cfg: TrainConfig;
+  readonly data: TrainData;
+  readonly R: ResolvedConfig;
+  readonly params0: Params;
+  readonly mask: Float64Array;
+  readonly ntk0: Ntk0 | null;
+  readonly lambdaMax: number | null;
+  readonly eta: number;
+  /** θ_t and the momentum buffer; the linearized model's θ_lin and its buffer (null when unused). */
+  readonly theta: Float64Array;
+  readonly vel: Float64Array | null;
+  readonly linTheta: Float64Array | null;
+  readonly linVel: Float64Array | null;
+  readonly ckptPath: string | null;
+  step: number;
+  history: TrainRecord[];
 }
-
-/** A loss above this multiple of the initial loss stops training as diverged. */
-export const DIVERGENCE_FACTOR = 1e6;
 
 /**
  * Train a network (and its linearization) under `cfg` on `data`. See the module comment for the update rule, the
@@ -476,87 +132,165 @@ export const DIVERGENCE_FACTOR = 1e6;
  * with status 'diverged' (the record at that step is kept). Resuming from a checkpoint gives bit-identical records.
  */
 export async function train(cfg: TrainConfig, data: TrainData, opts: TrainOptions = {}): Promise<TrainResult> {
-  const R = resolve(cfg, data);
-  const { net, n, O, N, lambda, center, batch, mu, lin, trackers, tracked, projections } = R;
-  const { X, Y, Xtest, Ytest } = data;
-  const D = n * O;
-  const P = net.numParams;
-  const mask = trainableMask(net);
-  const params0 = init(net, new Rng(cfg.seed));
-  const theta0 = params0.theta;
-  const needNtk0 = [...trackers].some((t) => NTK_TRACKERS.includes(t));
-  const needNtkT = trackers.has('drift') || trackers.has('kernel-distance') || trackers.has('lambda-min');
+  const R = resolveConfig(cfg, data);
+  const P = R.net.numParams;
+  const params0 = init(R.net, new Rng(cfg.seed));
+  const { ntk0, lambdaMax, eta } = initialKernel(cfg, R, params0, data.X);
+  const run: Run = {
+    cfg,
+    data,
+    R,
+    params0,
+    mask: trainableMask(R.net),
+    ntk0,
+    lambdaMax,
+    eta,
+    theta: params0.theta.slice(),
+    vel: R.mu > 0 ? new Float64Array(P) : null,
+    linTheta: R.lin ? params0.theta.slice() : null,
+    linVel: R.lin && R.mu > 0 ? new Float64Array(P) : null,
+    ckptPath: opts.checkpointDir ? join(opts.checkpointDir, CHECKPOINT_FILE) : null,
+    step: 0,
+    history: [],
+  };
+  if (opts.resume && run.ckptPath) {
+    const done = resume(run, run.ckptPath);
+    // A finished run: return its result as is.
+    if (done) return finish(run, done.status, done.message);
+  }
+  return loop(run, opts);
+}
 
-  let ntk0: Matrix | null = null;
-  let ntk0Eig: Eigh | null = null;
-  let ntk0Norm = 0;
+/** Θ₀ when an NTK tracker needs it, λ_max(Θ₀) when known or needed, and the learning rate η. */
+function initialKernel(
+  cfg: TrainConfig,
+  R: ResolvedConfig,
+  params0: Params,
+  X: Matrix,
+): { ntk0: Ntk0 | null; lambdaMax: number | null; eta: number } {
+  const D = R.n * R.O;
+  let ntk0: Ntk0 | null = null;
   let lambdaMax: number | null = null;
-  if (needNtk0) {
-    ntk0 = empiricalNtk(params0, X, null, { outputs: 'full' });
-    ntk0Eig = eigh(ntk0);
-    lambdaMax = ntk0Eig.values[D - 1];
-    ntk0Norm = norm2(ntk0.data);
+  if ([...R.trackers].some((t) => NTK_TRACKERS.includes(t))) {
+    const K = empiricalNtk(params0, X, null, { outputs: 'full' });
+    const eig = eigh(K);
+    lambdaMax = eig.values[D - 1];
+    ntk0 = { K, eig, norm: norm2(K.data), lambdaMax };
   }
-  let eta: number;
-  if ('absolute' in cfg.lr) eta = cfg.lr.absolute;
-  else {
-    if (lambdaMax === null)
-      lambdaMax =
-        D <= 2048 ? eigvalsh(empiricalNtk(params0, X, null, { outputs: 'full' }))[D - 1] : ntkLambdaMax(params0, X);
-    eta = (cfg.lr.fraction * 2) / (lambdaMax / N + lambda);
-  }
+  if ('absolute' in cfg.lr) return { ntk0, lambdaMax, eta: cfg.lr.absolute };
+  if (lambdaMax === null)
+    lambdaMax =
+      D <= FULL_NTK_MAX_OUTPUTS
+        ? eigvalsh(empiricalNtk(params0, X, null, { outputs: 'full' }))[D - 1]
+        : ntkLambdaMax(params0, X);
+  return { ntk0, lambdaMax, eta: (cfg.lr.fraction * 2) / (lambdaMax / R.N + R.lambda) };
+}
 
-  // State.
-  const theta = theta0.slice();
-  const vel = mu > 0 ? new Float64Array(P) : null;
-  const linTheta = lin ? theta0.slice() : null;
-  const linVel = lin && mu > 0 ? new Float64Array(P) : null;
-  let step = 0;
-  let history: TrainRecord[] = [];
-  const ckptPath = opts.checkpointDir ? join(opts.checkpointDir, 'checkpoint.bin') : null;
-  if (opts.resume && ckptPath) {
-    const ck = readCheckpoint(ckptPath);
-    if (ck) {
-      if (ck.header.hash !== R.hash)
-        throw new InvalidArgumentError(
-          FN,
-          'resume',
-          'a checkpoint written by the same configuration and data',
-          ckptPath,
-          'Delete the run folder or use the original options.',
-        );
-      const get = (name: string, into: Float64Array | null): void => {
-        if (!into) return;
-        const a = ck.arrays.get(name);
-        if (!a || a.length !== into.length) throw new FormatError(ckptPath, `checkpoint lacks array ${name}`);
-        into.set(a);
-      };
-      get('theta', theta);
-      get('vel', vel);
-      get('linTheta', linTheta);
-      get('linVel', linVel);
-      step = ck.header.step;
-      history = [...ck.header.history];
-      if (ck.header.status !== 'stopped') {
-        // A finished run: return its result as is.
-        return finish(ck.header.status, ck.header.message);
-      }
+/** Load the run's state from its checkpoint, if there is one; the status and message if that run had finished. */
+function resume(run: Run, path: string): { status: TrainStatus; message: string } | null {
+  const ck = readCheckpoint<TrainCheckpointHeader>(path);
+  if (!ck) return null;
+  if (ck.header.hash !== run.R.hash)
+    throw new InvalidArgumentError(
+      'train',
+      'resume',
+      'a checkpoint written by the same configuration and data',
+      path,
+      'Delete the run folder or use the original options.',
+    );
+  const get = (name: string, into: Float64Array | null): void => {
+    if (!into) return;
+    const a = ck.arrays.get(name);
+    if (!a || a.length !== into.length) throw new FormatError(path, `checkpoint lacks array ${name}`);
+    into.set(a);
+  };
+  get('theta', run.theta);
+  get('vel', run.vel);
+  get('linTheta', run.linTheta);
+  get('linVel', run.linVel);
+  run.step = ck.header.step;
+  run.history = [...ck.header.history];
+  return ck.header.status !== 'stopped' ? { status: ck.header.status, message: ck.header.message } : null;
+}
+
+function save(run: Run, status: TrainStatus, message: string): void {
+  if (!run.ckptPath) return;
+  const { R, step, eta, history } = run;
+  const header: TrainCheckpointHeader = { version: 1, hash: R.hash, step, status, message, eta, history };
+  writeCheckpoint(run.ckptPath, header, {
+    theta: run.theta,
+    vel: run.vel,
+    linTheta: run.linTheta,
+    linVel: run.linVel,
+  });
+}
+
+/** The result: final outputs of the network and of the linearized model, with the run's state. */
+function finish(run: Run, status: TrainStatus, message: string): TrainResult {
+  const { params0, theta, linTheta } = run;
+  const { X, Xtest } = run.data;
+  const p = withTheta(params0, theta);
+  const fTrain = forwardOut(p, X);
+  const fTest = Xtest ? forwardOut(p, Xtest) : null;
+  let fLinTrain: Float64Array | null = null;
+  let fLinTest: Float64Array | null = null;
+  if (run.R.lin && linTheta) {
+    const tan = new Float64Array(theta.length);
+    for (let i = 0; i < tan.length; i++) tan[i] = linTheta[i] - params0.theta[i];
+    const j = jvp(params0, X, tan);
+    fLinTrain = new Float64Array(j.out.data.length);
+    for (let i = 0; i < fLinTrain.length; i++) fLinTrain[i] = j.out.data[i] + j.tangentOut.data[i];
+    if (Xtest) {
+      const jt = jvp(params0, Xtest, tan);
+      fLinTest = new Float64Array(jt.out.data.length);
+      for (let i = 0; i < fLinTest.length; i++) fLinTest[i] = jt.out.data[i] + jt.tangentOut.data[i];
     }
   }
+  return {
+    status,
+    message,
+    step: run.step,
+    eta: run.eta,
+    lambdaMax: run.lambdaMax,
+    history: run.history,
+    params: p,
+    params0,
+    linTheta,
+    fTrain,
+    fTest,
+    fLinTrain,
+    fLinTest,
+    ntk0: run.ntk0?.K ?? null,
+    ntk0Eig: run.ntk0?.eig ?? null,
+  };
+}
 
-  const params = withTheta(params0, theta);
-  // θ₀-dependent fixed quantities for the linearized model.
-  const fwd0 = lin || needNtk0 ? forward(params0, X) : null;
-  const f0Train = fwd0 ? fwd0.out.data : null;
-  const f0Test = Xtest && lin ? forward(params0, Xtest).out.data : null;
-  const tape0Full: Tape | null = fwd0 ? fwd0.tape : null;
+/** The linearized model's fixed parts at θ₀: f(θ₀) on train and test, and u ↦ J₀(θ_lin − θ₀) on inputs. */
+function linearizedState(run: Run): (LinearizedState & { readonly tape0: Tape }) | null {
+  const { params0, linTheta } = run;
+  const { X, Xtest } = run.data;
+  if (!linTheta) return null;
+  const fwd0 = forward(params0, X);
+  const tangent = new Float64Array(linTheta.length);
+  return {
+    theta: linTheta,
+    f0Train: fwd0.out.data,
+    f0Test: Xtest ? forward(params0, Xtest).out.data : null,
+    tape0: fwd0.tape,
+    outputs: (XX) => {
+      for (let i = 0; i < tangent.length; i++) tangent[i] = linTheta[i] - params0.theta[i];
+      return jvp(params0, XX, tangent).tangentOut.data;
+    },
+  };
+}
 
-  const recordSet = new Set(tracked);
-  const rng = new Rng(cfg.seed).split('minibatch');
+/** Rows of the minibatch at step t: epoch e = ⌊t/⌈n/B⌉⌋ is a permutation from Rng(seed).split('minibatch').split(e). */
+function minibatches(seed: number, n: number, batch: number): (t: number) => Int32Array {
+  const rng = new Rng(seed).split('minibatch');
   const perEpoch = Math.ceil(n / batch);
   let permEpoch = -1;
   let perm: Int32Array = new Int32Array(0);
-  const batchRows = (t: number): Int32Array => {
+  return (t) => {
     const e = Math.floor(t / perEpoch);
     if (e !== permEpoch) {
       perm = rng.split(e).permutation(n);
@@ -565,174 +299,122 @@ export async function train(cfg: TrainConfig, data: TrainData, opts: TrainOption
     const j = t % perEpoch;
     return perm.slice(j * batch, Math.min(n, (j + 1) * batch));
   };
+}
 
-  const G = new Float64Array(D);
-  const resid = new Float64Array(D);
-  const ws = new Workspace(); // buffers of the step's forward/backward pass, reused every step
-  const linTangent = lin ? new Float64Array(P) : null;
-  const linOut = (XX: Matrix): Float64Array => {
-    const lt = linTangent as Float64Array;
-    const lth = linTheta as Float64Array;
-    for (let i = 0; i < P; i++) lt[i] = lth[i] - theta0[i];
-    return jvp(params0, XX, lt).tangentOut.data;
-  };
+/** Checkpoint (when the run has a folder) and return the result. */
+function end(run: Run, status: TrainStatus, message: string): TrainResult {
+  save(run, status, message);
+  return finish(run, status, message);
+}
 
-  const record = (t: number, F: Float64Array, loss: number): TrainRecord => {
-    const has = (k: Tracker): boolean => trackers.has(k);
-    let reg = 0;
-    if (lambda > 0) {
-      let s = 0;
-      for (let i = 0; i < P; i++) if (mask[i] !== 0) s += (theta[i] - (center === 'init' ? theta0[i] : 0)) ** 2;
-      reg = 0.5 * lambda * s;
-    }
-    lossAndGrad(cfg.loss, F, Y.data, n, O, N, null, 1, resid);
-    const rn = norm2(resid);
-    let alignment: number | null = null;
-    let projs: number[] | null = null;
-    if (has('alignment') && ntk0 && ntk0Eig) {
-      const Kr = matmul(ntk0, new Matrix(D, 1, resid)).data;
-      let q = 0;
-      for (let i = 0; i < D; i++) q += resid[i] * Kr[i];
-      alignment = rn > 0 ? q / ((lambdaMax as number) * rn * rn) : null;
-      const k = Math.min(projections, D);
-      const V = ntk0Eig.vectors;
-      projs = [];
-      for (let j = 0; j < k; j++) {
-        const col = D - 1 - j;
-        let c = 0;
-        for (let i = 0; i < D; i++) c += V.data[i * D + col] * resid[i];
-        projs.push(rn > 0 ? (c * c) / (rn * rn) : 0);
-      }
-    }
-    let drift: number | null = null;
-    let kdist: number | null = null;
-    let lmin: number | null = null;
-    if (needNtkT && ntk0) {
-      const K = empiricalNtk(params, X, null, { outputs: 'full' });
-      let dd = 0;
-      let ip = 0;
-      let kk = 0;
-      for (let i = 0; i < K.data.length; i++) {
-        dd += (K.data[i] - ntk0.data[i]) ** 2;
-        ip += K.data[i] * ntk0.data[i];
-        kk += K.data[i] * K.data[i];
-      }
-      if (has('drift')) drift = Math.sqrt(dd) / ntk0Norm;
-      if (has('kernel-distance')) kdist = 1 - ip / (Math.sqrt(kk) * ntk0Norm);
-      if (has('lambda-min')) lmin = eigvalsh(K)[0];
-    }
-    let maxLogit: number | null = null;
-    if (has('logits')) {
-      maxLogit = 0;
-      for (let i = 0; i < D; i++) maxLogit = Math.max(maxLogit, Math.abs(F[i]));
-    }
-    let testLoss: number | null = null;
-    let testAcc: number | null = null;
-    let fTestNow: Float64Array | null = null;
-    if (Xtest && Ytest && (has('test') || has('linearized'))) {
-      fTestNow = forwardOut(params, Xtest);
-      if (has('test')) {
-        const m = Xtest.rows;
-        testLoss = lossAndGrad(cfg.loss, fTestNow, Ytest.data, m, O, divisor(cfg.normalization ?? 'sum', m), null);
-        testAcc = trackers.has('accuracy') ? accuracy(fTestNow, Ytest.data, m, O) : null;
-      }
-    }
-    let linLoss: number | null = null;
-    let linAcc: number | null = null;
-    let linRn: number | null = null;
-    let linPd: number | null = null;
-    let gapTrain: number | null = null;
-    let gapTest: number | null = null;
-    if (has('linearized') && lin && f0Train) {
-      const u = linOut(X);
-      const fl = new Float64Array(D);
-      for (let i = 0; i < D; i++) fl[i] = f0Train[i] + u[i];
-      const lr = new Float64Array(D);
-      linLoss = lossAndGrad(cfg.loss, fl, Y.data, n, O, N, null, 1, lr);
-      linAcc = trackers.has('accuracy') ? accuracy(fl, Y.data, n, O) : null;
-      linRn = norm2(lr);
-      linPd = diffNorm(linTheta as Float64Array, theta0, mask);
-      gapTrain = diffNorm(F, fl);
-      if (Xtest && fTestNow && f0Test) {
-        const ut = linOut(Xtest);
-        let s = 0;
-        for (let i = 0; i < ut.length; i++) s += (fTestNow[i] - f0Test[i] - ut[i]) ** 2;
-        gapTest = Math.sqrt(s);
-      }
-    }
-    return {
-      step: t,
-      loss,
-      objective: loss + reg,
-      accuracy: has('accuracy') ? accuracy(F, Y.data, n, O) : null,
-      residualNorm: has('residual') ? rn : null,
-      residualAlignment: alignment,
-      residualProjections: projs,
-      ntkDrift: drift,
-      kernelDistance: kdist,
-      lambdaMin: lmin,
-      paramDistance: has('params') ? diffNorm(theta, theta0, mask) : null,
-      paramNorm: has('params') ? norm2(theta, mask) : null,
-      maxAbsLogit: maxLogit,
-      testLoss,
-      testAccuracy: testAcc,
-      linLoss,
-      linAccuracy: linAcc,
-      linResidualNorm: linRn,
-      linParamDistance: linPd,
-      linGapTrain: gapTrain,
-      linGapTest: gapTest,
-    };
-  };
+/** Everything one update needs besides the step's rows: fixed for the run. */
+interface StepEnv {
+  readonly run: Run;
+  readonly params: Params;
+  readonly lin: (LinearizedState & { readonly tape0: Tape }) | null;
+  readonly ws: Workspace;
+  /** the full-batch output cotangent buffer (n·O) */
+  readonly G: Float64Array;
+  readonly loss0: number;
+  readonly diverged: (loss: number) => boolean;
+}
 
-  const save = (status: TrainStatus, message: string): void => {
-    if (!ckptPath) return;
-    writeCheckpoint(
-      ckptPath,
-      { version: 1, hash: R.hash, step, status, message, eta, history },
-      { theta, vel, linTheta, linVel },
-    );
-  };
-
-  function finish(status: TrainStatus, message: string): TrainResult {
-    const p = withTheta(params0, theta);
-    const fTrain = forwardOut(p, X);
-    const fTest = Xtest ? forwardOut(p, Xtest) : null;
-    let fLinTrain: Float64Array | null = null;
-    let fLinTest: Float64Array | null = null;
-    if (lin && linTheta) {
-      const tan = new Float64Array(P);
-      for (let i = 0; i < P; i++) tan[i] = linTheta[i] - theta0[i];
-      const j = jvp(params0, X, tan);
-      fLinTrain = new Float64Array(D);
-      for (let i = 0; i < D; i++) fLinTrain[i] = j.out.data[i] + j.tangentOut.data[i];
-      if (Xtest) {
-        const jt = jvp(params0, Xtest, tan);
-        fLinTest = new Float64Array(jt.out.data.length);
-        for (let i = 0; i < fLinTest.length; i++) fLinTest[i] = jt.out.data[i] + jt.tangentOut.data[i];
-      }
-    }
-    return {
-      status,
-      message,
-      step,
-      eta,
-      lambdaMax,
-      history,
-      params: p,
-      params0,
-      linTheta,
-      fTrain,
-      fTest,
-      fLinTrain,
-      fLinTest,
-      ntk0,
-      ntk0Eig,
-    };
+/**
+ * One update of θ (and θ_lin) on the step's rows (null: full batch), from the network's forward pass when the caller
+ * made one on the full batch (F, tape). Returns the batch loss, or the message when training diverged.
+ */
+function update(s: StepEnv, rows: Int32Array | null, F: Float64Array | null, tape: Tape | null): number | string {
+  const { run, params, lin, ws } = s;
+  const { R, cfg, eta } = run;
+  const { X, Y } = run.data;
+  const { O, N, mu, lambda, center } = R;
+  const nb = rows ? rows.length : R.n;
+  const Xb = rows ? rowsOf(X, rows) : X;
+  const gradScale = R.n / R.batch;
+  let Fb = F as Float64Array;
+  if (!tape) {
+    const fw = forward(params, Xb, { workspace: ws });
+    tape = fw.tape;
+    Fb = fw.out.data;
   }
+  const Gb = rows ? new Float64Array(nb * O) : s.G;
+  const Yb = rows ? rowsOf(Y, rows).data : Y.data;
+  const batchLoss = lossAndGrad(R.loss, Fb, Yb, nb, O, N, Gb, gradScale);
+  const step = run.step;
+  if (s.diverged(batchLoss))
+    return `training diverged at step ${step}: minibatch loss = ${batchLoss}${Number.isFinite(batchLoss) ? `, over ${DIVERGENCE_FACTOR}× the initial full loss ${s.loss0}` : ''} (learning rate η = ${eta}). Metrics up to this step are kept; lower the learning rate.`;
+  const grad = vjp(tape, new Matrix(nb, O, Gb), { inputGrad: false, workspace: ws }).grad;
+  if (lambda === 0 && batchLoss > 1e-6 * s.loss0 && R.net.numTrainable > 0 && isZero(grad))
+    // Without a penalty GD can never move again: every ReLU is dead (typically after a blow-up of the loss).
+    return `training diverged at step ${step}: the gradient is exactly zero at loss ${batchLoss} — every unit is dead, usually after the loss blew up (learning rate η = ${eta}). Metrics up to this step are kept; lower the learning rate.`;
+  const theta0 = run.params0.theta;
+  const P = theta0.length;
+  const regGrad = (th: Float64Array, g: Float64Array): void => {
+    if (lambda === 0) return;
+    for (let i = 0; i < P; i++) if (run.mask[i] !== 0) g[i] += lambda * (th[i] - (center === 'init' ? theta0[i] : 0));
+  };
+  const descend = (th: Float64Array, v: Float64Array | null, g: Float64Array): void => {
+    if (v) {
+      for (let i = 0; i < P; i++) {
+        v[i] = mu * v[i] + g[i];
+        th[i] -= eta * v[i];
+      }
+    } else for (let i = 0; i < P; i++) th[i] -= eta * g[i];
+  };
+  regGrad(run.theta, grad);
+  // Linearized model: gradient J₀ᵀ ∂L/∂f_lin on the same batch.
+  let linGrad: Float64Array | null = null;
+  if (lin) {
+    const u = lin.outputs(Xb);
+    const f0b = rows ? forwardOut(run.params0, Xb) : lin.f0Train;
+    const fl = new Float64Array(nb * O);
+    for (let i = 0; i < fl.length; i++) fl[i] = f0b[i] + u[i];
+    const gl = new Float64Array(nb * O);
+    lossAndGrad(R.loss, fl, Yb, nb, O, N, gl, gradScale);
+    const tp = rows ? forward(run.params0, Xb).tape : lin.tape0;
+    linGrad = vjp(tp, new Matrix(nb, O, gl), { inputGrad: false }).grad;
+    regGrad(lin.theta, linGrad);
+  }
+  descend(run.theta, run.vel, grad);
+  if (lin && linGrad) descend(lin.theta, run.linVel, linGrad);
+  return batchLoss;
+}
 
+/** The loop: record, check for divergence, update, report progress, stop or checkpoint when asked. */
+async function loop(run: Run, opts: TrainOptions): Promise<TrainResult> {
+  const { cfg, R, data } = run;
+  const { X, Y } = data;
+  const { n, O, N } = R;
+  const params = withTheta(run.params0, run.theta);
+  const lin = linearizedState(run);
+  const env: TrackEnv = {
+    R,
+    data,
+    params,
+    theta: run.theta,
+    theta0: run.params0.theta,
+    mask: run.mask,
+    ntk0: run.ntk0,
+    lin,
+  };
+  const resid = new Float64Array(n * O);
+  const addRecord = (step: number, F: Float64Array, loss: number): void => {
+    const rec = makeRecord(env, R.trackers, step, F, loss, resid);
+    run.history.push(rec);
+    opts.onRecord?.(rec, run.history);
+  };
+  const recordSet = new Set(R.tracked);
+  const batchRows = minibatches(cfg.seed, n, R.batch);
+  const fullBatch = R.batch === n;
+  // Divergence: a non-finite loss, or one over DIVERGENCE_FACTOR × the loss at θ₀ (a blow-up that a ReLU network can
+  // survive with finite loss once every unit is dead, which would otherwise pass for a plateau).
+  const loss0 = lossAndGrad(R.loss, forwardOut(run.params0, X), Y.data, n, O, N, null);
+  const diverged = (loss: number): boolean =>
+    !Number.isFinite(loss) || loss > DIVERGENCE_FACTOR * Math.max(loss0, 1e-12);
+  // buffers of the step's forward/backward pass, reused every step
+  const s: StepEnv = { run, params, lin, ws: new Workspace(), G: new Float64Array(n * O), loss0, diverged };
   const start = performance.now();
-  const startStep = step;
+  const startStep = run.step;
   let lastProgress = start;
   let lastYield = start;
   let lastCkpt = start;
@@ -740,121 +422,52 @@ export async function train(cfg: TrainConfig, data: TrainData, opts: TrainOption
   const ckptEverySteps = opts.checkpointEverySteps ?? Number.POSITIVE_INFINITY;
   const ckptEveryMs =
     1000 * (opts.checkpointEverySeconds ?? (opts.checkpointEverySteps === undefined ? 60 : Number.POSITIVE_INFINITY));
-  const fullBatch = batch === n;
-  // Divergence: a non-finite loss, or one over DIVERGENCE_FACTOR × the loss at θ₀ (a blow-up that a ReLU network can
-  // survive with finite loss once every unit is dead, which would otherwise pass for a plateau).
-  const loss0 = lossAndGrad(cfg.loss, forwardOut(params0, X), Y.data, n, O, N, null);
-  const diverged = (loss: number): boolean =>
-    !Number.isFinite(loss) || loss > DIVERGENCE_FACTOR * Math.max(loss0, 1e-12);
-  const gradScale = n / batch;
-  const regGrad = (th: Float64Array, grad: Float64Array): void => {
-    if (lambda === 0) return;
-    for (let i = 0; i < P; i++) if (mask[i] !== 0) grad[i] += lambda * (th[i] - (center === 'init' ? theta0[i] : 0));
-  };
-  const update = (th: Float64Array, v: Float64Array | null, grad: Float64Array): void => {
-    if (v) {
-      for (let i = 0; i < P; i++) {
-        v[i] = mu * v[i] + grad[i];
-        th[i] -= eta * v[i];
-      }
-    } else for (let i = 0; i < P; i++) th[i] -= eta * grad[i];
-  };
 
   for (;;) {
-    // Network at step `step`.
+    // The network at step `step` on the whole training set: every step in full batch, else at tracked steps.
+    const step = run.step;
     let F: Float64Array | null = null;
     let tape: Tape | null = null;
     let fullLoss = Number.NaN;
     const rows = fullBatch ? null : batchRows(step);
-    const Xb = rows ? rowsOf(X, rows) : X;
-    const nb = rows ? rows.length : n;
     if (fullBatch || recordSet.has(step) || step === cfg.steps) {
-      const fw = fullBatch ? forward(params, X, { workspace: ws }) : null;
+      const fw = fullBatch ? forward(params, X, { workspace: s.ws }) : null;
       F = fw ? fw.out.data : forwardOut(params, X);
       if (fw) tape = fw.tape;
-      fullLoss = lossAndGrad(cfg.loss, F, Y.data, n, O, N, null);
+      fullLoss = lossAndGrad(R.loss, F, Y.data, n, O, N, null);
     }
-    if (F && recordSet.has(step) && !history.some((r) => r.step === step)) {
-      const rec = record(step, F, fullLoss);
-      history.push(rec);
-      opts.onRecord?.(rec, history);
-    }
+    if (F && recordSet.has(step) && !run.history.some((r) => r.step === step)) addRecord(step, F, fullLoss);
     if (F && diverged(fullLoss)) {
       const msg =
-        `training diverged at step ${step}: loss = ${fullLoss}${Number.isFinite(fullLoss) ? `, over ${DIVERGENCE_FACTOR}× the initial ${loss0}` : ''} (learning rate η = ${eta}` +
-        (lambdaMax !== null
-          ? `; the linearized stability limit is 2/(λ_max/N + λ) = ${2 / (lambdaMax / N + lambda)}`
+        `training diverged at step ${step}: loss = ${fullLoss}${Number.isFinite(fullLoss) ? `, over ${DIVERGENCE_FACTOR}× the initial ${loss0}` : ''} (learning rate η = ${run.eta}` +
+        (run.lambdaMax !== null
+          ? `; the linearized stability limit is 2/(λ_max/N + λ) = ${2 / (run.lambdaMax / N + R.lambda)}`
           : '') +
         '). Metrics up to this step are kept; lower the learning rate (e.g. --lr 0.5x).';
-      if (!recordSet.has(step)) {
-        const rec = record(step, F, fullLoss);
-        history.push(rec);
-        opts.onRecord?.(rec, history);
-      }
-      save('diverged', msg);
-      return finish('diverged', msg);
+      if (!recordSet.has(step)) addRecord(step, F, fullLoss);
+      return end(run, 'diverged', msg);
     }
     if (step >= cfg.steps) break;
-    // Gradient of the network.
-    let Fb = F as Float64Array;
-    if (!tape) {
-      const fw = forward(params, Xb, { workspace: ws });
-      tape = fw.tape;
-      Fb = fw.out.data;
-    }
-    const Gb = fullBatch ? G : new Float64Array(nb * O);
-    const Yb = rows ? rowsOf(Y, rows).data : Y.data;
-    const batchLoss = lossAndGrad(cfg.loss, Fb, Yb, nb, O, N, Gb, gradScale);
-    if (diverged(batchLoss)) {
-      const msg = `training diverged at step ${step}: minibatch loss = ${batchLoss}${Number.isFinite(batchLoss) ? `, over ${DIVERGENCE_FACTOR}× the initial full loss ${loss0}` : ''} (learning rate η = ${eta}). Metrics up to this step are kept; lower the learning rate.`;
-      save('diverged', msg);
-      return finish('diverged', msg);
-    }
-    const grad = vjp(tape, new Matrix(nb, O, Gb), { inputGrad: false, workspace: ws }).grad;
-    if (lambda === 0 && batchLoss > 1e-6 * loss0 && net.numTrainable > 0 && isZero(grad)) {
-      // Without a penalty GD can never move again: every ReLU is dead (typically after a blow-up of the loss).
-      const msg = `training diverged at step ${step}: the gradient is exactly zero at loss ${batchLoss} — every unit is dead, usually after the loss blew up (learning rate η = ${eta}). Metrics up to this step are kept; lower the learning rate.`;
-      save('diverged', msg);
-      return finish('diverged', msg);
-    }
-    regGrad(theta, grad);
-    // Linearized model: gradient J₀ᵀ ∂L/∂f_lin on the same batch.
-    let linGrad: Float64Array | null = null;
-    if (lin && linTheta) {
-      const u = linOut(Xb);
-      const f0b = fullBatch ? (f0Train as Float64Array) : forwardOut(params0, Xb);
-      const fl = new Float64Array(nb * O);
-      for (let i = 0; i < fl.length; i++) fl[i] = f0b[i] + u[i];
-      const gl = new Float64Array(nb * O);
-      lossAndGrad(cfg.loss, fl, Yb, nb, O, N, gl, gradScale);
-      const tp = fullBatch ? (tape0Full as Tape) : forward(params0, Xb).tape;
-      linGrad = vjp(tp, new Matrix(nb, O, gl), { inputGrad: false }).grad;
-      regGrad(linTheta, linGrad);
-    }
-    update(theta, vel, grad);
-    if (linTheta && linGrad) update(linTheta, linVel, linGrad);
-    step++;
+    const batchLoss = update(s, rows, F, tape);
+    if (typeof batchLoss === 'string') return end(run, 'diverged', batchLoss);
+    const done = ++run.step;
     const now = performance.now();
     if (opts.onProgress && now - lastProgress >= progressEvery) {
       lastProgress = now;
-      const done = step - startStep;
       const el = (now - start) / 1000;
       opts.onProgress({
-        step,
+        step: done,
         steps: cfg.steps,
         loss: fullBatch ? fullLoss : batchLoss,
         elapsedS: el,
-        etaS: (el / done) * (cfg.steps - step),
+        etaS: (el / (done - startStep)) * (cfg.steps - done),
       });
     }
-    const stop = (opts.stopAtStep !== undefined && step >= opts.stopAtStep) || (opts.shouldStop?.() ?? false);
-    if (stop && step < cfg.steps) {
-      const msg = `stopped at step ${step} of ${cfg.steps}; resume from the checkpoint to continue`;
-      save('stopped', msg);
-      return finish('stopped', msg);
-    }
-    if (ckptPath && (step % ckptEverySteps === 0 || now - lastCkpt >= ckptEveryMs) && step < cfg.steps) {
-      save('stopped', `checkpoint at step ${step} of ${cfg.steps}`);
+    const stop = (opts.stopAtStep !== undefined && done >= opts.stopAtStep) || (opts.shouldStop?.() ?? false);
+    if (stop && done < cfg.steps)
+      return end(run, 'stopped', `stopped at step ${done} of ${cfg.steps}; resume from the checkpoint to continue`);
+    if (run.ckptPath && (done % ckptEverySteps === 0 || now - lastCkpt >= ckptEveryMs) && done < cfg.steps) {
+      save(run, 'stopped', `checkpoint at step ${done} of ${cfg.steps}`);
       lastCkpt = performance.now();
     }
     if (now - lastYield >= 200) {
@@ -862,11 +475,25 @@ export async function train(cfg: TrainConfig, data: TrainData, opts: TrainOption
       lastYield = performance.now();
     }
   }
-  const msg = `completed ${cfg.steps} steps`;
-  save('completed', msg);
-  return finish('completed', msg);
+  return end(run, 'completed', `completed ${cfg.steps} steps`);
+}
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((r) => setImmediate(r));
 }
 
 function forwardOut(params: Params, X: Matrix): Float64Array {
   return apply(params, X).data;
+}
+
+function isZero(a: Float64Array): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== 0) return false;
+  return true;
+}
+
+function rowsOf(X: Matrix, rows: Int32Array): Matrix {
+  const d = X.cols;
+  const out = new Matrix(rows.length, d);
+  for (let r = 0; r < rows.length; r++) out.data.set(X.data.subarray(rows[r] * d, (rows[r] + 1) * d), r * d);
+  return out;
 }

@@ -11,7 +11,9 @@ import { apply, buildNetwork, init, trainableMask, withTheta } from '../../src/n
 import { linearizedFixedPoint, mseClosedForm } from '../../src/train/linearized.js';
 import { lossAndGrad, smoothLabels, validateTargets } from '../../src/train/losses.js';
 import { scheduleSteps } from '../../src/train/schedule.js';
-import { DIVERGENCE_FACTOR, type TrainConfig, type TrainData, train } from '../../src/train/trainer.js';
+import type { TrainConfig, TrainData } from '../../src/train/config.js';
+import type { TrainRecord } from '../../src/train/trackers.js';
+import { DIVERGENCE_FACTOR, train } from '../../src/train/trainer.js';
 import { Rng } from '../../src/util/random.js';
 
 function regression(n: number, d: number, seed: number): TrainData {
@@ -309,23 +311,50 @@ describe('classification dynamics (qualitative facts, small fixed-seed runs)', (
     }
     assert.ok((r.history.at(-1)?.loss as number) < 0.05 * r.history[0].loss, 'the loss goes to 0');
   });
-  for (const [name, loss, Y, reg] of [
-    ['CE with regularization to init', 'ce', onehot(y, 2), { lambda: 0.02, center: 'init' }],
-    ['soft-target CE (ε = 0.2)', 'soft-ce', smoothLabels(y, 2, 0.2), undefined],
-  ] as const) {
-    it(`${name}: the drift plateaus and shrinks as width grows`, async () => {
-      const drifts: number[] = [];
-      for (const width of [32, 512]) {
-        const r = await run(width, loss, Y, reg);
-        const h = r.history;
-        const last = h.at(-1)?.ntkDrift as number;
-        const prev = h.at(-2)?.ntkDrift as number;
-        assert.ok(Math.abs(last - prev) < 0.1 * last, `width ${width}: drift ${prev} → ${last} has not plateaued`);
-        drifts.push(last);
-      }
-      assert.ok(drifts[1] < 0.5 * drifts[0], `drift by width 32, 512: ${drifts.join(', ')}`);
-    });
-  }
+  it('CE with regularization to init: the drift plateaus and shrinks as width grows', async () => {
+    const drifts: number[] = [];
+    for (const width of [32, 512]) {
+      const r = await run(width, 'ce', onehot(y, 2), { lambda: 0.02, center: 'init' });
+      const h = r.history;
+      const last = h.at(-1)?.ntkDrift as number;
+      const prev = h.at(-2)?.ntkDrift as number;
+      assert.ok(Math.abs(last - prev) < 0.1 * last, `width ${width}: drift ${prev} → ${last} has not plateaued`);
+      drifts.push(last);
+    }
+    assert.ok(drifts[1] < 0.5 * drifts[0], `drift by width 32, 512: ${drifts.join(', ')}`);
+  });
+  it('soft-target CE (ε = 0.2): GD converges, the drift stops growing (unlike hard-label CE) and shrinks with width', async () => {
+    // Soft CE has a finite minimizer: the loss reaches the targets' entropy, Σᵢ H(Yᵢ) = 8·H(0.9, 0.1), and θ stops.
+    // Its drift is not compared between the last two records: at the converged θ some ReLU pre-activations sit at
+    // the kink (|z| ~ 1e-16, measured: 8 of 4096 at width 512), so Θ_t there depends on the sign of rounding noise
+    // and the measured drift jumps between a few values (0.0098–0.0136 at width 512, by BLAS kernel) while θ does
+    // not move. The robust claims: convergence, a drift growth over the last log-decade far below hard CE's, and
+    // a smaller drift at a larger width.
+    const Ysoft = smoothLabels(y, 2, 0.2);
+    const minLoss = -8 * (0.9 * Math.log(0.9) + 0.1 * Math.log(0.1));
+    const lateGrowth = (h: readonly TrainRecord[]): number => {
+      const decade = h.filter((r) => r.step >= 300);
+      return (decade.at(-1)?.ntkDrift as number) - (decade[0].ntkDrift as number);
+    };
+    const drifts: number[] = [];
+    for (const width of [32, 512]) {
+      const soft = (await run(width, 'soft-ce', Ysoft)).history;
+      const hard = (await run(width, 'ce', onehot(y, 2))).history;
+      const last = soft.at(-1) as TrainRecord;
+      const prev = soft.at(-2) as TrainRecord;
+      assert.ok(Math.abs(last.loss - minLoss) < 1e-9 * minLoss, `width ${width}: loss ${last.loss} vs min ${minLoss}`);
+      const pd = last.paramDistance as number;
+      assert.ok(
+        Math.abs(pd - (prev.paramDistance as number)) < 1e-4 * pd,
+        `width ${width}: ‖θ − θ₀‖ ${prev.paramDistance} → ${pd} still moves`,
+      );
+      const gs = lateGrowth(soft);
+      const gh = lateGrowth(hard);
+      assert.ok(gh > 0 && gs < 0.25 * gh, `width ${width}: drift growth over t ≥ 300: soft ${gs}, hard ${gh}`);
+      drifts.push(last.ntkDrift as number);
+    }
+    assert.ok(drifts[1] < 0.5 * drifts[0], `drift by width 32, 512: ${drifts.join(', ')}`);
+  });
 });
 
 describe('bad input and divergence', () => {

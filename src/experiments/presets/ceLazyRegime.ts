@@ -7,18 +7,17 @@
  * `ce-divergence`); with a finite minimizer — the regularized objective, or soft-CE whose optimal logits are finite —
  * wide networks stay close to their linearization (Lee et al. 2019, "Wide neural networks of any depth evolve as
  * linear models"; Chizat, Oyallon & Bach 2019, "On lazy training"), and the regularized linearized model converges to
- * kernel logistic regression with Θ₀: f* = f₀ + Θ₀α minimizing L(f) + (λ/2)αᵀΘ₀α (src/train/linearized.ts,
- * `linearizedFixedPoint`). We record the NTK drift, ‖θ_t − θ₀‖ and ‖f_t − f_lin,t‖ against log t for several widths, and
- * the distance of the network and of the linearized model to f* at the end.
+ * kernel logistic regression with Θ₀: f* = f₀ + Θ₀α minimizing L(f) + (λ/2)αᵀΘ₀α (src/train/reference.ts,
+ * `ntk0Reference`, through `linearizedFixedPoint`). We record the NTK drift, ‖θ_t − θ₀‖ and ‖f_t − f_lin,t‖
+ * against log t for several widths, and the distance of the network and of the linearized model to f* at the end.
  *
  * Command: `ntk run ce-lazy-regime [--quick]`.
  */
 import { loadDataset } from '../../data/index.js';
-import { empiricalNtk } from '../../empirical/index.js';
-import { apply, buildNetwork, init } from '../../nn/index.js';
+import { buildNetwork, init } from '../../nn/index.js';
 import type { Mark, PlotSpec } from '../../report/figure.js';
 import type { ReportTable } from '../../report/html.js';
-import { linearizedFixedPoint } from '../../train/linearized.js';
+import { ntk0Reference } from '../../train/reference.js';
 import { Rng } from '../../util/random.js';
 import { definePreset, type RunContext } from '../preset.js';
 import { array, type Infer, integer, number, object, oneOf, withDefault } from '../schema.js';
@@ -126,22 +125,20 @@ export const ceLazyRegimePreset = definePreset({
             let linToKernel = Number.NaN;
             let stationarity = Number.NaN;
             if (v.lambda > 0) {
+              // the regularized objective's kernel logistic regression solution with Θ₀ (same θ₀, data and λ)
               const ds = loadDataset(spec);
-              const params0 = init(buildNetwork(arch, [ds.X.cols], 'ntk'), new Rng(p.initSeed));
-              const f0 = apply(params0, ds.X);
-              const fp = linearizedFixedPoint({
+              const ref = ntk0Reference({
+                params0: init(buildNetwork(arch, [ds.X.cols], 'ntk'), new Rng(p.initSeed)),
+                X: ds.X,
+                Y: ds.targets,
                 loss: v.loss,
-                ntk: empiricalNtk(params0, ds.X, null, { outputs: 'full' }),
-                offset: f0.data,
-                y: ds.targets.data,
-                n: ds.X.rows,
-                O: 2,
-                N: ds.X.rows,
-                lambda: v.lambda,
+                normalization: 'mean',
+                reg: { lambda: v.lambda, center: 'init' },
               });
-              netToKernel = relDist(nums(r.fTrain), fp.train);
-              linToKernel = relDist(nums(r.fLinTrain), fp.train);
-              stationarity = fp.stationarity;
+              if (ref?.kind !== 'fixed-point') throw new Error('ce-lazy-regime: no fixed point for λ > 0');
+              netToKernel = relDist(nums(r.fTrain), ref.train);
+              linToKernel = relDist(nums(r.fLinTrain), ref.train);
+              stationarity = ref.fixedPoint.stationarity;
             }
             const out: JsonRecord = { ...r, netToKernel, linToKernel, stationarity };
             return out;
