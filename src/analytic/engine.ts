@@ -55,13 +55,23 @@ function inputRecord(prog: Program, b: Block, var1: Float64Array, var2: Float64A
   const pairs = b.self ? b.n1 : b.n1 * b.n2;
   const { inH: h, inW: w, inC: C } = prog;
   const P = h * w;
-  const base = { n1: b.n1, n2: b.n2, self: b.self, var1, var2 };
   if (prog.input === 'flat') {
     const g = b.gram as Float64Array;
     const nngp = new Float64Array(pairs);
     const inv = 1 / prog.inDim;
     for (let e = 0; e < pairs; e++) nngp[e] = g[e] * inv;
-    return { ...base, spatial: 'flat', h: 1, w: 1, nngp, ntk: wantNtk ? new Float64Array(pairs) : null };
+    return {
+      n1: b.n1,
+      n2: b.n2,
+      self: b.self,
+      spatial: 'flat',
+      h: 1,
+      w: 1,
+      nngp,
+      ntk: wantNtk ? new Float64Array(pairs) : null,
+      var1,
+      var2,
+    };
   }
   if (prog.input === 'diag') {
     const nngp = new Float64Array(pairs * P);
@@ -76,7 +86,18 @@ function inputRecord(prog: Program, b: Block, var1: Float64Array, var2: Float64A
         nngp[e * P + p] = s / C;
       }
     }
-    return { ...base, spatial: 'diag', h, w, nngp, ntk: wantNtk ? new Float64Array(nngp.length) : null };
+    return {
+      n1: b.n1,
+      n2: b.n2,
+      self: b.self,
+      spatial: 'diag',
+      h,
+      w,
+      nngp,
+      ntk: wantNtk ? new Float64Array(nngp.length) : null,
+      var1,
+      var2,
+    };
   }
   const fromInput = prog.fusedInput ? prog.nodes[0].step?.fromInput : undefined;
   if (fromInput)
@@ -99,7 +120,18 @@ function inputRecord(prog: Program, b: Block, var1: Float64Array, var2: Float64A
     });
     nngp.set(t, e * P * P);
   }
-  return { ...base, spatial: 'full', h, w, nngp, ntk: wantNtk ? new Float64Array(nngp.length) : null };
+  return {
+    n1: b.n1,
+    n2: b.n2,
+    self: b.self,
+    spatial: 'full',
+    h,
+    w,
+    nngp,
+    ntk: wantNtk ? new Float64Array(nngp.length) : null,
+    var1,
+    var2,
+  };
 }
 
 function runNodes(

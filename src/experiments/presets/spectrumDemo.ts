@@ -24,6 +24,7 @@ import type { JsonValue } from '../config.js';
 import { definePreset, type RunContext } from '../preset.js';
 import { type Infer, integer, number, object, oneOf, withDefault } from '../schema.js';
 import { cumulative, fmt, lineFit, num, nums, pm as meanPm } from './presetUtils.js';
+import { arcCos1, fastAcos } from '../../arch/layers/activations.js';
 
 export const KERNELS = ['relu-ntk', 'arora-h', 'arccos1'] as const;
 export type DemoKernel = (typeof KERNELS)[number];
@@ -47,14 +48,15 @@ export type SpectrumDemoParams = Infer<typeof paramsSchema>;
 /** Kernel value at cosine c ∈ [−1, 1]. */
 export function demoKernel(kind: DemoKernel, c: number): number {
   const cc = Math.min(1, Math.max(-1, c));
-  const theta = Math.acos(cc);
-  const k0 = (Math.PI - theta) / Math.PI;
-  const k1 = (cc * (Math.PI - theta) + Math.sqrt(Math.max(0, 1 - cc * cc))) / Math.PI;
+  // Cho & Saul's κ₀ = (π − θ)/π and κ₁ = J(ρ)/π, from the one arc-cosine formula (src/arch/layers/activations.ts)
+  const pt = Math.PI - fastAcos(cc);
+  const k0 = pt / Math.PI;
+  const k1 = arcCos1(cc, pt) / Math.PI;
   switch (kind) {
     case 'relu-ntk':
       return cc * k0 + k1;
     case 'arora-h':
-      return (cc * (Math.PI - theta)) / (2 * Math.PI);
+      return (cc * pt) / (2 * Math.PI);
     case 'arccos1':
       return k1;
   }
