@@ -325,7 +325,7 @@ interface StepEnv {
  */
 function update(s: StepEnv, rows: Int32Array | null, F: Float64Array | null, tape: Tape | null): number | string {
   const { run, params, lin, ws } = s;
-  const { R, cfg, eta } = run;
+  const { R, eta } = run;
   const { X, Y } = run.data;
   const { O, N, mu, lambda, center } = R;
   const nb = rows ? rows.length : R.n;

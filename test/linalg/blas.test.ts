@@ -33,7 +33,7 @@ function fill(rng: Rng, len: number, f32: boolean): FloatArray {
 }
 
 /** A buffer for a rows×cols matrix with row stride ld, padding included (and one spare entry after it). */
-function stored(rng: Rng, rows: number, cols: number, ld: number, f32: boolean): FloatArray {
+function stored(rng: Rng, rows: number, _cols: number, ld: number, f32: boolean): FloatArray {
   return fill(rng, rows * ld + 1, f32);
 }
 

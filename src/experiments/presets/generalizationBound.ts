@@ -556,7 +556,7 @@ function report(ctx: Ctx, allUnits: Unit[], nets: NetUnit[]): void {
     tables: [table],
   });
   alignmentSection(ctx, perData, fr);
-  netSection(ctx, nets, perData);
+  netSection(ctx, nets);
 }
 
 interface FracRow {
@@ -671,7 +671,7 @@ function alignmentSection(ctx: Ctx, perData: PerData, fr: number[]): void {
 }
 
 /** Trained networks next to G (Arora et al. 2019, Fig. 2), with the paper-vs-here verdicts. */
-function netSection(ctx: Ctx, nets: NetUnit[], perData: PerData): void {
+function netSection(ctx: Ctx, nets: NetUnit[]): void {
   const p = ctx.config.params;
   if (nets.length === 0) return;
   const sets = [...new Set(nets.map((u) => u.dataset))];
