@@ -9,7 +9,7 @@ import {
   stratifiedSample,
 } from '../../src/data/preprocess.js';
 import { loadDataset } from '../../src/data/registry.js';
-import { erf } from '../../src/data/synthetic.js';
+import { erf } from '../../src/util/special.js';
 import { Matrix } from '../../src/linalg/matrix.js';
 import { Rng } from '../../src/util/random.js';
 import { python } from '../io/helpers.js';
