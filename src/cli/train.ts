@@ -27,7 +27,7 @@ steps and batches; records metrics at log-spaced steps. See docs/training.md for
 options:
   --arch SPEC            architecture, e.g. 'dense(512),relu,dense(10)'                                (required)
   --data SPEC            training set (loadDataset spec, e.g. mnist:train:n=500)                        (required)
-  --test-data SPEC       test set (test loss/accuracy and the linearized gap on test)
+  --test-data SPEC       test set (test loss/accuracy and the network–linearization distance on test)
   --loss mse|ce|soft-ce  mse: ½‖f − y‖² on the dataset's targets (its labels= encoding); ce: softmax
                          cross-entropy with hard labels; soft-ce: cross-entropy with label smoothing
                          (1 − ε)·onehot + ε/C, needs --smoothing ε > 0                                (required)
@@ -176,7 +176,7 @@ function summaryReference(
   Y: Matrix,
   o: Pick<TrainConfig, 'loss' | 'normalization' | 'reg' | 'momentum' | 'batchSize'>,
 ): Record<string, unknown> | null {
-  const gap = (a: Float64Array | null, b: Float64Array): number | null => {
+  const distance = (a: Float64Array | null, b: Float64Array): number | null => {
     if (!a) return null;
     let s = 0;
     for (let i = 0; i < a.length; i++) s += (a[i] - b[i]) ** 2;
@@ -206,8 +206,8 @@ function summaryReference(
             objective: ref.fixedPoint.objective,
           }
         : {}),
-      networkGap: gap(result.fTrain, ref.train),
-      linearizedGap: gap(result.fLinTrain, ref.train),
+      networkGap: distance(result.fTrain, ref.train),
+      linearizedGap: distance(result.fLinTrain, ref.train),
     }
   );
 }

@@ -258,7 +258,7 @@ export const conv: LayerModule = {
     if (shape.length !== 3)
       return ctx.bad(
         'an image input (h×w×c, NHWC)',
-        'conv needs image inputs: give the input shape as h,w,c (e.g. --input-shape 28,28,1) and do not flatten before conv.',
+        'conv needs image inputs: give the input shape as h,w,c (e.g. --input-shape 28,28,1) and keep the input an image up to conv.',
       );
     const [h, w, c] = shape;
     const geom = convGeom(h, w, c, s.kernel, s.stride, s.padding);
