@@ -6,7 +6,9 @@
 import { activations } from './layers/activations.js';
 import { conv } from './layers/conv.js';
 import { dense } from './layers/dense.js';
-import { avgpool, flatten, gap } from './layers/pooling.js';
+import { avgpool } from './layers/avgpool.js';
+import { flatten } from './layers/flatten.js';
+import { gap } from './layers/gap.js';
 import { residual } from './layers/residual.js';
 import { sin } from './layers/sin.js';
 import type { LayerModule } from './types.js';
