@@ -1,5 +1,5 @@
 /**
- * What the linear spatial layers (avgpool, gap) share: the input must be an image, and their finite passes follow
+ * What the linear pooling layers share: the input must be an image, and their finite passes follow
  * from the forward map and its adjoint (forward-mode = the forward map applied to the tangent).
  */
 import type { CompileCtx, FiniteOps } from '../types.js';
