@@ -232,13 +232,20 @@ export const ceDivergencePreset = definePreset({
   },
 });
 
-function report(
-  ctx: Ctx,
-  units: Unit[],
-  pd: { dataset: string; arch: CeArch; lambdaMin: number; lambdaMax: number; strictlyPd: boolean }[],
-): void {
-  const p = ctx.config.params;
-  const rows = units.map((u) => {
+type AnalyticPd = { dataset: string; arch: CeArch; lambdaMin: number; lambdaMax: number; strictlyPd: boolean }[];
+
+function report(ctx: Ctx, units: Unit[], pd: AnalyticPd): void {
+  const rows = endRows(units);
+  addResults(ctx, rows, units, pd);
+  const figs = dynamicsFigures(ctx, units);
+  driftSection(ctx, rows, pd, figs);
+}
+
+type EndRow = ReturnType<typeof endRows>[number];
+
+/** Each run with its final (and middle) record's values and the late slopes of drift and ‖θ‖ against log t. */
+function endRows(units: Unit[]) {
+  return units.map((u) => {
     const last = u.records[u.records.length - 1];
     const mid = u.records[Math.floor(u.records.length / 2)];
     return {
@@ -255,6 +262,10 @@ function report(
       lambdaMinEnd: last.lambdaMin,
     };
   });
+}
+
+function addResults(ctx: Ctx, rows: EndRow[], units: Unit[], pd: AnalyticPd): void {
+  const p = ctx.config.params;
   ctx.addResult('summary', {
     steps: p.steps,
     n: p.n,
@@ -278,7 +289,11 @@ function report(
     })),
   });
   ctx.addResult('curves', { runs: units });
+}
 
+/** Per (data set, arch): drift, ‖θ − θ₀‖, logits and λ_min(Θ_t) against log t (facets); returns the figure names. */
+function dynamicsFigures(ctx: Ctx, units: Unit[]): string[] {
+  const p = ctx.config.params;
   const metrics: { key: keyof RunRecord; label: string; log: boolean }[] = [
     { key: 'drift', label: '‖Θ_t − Θ₀‖_F / ‖Θ₀‖_F', log: true },
     { key: 'paramDistance', label: '‖θ_t − θ₀‖', log: true },
@@ -317,7 +332,11 @@ function report(
       );
     }
   }
-  const table: ReportTable = {
+  return figs;
+}
+
+function endTable(rows: EndRow[]): ReportTable {
+  return {
     title: 'Final values and growth rates per log t (second half of training)',
     columns: [
       'data',
@@ -348,6 +367,11 @@ function report(
       `${fmt(r.lambdaMin0, 3)} → ${fmt(r.lambdaMinEnd, 3)}`,
     ]),
   };
+}
+
+function driftSection(ctx: Ctx, rows: EndRow[], pd: AnalyticPd, figs: string[]): void {
+  const p = ctx.config.params;
+  const table = endTable(rows);
   const ok = rows.filter((r) => r.status !== 'diverged');
   const bad = rows.filter((r) => r.status === 'diverged');
   const cmp = p.datasets.flatMap((d) =>

@@ -172,8 +172,17 @@ const VARIANT_LABEL: Record<VariantKey, string> = {
 };
 
 function report(ctx: Ctx, units: Unit[], arch: CeArch): void {
-  const p = ctx.config.params;
-  const rows = units.map((u) => {
+  const rows = endRows(units);
+  addResults(ctx, rows, units, arch);
+  const figs = lazyFigures(ctx, units, arch);
+  lazySection(ctx, rows, figs);
+}
+
+type EndRow = ReturnType<typeof endRows>[number];
+
+/** Each run with its final record's drift, ‖θ − θ₀‖, linearization gap, logits and loss, and the drift's late slope. */
+function endRows(units: Unit[]) {
+  return units.map((u) => {
     const last = u.records[u.records.length - 1];
     return {
       ...u,
@@ -185,6 +194,10 @@ function report(ctx: Ctx, units: Unit[], arch: CeArch): void {
       loss: last.loss,
     };
   });
+}
+
+function addResults(ctx: Ctx, rows: EndRow[], units: Unit[], arch: CeArch): void {
+  const p = ctx.config.params;
   ctx.addResult('summary', {
     arch,
     lambda: p.lambda,
@@ -209,6 +222,11 @@ function report(ctx: Ctx, units: Unit[], arch: CeArch): void {
   ctx.addResult('curves', {
     runs: units.map((u) => ({ dataset: u.dataset, width: u.width, variant: u.variant, records: u.records })),
   });
+}
+
+/** Per data set: drift, ‖θ − θ₀‖, linearization gap and logits against log t (facets); returns the figure names. */
+function lazyFigures(ctx: Ctx, units: Unit[], arch: CeArch): string[] {
+  const p = ctx.config.params;
   const metrics: { key: keyof RunRecord; label: string }[] = [
     { key: 'drift', label: '‖Θ_t − Θ₀‖_F / ‖Θ₀‖_F' },
     { key: 'paramDistance', label: '‖θ_t − θ₀‖' },
@@ -246,7 +264,11 @@ function report(ctx: Ctx, units: Unit[], arch: CeArch): void {
       'Against log t: plain CE keeps moving the kernel and the logits; the regularized and soft objectives settle.',
     );
   }
-  const table: ReportTable = {
+  return figs;
+}
+
+function endTable(rows: EndRow[]): ReportTable {
+  return {
     title: 'End of training',
     columns: [
       'data',
@@ -276,6 +298,11 @@ function report(ctx: Ctx, units: Unit[], arch: CeArch): void {
     ]),
     note: 'f*: kernel logistic regression with Θ₀ (damped Newton in function space), defined for the regularized objective only.',
   };
+}
+
+function lazySection(ctx: Ctx, rows: EndRow[], figs: string[]): void {
+  const p = ctx.config.params;
+  const table = endTable(rows);
   const bad = rows.filter((r) => r.status === 'diverged');
   const pick = (d: string, w: number, v: VariantKey) =>
     rows.find((r) => r.dataset === d && r.width === w && r.variant === v && r.status !== 'diverged');

@@ -238,6 +238,21 @@ function topPower(p: readonly number[], k: number): number {
 }
 
 function report(ctx: Ctx, units: Unit[]): void {
+  addSummary(ctx, units);
+  const datasets = [...new Set(units.map((u) => u.dataset))];
+  for (const d of datasets) {
+    datasetFigures(
+      ctx,
+      units.filter((u) => u.dataset === d),
+      d,
+    );
+  }
+  spectraFigure(ctx, units);
+  alignmentSection(ctx, units, datasets);
+  spectraSection(ctx, units);
+}
+
+function addSummary(ctx: Ctx, units: Unit[]): void {
   const p = ctx.config.params;
   const k = p.topK;
   ctx.addResult('summary', {
@@ -271,73 +286,78 @@ function report(ctx: Ctx, units: Unit[]): void {
       },
     })),
   });
+}
 
-  const datasets = [...new Set(units.map((u) => u.dataset))];
-  for (const d of datasets) {
-    const us = units.filter((u) => u.dataset === d);
-    const panels: PlotSpec[] = us.map((u) => {
-      const lam = u.eigenvalues;
-      const pos = lam.filter((v) => v > 0);
-      const lo = Math.min(...pos.filter((v) => v > lam[0] * 1e-10));
-      const hi = lam[0];
-      const line = (g: number, b: number): number[] => [Math.exp(b) * lo ** g, Math.exp(b) * hi ** g];
-      const marks: Mark[] = [
-        { type: 'dot', x: lam, y: u.projRandom, color: 1, r: 1.8, label: 'random labels' },
-        { type: 'dot', x: lam, y: u.projTrue, color: 0, r: 1.8, label: 'true labels' },
-        {
-          type: 'line',
-          x: [lo, hi],
-          y: line(u.gammaTrue, u.interceptTrue),
-          color: 0,
-          dash: true,
-          label: `fit true: γ = ${fmt(u.gammaTrue, 2)}`,
-        },
-        {
-          type: 'line',
-          x: [lo, hi],
-          y: line(u.gammaRandom, u.interceptRandom),
-          color: 1,
-          dash: true,
-          label: `fit random: γ = ${fmt(u.gammaRandom, 2)}`,
-        },
-      ];
-      return {
-        title: MODEL_LABEL[u.model],
-        x: { label: 'eigenvalue λᵢ', type: 'log' },
-        y: { label: 'pᵢ = ‖vᵢᵀY‖² / ‖Y‖²', type: 'log' },
-        marks,
-      };
-    });
-    ctx.addFigure(
-      `projections-${d}`,
+/** Projections against eigenvalues (one panel per kernel) and cumulative label power of one data set. */
+function datasetFigures(ctx: Ctx, us: Unit[], d: DatasetKey): void {
+  const p = ctx.config.params;
+  const k = p.topK;
+  const panels: PlotSpec[] = us.map((u) => {
+    const lam = u.eigenvalues;
+    const pos = lam.filter((v) => v > 0);
+    const lo = Math.min(...pos.filter((v) => v > lam[0] * 1e-10));
+    const hi = lam[0];
+    const line = (g: number, b: number): number[] => [Math.exp(b) * lo ** g, Math.exp(b) * hi ** g];
+    const marks: Mark[] = [
+      { type: 'dot', x: lam, y: u.projRandom, color: 1, r: 1.8, label: 'random labels' },
+      { type: 'dot', x: lam, y: u.projTrue, color: 0, r: 1.8, label: 'true labels' },
       {
-        type: 'facets',
-        title: `Label projections against NTK eigenvalues — ${DATA_LABEL[d]}`,
-        subtitle: `n = ${p.n}; dashed: least-squares fit log pᵢ = b + γ·log λᵢ`,
-        columns: Math.min(3, panels.length),
-        panels,
+        type: 'line',
+        x: [lo, hi],
+        y: line(u.gammaTrue, u.interceptTrue),
+        color: 0,
+        dash: true,
+        label: `fit true: γ = ${fmt(u.gammaTrue, 2)}`,
       },
-      'Each dot is one eigenvector. A positive slope γ means the labels live in the large-eigenvalue directions.',
-    );
-    const cmarks: Mark[] = [];
-    us.forEach((u, j) => {
-      const ks = u.projTrue.map((_, i) => i + 1);
-      cmarks.push({ type: 'line', x: ks, y: cumulative(u.projTrue), color: j, label: `${MODEL_LABEL[u.model]}, true` });
-      cmarks.push({ type: 'line', x: ks, y: cumulative(u.projRandom), color: j, dash: true, label: 'random' });
-    });
-    cmarks.push({ type: 'rule', x: k, color: 6, dash: true, label: `k = ${k}` });
-    ctx.addFigure(
-      `cumulative-${d}`,
       {
-        title: `Cumulative label power — ${DATA_LABEL[d]}`,
-        subtitle: `n = ${p.n}; solid: true labels, dashed: randomly permuted labels`,
-        x: { label: 'k (number of top eigenvectors)', type: 'log' },
-        y: { label: 'Σᵢ≤ₖ pᵢ (share of ‖Y‖²)', percent: true, domain: [0, 1] },
-        marks: cmarks,
+        type: 'line',
+        x: [lo, hi],
+        y: line(u.gammaRandom, u.interceptRandom),
+        color: 1,
+        dash: true,
+        label: `fit random: γ = ${fmt(u.gammaRandom, 2)}`,
       },
-      'How many eigen-directions are needed to explain the labels.',
-    );
-  }
+    ];
+    return {
+      title: MODEL_LABEL[u.model],
+      x: { label: 'eigenvalue λᵢ', type: 'log' },
+      y: { label: 'pᵢ = ‖vᵢᵀY‖² / ‖Y‖²', type: 'log' },
+      marks,
+    };
+  });
+  ctx.addFigure(
+    `projections-${d}`,
+    {
+      type: 'facets',
+      title: `Label projections against NTK eigenvalues — ${DATA_LABEL[d]}`,
+      subtitle: `n = ${p.n}; dashed: least-squares fit log pᵢ = b + γ·log λᵢ`,
+      columns: Math.min(3, panels.length),
+      panels,
+    },
+    'Each dot is one eigenvector. A positive slope γ means the labels live in the large-eigenvalue directions.',
+  );
+  const cmarks: Mark[] = [];
+  us.forEach((u, j) => {
+    const ks = u.projTrue.map((_, i) => i + 1);
+    cmarks.push({ type: 'line', x: ks, y: cumulative(u.projTrue), color: j, label: `${MODEL_LABEL[u.model]}, true` });
+    cmarks.push({ type: 'line', x: ks, y: cumulative(u.projRandom), color: j, dash: true, label: 'random' });
+  });
+  cmarks.push({ type: 'rule', x: k, color: 6, dash: true, label: `k = ${k}` });
+  ctx.addFigure(
+    `cumulative-${d}`,
+    {
+      title: `Cumulative label power — ${DATA_LABEL[d]}`,
+      subtitle: `n = ${p.n}; solid: true labels, dashed: randomly permuted labels`,
+      x: { label: 'k (number of top eigenvectors)', type: 'log' },
+      y: { label: 'Σᵢ≤ₖ pᵢ (share of ‖Y‖²)', percent: true, domain: [0, 1] },
+      marks: cmarks,
+    },
+    'How many eigen-directions are needed to explain the labels.',
+  );
+}
+
+function spectraFigure(ctx: Ctx, units: Unit[]): void {
+  const p = ctx.config.params;
   const smarks: Mark[] = units.map((u, j) => ({
     type: 'line',
     x: u.eigenvalues.map((_, i) => i + 1),
@@ -356,7 +376,11 @@ function report(ctx: Ctx, units: Unit[]): void {
     },
     'Log–log spectra of every kernel.',
   );
+}
 
+function alignmentSection(ctx: Ctx, units: Unit[], datasets: DatasetKey[]): void {
+  const p = ctx.config.params;
+  const k = p.topK;
   const table: ReportTable = {
     title: 'Fitted alignment (pᵢ ≈ C·λᵢ^γ) and kernel–target alignment',
     columns: [
@@ -409,6 +433,9 @@ function report(ctx: Ctx, units: Unit[]): void {
     figures: datasets.flatMap((d) => [`projections-${d}`, `cumulative-${d}`]),
     tables: [table],
   });
+}
+
+function spectraSection(ctx: Ctx, units: Unit[]): void {
   ctx.addSection({
     title: 'Spectra',
     text:

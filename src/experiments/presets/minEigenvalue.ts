@@ -144,7 +144,18 @@ function report(ctx: Ctx, units: Unit[]): void {
   const p = ctx.config.params;
   const violations = units.filter((u) => BOUNDS.some((b) => u[b] > u.lambdaMin * (1 + 1e-9) + 1e-12));
   ctx.addResult('units', { depth: p.depth, units });
-  const groups = p.kernels.flatMap((k) =>
+  const groups = groupsOf(p, units);
+  addSummary(ctx, groups, violations);
+  boundsFigures(ctx, groups);
+  ratioFigure(ctx, groups);
+  boundsSection(ctx, units, groups, violations);
+}
+
+type Group = ReturnType<typeof groupsOf>[number];
+
+/** Mean ± std over seeds per (kernel, d, n). */
+function groupsOf(p: MinEigenvalueParams, units: Unit[]) {
+  return p.kernels.flatMap((k) =>
     p.ds.flatMap((d) =>
       p.ns.map((n) => {
         const us = units.filter((u) => u.kernel === k && u.d === d && u.n === n);
@@ -164,6 +175,10 @@ function report(ctx: Ctx, units: Unit[]): void {
       }),
     ),
   );
+}
+
+function addSummary(ctx: Ctx, groups: Group[], violations: Unit[]): void {
+  const p = ctx.config.params;
   ctx.addResult('summary', {
     depth: p.depth,
     violations: violations.length,
@@ -179,7 +194,11 @@ function report(ctx: Ctx, units: Unit[]): void {
       powerSeriesOverLambdaMin: g.ratio.mu,
     })),
   });
+}
 
+/** λ_min and its lower bounds against n, one figure per kernel with a panel per d. */
+function boundsFigures(ctx: Ctx, groups: Group[]): void {
+  const p = ctx.config.params;
   for (const k of p.kernels) {
     const panels: PlotSpec[] = p.ds.map((d) => {
       const gs = groups.filter((g) => g.kernel === k && g.d === d);
@@ -217,6 +236,11 @@ function report(ctx: Ctx, units: Unit[]): void {
       'Solid: the exact smallest eigenvalue. Dashed: lower bounds; a missing dashed line means the bound is ≤ 0 (vacuous).',
     );
   }
+}
+
+/** Power-series bound / λ_min against n, every (kernel, d). */
+function ratioFigure(ctx: Ctx, groups: Group[]): void {
+  const p = ctx.config.params;
   const rmarks: Mark[] = [];
   p.kernels.forEach((k, ki) =>
     p.ds.forEach((d, di) => {
@@ -242,24 +266,10 @@ function report(ctx: Ctx, units: Unit[]): void {
     },
     'The fraction of λ_min that the power-series bound certifies.',
   );
+}
 
-  const table: ReportTable = {
-    title: 'λ_min and lower bounds (mean over seeds)',
-    columns: ['kernel', 'd', 'n', 'ρ = max|xᵢᵀxⱼ|', 'λ_min', 'Gershgorin', 'ρ-bound', 'power series', 'series / λ_min'],
-    rows: groups.map((g) => [
-      g.kernel,
-      g.d,
-      g.n,
-      fmt(g.rho.mu, 3),
-      fmt(g.lambdaMin.mu, 4),
-      fmt(g.gershgorin.mu, 3),
-      fmt(g.rhoBound.mu, 3),
-      fmt(g.powerSeries.mu, 3),
-      `${fmt(100 * g.ratio.mu, 3)}%`,
-    ]),
-    note: `Deep ReLU NTK: ${p.depth} hidden layers, σ_w² = 2, σ_b² = 0 (Bietti & Mairal's κ_NTK for depth 1). Negative bounds are vacuous.`,
-  };
-  const count = (b: (typeof BOUNDS)[number]): number => units.filter((u) => u[b] > 0).length;
+/** How often λ_min fell with n (fixed kernel, d) and rose with d (fixed kernel, n) between consecutive sweep values. */
+function lambdaTrends(p: MinEigenvalueParams, groups: Group[]) {
   let decN = 0;
   let pairsN = 0;
   let incD = 0;
@@ -280,6 +290,29 @@ function report(ctx: Ctx, units: Unit[]): void {
         if (at(ds[i], n) > at(ds[i - 1], n)) incD++;
       }
   }
+  return { decN, pairsN, incD, pairsD };
+}
+
+function boundsSection(ctx: Ctx, units: Unit[], groups: Group[], violations: Unit[]): void {
+  const p = ctx.config.params;
+  const table: ReportTable = {
+    title: 'λ_min and lower bounds (mean over seeds)',
+    columns: ['kernel', 'd', 'n', 'ρ = max|xᵢᵀxⱼ|', 'λ_min', 'Gershgorin', 'ρ-bound', 'power series', 'series / λ_min'],
+    rows: groups.map((g) => [
+      g.kernel,
+      g.d,
+      g.n,
+      fmt(g.rho.mu, 3),
+      fmt(g.lambdaMin.mu, 4),
+      fmt(g.gershgorin.mu, 3),
+      fmt(g.rhoBound.mu, 3),
+      fmt(g.powerSeries.mu, 3),
+      `${fmt(100 * g.ratio.mu, 3)}%`,
+    ]),
+    note: `Deep ReLU NTK: ${p.depth} hidden layers, σ_w² = 2, σ_b² = 0 (Bietti & Mairal's κ_NTK for depth 1). Negative bounds are vacuous.`,
+  };
+  const count = (b: (typeof BOUNDS)[number]): number => units.filter((u) => u[b] > 0).length;
+  const { decN, pairsN, incD, pairsD } = lambdaTrends(p, groups);
   const texts = p.kernels.map((k) => {
     const gs = groups.filter((g) => g.kernel === k);
     const best = gs.reduce((a, g) => (g.ratio.mu > a.ratio.mu ? g : a));

@@ -101,3 +101,22 @@ export function lineFit(
 }
 
 export const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+/** Least-squares slope of log λᵢ against log i over i ∈ [from, to] (1-based), positive λ only. */
+export function decayFit(
+  values: readonly number[],
+  from: number,
+  to: number,
+): { alpha: number; logC: number; r2: number; count: number } {
+  const xs: number[] = [];
+  const ys: number[] = [];
+  for (let i = from; i <= Math.min(to, values.length); i++) {
+    const v = values[i - 1];
+    if (v > 0 && Number.isFinite(v)) {
+      xs.push(Math.log(i));
+      ys.push(Math.log(v));
+    }
+  }
+  const f = lineFit(xs, ys);
+  return { alpha: -f.slope, logC: f.intercept, r2: f.r2, count: f.count };
+}

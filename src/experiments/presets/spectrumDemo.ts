@@ -17,13 +17,12 @@
 import { projectToSphereInPlace } from '../../data/preprocess.js';
 import { ConfigError } from '../../errors.js';
 import { eighAsync, gram, Matrix, matmul } from '../../linalg/index.js';
-import { type FigureSpec, type Mark, meanStd } from '../../report/figure.js';
-import type { ReportTable } from '../../report/html.js';
 import type { Rng } from '../../util/random.js';
 import type { JsonValue } from '../config.js';
-import { definePreset, type RunContext } from '../preset.js';
+import { definePreset } from '../preset.js';
 import { type Infer, integer, number, object, oneOf, withDefault } from '../schema.js';
-import { cumulative, fmt, lineFit, num, nums, pm as meanPm } from './presetUtils.js';
+import { decayFit, num, nums } from './presetUtils.js';
+import { report } from './spectrumDemoReport.js';
 import { arcCos1, fastAcos } from '../../arch/layers/activations.js';
 
 export const KERNELS = ['relu-ntk', 'arora-h', 'arccos1'] as const;
@@ -70,7 +69,7 @@ export function spherePoints(n: number, d: number, rng: Rng): Matrix {
 }
 
 /** What one (n, seed) unit computes; stored in the cache as JSON. */
-interface UnitResult {
+export interface UnitResult {
   readonly n: number;
   readonly seed: number;
   /** Eigenvalues, descending. */
@@ -154,32 +153,8 @@ async function computeUnit(n: number, seed: number, p: SpectrumDemoParams, rng: 
   };
 }
 
-/** Least-squares slope of log λᵢ against log i over i ∈ [from, to] (1-based), positive λ only. */
-export function decayFit(
-  values: readonly number[],
-  from: number,
-  to: number,
-): { alpha: number; logC: number; r2: number; count: number } {
-  const xs: number[] = [];
-  const ys: number[] = [];
-  for (let i = from; i <= Math.min(to, values.length); i++) {
-    const v = values[i - 1];
-    if (v > 0 && Number.isFinite(v)) {
-      xs.push(Math.log(i));
-      ys.push(Math.log(v));
-    }
-  }
-  const f = lineFit(xs, ys);
-  return { alpha: -f.slope, logC: f.intercept, r2: f.r2, count: f.count };
-}
-
-/** presetUtils' mean ± std, written with the std to as many digits as the mean, ± 0 included (this report's style). */
-const pm = (xs: readonly number[], d = 3) => {
-  const { mu, sd } = meanPm(xs, d);
-  return { mu, sd, text: `${fmt(mu, d)} ± ${fmt(sd, d)}` };
-};
-
-const pct = (x: { mu: number; sd: number }) => `${fmt(100 * x.mu, 1)}% ± ${fmt(100 * x.sd, 1)}%`;
+/** The eigenvalue-decay fit (presetUtils), exported with the preset as before. */
+export { decayFit } from './presetUtils.js';
 
 export const spectrumDemo = definePreset({
   name: 'spectrum-demo',
@@ -274,262 +249,4 @@ function unitFromJson(v: { [k: string]: JsonValue }): UnitResult {
     heat: nums(v.heat),
     heatSize: num(v.heatSize),
   };
-}
-
-type Ctx = RunContext<SpectrumDemoParams>;
-
-function report(
-  ctx: Ctx,
-  ns: number[],
-  seeds: readonly number[],
-  units: Map<string, UnitResult>,
-  p: SpectrumDemoParams,
-): void {
-  const get = (n: number, s: number): UnitResult => {
-    const u = units.get(`${n}/${s}`);
-    if (!u) throw new Error(`spectrum-demo: missing unit n=${n} seed=${s}`);
-    return u;
-  };
-  const nMax = ns[ns.length - 1];
-  const s0 = seeds[0];
-
-  // Per-n summaries.
-  const summary = ns.map((n) => {
-    const us = seeds.map((s) => get(n, s));
-    const fits = us.map((u) => decayFit(u.eigenvalues, p.fitFrom, p.fitTo));
-    const topT = us.map((u) => u.projTrue.slice(0, p.topK).reduce((a, b) => a + b, 0));
-    const topR = us.map((u) => u.projRandom.slice(0, p.topK).reduce((a, b) => a + b, 0));
-    return {
-      n,
-      lambdaMax: pm(us.map((u) => u.eigenvalues[0])),
-      lambdaMin: pm(us.map((u) => u.eigenvalues[n - 1])),
-      alpha: pm(fits.map((f) => f.alpha)),
-      r2: pm(fits.map((f) => f.r2)),
-      topTrue: pm(topT),
-      topRandom: pm(topR),
-      complexityTrue: pm(us.map((u) => u.complexityTrue)),
-      complexityRandom: pm(us.map((u) => u.complexityRandom)),
-    };
-  });
-  ctx.addResult('summary', {
-    kernel: p.kernel,
-    dim: p.dim,
-    fitRange: [p.fitFrom, p.fitTo],
-    topK: p.topK,
-    seeds,
-    byN: summary.map((s) => ({
-      n: s.n,
-      lambdaMax: { mean: s.lambdaMax.mu, std: s.lambdaMax.sd },
-      lambdaMin: { mean: s.lambdaMin.mu, std: s.lambdaMin.sd },
-      decayExponent: { mean: s.alpha.mu, std: s.alpha.sd },
-      decayR2: { mean: s.r2.mu, std: s.r2.sd },
-      topKPowerTrue: { mean: s.topTrue.mu, std: s.topTrue.sd },
-      topKPowerRandom: { mean: s.topRandom.mu, std: s.topRandom.sd },
-      complexityTrue: { mean: s.complexityTrue.mu, std: s.complexityTrue.sd },
-      complexityRandom: { mean: s.complexityRandom.mu, std: s.complexityRandom.sd },
-    })),
-  });
-  ctx.addResult('units', {
-    units: ns.flatMap((n) =>
-      seeds.map((s) => {
-        const u = get(n, s);
-        const f = decayFit(u.eigenvalues, p.fitFrom, p.fitTo);
-        return {
-          n,
-          seed: s,
-          lambdaMax: u.eigenvalues[0],
-          lambdaMin: u.eigenvalues[n - 1],
-          trace: u.eigenvalues.reduce((a, b) => a + b, 0),
-          decay: f,
-          complexityTrue: u.complexityTrue,
-          complexityRandom: u.complexityRandom,
-        };
-      }),
-    ),
-  });
-  const big = get(nMax, s0);
-  ctx.addResult('spectrum', {
-    n: nMax,
-    seed: s0,
-    eigenvalues: big.eigenvalues,
-    projectionsTrue: big.projTrue,
-    projectionsRandom: big.projRandom,
-  });
-
-  // Figure 1: spectra, mean over seeds per n; band and fit for the largest n.
-  const marks: Mark[] = [];
-  ns.forEach((n, k) => {
-    const st = meanStd(seeds.map((s) => get(n, s).eigenvalues));
-    const idx = st.mean.map((_, i) => i + 1);
-    if (n === nMax) marks.push({ type: 'band', x: idx, y1: st.lo, y2: st.hi, color: k, opacity: 0.25 });
-    marks.push({ type: 'line', x: idx, y: st.mean, color: k, label: `n = ${n}` });
-  });
-  const bigFit = decayFit(meanStd(seeds.map((s) => get(nMax, s).eigenvalues)).mean, p.fitFrom, p.fitTo);
-  marks.push({
-    type: 'line',
-    x: [p.fitFrom, p.fitTo],
-    y: [Math.exp(bigFit.logC) * p.fitFrom ** -bigFit.alpha, Math.exp(bigFit.logC) * p.fitTo ** -bigFit.alpha],
-    dash: true,
-    color: 6,
-    width: 1.5,
-    label: `fit: λᵢ ∝ i^−${fmt(bigFit.alpha, 2)} (n = ${nMax})`,
-  });
-  const spectrumFig: FigureSpec = {
-    title: 'Eigenvalue spectrum of the NTK Gram matrix',
-    subtitle: `${p.kernel} kernel, d = ${p.dim}; mean over ${seeds.length} seeds (band: ± 1 std, n = ${nMax})`,
-    x: { label: 'index i (descending order)', type: 'log' },
-    y: { label: 'eigenvalue λᵢ', type: 'log' },
-    marks,
-  };
-  ctx.addFigure(
-    'spectrum',
-    spectrumFig,
-    'Log–log eigenvalue spectrum; the dashed line is the least-squares power-law fit.',
-  );
-
-  // Figure 2: projections vs eigenvalues, largest n, first seed.
-  ctx.addFigure(
-    'projections',
-    {
-      title: 'Label projections onto NTK eigenvectors',
-      subtitle: `n = ${nMax}, seed ${s0}; (vᵢᵀy)²/n against λᵢ`,
-      x: { label: 'eigenvalue λᵢ', type: 'log' },
-      y: { label: '(vᵢᵀy)² / n', type: 'log' },
-      marks: [
-        { type: 'dot', x: big.eigenvalues, y: big.projRandom, color: 1, r: 2, label: 'random labels' },
-        { type: 'dot', x: big.eigenvalues, y: big.projTrue, color: 0, r: 2, label: 'true labels' },
-        { type: 'rule', y: 1 / nMax, color: 6, label: 'uniform spread 1/n' },
-      ],
-    },
-    'Each dot is one eigenvector: true labels concentrate on large-λ eigenvectors, random labels spread evenly.',
-  );
-
-  // Figure 3: cumulative power, band over seeds, largest n.
-  const cT = meanStd(seeds.map((s) => cumulative(get(nMax, s).projTrue)));
-  const cR = meanStd(seeds.map((s) => cumulative(get(nMax, s).projRandom)));
-  const ks = cT.mean.map((_, i) => i + 1);
-  ctx.addFigure(
-    'cumulative',
-    {
-      title: 'Share of ‖y‖² in the top-k eigenvectors',
-      subtitle: `n = ${nMax}; mean ± std over ${seeds.length} seeds`,
-      x: { label: 'k (number of top eigenvectors)', type: 'log' },
-      y: { label: 'Σᵢ≤ₖ (vᵢᵀy)² / ‖y‖²', percent: true, domain: [0, 1] },
-      marks: [
-        { type: 'band', x: ks, y1: cT.lo, y2: cT.hi, color: 0 },
-        { type: 'line', x: ks, y: cT.mean, color: 0, label: 'true labels' },
-        { type: 'band', x: ks, y1: cR.lo, y2: cR.hi, color: 1 },
-        { type: 'line', x: ks, y: cR.mean, color: 1, label: 'random labels' },
-        { type: 'rule', x: p.topK, color: 6, label: `k = ${p.topK}` },
-      ],
-    },
-    'Cumulative label power: how many eigen-directions are needed to explain the labels.',
-  );
-
-  // Figure 4: generalization quantity vs n.
-  const nsF = ns.map((n) => n);
-  ctx.addFigure(
-    'complexity',
-    {
-      title: 'Generalization quantity √(2yᵀH⁻¹y/n)',
-      subtitle: `mean ± std over ${seeds.length} seeds`,
-      x: { label: 'training-set size n', type: 'log' },
-      y: { label: '√(2yᵀH⁻¹y / n)', type: 'log' },
-      marks: [
-        {
-          type: 'band',
-          x: nsF,
-          y1: summary.map((s) => s.complexityTrue.mu - s.complexityTrue.sd),
-          y2: summary.map((s) => s.complexityTrue.mu + s.complexityTrue.sd),
-          color: 0,
-        },
-        { type: 'line', x: nsF, y: summary.map((s) => s.complexityTrue.mu), color: 0, label: 'true labels' },
-        { type: 'dot', x: nsF, y: summary.map((s) => s.complexityTrue.mu), color: 0, r: 3 },
-        {
-          type: 'band',
-          x: nsF,
-          y1: summary.map((s) => s.complexityRandom.mu - s.complexityRandom.sd),
-          y2: summary.map((s) => s.complexityRandom.mu + s.complexityRandom.sd),
-          color: 1,
-        },
-        { type: 'line', x: nsF, y: summary.map((s) => s.complexityRandom.mu), color: 1, label: 'random labels' },
-        { type: 'dot', x: nsF, y: summary.map((s) => s.complexityRandom.mu), color: 1, r: 3 },
-      ],
-    },
-    'Arora et al.’s data-dependent complexity; smaller means a better generalization bound.',
-  );
-
-  // Figure 5: kernel heatmap.
-  ctx.addFigure(
-    'kernel',
-    {
-      title: 'Kernel matrix Θ(xᵢ, xⱼ)',
-      subtitle: `first ${big.heatSize} points of n = ${nMax}, sorted by label then x₁`,
-      width: 520,
-      height: 460,
-      x: { label: 'point j' },
-      y: { label: 'point i' },
-      marks: [
-        { type: 'heatmap', rows: big.heatSize, cols: big.heatSize, values: big.heat, scheme: 'viridis', label: 'Θ' },
-      ],
-    },
-    'Points with the same label are sorted together; the block structure is weak because Θ mostly measures angles.',
-  );
-
-  // Sections with tables and plain-language readings.
-  const last = summary[summary.length - 1];
-  const first = summary[0];
-  const specTable: ReportTable = {
-    title: 'Eigenvalue decay',
-    columns: ['n', 'λ₁', 'λₙ', `decay exponent α (i ∈ [${p.fitFrom}, ${p.fitTo}])`, 'fit R²'],
-    rows: summary.map((s) => [s.n, s.lambdaMax.text, s.lambdaMin.text, s.alpha.text, fmt(s.r2.mu, 4)]),
-    note: `mean ± std over ${seeds.length} seeds; α from least squares of log λᵢ on log i.`,
-  };
-  ctx.addSection({
-    title: 'Eigenvalue decay',
-    text:
-      `The eigenvalues of the ${p.kernel} Gram matrix on n = ${nMax} points in d = ${p.dim} fall off like a power law, ` +
-      `λᵢ ∝ i^−α with α = ${last.alpha.text} over i ∈ [${p.fitFrom}, ${p.fitTo}] (R² = ${fmt(last.r2.mu, 3)}). ` +
-      `The top eigenvalue grows in proportion to n (λ₁ = ${last.lambdaMax.text} at n = ${nMax} vs ${first.lambdaMax.text} at n = ${first.n}), ` +
-      `while the smallest ones stay near ${last.lambdaMin.text}: the condition number grows with n, so gradient descent on this kernel converges slowly along the bottom eigen-directions.`,
-    figures: ['spectrum', 'kernel'],
-    tables: [specTable],
-  });
-  ctx.addSection({
-    title: 'Labels and eigenvectors',
-    text:
-      `With n = ${nMax}, the top ${p.topK} eigenvectors (of ${nMax}) carry ${fmt(100 * last.topTrue.mu, 1)}% ± ${fmt(100 * last.topTrue.sd, 1)}% of ‖y‖² for the true labels ` +
-      `but only ${fmt(100 * last.topRandom.mu, 1)}% ± ${fmt(100 * last.topRandom.sd, 1)}% for random labels (uniform spread would give ${fmt((100 * p.topK) / nMax, 1)}%). ` +
-      'True labels, a low-degree function of x, live in the span of the large-eigenvalue directions, which gradient descent fits first; random labels need every direction, including the slow ones.',
-    figures: ['projections', 'cumulative'],
-    tables: [
-      {
-        title: `Share of ‖y‖² in the top ${p.topK} eigenvectors`,
-        columns: ['n', 'true labels', 'random labels', 'uniform spread k/n'],
-        rows: summary.map((s) => [s.n, pct(s.topTrue), pct(s.topRandom), `${fmt((100 * p.topK) / s.n, 1)}%`]),
-      },
-    ],
-  });
-  ctx.addSection({
-    title: 'Generalization quantity',
-    text:
-      `Arora et al.'s quantity √(2yᵀH⁻¹y/n) is ${last.complexityTrue.text} for true labels and ${last.complexityRandom.text} for random labels at n = ${nMax} ` +
-      `(${fmt(last.complexityRandom.mu / last.complexityTrue.mu, 2)}× larger). From n = ${first.n} to ${nMax} it changes by a factor ${fmt(last.complexityTrue.mu / first.complexityTrue.mu, 2)} for true labels ` +
-      `and ${fmt(last.complexityRandom.mu / first.complexityRandom.mu, 2)} for random labels; ` +
-      `at every n in the sweep the random-label value is at least ${fmt(Math.min(...summary.map((s) => s.complexityRandom.mu / s.complexityTrue.mu)), 2)}× the true-label value. ` +
-      'The bound is tighter exactly when the labels are aligned with the kernel’s top eigenvectors.',
-    figures: ['complexity'],
-    tables: [
-      {
-        title: '√(2yᵀH⁻¹y/n)',
-        columns: ['n', 'true labels', 'random labels', 'ratio random/true'],
-        rows: summary.map((s) => [
-          s.n,
-          s.complexityTrue.text,
-          s.complexityRandom.text,
-          fmt(s.complexityRandom.mu / s.complexityTrue.mu, 3),
-        ]),
-      },
-    ],
-  });
 }
