@@ -442,11 +442,21 @@ function verdicts(ctx: Ctx, perModel: ModelTightness[]): string[] {
     verdictLines.push(
       `${m.name} — label/residual alignment as an exponent: true labels give γ > 0, random labels γ ≈ 0. Here: γ₀ = ${m.gamma0.text} (95% interval within [${fmt(m.gamma0Lo, 3)}, ${fmt(m.gamma0Hi, 3)}])` +
         (rg ? `, random labels ${fmt(rg.gamma, 3)} [${fmt(rg.gammaLo, 3)}, ${fmt(rg.gammaHi, 3)}]` : '') +
-        `; γ_t at k = ${p.steps}: ${m.gammaEnd.text}. Verdict: ${m.gamma0Lo > 0 && (!rg || (rg.gammaLo <= 0.3 && rg.gammaHi >= -0.3 && rg.gamma < m.gamma0.mu)) ? 'reproduced at k = 0' : 'not reproduced'}` +
+        `; γ_t at k = ${p.steps}: ${m.gammaEnd.text}. Verdict: ${gammaVerdict(m.gamma0Lo, rg)}` +
         `${m.gammaEnd.mu < 0 ? '; along training γ_t falls below 0: the remaining residual lives in the small-eigenvalue directions, so the envelope of r₀ stops describing r_k' : ''}.`,
     );
   }
   return verdictLines;
+}
+
+/**
+ * The exponent claim at k = 0: true labels γ > 0 (interval above 0) and random labels γ ≈ 0 (interval containing 0);
+ * true labels aligned but random labels' interval excluding 0 is inconclusive, not reproduced.
+ */
+function gammaVerdict(trueLo: number, rg: { gammaLo: number; gammaHi: number } | null): string {
+  if (!(trueLo > 0)) return 'not reproduced (the true labels’ γ interval is not above 0)';
+  if (!rg || (rg.gammaLo <= 0 && rg.gammaHi >= 0)) return 'reproduced at k = 0';
+  return `inconclusive at this size (true labels aligned, but the random labels’ γ interval excludes 0)`;
 }
 
 function tightnessSection(ctx: Ctx, perModel: ModelTightness[], table: ReportTable, verdictLines: string[]): void {
