@@ -14,7 +14,7 @@
  * (convergence-bounds, `ntk analyze`).
  */
 import { InvalidArgumentError } from '../errors.js';
-import type { Eigh } from '../linalg/index.js';
+import type { Eigh, Matrix } from '../linalg/index.js';
 import { labelAlignment } from './alignment.js';
 import {
   asTargets,
@@ -82,6 +82,162 @@ export interface Convergence {
 
 type CurveFn = (x: number) => number;
 
+/** The linearized dynamics in the eigenbasis: rate a = η/N, eigenvalues λᵢ (descending), step factors (1 − aλᵢ)². */
+interface Modes {
+  readonly n: number;
+  readonly a: number;
+  readonly lambda: Float64Array;
+  readonly factor: Float64Array;
+}
+
+/** Stability of the step: the largest stable η, divergence, validity of the classical bound, and their warnings. */
+function stepChecks(
+  eta: number,
+  N: number,
+  a: number,
+  lambdaMax: number,
+  lambdaMin: number,
+): { maxStableEta: number; diverges: boolean; classicalValid: boolean; warnings: string[] } {
+  const warnings: string[] = [];
+  const maxStableEta = lambdaMax > 0 ? (2 * N) / lambdaMax : Number.POSITIVE_INFINITY;
+  const diverges = a * lambdaMax >= 2;
+  if (diverges) {
+    warnings.push(
+      `eta = ${eta} ≥ 2N/λ_max = ${maxStableEta.toPrecision(6)} (N = ${N}, λ_max = ${lambdaMax.toPrecision(6)}): the linearized discrete dynamics diverge ` +
+        `(|1 − ηλ_max/N| ≥ 1). Use eta < ${maxStableEta.toPrecision(6)}.`,
+    );
+  }
+  if (lambdaMin <= 0) {
+    warnings.push(
+      `λ_min = ${lambdaMin.toPrecision(6)} ≤ 0: the classical bound does not decay and components in the null space are never fitted.`,
+    );
+  }
+  const classicalValid = a * lambdaMax <= 2 - a * lambdaMin;
+  if (!classicalValid && !diverges) {
+    warnings.push(
+      'ηλ_max/N > 2 − ηλ_min/N: the classical bound (1 − ηλ_min/N)^k is not an upper bound for this step size.',
+    );
+  }
+  return { maxStableEta, diverges, classicalValid, warnings };
+}
+
+/**
+ * Alignment envelope fitted on r₀ itself (so it is a valid bound by construction), and the per-eigen weights of the
+ * alignment curve: C λ^γ ‖r₀‖² on S, q elsewhere.
+ */
+function alignmentWeights(
+  e: Eigh,
+  R0: Matrix,
+  modes: Modes,
+  q: Float64Array,
+  total: number,
+  opts: ConvergenceOptions,
+): { gamma: number | null; C: number | null; wAlign: Float64Array } {
+  const { n, lambda } = modes;
+  let gamma: number | null = null;
+  let C: number | null = null;
+  let floor = 0;
+  if (total > 0) {
+    const al = labelAlignment(e, R0, { gamma: opts.gamma, eigenvalueFloor: opts.eigenvalueFloor });
+    gamma = al.gamma;
+    C = al.envelope;
+    floor = al.eigenvalueFloor;
+  }
+  const wAlign = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    wAlign[i] =
+      gamma !== null && C !== null && lambda[i] > floor && lambda[i] > 0 ? C * lambda[i] ** gamma * total : q[i];
+  }
+  return { gamma, C, wAlign };
+}
+
+/** ‖r_k‖ = √Σᵢ wᵢ (1 − aλᵢ)^{2k}, evaluated directly (for firstReach). */
+function discreteCurve(modes: Modes, w: Float64Array): CurveFn {
+  const { n, factor } = modes;
+  return (k) => {
+    let s = 0;
+    for (let i = 0; i < n; i++) if (w[i] !== 0) s += w[i] * factor[i] ** k;
+    return Math.sqrt(s);
+  };
+}
+
+/** ‖r(t)‖ = √Σᵢ wᵢ e^{−2aλᵢt}, evaluated directly (for firstReach). */
+function flowCurve(modes: Modes, w: Float64Array): CurveFn {
+  const { n, a, lambda } = modes;
+  return (t) => {
+    let s = 0;
+    for (let i = 0; i < n; i++) if (w[i] !== 0) s += w[i] * Math.exp(-2 * a * lambda[i] * t);
+    return Math.sqrt(s);
+  };
+}
+
+/** The curve at k (or t) = 0..steps, each mode's weight multiplied by its step factor step by step. */
+function sample(modes: Modes, w: Float64Array, continuous: boolean, steps: number): Float64Array {
+  const { n, a, lambda, factor } = modes;
+  const out = new Float64Array(steps + 1);
+  const cur = Float64Array.from(w);
+  const mult = new Float64Array(n);
+  for (let i = 0; i < n; i++) mult[i] = continuous ? Math.exp(-2 * a * lambda[i]) : factor[i];
+  for (let k = 0; k <= steps; k++) {
+    let s = 0;
+    for (let i = 0; i < n; i++) s += cur[i];
+    out[k] = Math.sqrt(s);
+    for (let i = 0; i < n; i++) cur[i] *= mult[i];
+  }
+  return out;
+}
+
+/** What the first-reach times need besides the modes and weights. */
+interface TargetEnv {
+  readonly N: number;
+  readonly norm0: number;
+  readonly lambdaMin: number;
+  readonly diverges: boolean;
+  readonly classicalValid: boolean;
+}
+
+/** Steps / flow time at which each curve first brings the loss ‖r‖²/(2N) to `target`; null where never. */
+function timesToTarget(
+  target: number,
+  modes: Modes,
+  q: Float64Array,
+  wAlign: Float64Array,
+  env: TargetEnv,
+): NonNullable<Convergence['toTarget']> {
+  const { n, a, lambda, factor } = modes;
+  const { N, norm0, lambdaMin, diverges, classicalValid } = env;
+  const rc = 1 - a * lambdaMin;
+  const targetNorm = Math.sqrt(2 * N * target);
+  const clD: CurveFn = (k) => Math.abs(rc) ** k * norm0;
+  const clC: CurveFn = (t) => Math.exp(-a * lambdaMin * t) * norm0;
+  // Limits as k, t → ∞: components with |1 − aλ| = 1 (resp. λ = 0) persist.
+  const limD = (w: Float64Array): number => {
+    let s = 0;
+    for (let i = 0; i < n; i++) if (factor[i] >= 1) s += factor[i] > 1 ? Number.POSITIVE_INFINITY : w[i];
+    return Math.sqrt(s);
+  };
+  const limC = (w: Float64Array): number => {
+    let s = 0;
+    for (let i = 0; i < n; i++) if (lambda[i] <= 0) s += lambda[i] < 0 && w[i] > 0 ? Number.POSITIVE_INFINITY : w[i];
+    return Math.sqrt(s);
+  };
+  const clLimD = Math.abs(rc) < 1 ? 0 : Math.abs(rc) === 1 ? norm0 : Number.POSITIVE_INFINITY;
+  const clLimC = lambdaMin > 0 ? 0 : lambdaMin === 0 ? norm0 : Number.POSITIVE_INFINITY;
+  return {
+    targetLoss: target,
+    discrete: {
+      exact: diverges ? null : firstReach(discreteCurve(modes, q), targetNorm, limD(q), true),
+      classical: classicalValid ? firstReach(clD, targetNorm, clLimD, true) : null,
+      alignment: diverges ? null : firstReach(discreteCurve(modes, wAlign), targetNorm, limD(wAlign), true),
+    },
+    continuous: {
+      exact: lambdaMin < 0 ? null : firstReach(flowCurve(modes, q), targetNorm, limC(q), false),
+      classical: firstReach(clC, targetNorm, clLimC, false),
+      alignment: lambdaMin < 0 ? null : firstReach(flowCurve(modes, wAlign), targetNorm, limC(wAlign), false),
+    },
+  };
+}
+
 /**
  * Linearized convergence curves of GD from residual r₀ = f₀ − y (n-vector or n×O) given the kernel's complete
  * eigendecomposition. O(n·steps) after one projection GEMM.
@@ -111,71 +267,11 @@ export function linearizedConvergence(e: Eigh, r0: Targets, opts: ConvergenceOpt
   const lambdaMin = lambda[n - 1];
   const { q, total } = squaredProjections(e, R0);
   const norm0 = Math.sqrt(total);
-  const warnings: string[] = [];
-  const maxStableEta = lambdaMax > 0 ? (2 * N) / lambdaMax : Number.POSITIVE_INFINITY;
-  const diverges = a * lambdaMax >= 2;
-  if (diverges) {
-    warnings.push(
-      `eta = ${eta} ≥ 2N/λ_max = ${maxStableEta.toPrecision(6)} (N = ${N}, λ_max = ${lambdaMax.toPrecision(6)}): the linearized discrete dynamics diverge ` +
-        `(|1 − ηλ_max/N| ≥ 1). Use eta < ${maxStableEta.toPrecision(6)}.`,
-    );
-  }
-  if (lambdaMin <= 0) {
-    warnings.push(
-      `λ_min = ${lambdaMin.toPrecision(6)} ≤ 0: the classical bound does not decay and components in the null space are never fitted.`,
-    );
-  }
-  const classicalValid = a * lambdaMax <= 2 - a * lambdaMin;
-  if (!classicalValid && !diverges) {
-    warnings.push(
-      'ηλ_max/N > 2 − ηλ_min/N: the classical bound (1 − ηλ_min/N)^k is not an upper bound for this step size.',
-    );
-  }
-  // Alignment envelope on r0 itself (so it is a valid bound by construction).
-  let gamma: number | null = null;
-  let C: number | null = null;
-  let floor = 0;
-  if (total > 0) {
-    const al = labelAlignment(e, R0, { gamma: opts.gamma, eigenvalueFloor: opts.eigenvalueFloor });
-    gamma = al.gamma;
-    C = al.envelope;
-    floor = al.eigenvalueFloor;
-  }
-  // Per-eigen weights: exact uses q; alignment uses C λ^γ ‖r0‖² on S and q elsewhere.
-  const wAlign = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    wAlign[i] =
-      gamma !== null && C !== null && lambda[i] > floor && lambda[i] > 0 ? C * lambda[i] ** gamma * total : q[i];
-  }
+  const { maxStableEta, diverges, classicalValid, warnings } = stepChecks(eta, N, a, lambdaMax, lambdaMin);
   const factor = new Float64Array(n);
   for (let i = 0; i < n; i++) factor[i] = (1 - a * lambda[i]) ** 2;
-  const discreteCurve =
-    (w: Float64Array): CurveFn =>
-    (k) => {
-      let s = 0;
-      for (let i = 0; i < n; i++) if (w[i] !== 0) s += w[i] * factor[i] ** k;
-      return Math.sqrt(s);
-    };
-  const flowCurve =
-    (w: Float64Array): CurveFn =>
-    (t) => {
-      let s = 0;
-      for (let i = 0; i < n; i++) if (w[i] !== 0) s += w[i] * Math.exp(-2 * a * lambda[i] * t);
-      return Math.sqrt(s);
-    };
-  const sample = (w: Float64Array, continuous: boolean): Float64Array => {
-    const out = new Float64Array(steps + 1);
-    const cur = Float64Array.from(w);
-    const mult = new Float64Array(n);
-    for (let i = 0; i < n; i++) mult[i] = continuous ? Math.exp(-2 * a * lambda[i]) : factor[i];
-    for (let k = 0; k <= steps; k++) {
-      let s = 0;
-      for (let i = 0; i < n; i++) s += cur[i];
-      out[k] = Math.sqrt(s);
-      for (let i = 0; i < n; i++) cur[i] *= mult[i];
-    }
-    return out;
-  };
+  const modes: Modes = { n, a, lambda, factor };
+  const { gamma, C, wAlign } = alignmentWeights(e, R0, modes, q, total, opts);
   const classicalD = new Float64Array(steps + 1);
   const classicalC = new Float64Array(steps + 1);
   const rc = 1 - a * lambdaMin;
@@ -183,42 +279,22 @@ export function linearizedConvergence(e: Eigh, r0: Targets, opts: ConvergenceOpt
     classicalD[k] = Math.abs(rc) ** k * norm0;
     classicalC[k] = Math.exp(-a * lambdaMin * k) * norm0;
   }
-  const discrete = { exact: sample(q, false), classical: classicalD, alignment: sample(wAlign, false) };
-  const continuous = { exact: sample(q, true), classical: classicalC, alignment: sample(wAlign, true) };
+  const discrete = {
+    exact: sample(modes, q, false, steps),
+    classical: classicalD,
+    alignment: sample(modes, wAlign, false, steps),
+  };
+  const continuous = {
+    exact: sample(modes, q, true, steps),
+    classical: classicalC,
+    alignment: sample(modes, wAlign, true, steps),
+  };
   let toTarget: Convergence['toTarget'] = null;
   if (opts.targetLoss !== undefined) {
     const target = opts.targetLoss;
     if (!Number.isFinite(target) || target < 0)
       throw new InvalidArgumentError(fn, 'targetLoss', 'a non-negative finite loss', target);
-    const targetNorm = Math.sqrt(2 * N * target);
-    const clD: CurveFn = (k) => Math.abs(rc) ** k * norm0;
-    const clC: CurveFn = (t) => Math.exp(-a * lambdaMin * t) * norm0;
-    // Limits as k, t → ∞: components with |1 − aλ| = 1 (resp. λ = 0) persist.
-    const limD = (w: Float64Array): number => {
-      let s = 0;
-      for (let i = 0; i < n; i++) if (factor[i] >= 1) s += factor[i] > 1 ? Number.POSITIVE_INFINITY : w[i];
-      return Math.sqrt(s);
-    };
-    const limC = (w: Float64Array): number => {
-      let s = 0;
-      for (let i = 0; i < n; i++) if (lambda[i] <= 0) s += lambda[i] < 0 && w[i] > 0 ? Number.POSITIVE_INFINITY : w[i];
-      return Math.sqrt(s);
-    };
-    const clLimD = Math.abs(rc) < 1 ? 0 : Math.abs(rc) === 1 ? norm0 : Number.POSITIVE_INFINITY;
-    const clLimC = lambdaMin > 0 ? 0 : lambdaMin === 0 ? norm0 : Number.POSITIVE_INFINITY;
-    toTarget = {
-      targetLoss: target,
-      discrete: {
-        exact: diverges ? null : firstReach(discreteCurve(q), targetNorm, limD(q), true),
-        classical: classicalValid ? firstReach(clD, targetNorm, clLimD, true) : null,
-        alignment: diverges ? null : firstReach(discreteCurve(wAlign), targetNorm, limD(wAlign), true),
-      },
-      continuous: {
-        exact: lambdaMin < 0 ? null : firstReach(flowCurve(q), targetNorm, limC(q), false),
-        classical: firstReach(clC, targetNorm, clLimC, false),
-        alignment: lambdaMin < 0 ? null : firstReach(flowCurve(wAlign), targetNorm, limC(wAlign), false),
-      },
-    };
+    toTarget = timesToTarget(target, modes, q, wAlign, { N, norm0, lambdaMin, diverges, classicalValid });
   }
   return {
     normalization,

@@ -6,10 +6,12 @@ import { parseArgs } from 'node:util';
 import {
   decomposeKernelAsync,
   generalizationBoundFromEigh,
+  type KernelDecomposition,
   kernelTargetAlignment,
   labelAlignment,
   linearizedConvergence,
   type LossNormalization,
+  type Spectrum,
   spectrum,
 } from '../analysis/index.js';
 import { alignedConvergence, generalizationAlignmentBounds } from '../analysis/bounds.js';
@@ -76,70 +78,165 @@ function num(
   return x;
 }
 
+interface AnalyzeOptions {
+  readonly kernel: string;
+  readonly labels?: string;
+  readonly data?: string;
+  readonly out: string;
+  readonly eta?: number;
+  readonly steps: number;
+  readonly targetLoss?: number;
+  readonly ridge: number;
+  readonly topK?: number;
+  readonly topKMethod?: string;
+  readonly symTol: number;
+  readonly bands?: number;
+  readonly normalization: LossNormalization;
+}
+
+/** The command line, checked (everything that needs no file). */
+function parseOptions(argv: string[]): AnalyzeOptions {
+  const { values: o } = parseArgs({
+    args: argv,
+    options: {
+      kernel: { type: 'string' },
+      labels: { type: 'string' },
+      data: { type: 'string' },
+      out: { type: 'string' },
+      eta: { type: 'string' },
+      steps: { type: 'string' },
+      normalization: { type: 'string' },
+      'target-loss': { type: 'string' },
+      ridge: { type: 'string' },
+      'top-k': { type: 'string' },
+      'top-k-method': { type: 'string' },
+      'sym-tol': { type: 'string' },
+      bounds: { type: 'string' },
+    },
+    strict: true,
+  });
+  if (!o.kernel) throw new ConfigError('--kernel', 'is required (an n×n kernel matrix in .npy format)');
+  if (!o.out) throw new ConfigError('--out', 'is required (the results JSON path)');
+  const eta = num('eta', o.eta, (x) => x > 0, 'a positive number');
+  const steps =
+    num('steps', o.steps, (x) => Number.isInteger(x) && x >= 0 && x <= 1e6, 'an integer in [0, 1e6]') ?? 1000;
+  const targetLoss = num('target-loss', o['target-loss'], (x) => x >= 0, 'a non-negative number');
+  const ridge = num('ridge', o.ridge, (x) => x >= 0, 'a non-negative number') ?? 0;
+  const topK = num('top-k', o['top-k'], (x) => Number.isInteger(x) && x >= 1, 'a positive integer');
+  const symTol = num('sym-tol', o['sym-tol'], (x) => x >= 0, 'a non-negative number') ?? 1e-6;
+  const bands = num(
+    'bounds',
+    o.bounds,
+    (x) => Number.isInteger(x) && x >= 1 && x <= 10_000,
+    'an integer in [1, 10000]',
+  );
+  const normalization = (o.normalization ?? 'sum') as LossNormalization;
+  if (normalization !== 'sum' && normalization !== 'mean') {
+    throw new ConfigError(
+      '--normalization',
+      `must be 'sum' (½‖f−y‖²) or 'mean' (‖f−y‖²/(2n)); got '${o.normalization}'`,
+    );
+  }
+  return {
+    kernel: o.kernel,
+    labels: o.labels,
+    data: o.data,
+    out: o.out,
+    eta,
+    steps,
+    targetLoss,
+    ridge,
+    topK,
+    topKMethod: o['top-k-method'],
+    symTol,
+    bands,
+    normalization,
+  };
+}
+
+/** The kernel (square) and the targets (--labels or --data; one finite row per kernel point), or null. */
+function readInputs(o: AnalyzeOptions): { K: Matrix; Y: Matrix | null } {
+  const K = readMatrixNpy(o.kernel);
+  if (K.rows !== K.cols)
+    throw new ConfigError('--kernel', `must be a square n×n matrix; ${o.kernel} is ${K.rows}×${K.cols}`);
+  if (o.labels && o.data) throw new ConfigError('--labels', 'give either --labels or --data, not both');
+  const Y = o.labels ? readMatrixNpy(o.labels) : o.data ? loadDataset(o.data).targets : null;
+  const labelFlag = o.labels ? '--labels' : '--data';
+  if (Y && Y.rows !== K.rows) {
+    throw new ConfigError(
+      labelFlag,
+      `must have one row per kernel point: the kernel is ${K.rows}×${K.cols} but ${o.labels ?? o.data} has ${Y.rows} rows`,
+    );
+  }
+  if (Y) assertFinite('ntk analyze', labelFlag, Y.data, Y.cols);
+  return { K, Y };
+}
+
+/**
+ * What the targets add to `result`: alignments, and with a complete decomposition the convergence curves from
+ * f₀ = 0, the generalization quantity and (--bounds) the alignment bounds.
+ */
+function analyzeTargets(
+  result: Record<string, unknown>,
+  o: AnalyzeOptions,
+  K: Matrix,
+  Y: Matrix,
+  dec: KernelDecomposition,
+  spec: Spectrum,
+  warnings: string[],
+): void {
+  const { steps, normalization, targetLoss, ridge, bands } = o;
+  result.outputs = Y.cols;
+  result.alignment = labelAlignment(dec, Y);
+  result.kernelTargetAlignment = kernelTargetAlignment(K, Y);
+  if (!spec.complete) {
+    warnings.push('--top-k: convergence curves and the generalization quantity need all eigenpairs and were skipped');
+    return;
+  }
+  const N = normalization === 'mean' ? K.rows : 1;
+  const step = o.eta ?? N / spec.lambdaMax;
+  const r0 = new Matrix(
+    Y.rows,
+    Y.cols,
+    Y.data.map((v) => -v),
+  );
+  const convergence = linearizedConvergence(dec, r0, { eta: step, steps, normalization, targetLoss });
+  warnings.push(...convergence.warnings);
+  result.convergence = convergence;
+  try {
+    result.generalization = generalizationBoundFromEigh(dec, Y, { ridge });
+  } catch (e) {
+    if (!(e instanceof NtkError)) throw e;
+    warnings.push(e.message);
+    result.generalization = { error: e.message };
+  }
+  if (bands !== undefined) {
+    const bounds: Record<string, unknown> = {};
+    try {
+      bounds.generalization = generalizationAlignmentBounds(dec, Y, { ridge, bands });
+    } catch (e) {
+      if (!(e instanceof NtkError)) throw e;
+      bounds.generalization = { error: e.message };
+    }
+    const c = alignedConvergence(dec, r0, { eta: step, steps, normalization, bands });
+    bounds.convergence = { gamma: c.gamma, envelope: c.envelope, bands: c.bands, rate: c.rate, ...c.curves };
+    result.bounds = bounds;
+  }
+}
+
 export const analyze: Command = {
   name: 'analyze',
   summary: 'spectrum, label alignment, convergence bounds and generalization of a kernel matrix (.npy)',
   usage: USAGE,
   async run(argv) {
-    const { values: o } = parseArgs({
-      args: argv,
-      options: {
-        kernel: { type: 'string' },
-        labels: { type: 'string' },
-        data: { type: 'string' },
-        out: { type: 'string' },
-        eta: { type: 'string' },
-        steps: { type: 'string' },
-        normalization: { type: 'string' },
-        'target-loss': { type: 'string' },
-        ridge: { type: 'string' },
-        'top-k': { type: 'string' },
-        'top-k-method': { type: 'string' },
-        'sym-tol': { type: 'string' },
-        bounds: { type: 'string' },
-      },
-      strict: true,
-    });
-    if (!o.kernel) throw new ConfigError('--kernel', 'is required (an n×n kernel matrix in .npy format)');
-    if (!o.out) throw new ConfigError('--out', 'is required (the results JSON path)');
-    const eta = num('eta', o.eta, (x) => x > 0, 'a positive number');
-    const steps =
-      num('steps', o.steps, (x) => Number.isInteger(x) && x >= 0 && x <= 1e6, 'an integer in [0, 1e6]') ?? 1000;
-    const targetLoss = num('target-loss', o['target-loss'], (x) => x >= 0, 'a non-negative number');
-    const ridge = num('ridge', o.ridge, (x) => x >= 0, 'a non-negative number') ?? 0;
-    const topK = num('top-k', o['top-k'], (x) => Number.isInteger(x) && x >= 1, 'a positive integer');
-    const symTol = num('sym-tol', o['sym-tol'], (x) => x >= 0, 'a non-negative number') ?? 1e-6;
-    const bands = num(
-      'bounds',
-      o.bounds,
-      (x) => Number.isInteger(x) && x >= 1 && x <= 10_000,
-      'an integer in [1, 10000]',
-    );
-    const normalization = (o.normalization ?? 'sum') as LossNormalization;
-    if (normalization !== 'sum' && normalization !== 'mean') {
-      throw new ConfigError(
-        '--normalization',
-        `must be 'sum' (½‖f−y‖²) or 'mean' (‖f−y‖²/(2n)); got '${o.normalization}'`,
-      );
-    }
+    const o = parseOptions(argv);
     const t0 = performance.now();
-    const K = readMatrixNpy(o.kernel);
-    if (K.rows !== K.cols)
-      throw new ConfigError('--kernel', `must be a square n×n matrix; ${o.kernel} is ${K.rows}×${K.cols}`);
-    if (o.labels && o.data) throw new ConfigError('--labels', 'give either --labels or --data, not both');
-    const Y = o.labels ? readMatrixNpy(o.labels) : o.data ? loadDataset(o.data).targets : null;
-    const labelFlag = o.labels ? '--labels' : '--data';
-    if (Y && Y.rows !== K.rows) {
-      throw new ConfigError(
-        labelFlag,
-        `must have one row per kernel point: the kernel is ${K.rows}×${K.cols} but ${o.labels ?? o.data} has ${Y.rows} rows`,
-      );
-    }
-    if (Y) assertFinite('ntk analyze', labelFlag, Y.data, Y.cols);
-    const topKMethod = o['top-k-method'] ?? 'syevr';
+    const { K, Y } = readInputs(o);
+    const topKMethod = o.topKMethod ?? 'syevr';
     if (topKMethod !== 'syevr' && topKMethod !== 'lanczos') {
       throw new ConfigError('--top-k-method', `must be 'syevr' or 'lanczos'; got '${topKMethod}'`);
     }
+    const { topK, symTol } = o;
     if (topK !== undefined && topK > K.rows) throw new ConfigError('--top-k', `must be ≤ n = ${K.rows}; got ${topK}`);
     const tRead = performance.now();
     const dec = await decomposeKernelAsync(K, { topK, symTol, topKMethod });
@@ -160,46 +257,7 @@ export const analyze: Command = {
       n: K.rows,
       spectrum: spec,
     };
-    if (Y) {
-      result.outputs = Y.cols;
-      result.alignment = labelAlignment(dec, Y);
-      result.kernelTargetAlignment = kernelTargetAlignment(K, Y);
-      if (spec.complete) {
-        const N = normalization === 'mean' ? K.rows : 1;
-        const step = eta ?? N / spec.lambdaMax;
-        const r0 = new Matrix(
-          Y.rows,
-          Y.cols,
-          Y.data.map((v) => -v),
-        );
-        const convergence = linearizedConvergence(dec, r0, { eta: step, steps, normalization, targetLoss });
-        warnings.push(...convergence.warnings);
-        result.convergence = convergence;
-        try {
-          result.generalization = generalizationBoundFromEigh(dec, Y, { ridge });
-        } catch (e) {
-          if (!(e instanceof NtkError)) throw e;
-          warnings.push(e.message);
-          result.generalization = { error: e.message };
-        }
-        if (bands !== undefined) {
-          const bounds: Record<string, unknown> = {};
-          try {
-            bounds.generalization = generalizationAlignmentBounds(dec, Y, { ridge, bands });
-          } catch (e) {
-            if (!(e instanceof NtkError)) throw e;
-            bounds.generalization = { error: e.message };
-          }
-          const c = alignedConvergence(dec, r0, { eta: step, steps, normalization, bands });
-          bounds.convergence = { gamma: c.gamma, envelope: c.envelope, bands: c.bands, rate: c.rate, ...c.curves };
-          result.bounds = bounds;
-        }
-      } else {
-        warnings.push(
-          '--top-k: convergence curves and the generalization quantity need all eigenpairs and were skipped',
-        );
-      }
-    }
+    if (Y) analyzeTargets(result, o, K, Y, dec, spec, warnings);
     const tEnd = performance.now();
     result.warnings = warnings;
     const cpu = process.cpuUsage();

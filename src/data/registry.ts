@@ -277,6 +277,93 @@ function parseSpec(spec: string | DatasetSpec): DatasetSpec {
   return typeof spec === 'string' ? parseDatasetSpec(spec) : validateDatasetSpec(spec);
 }
 
+/** Rows that survive the class filter (null: all), their labels re-indexed to the kept classes, the class names. */
+interface Filtered {
+  readonly source: Int32Array | null;
+  readonly y: Int32Array | Float64Array;
+  readonly classes: readonly string[];
+}
+
+/** 1. The class filter (`classes=`). */
+function filterClasses(spec: DatasetSpec, raw: RawData, total: number): Filtered {
+  if (!spec.classes) return { source: null, y: raw.y, classes: raw.task === 'classification' ? raw.classes : [] };
+  if (raw.task !== 'classification') {
+    throw new InvalidArgumentError(
+      'loadDataset',
+      'classes',
+      `not set: ${spec.name} is a regression dataset`,
+      spec.classes,
+    );
+  }
+  const ids = resolveClasses(spec.classes, raw.classes);
+  const map = new Int32Array(raw.classes.length).fill(-1);
+  ids.forEach((c, k) => {
+    map[c] = k;
+  });
+  const keep: number[] = [];
+  for (let i = 0; i < total; i++) if (map[raw.y[i]] >= 0) keep.push(i);
+  return {
+    source: Int32Array.from(keep),
+    y: Int32Array.from(keep, (i) => map[raw.y[i]]),
+    classes: ids.map((c) => raw.classes[c]),
+  };
+}
+
+/** 2. The subsample (`n=`, `stratify=`): positions within the filtered rows, or null for all of them. */
+function subsample(
+  spec: DatasetSpec,
+  raw: RawData,
+  filtered: Filtered,
+  available: number,
+  rng: Rng,
+): Int32Array | null {
+  if (spec.n === undefined || DATASETS[spec.name].synthetic) return null;
+  if (spec.n > available) {
+    const where = spec.classes ? ` after keeping classes ${spec.classes.join(',')}` : '';
+    throw new InvalidArgumentError(
+      'loadDataset',
+      'n',
+      `at most ${available} (the rows ${formatDatasetSpec({ name: spec.name, ...(spec.split ? { split: spec.split } : {}) })} has${where})`,
+      spec.n,
+    );
+  }
+  const stratify = spec.stratify ?? raw.task === 'classification';
+  if (stratify && raw.task !== 'classification') {
+    throw new InvalidArgumentError(
+      'loadDataset',
+      'stratify',
+      `false or unset: ${spec.name} is a regression dataset`,
+      true,
+    );
+  }
+  return stratify
+    ? stratifiedSample(filtered.y as Int32Array, filtered.classes.length, spec.n, rng.split('subsample'))
+    : randomSample(available, spec.n, rng.split('subsample'));
+}
+
+/** 4. Labels of a classification dataset: corruption (`corrupt=`), encoding (`labels=`, `eps=`), targets. */
+function classificationLabels(
+  spec: DatasetSpec,
+  y: Int32Array,
+  classes: readonly string[],
+  rng: Rng,
+): Pick<ClassificationDataset, 'y' | 'encoding' | 'targets' | 'corruption'> {
+  let yc = y;
+  if (classes.length < 1) throw new InvalidArgumentError('loadDataset', 'classes', 'at least one class', classes);
+  let corruption: ClassificationDataset['corruption'];
+  if (spec.corrupt !== undefined && spec.corrupt > 0) {
+    const c = corruptLabels(yc, classes.length, spec.corrupt, rng.split('corrupt'));
+    corruption = { fraction: spec.corrupt, rows: c.rows, originalY: c.originalY };
+    yc = c.y;
+  }
+  const encoding = spec.labels ?? (classes.length === 2 ? 'pm1' : 'onehot');
+  if (spec.eps !== undefined && encoding !== 'soft') {
+    throw new InvalidArgumentError('loadDataset', 'eps', 'set only with labels=soft', spec.eps);
+  }
+  const targets = encodeLabels(yc, classes.length, encoding, spec.eps ?? 0.1);
+  return { y: yc, encoding, targets, corruption };
+}
+
 /**
  * Load a dataset from a spec string (`mnist:train:n=2000:classes=0,1:seed=3`) or a DatasetSpec object.
  * `opts` says where files live (cache folder, data folders); it does not change what the data are.
@@ -292,57 +379,10 @@ export function loadDataset(specIn: string | DatasetSpec, opts: LoadOptions = {}
   const raw = loadRaw(spec, opts);
   const total = rawRows(raw.features);
 
-  // 1. class filter
-  let source: Int32Array | null = null; // rows of the raw data that survive the filter
-  let y: Int32Array | Float64Array = raw.y;
-  let classes: readonly string[] = raw.task === 'classification' ? raw.classes : [];
-  if (spec.classes) {
-    if (raw.task !== 'classification') {
-      throw new InvalidArgumentError(
-        'loadDataset',
-        'classes',
-        `not set: ${spec.name} is a regression dataset`,
-        spec.classes,
-      );
-    }
-    const ids = resolveClasses(spec.classes, raw.classes);
-    const map = new Int32Array(raw.classes.length).fill(-1);
-    ids.forEach((c, k) => {
-      map[c] = k;
-    });
-    const keep: number[] = [];
-    for (let i = 0; i < total; i++) if (map[raw.y[i]] >= 0) keep.push(i);
-    source = Int32Array.from(keep);
-    y = Int32Array.from(keep, (i) => map[raw.y[i]]);
-    classes = ids.map((c) => raw.classes[c]);
-  }
-
-  // 2. subsample
+  const filtered = filterClasses(spec, raw, total);
+  const { source, y, classes } = filtered;
   const available = source ? source.length : total;
-  let pick: Int32Array | null = null; // positions within the filtered rows
-  if (spec.n !== undefined && !info.synthetic) {
-    if (spec.n > available) {
-      const where = spec.classes ? ` after keeping classes ${spec.classes.join(',')}` : '';
-      throw new InvalidArgumentError(
-        'loadDataset',
-        'n',
-        `at most ${available} (the rows ${formatDatasetSpec({ name: spec.name, ...(spec.split ? { split: spec.split } : {}) })} has${where})`,
-        spec.n,
-      );
-    }
-    const stratify = spec.stratify ?? raw.task === 'classification';
-    if (stratify && raw.task !== 'classification') {
-      throw new InvalidArgumentError(
-        'loadDataset',
-        'stratify',
-        `false or unset: ${spec.name} is a regression dataset`,
-        true,
-      );
-    }
-    pick = stratify
-      ? stratifiedSample(y as Int32Array, classes.length, spec.n, rng.split('subsample'))
-      : randomSample(available, spec.n, rng.split('subsample'));
-  }
+  const pick = subsample(spec, raw, filtered, available, rng);
   let rows: Int32Array | null = source;
   if (pick) rows = source ? Int32Array.from(pick, (p) => source[p]) : pick;
   const n = rows ? rows.length : total;
@@ -381,20 +421,7 @@ export function loadDataset(specIn: string | DatasetSpec, opts: LoadOptions = {}
     return ds;
   }
 
-  // 4. labels
-  let yc = yOut as Int32Array;
-  if (classes.length < 1) throw new InvalidArgumentError('loadDataset', 'classes', 'at least one class', classes);
-  let corruption: ClassificationDataset['corruption'];
-  if (spec.corrupt !== undefined && spec.corrupt > 0) {
-    const c = corruptLabels(yc, classes.length, spec.corrupt, rng.split('corrupt'));
-    corruption = { fraction: spec.corrupt, rows: c.rows, originalY: c.originalY };
-    yc = c.y;
-  }
-  const encoding = spec.labels ?? (classes.length === 2 ? 'pm1' : 'onehot');
-  if (spec.eps !== undefined && encoding !== 'soft') {
-    throw new InvalidArgumentError('loadDataset', 'eps', 'set only with labels=soft', spec.eps);
-  }
-  const targets = encodeLabels(yc, classes.length, encoding, spec.eps ?? 0.1);
+  const { y: yc, encoding, targets, corruption } = classificationLabels(spec, yOut as Int32Array, classes, rng);
   const ds: ClassificationDataset = {
     ...base,
     task: 'classification',

@@ -35,7 +35,7 @@ import {
   parseSets,
   readConfigFile,
 } from './config.js';
-import { type BoundConfig, getPreset, type Preset, type SectionInput } from './preset.js';
+import { type BoundConfig, getPreset, type Preset, type RunContext, type SectionInput } from './preset.js';
 import './presets/index.js';
 
 /** JSON-ready copy: typed arrays → lists, Matrix → {rows, cols, data}, non-finite numbers → "NaN"/"Infinity". */
@@ -171,40 +171,37 @@ export function defaultOutDir(name: string, quick: boolean): string {
   return join('runs', quick ? `${name}-quick` : name);
 }
 
-/** Run an experiment end to end. Throws ConfigError before any work on bad input; InterruptedError on SIGINT. */
-export async function runExperiment(source: string | JsonObject, opts: RunOptions = {}): Promise<RunSummary> {
-  const t0 = Date.now();
-  const log = opts.stderr ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const exp = resolveExperiment(source, opts);
-  const { preset, bound, quick } = exp;
-  const config = bound.config;
-  const outDir = resolve(opts.outDir ?? defaultOutDir(config.name, quick));
-  const cacheDir = resolve(opts.cacheDir ?? join(outDir, 'cache'));
-
-  // A run folder that holds a different config is not silently overwritten.
-  const configPath = join(outDir, 'config.json');
-  if (existsSync(configPath)) {
-    let prev: unknown;
-    try {
-      prev = JSON.parse(readFileSync(configPath, 'utf8'));
-    } catch {
-      prev = undefined;
-    }
-    const prevConfig = typeof prev === 'object' && prev !== null && 'config' in prev ? prev.config : undefined;
-    const prevMode = typeof prev === 'object' && prev !== null && 'mode' in prev ? prev.mode : undefined;
-    if (JSON.stringify(prevConfig) !== JSON.stringify(exp.json) || prevMode !== (quick ? 'quick' : 'full')) {
-      throw new ConfigError(
-        '--out',
-        `${outDir} holds a run of a different config (or mode); use another folder or delete it. Re-running the same config in the same folder resumes it.`,
-      );
-    }
+/** A run folder that holds a different config (or mode) is not silently overwritten; the same one is resumed. */
+function checkRunFolder(configPath: string, exp: ResolvedExperiment, outDir: string): void {
+  if (!existsSync(configPath)) return;
+  let prev: unknown;
+  try {
+    prev = JSON.parse(readFileSync(configPath, 'utf8'));
+  } catch {
+    prev = undefined;
   }
-  ensureWritableDir(outDir, '--out');
-  ensureWritableDir(cacheDir, '--cache');
-  for (const sub of ['results', 'figures']) mkdirSync(join(outDir, sub), { recursive: true });
+  const prevConfig = typeof prev === 'object' && prev !== null && 'config' in prev ? prev.config : undefined;
+  const prevMode = typeof prev === 'object' && prev !== null && 'mode' in prev ? prev.mode : undefined;
+  if (JSON.stringify(prevConfig) !== JSON.stringify(exp.json) || prevMode !== (exp.quick ? 'quick' : 'full')) {
+    throw new ConfigError(
+      '--out',
+      `${outDir} holds a run of a different config (or mode); use another folder or delete it. Re-running the same config in the same folder resumes it.`,
+    );
+  }
+}
 
+/** Writes config.json with the run's status (and `extra` run fields); config.json's `run` starts with `runMeta`. */
+type ConfigWriter = (status: string, extra?: JsonObject) => void;
+
+function configWriter(
+  configPath: string,
+  exp: ResolvedExperiment,
+  t0: number,
+  cacheDir: string,
+  command: string | undefined,
+): ConfigWriter {
+  const { preset, quick } = exp;
   const info = backend().info();
-  const startedAt = new Date(t0).toISOString();
   const runMeta = {
     ntkLab: VERSION,
     node: process.version,
@@ -212,12 +209,12 @@ export async function runExperiment(source: string | JsonObject, opts: RunOption
     backend: info.name,
     openblasCore: info.corename,
     threads: info.threads,
-    seed: config.seed,
-    startedAt,
-    command: opts.command ?? null,
+    seed: exp.bound.config.seed,
+    startedAt: new Date(t0).toISOString(),
+    command: command ?? null,
     cacheDir,
   };
-  const writeConfig = (status: string, extra: JsonObject = {}) =>
+  return (status, extra = {}) =>
     writeJsonAtomic(configPath, {
       ntkLab: VERSION,
       preset: preset.name,
@@ -228,9 +225,10 @@ export async function runExperiment(source: string | JsonObject, opts: RunOption
       config: exp.json,
       run: { ...(toJsonValue(runMeta) as JsonObject), status, ...extra },
     });
-  writeConfig('running');
+}
 
-  // Interruption.
+/** SIGINT: the first stops the run after the current unit, the second exits at once. */
+function interruptHandler(log: (line: string) => void): { onSigint: () => void; interrupted: () => boolean } {
   let interrupted = false;
   const onSigint = () => {
     if (interrupted) {
@@ -240,82 +238,136 @@ export async function runExperiment(source: string | JsonObject, opts: RunOption
     interrupted = true;
     log('ntk run: interrupt received; stopping after the current unit (press Ctrl-C again to exit at once)');
   };
-  if (opts.handleSigint) process.on('SIGINT', onSigint);
-  const isInterrupted = () => interrupted || (opts.signal?.aborted ?? false);
-  const cache = new DiskCache(cacheDir, isInterrupted);
+  return { onSigint, interrupted: () => interrupted };
+}
 
-  // Metrics: kept in memory, flushed atomically (throttled) so the file is always a complete set of lines.
-  const metricsPath = join(outDir, 'metrics.jsonl');
-  const metricLines: string[] = [];
+/** Metrics: kept in memory, flushed atomically (throttled) so the file is always a complete set of lines. */
+function metricsFile(path: string): { add(line: string): void; flush(): void } {
+  const lines: string[] = [];
   let lastFlush = 0;
-  const flushMetrics = () => {
-    writeFileAtomic(metricsPath, metricLines.join(''));
+  const flush = () => {
+    writeFileAtomic(path, lines.join(''));
     lastFlush = Date.now();
   };
-  flushMetrics();
-
-  const results: string[] = [];
-  const figures = new Map<string, { spec: FigureSpec; caption?: string }>();
-  const sections: StoredSection[] = [];
-  let lastProgress = 0;
-  const checkName = (what: string, name: string) => {
-    if (!NAME.test(name))
-      throw new ConfigError(what, `must be a file-safe name (letters, digits, ".", "_", "-"). Value: "${name}"`);
+  flush();
+  return {
+    add(line) {
+      lines.push(line);
+      if (Date.now() - lastFlush > 1000) flush();
+    },
+    flush,
   };
+}
 
+/** What a run adds through its context: result names, figures (spec and caption), report sections. */
+interface RunOutputs {
+  readonly results: string[];
+  readonly figures: Map<string, { spec: FigureSpec; caption?: string }>;
+  readonly sections: StoredSection[];
+}
+
+interface ContextEnv {
+  readonly quick: boolean;
+  readonly seed: number;
+  readonly presetName: string;
+  readonly outDir: string;
+  readonly t0: number;
+  readonly cache: DiskCache;
+  readonly log: (line: string) => void;
+  readonly metrics: { add(line: string): void };
+  readonly isInterrupted: () => boolean;
+  readonly outputs: RunOutputs;
+}
+
+function checkName(what: string, name: string): void {
+  if (!NAME.test(name))
+    throw new ConfigError(what, `must be a file-safe name (letters, digits, ".", "_", "-"). Value: "${name}"`);
+}
+
+/** The context a preset's run() gets (without its config): logging, progress, results, figures, sections. */
+function runContext(env: ContextEnv): Omit<RunContext<unknown>, 'config'> {
+  const { presetName, outDir, t0, log, isInterrupted } = env;
+  const { results, figures, sections } = env.outputs;
+  let lastProgress = 0;
+  return {
+    quick: env.quick,
+    rng: new Rng(env.seed),
+    cache: env.cache,
+    log: {
+      metric(obj) {
+        env.metrics.add(`${JSON.stringify(toJsonValue({ ...obj, elapsed_s: (Date.now() - t0) / 1000 }))}\n`);
+      },
+      info(message) {
+        log(`[${presetName}] ${message}`);
+      },
+    },
+    progress(step, total, message) {
+      const now = Date.now();
+      if (step < total && now - lastProgress < 400) return;
+      lastProgress = now;
+      const el = (now - t0) / 1000;
+      const eta = step > 0 && step < total ? ` · ETA ${((el * (total - step)) / step).toFixed(1)} s` : '';
+      const pct = total > 0 ? Math.round((100 * step) / total) : 100;
+      log(`[${presetName}] ${step}/${total} (${pct}%)${message ? ` ${message}` : ''} · ${el.toFixed(1)} s${eta}`);
+    },
+    checkInterrupt() {
+      if (isInterrupted()) throw new InterruptedError();
+    },
+    addResult(name, value) {
+      checkName('result name', name);
+      writeJsonAtomic(join(outDir, 'results', `${name}.json`), toJsonValue(value));
+      if (!results.includes(name)) results.push(name);
+    },
+    addFigure(name, spec, caption) {
+      checkName('figure name', name);
+      const svg = renderSvg(spec);
+      writeFileAtomic(join(outDir, 'figures', `${name}.svg`), svg);
+      writeJsonAtomic(join(outDir, 'figures', `${name}.json`), toJsonValue(spec));
+      figures.set(name, { spec, caption });
+    },
+    addSection(s: SectionInput) {
+      for (const f of s.figures ?? []) {
+        if (!figures.has(f))
+          throw new NtkError('invalid_argument', `addSection: figure "${f}" was not added with addFigure`);
+      }
+      sections.push({
+        title: s.title,
+        text: s.text,
+        figures: (s.figures ?? []).map((name) => ({ name, caption: figures.get(name)?.caption })),
+        tables: [...(s.tables ?? [])],
+      });
+    },
+  };
+}
+
+/** Run an experiment end to end. Throws ConfigError before any work on bad input; InterruptedError on SIGINT. */
+export async function runExperiment(source: string | JsonObject, opts: RunOptions = {}): Promise<RunSummary> {
+  const t0 = Date.now();
+  const log = opts.stderr ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const exp = resolveExperiment(source, opts);
+  const { preset, bound, quick } = exp;
+  const config = bound.config;
+  const outDir = resolve(opts.outDir ?? defaultOutDir(config.name, quick));
+  const cacheDir = resolve(opts.cacheDir ?? join(outDir, 'cache'));
+  const configPath = join(outDir, 'config.json');
+  checkRunFolder(configPath, exp, outDir);
+  ensureWritableDir(outDir, '--out');
+  ensureWritableDir(cacheDir, '--cache');
+  for (const sub of ['results', 'figures']) mkdirSync(join(outDir, sub), { recursive: true });
+  const writeConfig = configWriter(configPath, exp, t0, cacheDir, opts.command);
+  writeConfig('running');
+
+  const sigint = interruptHandler(log);
+  if (opts.handleSigint) process.on('SIGINT', sigint.onSigint);
+  const isInterrupted = () => sigint.interrupted() || (opts.signal?.aborted ?? false);
+  const cache = new DiskCache(cacheDir, isInterrupted);
+  const metrics = metricsFile(join(outDir, 'metrics.jsonl'));
+  const outputs: RunOutputs = { results: [], figures: new Map(), sections: [] };
+  const env = { quick, seed: config.seed, presetName: preset.name, outDir, t0, cache, log, metrics, isInterrupted };
   try {
-    await bound.run({
-      quick,
-      rng: new Rng(config.seed),
-      cache,
-      log: {
-        metric(obj) {
-          metricLines.push(`${JSON.stringify(toJsonValue({ ...obj, elapsed_s: (Date.now() - t0) / 1000 }))}\n`);
-          if (Date.now() - lastFlush > 1000) flushMetrics();
-        },
-        info(message) {
-          log(`[${preset.name}] ${message}`);
-        },
-      },
-      progress(step, total, message) {
-        const now = Date.now();
-        if (step < total && now - lastProgress < 400) return;
-        lastProgress = now;
-        const el = (now - t0) / 1000;
-        const eta = step > 0 && step < total ? ` · ETA ${((el * (total - step)) / step).toFixed(1)} s` : '';
-        const pct = total > 0 ? Math.round((100 * step) / total) : 100;
-        log(`[${preset.name}] ${step}/${total} (${pct}%)${message ? ` ${message}` : ''} · ${el.toFixed(1)} s${eta}`);
-      },
-      checkInterrupt() {
-        if (isInterrupted()) throw new InterruptedError();
-      },
-      addResult(name, value) {
-        checkName('result name', name);
-        writeJsonAtomic(join(outDir, 'results', `${name}.json`), toJsonValue(value));
-        if (!results.includes(name)) results.push(name);
-      },
-      addFigure(name, spec, caption) {
-        checkName('figure name', name);
-        const svg = renderSvg(spec);
-        writeFileAtomic(join(outDir, 'figures', `${name}.svg`), svg);
-        writeJsonAtomic(join(outDir, 'figures', `${name}.json`), toJsonValue(spec));
-        figures.set(name, { spec, caption });
-      },
-      addSection(s: SectionInput) {
-        for (const f of s.figures ?? []) {
-          if (!figures.has(f))
-            throw new NtkError('invalid_argument', `addSection: figure "${f}" was not added with addFigure`);
-        }
-        sections.push({
-          title: s.title,
-          text: s.text,
-          figures: (s.figures ?? []).map((name) => ({ name, caption: figures.get(name)?.caption })),
-          tables: [...(s.tables ?? [])],
-        });
-      },
-    });
+    await bound.run(runContext({ ...env, outputs }));
   } catch (e) {
-    flushMetrics();
+    metrics.flush();
     if (e instanceof InterruptedError || isInterrupted()) {
       writeConfig('interrupted', { interruptedAt: new Date().toISOString(), cache: { ...cache.stats } });
       throw new InterruptedError(
@@ -325,14 +377,14 @@ export async function runExperiment(source: string | JsonObject, opts: RunOption
     writeConfig('failed', { error: e instanceof Error ? e.message : String(e) });
     throw e;
   } finally {
-    if (opts.handleSigint) process.off('SIGINT', onSigint);
+    if (opts.handleSigint) process.off('SIGINT', sigint.onSigint);
   }
-  flushMetrics();
+  metrics.flush();
 
   const stored: StoredReport = {
     title: preset.title,
     subtitle: `${preset.reproduces} (${quick ? 'quick' : 'full'} mode)`,
-    sections,
+    sections: outputs.sections,
   };
   writeJsonAtomic(join(outDir, 'report.json'), toJsonValue(stored));
   const finishedAt = new Date().toISOString();
@@ -344,8 +396,8 @@ export async function runExperiment(source: string | JsonObject, opts: RunOption
     cacheDir,
     status: 'complete',
     cache: { ...cache.stats },
-    results,
-    figures: [...figures.keys()],
+    results: outputs.results,
+    figures: [...outputs.figures.keys()],
     seconds,
   };
 }

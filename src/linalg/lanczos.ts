@@ -85,11 +85,15 @@ function smallEigh(H: Float64Array, ld: number, m: number): { theta: Float64Arra
   return { theta, S };
 }
 
-/**
- * The k largest eigenpairs of the symmetric n×n operator `matvec`. Values ascending, vectors as columns, like eigh.
- */
-export function lanczos(matvec: MatVec, n: number, opts: LanczosOptions): LanczosResult {
-  const fn = 'lanczos';
+interface CheckedOptions {
+  readonly k: number;
+  readonly tol: number;
+  /** Largest basis (maxBasis). */
+  readonly m: number;
+  readonly maxRestarts: number;
+}
+
+function checkOptions(fn: string, matvec: MatVec, n: number, opts: LanczosOptions): CheckedOptions {
   if (typeof matvec !== 'function') throw new InvalidArgumentError(fn, 'matvec', 'a function (v, out) => void', matvec);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(fn, 'n', 'a positive integer', n);
   const k = opts.k;
@@ -109,150 +113,179 @@ export function lanczos(matvec: MatVec, n: number, opts: LanczosOptions): Lanczo
   if (!Number.isInteger(maxRestarts) || maxRestarts < 0) {
     throw new InvalidArgumentError(fn, 'maxRestarts', 'a non-negative integer', maxRestarts);
   }
-  const rng = opts.rng ?? new Rng(opts.seed ?? 0);
-  const m = maxBasis;
-  // Kept after a restart: k wanted pairs plus a few more, leaving room to grow.
-  const keep = Math.min(m - 1, Math.max(k, Math.min(k + Math.floor((m - k) / 2), m - 1)));
+  return { k, tol, m: maxBasis, maxRestarts };
+}
 
-  const Q = new Float64Array(m * n); // rows: orthonormal basis
-  const AQ = new Float64Array(m * n); // rows: A·Q_i
-  const H = new Float64Array(m * m); // projected matrix Qᵀ·A·Q (row-major)
-  const h = new Float64Array(m);
-  let matvecs = 0;
-  let restarts = 0;
-  let j = 0; // basis size
+/** The iteration's state: basis Q, products A·Q, projected H, and the latest Ritz decomposition of H. */
+interface Krylov {
+  readonly n: number;
+  readonly m: number;
+  readonly k: number;
+  readonly rng: Rng;
+  readonly Q: Float64Array; // rows: orthonormal basis
+  readonly AQ: Float64Array; // rows: A·Q_i
+  readonly H: Float64Array; // projected matrix Qᵀ·A·Q (row-major)
+  readonly h: Float64Array;
+  readonly w: Float64Array;
+  /** Next basis vector. */
+  q: Float64Array;
+  /** Basis size. */
+  j: number;
+  matvecs: number;
+  result: { theta: Float64Array; S: Float64Array } | undefined;
+  residuals: Float64Array;
+  converged: boolean;
+}
 
-  const fresh = (): Float64Array => {
-    // A random unit vector orthogonal to the current basis.
-    for (let attempt = 0; attempt < 10; attempt++) {
-      const v = rng.normals(n);
-      orthogonalize(Q, j, n, v, null);
-      const nv = norm(v);
-      if (nv > 1e-8) {
-        for (let t = 0; t < n; t++) v[t] /= nv;
-        return v;
+/** A random unit vector orthogonal to the first j rows of Q. */
+function fresh(Q: Float64Array, j: number, n: number, rng: Rng): Float64Array {
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const v = rng.normals(n);
+    orthogonalize(Q, j, n, v, null);
+    const nv = norm(v);
+    if (nv > 1e-8) {
+      for (let t = 0; t < n; t++) v[t] /= nv;
+      return v;
+    }
+  }
+  throw new NumericalError('no_convergence', 'lanczos: could not draw a start vector orthogonal to the basis');
+}
+
+/** ‖A·y − θ·y‖ for the k largest Ritz pairs (columns size−k.. of S) of the basis of `size` rows. */
+function ritzResiduals(
+  Q: Float64Array,
+  AQ: Float64Array,
+  n: number,
+  k: number,
+  theta: Float64Array,
+  S: Float64Array,
+  size: number,
+): Float64Array {
+  const r = new Float64Array(k);
+  const y = new Float64Array(n);
+  const ay = new Float64Array(n);
+  for (let c = 0; c < k; c++) {
+    const col = size - k + c;
+    y.fill(0);
+    ay.fill(0);
+    for (let i = 0; i < size; i++) {
+      const s = S[i * size + col];
+      if (s === 0) continue;
+      const o = i * n;
+      for (let t = 0; t < n; t++) {
+        y[t] += s * Q[o + t];
+        ay[t] += s * AQ[o + t];
       }
     }
-    throw new NumericalError('no_convergence', 'lanczos: could not draw a start vector orthogonal to the basis');
-  };
-
-  let q: Float64Array = fresh();
-  const w = new Float64Array(n);
-  let result: { theta: Float64Array; S: Float64Array } | undefined;
-  let residuals: Float64Array = new Float64Array(k);
-  let converged = false;
-  const checkEvery = Math.max(1, Math.min(5, Math.floor(k / 2) + 1));
-
-  const ritzResiduals = (theta: Float64Array, S: Float64Array, size: number): Float64Array => {
-    const r = new Float64Array(k);
-    const y = new Float64Array(n);
-    const ay = new Float64Array(n);
-    for (let c = 0; c < k; c++) {
-      const col = size - k + c;
-      y.fill(0);
-      ay.fill(0);
-      for (let i = 0; i < size; i++) {
-        const s = S[i * size + col];
-        if (s === 0) continue;
-        const o = i * n;
-        for (let t = 0; t < n; t++) {
-          y[t] += s * Q[o + t];
-          ay[t] += s * AQ[o + t];
-        }
-      }
-      let acc = 0;
-      for (let t = 0; t < n; t++) {
-        const d = ay[t] - theta[col] * y[t];
-        acc += d * d;
-      }
-      r[c] = Math.sqrt(acc);
+    let acc = 0;
+    for (let t = 0; t < n; t++) {
+      const d = ay[t] - theta[col] * y[t];
+      acc += d * d;
     }
-    return r;
-  };
+    r[c] = Math.sqrt(acc);
+  }
+  return r;
+}
 
-  for (;;) {
-    // Expand the basis to m vectors (or until converged / exhausted).
-    let exhausted = false;
-    while (j < m) {
-      Q.set(q, j * n);
-      const out = AQ.subarray(j * n, (j + 1) * n);
-      out.fill(0);
-      matvec(q, out);
-      matvecs++;
-      for (let t = 0; t < n; t++) {
-        if (!Number.isFinite(out[t])) {
-          throw new InvalidArgumentError(fn, 'matvec', 'a function returning finite values', `out[${t}] = ${out[t]}`);
-        }
+/**
+ * Expands the basis to m vectors, testing the Ritz pairs every `checkEvery` steps. Returns true when the iteration
+ * is over: every residual within tolerance, or the basis spans the whole space.
+ */
+function expand(st: Krylov, matvec: MatVec, tol: number, checkEvery: number): boolean {
+  const fn = 'lanczos';
+  const { n, m, k, Q, AQ, H, h, w } = st;
+  let q = st.q;
+  let j = st.j;
+  let exhausted = false;
+  while (j < m) {
+    Q.set(q, j * n);
+    const out = AQ.subarray(j * n, (j + 1) * n);
+    out.fill(0);
+    matvec(q, out);
+    st.matvecs++;
+    for (let t = 0; t < n; t++) {
+      if (!Number.isFinite(out[t])) {
+        throw new InvalidArgumentError(fn, 'matvec', 'a function returning finite values', `out[${t}] = ${out[t]}`);
       }
-      w.set(out);
-      orthogonalize(Q, j + 1, n, w, h);
-      for (let i = 0; i <= j; i++) {
-        H[i * m + j] = h[i];
-        H[j * m + i] = h[i];
-      }
-      j++;
-      const beta = norm(w);
-      let scale = 0;
-      for (let i = 0; i < j; i++) scale = Math.max(scale, Math.abs(H[i * m + i]));
-      const invariant = beta <= 1e-12 * Math.max(scale, Number.MIN_VALUE);
-      if (j >= k && (j % checkEvery === 0 || j === m || invariant || j === n)) {
-        const { theta, S } = smallEigh(H, m, j);
-        const r = ritzResiduals(theta, S, j);
-        let big = 0;
-        for (let i = 0; i < j; i++) big = Math.max(big, Math.abs(theta[i]));
-        result = { theta, S };
-        residuals = r;
-        if (r.every((x) => x <= tol * Math.max(big, Number.MIN_VALUE)) || j === n) {
-          converged = r.every((x) => x <= tol * Math.max(big, Number.MIN_VALUE));
-          exhausted = true;
-          break;
-        }
-      }
-      if (j === n) {
+    }
+    w.set(out);
+    orthogonalize(Q, j + 1, n, w, h);
+    for (let i = 0; i <= j; i++) {
+      H[i * m + j] = h[i];
+      H[j * m + i] = h[i];
+    }
+    j++;
+    const beta = norm(w);
+    let scale = 0;
+    for (let i = 0; i < j; i++) scale = Math.max(scale, Math.abs(H[i * m + i]));
+    const invariant = beta <= 1e-12 * Math.max(scale, Number.MIN_VALUE);
+    if (j >= k && (j % checkEvery === 0 || j === m || invariant || j === n)) {
+      const { theta, S } = smallEigh(H, m, j);
+      const r = ritzResiduals(Q, AQ, n, k, theta, S, j);
+      let big = 0;
+      for (let i = 0; i < j; i++) big = Math.max(big, Math.abs(theta[i]));
+      st.result = { theta, S };
+      st.residuals = r;
+      if (r.every((x) => x <= tol * Math.max(big, Number.MIN_VALUE)) || j === n) {
+        st.converged = r.every((x) => x <= tol * Math.max(big, Number.MIN_VALUE));
         exhausted = true;
         break;
       }
-      if (invariant) q = fresh();
-      else for (let t = 0; t < n; t++) q[t] = w[t] / beta;
     }
-    if (exhausted || restarts >= maxRestarts) break;
-    // Thick restart: keep the `keep` largest Ritz vectors; q (the last residual direction) stays the next vector.
-    const { theta, S } = result ?? smallEigh(H, m, j);
-    const size = j;
-    const Y = new Float64Array(keep * n);
-    const AY = new Float64Array(keep * n);
-    for (let c = 0; c < keep; c++) {
-      const col = size - keep + c;
-      for (let i = 0; i < size; i++) {
-        const s = S[i * size + col];
-        if (s === 0) continue;
-        const o = i * n;
-        const yo = c * n;
-        for (let t = 0; t < n; t++) {
-          Y[yo + t] += s * Q[o + t];
-          AY[yo + t] += s * AQ[o + t];
-        }
+    if (j === n) {
+      exhausted = true;
+      break;
+    }
+    if (invariant) q = fresh(Q, j, n, st.rng);
+    else for (let t = 0; t < n; t++) q[t] = w[t] / beta;
+  }
+  st.q = q;
+  st.j = j;
+  return exhausted;
+}
+
+/** Thick restart: keep the `keep` largest Ritz vectors; q (the last residual direction) stays the next vector. */
+function thickRestart(st: Krylov, keep: number): void {
+  const { n, m, Q, AQ, H } = st;
+  const { theta, S } = st.result ?? smallEigh(H, m, st.j);
+  const size = st.j;
+  const Y = new Float64Array(keep * n);
+  const AY = new Float64Array(keep * n);
+  for (let c = 0; c < keep; c++) {
+    const col = size - keep + c;
+    for (let i = 0; i < size; i++) {
+      const s = S[i * size + col];
+      if (s === 0) continue;
+      const o = i * n;
+      const yo = c * n;
+      for (let t = 0; t < n; t++) {
+        Y[yo + t] += s * Q[o + t];
+        AY[yo + t] += s * AQ[o + t];
       }
     }
-    Q.fill(0);
-    AQ.fill(0);
-    Q.set(Y);
-    AQ.set(AY);
-    H.fill(0);
-    for (let c = 0; c < keep; c++) H[c * m + c] = theta[size - keep + c];
-    j = keep;
-    // Re-orthogonalize the continuation vector against the kept basis (it is orthogonal in exact arithmetic).
-    orthogonalize(Q, j, n, q, null);
-    const nq = norm(q);
-    if (nq > 1e-8) for (let t = 0; t < n; t++) q[t] /= nq;
-    else q = fresh();
-    result = undefined;
-    restarts++;
   }
+  Q.fill(0);
+  AQ.fill(0);
+  Q.set(Y);
+  AQ.set(AY);
+  H.fill(0);
+  for (let c = 0; c < keep; c++) H[c * m + c] = theta[size - keep + c];
+  st.j = keep;
+  // Re-orthogonalize the continuation vector against the kept basis (it is orthogonal in exact arithmetic).
+  const q = st.q;
+  orthogonalize(Q, keep, n, q, null);
+  const nq = norm(q);
+  if (nq > 1e-8) for (let t = 0; t < n; t++) q[t] /= nq;
+  else st.q = fresh(Q, keep, n, st.rng);
+  st.result = undefined;
+}
 
-  if (!result) throw new NumericalError('no_convergence', 'lanczos: no Ritz values were computed');
-  const { theta, S } = result;
-  const size = j;
+/** The k largest Ritz pairs of the last decomposition: values ascending, unit vectors as the columns of an n×k matrix. */
+function ritzPairs(st: Krylov): { values: Float64Array; vectors: Matrix } {
+  if (!st.result) throw new NumericalError('no_convergence', 'lanczos: no Ritz values were computed');
+  const { n, k, Q } = st;
+  const { theta, S } = st.result;
+  const size = st.j;
   const values = new Float64Array(k);
   const V = new Matrix(n, k);
   for (let c = 0; c < k; c++) {
@@ -265,6 +298,45 @@ export function lanczos(matvec: MatVec, n: number, opts: LanczosOptions): Lanczo
       for (let t = 0; t < n; t++) V.data[t * k + c] += s * Q[o + t];
     }
   }
+  return { values, vectors: V };
+}
+
+/**
+ * The k largest eigenpairs of the symmetric n×n operator `matvec`. Values ascending, vectors as columns, like eigh.
+ */
+export function lanczos(matvec: MatVec, n: number, opts: LanczosOptions): LanczosResult {
+  const { k, tol, m, maxRestarts } = checkOptions('lanczos', matvec, n, opts);
+  const rng = opts.rng ?? new Rng(opts.seed ?? 0);
+  // Kept after a restart: k wanted pairs plus a few more, leaving room to grow.
+  const keep = Math.min(m - 1, Math.max(k, Math.min(k + Math.floor((m - k) / 2), m - 1)));
+  const Q = new Float64Array(m * n);
+  const st: Krylov = {
+    n,
+    m,
+    k,
+    rng,
+    Q,
+    AQ: new Float64Array(m * n),
+    H: new Float64Array(m * m),
+    h: new Float64Array(m),
+    w: new Float64Array(n),
+    q: fresh(Q, 0, n, rng),
+    j: 0,
+    matvecs: 0,
+    result: undefined,
+    residuals: new Float64Array(k),
+    converged: false,
+  };
+  const checkEvery = Math.max(1, Math.min(5, Math.floor(k / 2) + 1));
+  let restarts = 0;
+  for (;;) {
+    const exhausted = expand(st, matvec, tol, checkEvery);
+    if (exhausted || restarts >= maxRestarts) break;
+    thickRestart(st, keep);
+    restarts++;
+  }
+  const { values, vectors } = ritzPairs(st);
+  const { residuals, converged, matvecs } = st;
   if (!converged && opts.throwOnNoConvergence) {
     throw new NumericalError(
       'no_convergence',
@@ -272,5 +344,5 @@ export function lanczos(matvec: MatVec, n: number, opts: LanczosOptions): Lanczo
         `largest residual ${Math.max(...residuals).toExponential(3)}. Increase maxBasis or maxRestarts.`,
     );
   }
-  return { values, vectors: V, residuals, converged, matvecs, restarts };
+  return { values, vectors, residuals, converged, matvecs, restarts };
 }

@@ -135,6 +135,118 @@ export interface FixedPoint {
 }
 
 /**
+ * B (block-diagonal, n blocks of O×O, row-major) with H = ∇²L = BBᵀ at f: softmax Bᵢ = (diag(√pᵢ) − pᵢ√pᵢᵀ)/√N
+ * (P: scratch for the probabilities), MSE I/√N.
+ */
+function hessianFactor(
+  loss: LossKind,
+  f: Float64Array,
+  n: number,
+  O: number,
+  N: number,
+  P: Float64Array,
+): Float64Array {
+  const B = new Float64Array(n * O * O);
+  const sq = 1 / Math.sqrt(N);
+  if (loss === 'mse') {
+    for (let i = 0; i < n; i++) for (let c = 0; c < O; c++) B[i * O * O + c * O + c] = sq;
+  } else {
+    for (let i = 0; i < n; i++) {
+      let m = Number.NEGATIVE_INFINITY;
+      for (let c = 0; c < O; c++) m = Math.max(m, f[i * O + c]);
+      let z = 0;
+      for (let c = 0; c < O; c++) z += Math.exp(f[i * O + c] - m);
+      for (let c = 0; c < O; c++) P[i * O + c] = Math.exp(f[i * O + c] - m) / z;
+      for (let c = 0; c < O; c++) {
+        for (let e = 0; e < O; e++) {
+          const pc = P[i * O + c];
+          B[i * O * O + c * O + e] = sq * ((c === e ? Math.sqrt(pc) : 0) - pc * Math.sqrt(P[i * O + e]));
+        }
+      }
+    }
+  }
+  return B;
+}
+
+/** Bᵀv for the block-diagonal B of hessianFactor. */
+function blockTransposeTimes(B: Float64Array, n: number, O: number, v: Float64Array): Float64Array {
+  const o = new Float64Array(n * O);
+  for (let i = 0; i < n; i++)
+    for (let e = 0; e < O; e++) {
+      let acc = 0;
+      for (let c = 0; c < O; c++) acc += B[i * O * O + c * O + e] * v[i * O + c];
+      o[i * O + e] = acc;
+    }
+  return o;
+}
+
+/** Bv for the block-diagonal B of hessianFactor. */
+function blockTimes(B: Float64Array, n: number, O: number, v: Float64Array): Float64Array {
+  const o = new Float64Array(n * O);
+  for (let i = 0; i < n; i++)
+    for (let c = 0; c < O; c++) {
+      let acc = 0;
+      for (let e = 0; e < O; e++) acc += B[i * O * O + c * O + e] * v[i * O + e];
+      o[i * O + c] = acc;
+    }
+  return o;
+}
+
+/** The lower Cholesky factor of S = λI + BᵀΘ₀B (symmetrized), D = n·O. */
+function woodburyFactor(K: Float64Array, B: Float64Array, n: number, O: number, lam: number): Matrix {
+  const D = n * O;
+  // KB = Θ₀B (columns), then Bᵀ·(KB).
+  const KB = new Float64Array(D * D);
+  for (let row = 0; row < D; row++) {
+    const kr = K.subarray(row * D, (row + 1) * D);
+    KB.set(blockTransposeTimes(B, n, O, kr), row * D); // (Θ₀B)[row, :] = Bᵀ Θ₀[row, :]ᵀ (Θ₀ symmetric)
+  }
+  const S = new Matrix(D, D);
+  for (let col = 0; col < D; col++) {
+    const column = new Float64Array(D);
+    for (let row = 0; row < D; row++) column[row] = KB[row * D + col];
+    const bc = blockTransposeTimes(B, n, O, column);
+    for (let row = 0; row < D; row++) S.data[row * D + col] = bc[row];
+  }
+  for (let i = 0; i < D; i++)
+    for (let j = 0; j < i; j++) {
+      const v = 0.5 * (S.data[i * D + j] + S.data[j * D + i]);
+      S.data[i * D + j] = v;
+      S.data[j * D + i] = v;
+    }
+  for (let i = 0; i < D; i++) S.data[i * D + i] += lam;
+  return cholesky(S).L;
+}
+
+/**
+ * Backtracking on Φ from α along δ (halving the step up to 40 times); on acceptance α and f hold the new point.
+ * Returns the new Φ, or null when no step decreased it.
+ */
+function backtrack(
+  alpha: Float64Array,
+  f: Float64Array,
+  delta: Float64Array,
+  phi: number,
+  objective: (a: Float64Array, fOut: Float64Array) => number,
+): number | null {
+  const D = alpha.length;
+  let step = 1;
+  const trial = new Float64Array(D);
+  const fTrial = new Float64Array(D);
+  for (let ls = 0; ls < 40; ls++) {
+    for (let i = 0; i < D; i++) trial[i] = alpha[i] + step * delta[i];
+    const v = objective(trial, fTrial);
+    if (v <= phi + 1e-14 * Math.abs(phi)) {
+      alpha.set(trial);
+      f.set(fTrial);
+      return v;
+    }
+    step *= 0.5;
+  }
+  return null;
+}
+
+/**
  * Regularized kernel regression with Θ₀ in function space (kernel logistic regression for ce / soft-ce, kernel
  * ridge for mse), by damped Newton (module comment, part 2).
  */
@@ -181,91 +293,18 @@ export function linearizedFixedPoint(p: FixedPointProblem): FixedPoint {
     }
     stat = Math.sqrt(rn);
     if (stat <= tol * Math.max(1, Math.sqrt(gn)) || it === maxIter) break;
-    // B (block-diagonal, O×O blocks) with H = BBᵀ.
-    const B = new Float64Array(n * O * O);
-    const sq = 1 / Math.sqrt(N);
-    if (loss === 'mse') {
-      for (let i = 0; i < n; i++) for (let c = 0; c < O; c++) B[i * O * O + c * O + c] = sq;
-    } else {
-      for (let i = 0; i < n; i++) {
-        let m = Number.NEGATIVE_INFINITY;
-        for (let c = 0; c < O; c++) m = Math.max(m, f[i * O + c]);
-        let z = 0;
-        for (let c = 0; c < O; c++) z += Math.exp(f[i * O + c] - m);
-        for (let c = 0; c < O; c++) P[i * O + c] = Math.exp(f[i * O + c] - m) / z;
-        for (let c = 0; c < O; c++) {
-          for (let e = 0; e < O; e++) {
-            const pc = P[i * O + c];
-            B[i * O * O + c * O + e] = sq * ((c === e ? Math.sqrt(pc) : 0) - pc * Math.sqrt(P[i * O + e]));
-          }
-        }
-      }
-    }
-    const Bt = (v: Float64Array): Float64Array => {
-      const o = new Float64Array(D);
-      for (let i = 0; i < n; i++)
-        for (let e = 0; e < O; e++) {
-          let acc = 0;
-          for (let c = 0; c < O; c++) acc += B[i * O * O + c * O + e] * v[i * O + c];
-          o[i * O + e] = acc;
-        }
-      return o;
-    };
-    const Bv = (v: Float64Array): Float64Array => {
-      const o = new Float64Array(D);
-      for (let i = 0; i < n; i++)
-        for (let c = 0; c < O; c++) {
-          let acc = 0;
-          for (let e = 0; e < O; e++) acc += B[i * O * O + c * O + e] * v[i * O + e];
-          o[i * O + c] = acc;
-        }
-      return o;
-    };
-    // S = λI + BᵀΘ₀B: KB = Θ₀B (columns), then Bᵀ·(KB).
-    const KB = new Float64Array(D * D);
-    for (let row = 0; row < D; row++) {
-      const kr = K.subarray(row * D, (row + 1) * D);
-      KB.set(Bt(kr), row * D); // (Θ₀B)[row, :] = Bᵀ Θ₀[row, :]ᵀ (Θ₀ symmetric)
-    }
-    const S = new Matrix(D, D);
-    for (let col = 0; col < D; col++) {
-      const column = new Float64Array(D);
-      for (let row = 0; row < D; row++) column[row] = KB[row * D + col];
-      const bc = Bt(column);
-      for (let row = 0; row < D; row++) S.data[row * D + col] = bc[row];
-    }
-    for (let i = 0; i < D; i++)
-      for (let j = 0; j < i; j++) {
-        const v = 0.5 * (S.data[i * D + j] + S.data[j * D + i]);
-        S.data[i * D + j] = v;
-        S.data[j * D + i] = v;
-      }
-    for (let i = 0; i < D; i++) S.data[i * D + i] += lam;
-    const L = cholesky(S).L;
+    // Newton direction δ = λ⁻¹(r − B S⁻¹ BᵀΘ₀r), S = λI + BᵀΘ₀B (Woodbury).
+    const B = hessianFactor(loss, f, n, O, N, P);
+    const L = woodburyFactor(K, B, n, O, lam);
     const Kr = new Float64Array(D);
     matvec(r, Kr);
-    const w = cholSolve(L, Bt(Kr));
-    const Bw = Bv(w);
+    const w = cholSolve(L, blockTransposeTimes(B, n, O, Kr));
+    const Bw = blockTimes(B, n, O, w);
     const delta = new Float64Array(D);
     for (let i = 0; i < D; i++) delta[i] = (r[i] - Bw[i]) / lam;
-    // Backtracking on Φ.
-    let step = 1;
-    const trial = new Float64Array(D);
-    const fTrial = new Float64Array(D);
-    let accepted = false;
-    for (let ls = 0; ls < 40; ls++) {
-      for (let i = 0; i < D; i++) trial[i] = alpha[i] + step * delta[i];
-      const v = objective(trial, fTrial);
-      if (v <= phi + 1e-14 * Math.abs(phi)) {
-        alpha.set(trial);
-        f.set(fTrial);
-        phi = v;
-        accepted = true;
-        break;
-      }
-      step *= 0.5;
-    }
-    if (!accepted) break;
+    const next = backtrack(alpha, f, delta, phi, objective);
+    if (next === null) break;
+    phi = next;
   }
   if (!Number.isFinite(stat))
     throw new NumericalError('no_convergence', `${fn}: Newton iteration produced non-finite values`);

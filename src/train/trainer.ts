@@ -14,8 +14,8 @@
  * exactly the largest stable step of linearized GD (c < 1 converges); for the cross-entropies the loss curvature
  * per example, (diag p − ppᵀ)/N, is at most 1/(2N), so the same η is conservative (stable up to c ≈ 2).
  *
- * The pieces: config.ts (options, defaults, checks), trackers.ts (what each record holds), src/io/checkpoint.ts (the
- * checkpoint file); this file is the loop.
+ * The pieces: config.ts (options, defaults, checks), trackers.ts (what each record holds), update.ts (one update of
+ * θ and θ_lin, the run state), src/io/checkpoint.ts (the checkpoint file); this file is the loop.
  */
 import { join } from 'node:path';
 import { empiricalNtk } from '../empirical/ntk.js';
@@ -23,18 +23,7 @@ import { ntkOperator } from '../empirical/ntkvp.js';
 import { FormatError, InvalidArgumentError } from '../errors.js';
 import { type CheckpointArrays, readCheckpoint, writeCheckpoint } from '../io/checkpoint.js';
 import { eigh, type Eigh, eigvalsh, lanczos, Matrix } from '../linalg/index.js';
-import {
-  apply,
-  forward,
-  init,
-  jvp,
-  type Params,
-  type Tape,
-  trainableMask,
-  vjp,
-  withTheta,
-  Workspace,
-} from '../nn/network.js';
+import { forward, init, jvp, type Params, type Tape, trainableMask, withTheta, Workspace } from '../nn/network.js';
 import { Rng } from '../util/random.js';
 import { type ResolvedConfig, resolveConfig, type TrainConfig, type TrainData, type TrainOptions } from './config.js';
 import { lossAndGrad } from './losses.js';
@@ -48,6 +37,9 @@ import {
   type TrackEnv,
   type TrainRecord,
 } from './trackers.js';
+import { DIVERGENCE_FACTOR, forwardOut, minibatches, type Run, type StepEnv, update } from './update.js';
+
+export { DIVERGENCE_FACTOR } from './update.js';
 
 export type TrainStatus = 'completed' | 'diverged' | 'stopped';
 
@@ -74,9 +66,6 @@ export interface TrainResult {
   readonly ntk0Eig: Eigh | null;
 }
 
-/** A loss above this multiple of the initial loss stops training as diverged. */
-export const DIVERGENCE_FACTOR = 1e6;
-
 /** The header of a training checkpoint (src/io/checkpoint.ts), before its `arrays` list. */
 interface TrainCheckpointHeader {
   readonly version: 1;
@@ -102,26 +91,6 @@ export function ntkLambdaMax(params: Params, X: Matrix, seed = 0): number {
   const theta = ntkOperator(params, X, { outputs: 'full', tileSize: n, keepTapes: true });
   const res = lanczos((v, out) => out.set(theta(new Matrix(n, O, v)).data), n * O, { k: 1, seed, tol: 1e-8 });
   return res.values[0];
-}
-
-/** The state of one training run: fixed quantities at θ₀, the live parameters and the history. */
-interface Run {
-  readonly cfg: TrainConfig;
-  readonly data: TrainData;
-  readonly R: ResolvedConfig;
-  readonly params0: Params;
-  readonly mask: Float64Array;
-  readonly ntk0: Ntk0 | null;
-  readonly lambdaMax: number | null;
-  readonly eta: number;
-  /** θ_t and the momentum buffer; the linearized model's θ_lin and its buffer (null when unused). */
-  readonly theta: Float64Array;
-  readonly vel: Float64Array | null;
-  readonly linTheta: Float64Array | null;
-  readonly linVel: Float64Array | null;
-  readonly ckptPath: string | null;
-  step: number;
-  history: TrainRecord[];
 }
 
 /**
@@ -284,100 +253,10 @@ function linearizedState(run: Run): (LinearizedState & { readonly tape0: Tape })
   };
 }
 
-/** Rows of the minibatch at step t: epoch e = ⌊t/⌈n/B⌉⌋ is a permutation from Rng(seed).split('minibatch').split(e). */
-function minibatches(seed: number, n: number, batch: number): (t: number) => Int32Array {
-  const rng = new Rng(seed).split('minibatch');
-  const perEpoch = Math.ceil(n / batch);
-  let permEpoch = -1;
-  let perm: Int32Array = new Int32Array(0);
-  return (t) => {
-    const e = Math.floor(t / perEpoch);
-    if (e !== permEpoch) {
-      perm = rng.split(e).permutation(n);
-      permEpoch = e;
-    }
-    const j = t % perEpoch;
-    return perm.slice(j * batch, Math.min(n, (j + 1) * batch));
-  };
-}
-
 /** Checkpoint (when the run has a folder) and return the result. */
 function end(run: Run, status: TrainStatus, message: string): TrainResult {
   save(run, status, message);
   return finish(run, status, message);
-}
-
-/** Everything one update needs besides the step's rows: fixed for the run. */
-interface StepEnv {
-  readonly run: Run;
-  readonly params: Params;
-  readonly lin: (LinearizedState & { readonly tape0: Tape }) | null;
-  readonly ws: Workspace;
-  /** the full-batch output cotangent buffer (n·O) */
-  readonly G: Float64Array;
-  readonly loss0: number;
-  readonly diverged: (loss: number) => boolean;
-}
-
-/**
- * One update of θ (and θ_lin) on the step's rows (null: full batch), from the network's forward pass when the caller
- * made one on the full batch (F, tape). Returns the batch loss, or the message when training diverged.
- */
-function update(s: StepEnv, rows: Int32Array | null, F: Float64Array | null, tape: Tape | null): number | string {
-  const { run, params, lin, ws } = s;
-  const { R, eta } = run;
-  const { X, Y } = run.data;
-  const { O, N, mu, lambda, center } = R;
-  const nb = rows ? rows.length : R.n;
-  const Xb = rows ? rowsOf(X, rows) : X;
-  const gradScale = R.n / R.batch;
-  let Fb = F as Float64Array;
-  if (!tape) {
-    const fw = forward(params, Xb, { workspace: ws });
-    tape = fw.tape;
-    Fb = fw.out.data;
-  }
-  const Gb = rows ? new Float64Array(nb * O) : s.G;
-  const Yb = rows ? rowsOf(Y, rows).data : Y.data;
-  const batchLoss = lossAndGrad(R.loss, Fb, Yb, nb, O, N, Gb, gradScale);
-  const step = run.step;
-  if (s.diverged(batchLoss))
-    return `training diverged at step ${step}: minibatch loss = ${batchLoss}${Number.isFinite(batchLoss) ? `, over ${DIVERGENCE_FACTOR}× the initial full loss ${s.loss0}` : ''} (learning rate η = ${eta}). Metrics up to this step are kept; lower the learning rate.`;
-  const grad = vjp(tape, new Matrix(nb, O, Gb), { inputGrad: false, workspace: ws }).grad;
-  if (lambda === 0 && batchLoss > 1e-6 * s.loss0 && R.net.numTrainable > 0 && isZero(grad))
-    // Without a penalty GD can never move again: every ReLU is dead (typically after a blow-up of the loss).
-    return `training diverged at step ${step}: the gradient is exactly zero at loss ${batchLoss} — every unit is dead, usually after the loss blew up (learning rate η = ${eta}). Metrics up to this step are kept; lower the learning rate.`;
-  const theta0 = run.params0.theta;
-  const P = theta0.length;
-  const regGrad = (th: Float64Array, g: Float64Array): void => {
-    if (lambda === 0) return;
-    for (let i = 0; i < P; i++) if (run.mask[i] !== 0) g[i] += lambda * (th[i] - (center === 'init' ? theta0[i] : 0));
-  };
-  const descend = (th: Float64Array, v: Float64Array | null, g: Float64Array): void => {
-    if (v) {
-      for (let i = 0; i < P; i++) {
-        v[i] = mu * v[i] + g[i];
-        th[i] -= eta * v[i];
-      }
-    } else for (let i = 0; i < P; i++) th[i] -= eta * g[i];
-  };
-  regGrad(run.theta, grad);
-  // Linearized model: gradient J₀ᵀ ∂L/∂f_lin on the same batch.
-  let linGrad: Float64Array | null = null;
-  if (lin) {
-    const u = lin.outputs(Xb);
-    const f0b = rows ? forwardOut(run.params0, Xb) : lin.f0Train;
-    const fl = new Float64Array(nb * O);
-    for (let i = 0; i < fl.length; i++) fl[i] = f0b[i] + u[i];
-    const gl = new Float64Array(nb * O);
-    lossAndGrad(R.loss, fl, Yb, nb, O, N, gl, gradScale);
-    const tp = rows ? forward(run.params0, Xb).tape : lin.tape0;
-    linGrad = vjp(tp, new Matrix(nb, O, gl), { inputGrad: false }).grad;
-    regGrad(lin.theta, linGrad);
-  }
-  descend(run.theta, run.vel, grad);
-  if (lin && linGrad) descend(lin.theta, run.linVel, linGrad);
-  return batchLoss;
 }
 
 /** The loop: record, check for divergence, update, report progress, stop or checkpoint when asked. */
@@ -480,20 +359,4 @@ async function loop(run: Run, opts: TrainOptions): Promise<TrainResult> {
 
 function yieldToEventLoop(): Promise<void> {
   return new Promise((r) => setImmediate(r));
-}
-
-function forwardOut(params: Params, X: Matrix): Float64Array {
-  return apply(params, X).data;
-}
-
-function isZero(a: Float64Array): boolean {
-  for (let i = 0; i < a.length; i++) if (a[i] !== 0) return false;
-  return true;
-}
-
-function rowsOf(X: Matrix, rows: Int32Array): Matrix {
-  const d = X.cols;
-  const out = new Matrix(rows.length, d);
-  for (let r = 0; r < rows.length; r++) out.data.set(X.data.subarray(rows[r] * d, (rows[r] + 1) * d), r * d);
-  return out;
 }
