@@ -225,8 +225,6 @@ function analyzeTargets(
 }
 
 export const analyze: Command = {
-  name: 'analyze',
-  summary: 'spectrum, label alignment, convergence bounds and generalization of a kernel matrix (.npy)',
   usage: USAGE,
   async run(argv) {
     const o = parseOptions(argv);

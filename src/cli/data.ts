@@ -61,8 +61,6 @@ function render(s: DatasetSummary): string {
 }
 
 export const data: Command = {
-  name: 'data',
-  summary: 'describe a dataset spec (n, d, classes, norms, coherence ρ) and export X/y as .npy',
   usage: USAGE,
   async run(argv) {
     const [sub, ...rest] = argv;

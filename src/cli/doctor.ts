@@ -47,8 +47,6 @@ export function doctorReport(): DoctorReport {
 }
 
 export const doctor: Command = {
-  name: 'doctor',
-  summary: 'show the linear-algebra backend, OpenBLAS core type, threads and library paths',
   usage:
     'ntk doctor [--json]\n\nPrints what ntk-lab computes with: backend (native|portable), OpenBLAS core name and\nthread count, and the BLAS/LAPACK libraries loaded into the process.',
   async run(argv) {

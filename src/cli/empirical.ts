@@ -58,8 +58,6 @@ function buildFor(arch: Arch, param: Parameterization, d: number, image: number[
 }
 
 export const empirical: Command = {
-  name: 'empirical',
-  summary: 'empirical NTK of a finite network at initialization (structured or Jacobian), as .npy',
   usage: USAGE,
   async run(argv) {
     const { values: o } = parseArgs({

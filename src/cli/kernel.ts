@@ -22,8 +22,6 @@ The analytic infinite-width kernel (NTK or NNGP) of an architecture, neural-tang
   --out K.npy           float64 (n1, n2), written atomically`;
 
 export const kernel: Command = {
-  name: 'kernel',
-  summary: 'analytic infinite-width NTK / NNGP of an architecture on data (--check-pd: λ_min, condition number)',
   usage: USAGE,
   async run(argv) {
     const { values: o } = parseArgs({

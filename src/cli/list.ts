@@ -5,8 +5,6 @@ import '../experiments/presets/index.js';
 import type { Command } from './command.js';
 
 export const list: Command = {
-  name: 'list',
-  summary: 'list experiment presets with what they reproduce and their expected run times',
   usage: 'ntk list [--json]\n\nLists the presets that `ntk run <preset>` accepts.',
   async run(argv) {
     const { values } = parseArgs({ args: argv, options: { json: { type: 'boolean', default: false } }, strict: true });

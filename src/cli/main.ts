@@ -2,18 +2,56 @@
 /** The `ntk` command: a thin shell over the library. Exit codes: 0 ok, 1 unexpected failure, 2 bad input. */
 import { NtkError } from '../errors.js';
 import { VERSION } from '../version.js';
-import type { Command } from './command.js';
-import { analyze } from './analyze.js';
-import { data } from './data.js';
-import { doctor } from './doctor.js';
-import { kernel } from './kernel.js';
-import { list } from './list.js';
-import { report } from './report.js';
-import { run } from './run.js';
-import { empirical } from './empirical.js';
-import { trainCommand } from './train.js';
+import type { CommandEntry } from './command.js';
 
-const COMMANDS: readonly Command[] = [doctor, analyze, empirical, data, run, list, report, kernel, trainCommand];
+// each module is imported only when its command runs (start-up loads one command, not all of them)
+const COMMANDS: readonly CommandEntry[] = [
+  {
+    name: 'doctor',
+    summary: 'show the linear-algebra backend, OpenBLAS core type, threads and library paths',
+    load: async () => (await import('./doctor.js')).doctor,
+  },
+  {
+    name: 'analyze',
+    summary: 'spectrum, label alignment, convergence bounds and generalization of a kernel matrix (.npy)',
+    load: async () => (await import('./analyze.js')).analyze,
+  },
+  {
+    name: 'empirical',
+    summary: 'empirical NTK of a finite network at initialization (structured or Jacobian), as .npy',
+    load: async () => (await import('./empirical.js')).empirical,
+  },
+  {
+    name: 'data',
+    summary: 'describe a dataset spec (n, d, classes, norms, coherence ρ) and export X/y as .npy',
+    load: async () => (await import('./data.js')).data,
+  },
+  {
+    name: 'run',
+    summary: 'run an experiment (config file or preset name) and write its run folder and report.html',
+    load: async () => (await import('./run.js')).run,
+  },
+  {
+    name: 'list',
+    summary: 'list experiment presets with what they reproduce and their expected run times',
+    load: async () => (await import('./list.js')).list,
+  },
+  {
+    name: 'report',
+    summary: 're-render report.html of a run folder from its config, results and figure specs',
+    load: async () => (await import('./report.js')).report,
+  },
+  {
+    name: 'kernel',
+    summary: 'analytic infinite-width NTK / NNGP of an architecture on data (--check-pd: λ_min, condition number)',
+    load: async () => (await import('./kernel.js')).kernel,
+  },
+  {
+    name: 'train',
+    summary: 'train a network and its linearization by GD (mse/ce/soft-ce, regularization), tracking NTK dynamics',
+    load: async () => (await import('./train.js')).trainCommand,
+  },
+];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -37,11 +75,12 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${VERSION}\n`);
     return 0;
   }
-  const cmd = COMMANDS.find((c) => c.name === name);
-  if (!cmd) {
+  const entry = COMMANDS.find((c) => c.name === name);
+  if (!entry) {
     process.stderr.write(`ntk: unknown command '${name}'. Valid commands: ${COMMANDS.map((c) => c.name).join(', ')}\n`);
     return 2;
   }
+  const cmd = await entry.load();
   if (rest.includes('--help') || rest.includes('-h')) {
     process.stdout.write(`${cmd.usage}\n`);
     return 0;

@@ -10,8 +10,6 @@ import { renderSvg } from '../report/svg.js';
 import type { Command } from './command.js';
 
 export const report: Command = {
-  name: 'report',
-  summary: 're-render report.html of a run folder from its config, results and figure specs',
   usage:
     'ntk report RUN_DIR\n\nRe-renders RUN_DIR/figures/*.svg from their specs (figures/*.json) and RUN_DIR/report.html from\nconfig.json and report.json. Writes atomically; prints the report path.',
   async run(argv) {

@@ -25,8 +25,6 @@ options:
 Presets: ntk list.   Exit codes: 0 ok, 2 bad input, 130 interrupted (run the same command to resume).`;
 
 export const run: Command = {
-  name: 'run',
-  summary: 'run an experiment (config file or preset name) and write its run folder and report.html',
   usage: USAGE,
   async run(argv) {
     const { values: o, positionals } = parseArgs({

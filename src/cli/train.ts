@@ -251,8 +251,6 @@ function loadRun(
 }
 
 export const trainCommand: Command = {
-  name: 'train',
-  summary: 'train a network and its linearization by GD (mse/ce/soft-ce, regularization), tracking NTK dynamics',
   usage: USAGE,
   async run(argv) {
     const o = parseFlags(argv);
