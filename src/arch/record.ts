@@ -68,6 +68,20 @@ export function toDiag(src: Float64Array, pairs: number, P: number): Float64Arra
   return out;
 }
 
+/** The flat record after a layer that maps an image to a vector: the mean over `which` positions of Σ and Θ. */
+export function flattenRecord(r: KernelRecord, which: 'all' | 'diagonal'): KernelRecord {
+  const pairs = pairsOf(r);
+  const P = r.h * r.w;
+  return {
+    ...r,
+    spatial: 'flat',
+    h: 1,
+    w: 1,
+    nngp: meanOverPositions(r.nngp, pairs, r.spatial, P, which),
+    ntk: r.ntk ? meanOverPositions(r.ntk, pairs, r.spatial, P, which) : null,
+  };
+}
+
 /** Mean over positions of one array → one value per pair: over all (p, p′) (`all`) or over equal positions (`diagonal`). */
 export function meanOverPositions(
   src: Float64Array,

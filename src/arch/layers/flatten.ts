@@ -4,7 +4,7 @@
  * representation suffices (cost ∝ pixels per pair). The identity on values, so Gaussian stays Gaussian.
  */
 import { LayerArgs, own } from '../args.js';
-import { meanOverPositions, pairsOf } from '../record.js';
+import { flattenRecord } from '../record.js';
 import type { LayerModule, LayerSpec } from '../types.js';
 import { image } from './linear.js';
 
@@ -37,18 +37,7 @@ export const flatten: LayerModule = {
         outRep: () => 'flat',
         gaussian: (g) => g.gaussian,
         prepare: () => ({
-          apply(r) {
-            const pairs = pairsOf(r);
-            const P = r.h * r.w;
-            return {
-              ...r,
-              spatial: 'flat',
-              h: 1,
-              w: 1,
-              nngp: meanOverPositions(r.nngp, pairs, r.spatial, P, 'diagonal'),
-              ntk: r.ntk ? meanOverPositions(r.ntk, pairs, r.spatial, P, 'diagonal') : null,
-            };
-          },
+          apply: (r) => flattenRecord(r, 'diagonal'),
         }),
       },
     };

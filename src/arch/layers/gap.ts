@@ -4,7 +4,7 @@
  * cross blocks (activations.ts). Linear, so a Gaussian process stays Gaussian.
  */
 import { LayerArgs, own } from '../args.js';
-import { meanOverPositions, pairsOf } from '../record.js';
+import { flattenRecord } from '../record.js';
 import type { LayerModule, LayerSpec } from '../types.js';
 import { image, linearOps } from './linear.js';
 
@@ -77,18 +77,7 @@ export const gap: LayerModule = {
         outRep: () => 'flat',
         gaussian: (g) => g.gaussian,
         prepare: () => ({
-          apply(r) {
-            const pairs = pairsOf(r);
-            const P = r.h * r.w;
-            return {
-              ...r,
-              spatial: 'flat',
-              h: 1,
-              w: 1,
-              nngp: meanOverPositions(r.nngp, pairs, r.spatial, P, 'all'),
-              ntk: r.ntk ? meanOverPositions(r.ntk, pairs, r.spatial, P, 'all') : null,
-            };
-          },
+          apply: (r) => flattenRecord(r, 'all'),
         }),
       },
     };
