@@ -110,6 +110,15 @@ export interface LinearFit {
 
 /** Ordinary least squares y ≈ slope·x + intercept. Needs ≥ 2 points with distinct x. */
 export function linearFit(x: ArrayLike<number>, y: ArrayLike<number>): LinearFit | null {
+  const f = leastSquares(x, y);
+  return f && { slope: f.slope, intercept: f.intercept, r2: f.r2, count: f.count };
+}
+
+/** linearFit with the sums its statistics need: Sxx = Σ(x − x̄)² and the residual sum of squares SSR. */
+export function leastSquares(
+  x: ArrayLike<number>,
+  y: ArrayLike<number>,
+): (LinearFit & { readonly sxx: number; readonly ssr: number }) | null {
   const n = x.length;
   if (n < 2) return null;
   let mx = 0;
@@ -133,7 +142,7 @@ export function linearFit(x: ArrayLike<number>, y: ArrayLike<number>): LinearFit
   const intercept = my - slope * mx;
   let ssr = 0;
   for (let i = 0; i < n; i++) ssr += (y[i] - slope * x[i] - intercept) ** 2;
-  return { slope, intercept, r2: syy === 0 ? Number.NaN : 1 - ssr / syy, count: n };
+  return { slope, intercept, r2: syy === 0 ? Number.NaN : 1 - ssr / syy, count: n, sxx, ssr };
 }
 
 /**

@@ -1,5 +1,6 @@
 /** The fit of γ (log pᵢ on log λᵢ) with the t confidence interval of its slope, and the quantiles it needs. */
 import { InvalidArgumentError } from '../errors.js';
+import { leastSquares } from './common.js';
 
 export interface SlopeInterval {
   readonly slope: number;
@@ -21,37 +22,12 @@ export function slopeInterval(x: ArrayLike<number>, y: ArrayLike<number>, level 
   const m = x.length;
   if (y.length !== m) throw new InvalidArgumentError(fn, 'y', `length ${m} like x`, y.length);
   if (m < 3) return null;
-  let mx = 0;
-  let my = 0;
-  for (let i = 0; i < m; i++) {
-    mx += x[i] / m;
-    my += y[i] / m;
-  }
-  let sxx = 0;
-  let sxy = 0;
-  let syy = 0;
-  for (let i = 0; i < m; i++) {
-    sxx += (x[i] - mx) ** 2;
-    sxy += (x[i] - mx) * (y[i] - my);
-    syy += (y[i] - my) ** 2;
-  }
-  if (sxx === 0) return null;
-  const slope = sxy / sxx;
-  const intercept = my - slope * mx;
-  let ssr = 0;
-  for (let i = 0; i < m; i++) ssr += (y[i] - intercept - slope * x[i]) ** 2;
-  const se = Math.sqrt(ssr / (m - 2) / sxx);
+  const f = leastSquares(x, y);
+  if (f === null) return null;
+  const { slope, intercept, r2 } = f;
+  const se = Math.sqrt(f.ssr / (m - 2) / f.sxx);
   const t = studentTQuantile((1 + level) / 2, m - 2);
-  return {
-    slope,
-    intercept,
-    se,
-    lo: slope - t * se,
-    hi: slope + t * se,
-    level,
-    count: m,
-    r2: syy === 0 ? Number.NaN : 1 - ssr / syy,
-  };
+  return { slope, intercept, se, lo: slope - t * se, hi: slope + t * se, level, count: m, r2 };
 }
 
 /** The fit log pᵢ ~ γ log λᵢ over λᵢ > floor, pᵢ > projectionFloor, with its confidence interval. */
