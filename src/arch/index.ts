@@ -7,14 +7,5 @@ export { LAYER_MODULES, LAYER_NAMES, layerModule } from './registry.js';
 export { buildNetwork, type Network } from './compile.js';
 export type { Arch, LayerSpec, LayerModule, Node, ParamLayer, Parameterization, Shape, KernelMethod } from './types.js';
 export type { KernelRecord, Spatial } from './record.js';
-export {
-  activation,
-  activationKernel,
-  reluKernel,
-  erfKernel,
-  abReluKernel,
-  quadratureKernel,
-  fastAcos,
-  GH_DEGREE,
-} from './layers/activations.js';
-export type { ActivationFns, PairKernel } from './layers/activations.js';
+// the activation family's kernels (reluKernel, fastAcos, …) are exported with the analytic API (src/analytic)
+export { activation, activationModule, type ActivationFns } from './layers/activations.js';
