@@ -19,7 +19,7 @@ hash, so re-running (or extending a sweep) reuses them and an interrupted run re
 options:
   --out DIR          run folder (default runs/<name>, or runs/<name>-quick with --quick)
   --quick            apply the preset's (and the config's) quick overrides: small sizes, seconds
-  --set key=value    override one field, e.g. --set params.dim=5 --set 'sweep.n=[100,200]' (repeatable)
+  --set key=value    override one field (repeatable); for spectrum-demo e.g. --set params.dim=5 --set 'sweep.n=[100,200]'
   --cache DIR        shared cache folder (default <out>/cache)
 
 Presets: ntk list.   Exit codes: 0 ok, 2 bad input, 130 interrupted (run the same command to resume).`;
