@@ -77,3 +77,53 @@ export class ConfigError extends NtkError {
     this.path = path;
   }
 }
+
+/**
+ * A job does not fit: the memory it needs (or the length of one of its arrays) exceeds what this machine has,
+ * checked before allocating (src/util/memory.ts). `argument` names what sets the size (`x1`, `n`, `--data`, …).
+ */
+export class ResourceError extends NtkError {
+  override readonly name = 'ResourceError';
+  readonly argument: string;
+  /** the sentence after `argument: ` */
+  readonly detail: string;
+  readonly bytesNeeded: number;
+  readonly bytesAvailable: number;
+  constructor(argument: string, detail: string, bytesNeeded: number, bytesAvailable: number) {
+    super('resource', `${argument}: ${detail}`);
+    this.argument = argument;
+    this.detail = detail;
+    this.bytesNeeded = bytesNeeded;
+    this.bytesAvailable = bytesAvailable;
+  }
+  /** The same error for the option that set the size (a CLI names `--data` where the library said `x1`). */
+  forArgument(argument: string): ResourceError {
+    return new ResourceError(argument, this.detail, this.bytesNeeded, this.bytesAvailable);
+  }
+}
+
+/**
+ * A computation produced NaN or ±Infinity from finite inputs (overflow). `index` is the first bad entry (row, col),
+ * `count` how many there are, `why` what caused it (e.g. the inputs' largest ‖x‖² overflows).
+ */
+export class NonFiniteError extends NtkError {
+  override readonly name = 'NonFiniteError';
+  readonly fn: string;
+  readonly what: string;
+  readonly index: readonly [number, number];
+  readonly value: number;
+  readonly count: number;
+  readonly why: string;
+  constructor(fn: string, what: string, index: readonly [number, number], value: number, count: number, why: string) {
+    super(
+      'non_finite',
+      `${fn}: the ${what} has ${count} non-finite ${count === 1 ? 'entry' : 'entries'} (the first at (${index[0]}, ${index[1]}) = ${value}): ${why}`,
+    );
+    this.fn = fn;
+    this.what = what;
+    this.index = index;
+    this.value = value;
+    this.count = count;
+    this.why = why;
+  }
+}

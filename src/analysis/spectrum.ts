@@ -262,6 +262,16 @@ export function spectrum(e: Eigh | KernelDecomposition, opts: SpectrumOptions = 
   let effectiveRank: Spectrum['effectiveRank'] = null;
   let spectralEntropy: Spectrum['spectralEntropy'] = null;
   if (complete) {
+    if (opts.ridges === undefined && !(trace / n > 0))
+      throw new InvalidArgumentError(
+        fn,
+        'K',
+        'a kernel with positive trace (the default effective-rank ridge is tr K / n)',
+        `tr K = ${trace}`,
+        values.every((v) => v === 0)
+          ? 'The kernel is zero (every eigenvalue is 0): e.g. all-zero inputs, or a network without a trained layer.'
+          : 'Pass `ridges` explicitly.',
+      );
     const ridges = opts.ridges ?? [trace / n];
     effectiveRank = ridges.map((rho, j) => {
       positiveFinite0(fn, `ridges[${j}]`, rho);

@@ -17,6 +17,9 @@ import { InvalidArgumentError } from '../errors.js';
 import { gemm, syrk } from '../linalg/blas.js';
 import { Matrix } from '../linalg/matrix.js';
 import { entriesPerPair } from '../arch/record.js';
+import { requireTrainedLayer } from '../arch/compile.js';
+import { assertFiniteResult, assertRows } from '../linalg/validate.js';
+import { kernelJobNeed, requireMemory } from '../util/memory.js';
 import type { Arch, KernelMethod, Parameterization } from '../arch/types.js';
 import { type Block, type Chain, crossBlock, eachOp, selfChain, sliceChain } from './engine.js';
 import { type Program, compileProgram } from './program.js';
@@ -44,8 +47,7 @@ export interface KernelFn {
 
 function checkX(name: string, x: unknown, cols: number | null): Matrix {
   if (!(x instanceof Matrix)) throw new InvalidArgumentError('kernelFn', name, 'a Matrix (n × features)', x);
-  if (x.rows < 1)
-    throw new InvalidArgumentError('kernelFn', name, 'a matrix with at least one row', `${x.rows}×${x.cols}`);
+  assertRows('kernelFn', name, x);
   if (cols !== null && x.cols !== cols) {
     throw new InvalidArgumentError(
       'kernelFn',
@@ -69,6 +71,11 @@ function checkX(name: string, x: unknown, cols: number | null): Matrix {
   return x;
 }
 
+/** The most worker threads kernelFn accepts: 4 × the cores (more threads only add start-up time and contention). */
+export function maxWorkers(): number {
+  return 4 * availableParallelism();
+}
+
 /** Build the kernel function of an architecture (parsed and shape-checked at the first call, or now if inputShape is given). */
 export function kernelFn(arch: Arch | string, opts: KernelFnOptions = {}): KernelFn {
   const param = opts.param ?? 'ntk';
@@ -76,6 +83,14 @@ export function kernelFn(arch: Arch | string, opts: KernelFnOptions = {}): Kerne
   const early = opts.inputShape ? compileProgram(arch, opts.inputShape, param, method) : null;
   if (opts.workers !== undefined && (!Number.isInteger(opts.workers) || opts.workers < 0)) {
     throw new InvalidArgumentError('kernelFn', 'workers', 'a non-negative integer', opts.workers);
+  }
+  if (opts.workers !== undefined && opts.workers > maxWorkers()) {
+    throw new InvalidArgumentError(
+      'kernelFn',
+      'workers',
+      `at most ${maxWorkers()} (4 × the ${availableParallelism()} cores)`,
+      opts.workers,
+    );
   }
   if (opts.tile !== undefined && (!Number.isInteger(opts.tile) || opts.tile < 1)) {
     throw new InvalidArgumentError('kernelFn', 'tile', 'a positive integer', opts.tile);
@@ -87,7 +102,16 @@ export function kernelFn(arch: Arch | string, opts: KernelFnOptions = {}): Kerne
     const prog = early ?? compileProgram(arch, [x1.cols], param, method);
     const sym = x2In === null || x2In === undefined || x2In === x1;
     const x2 = sym ? x1 : checkX('x2', x2In, prog.inDim);
+    if (get !== 'nngp') requireTrainedLayer('kernelFn', prog.net);
     const r = await compute(prog, x1, x2, sym, get !== 'nngp', get !== 'ntk', opts);
+    const inputs = sym
+      ? [{ name: 'x1', X: x1 }]
+      : [
+          { name: 'x1', X: x1 },
+          { name: 'x2', X: x2 },
+        ];
+    if (r.nngp) assertFiniteResult('kernelFn', 'NNGP', r.nngp, inputs);
+    if (r.ntk) assertFiniteResult('kernelFn', 'NTK', r.ntk, inputs);
     if (get === 'both') return { nngp: r.nngp as Matrix, ntk: r.ntk as Matrix };
     return get === 'ntk' ? (r.ntk as Matrix) : (r.nngp as Matrix);
   };
@@ -188,6 +212,20 @@ async function compute(
   const cores = Math.max(1, Math.min(availableParallelism(), 8));
   const nWorkers = Math.min(opts.workers ?? (work > 4e6 ? cores : 0), list.length);
   const shared = nWorkers > 0;
+  requireMemory(
+    sym ? 'x1' : 'x1, x2',
+    sym ? `n = ${n1}` : `n1 = ${n1}, n2 = ${n2}`,
+    kernelJobNeed({
+      n1,
+      n2,
+      sym,
+      outputs: (wantNtk ? 1 : 0) + (wantNngp ? 1 : 0),
+      flatGram: prog.input === 'flat',
+      workers: nWorkers,
+      perPair: S,
+      tile: T,
+    }),
+  );
   const alloc = (n: number) => (shared ? new Float64Array(new SharedArrayBuffer(8 * n)) : new Float64Array(n));
   // input Gram (flat inputs) by the backend's GEMM; syrk when symmetric
   let gram: Float64Array | null = null;

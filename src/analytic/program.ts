@@ -8,7 +8,7 @@
  * Representation: flat for flat inputs; for images `full` from the input to the last layer that needs the full
  * (p, p′) covariances (pooling), then `diag`; `diag` throughout when no layer needs `full`.
  */
-import { buildNetwork, type Network } from '../arch/compile.js';
+import { buildNetwork, type Network, requireTrainedLayer } from '../arch/compile.js';
 import { parseArch } from '../arch/parse.js';
 import type { Spatial } from '../arch/record.js';
 import type { AnalyticStep, Arch, KernelMethod, Node, Parameterization } from '../arch/types.js';
@@ -62,6 +62,8 @@ export function compileProgram(
     throw new InvalidArgumentError('kernelFn', 'method', '`exact` or `quadrature`', method);
   // the shape rules are the finite network's (one compile for both paths)
   const net = buildNetwork(arch, inputShape, param);
+  // no parametrized layer at all: neither kernel exists (the rule empiricalNtk applies too, with the same text)
+  if (net.paramLayers.length === 0) requireTrainedLayer('kernelFn', net);
   const image = net.inputShape.length === 3;
   let id = 0;
   // whether the current layer's output is a centred Gaussian process at infinite width; the raw input is not

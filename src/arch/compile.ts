@@ -4,7 +4,7 @@
  * steps bound — is what the finite network (src/nn), the empirical NTK and the analytic kernel (src/analytic) run.
  */
 import { InvalidArgumentError } from '../errors.js';
-import { parseArch } from './parse.js';
+import { formatArch, parseArch } from './parse.js';
 import { LAYER_MODULES, LAYER_NAMES, layerModule } from './registry.js';
 import { showShape, size } from './shape.js';
 import type { Arch, CompileCtx, LayerSpec, Node, Parameterization, ParamLayer, Shape } from './types.js';
@@ -141,4 +141,20 @@ export function buildNetwork(
     numParams: offset,
     numTrainable: trainable,
   };
+}
+
+/**
+ * The one rule of both NTK paths (empiricalNtk and kernelFn): the NTK Θ = J·Jᵀ sums over the trained parameters, so
+ * a network without a trained parametrized layer (`relu`, or every layer frozen) has Θ ≡ 0; it is refused rather
+ * than returned as a zero matrix.
+ */
+export function requireTrainedLayer(fn: string, net: Network): void {
+  if (net.numTrainable > 0) return;
+  throw new InvalidArgumentError(
+    fn,
+    'arch',
+    'an architecture with at least one trained parametrized layer (dense or conv, not frozen)',
+    formatArch(net.arch),
+    'The NTK sums over the trained parameters, so without one it is identically zero.',
+  );
 }

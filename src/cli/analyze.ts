@@ -19,8 +19,8 @@ import { loadDataset } from '../data/index.js';
 import { ConfigError, NtkError } from '../errors.js';
 import { readMatrixNpy, writeJsonAtomic } from '../io/index.js';
 import { Matrix } from '../linalg/index.js';
-import { assertFinite } from '../linalg/validate.js';
 import type { Command } from './command.js';
+import { assertFiniteFile } from './inputs.js';
 
 const USAGE = `ntk analyze --kernel K.npy [--labels y.npy | --data SPEC] --out results.json [options]
 
@@ -168,7 +168,7 @@ function readInputs(o: AnalyzeOptions): { K: Matrix; Y: Matrix | null } {
       `must have one row per kernel point: the kernel is ${K.rows}×${K.cols} but ${o.labels ?? o.data} has ${Y.rows} rows`,
     );
   }
-  if (Y) assertFinite('ntk analyze', labelFlag, Y.data, Y.cols);
+  if (Y) assertFiniteFile(labelFlag, o.labels ?? (o.data as string), Y.data, Y.cols);
   return { K, Y };
 }
 
@@ -195,6 +195,11 @@ function analyzeTargets(
   }
   const N = normalization === 'mean' ? K.rows : 1;
   const step = o.eta ?? N / spec.lambdaMax;
+  if (o.eta === undefined && !(Number.isFinite(step) && step > 0))
+    throw new ConfigError(
+      '--kernel',
+      `has λ_max = ${spec.lambdaMax}, so the default step η = N/λ_max = ${step} is unusable (the kernel is zero or numerically zero); pass --eta, or rescale the kernel`,
+    );
   const r0 = new Matrix(
     Y.rows,
     Y.cols,

@@ -55,8 +55,12 @@ function render(s: DatasetSummary): string {
     );
   lines.push(`‖x‖       min ${fmt(s.norms.min)}  mean ${fmt(s.norms.mean)}  max ${fmt(s.norms.max)}`);
   const c = s.coherence;
-  const on = c.rowsUsed < s.n ? ` (on a seeded random ${c.rowsUsed} of ${s.n} rows; --rho-rows 0 for all)` : '';
-  lines.push(`ρ         ${c.rho.toPrecision(6)} = |x̂ᵢᵀx̂ⱼ| at rows ${c.i}, ${c.j}${on}`);
+  const on = c && c.rowsUsed < s.n ? ` (on a seeded random ${c.rowsUsed} of ${s.n} rows; --rho-rows 0 for all)` : '';
+  lines.push(
+    c
+      ? `ρ         ${c.rho.toPrecision(6)} = |x̂ᵢᵀx̂ⱼ| at rows ${c.i}, ${c.j}${on}`
+      : 'ρ         none (one row: no pair i ≠ j)',
+  );
   return `${lines.join('\n')}\n`;
 }
 

@@ -16,7 +16,7 @@ import type { Matrix } from '../linalg/index.js';
 import { type Arch, buildNetwork, init, type Network, type Parameterization, parseArch } from '../nn/index.js';
 import { Rng } from '../util/random.js';
 import type { Command } from './command.js';
-import { INPUT_OPTIONS, loadInputs } from './inputs.js';
+import { INPUT_OPTIONS, loadInputs, namingOptions } from './inputs.js';
 import { ARCH_EXAMPLES } from '../arch/registry.js';
 
 const USAGE = `ntk empirical --arch SPEC (--data SPEC | --x X.npy) --out K.npy [options]
@@ -115,18 +115,17 @@ export const empirical: Command = {
       throw e;
     }
     const opts = { implementation, outputs, tileSize };
+    const params = await namingOptions(o, () => init(net, samples === 1 ? new Rng(seed) : new Rng(seed).split(0)));
     let K: Matrix;
     let se: Matrix | null = null;
-    if (samples === 1) {
-      const params = init(net, new Rng(seed));
-      if (o['params-out']) writeParams(params, o['params-out'], seed);
-      K = empiricalNtk(params, X, X2, opts);
-    } else {
-      if (o['params-out']) writeParams(init(net, new Rng(seed).split(0)), o['params-out'], seed);
-      const est = monteCarloNtk(net, X, X2, { ...opts, samples, seed });
+    if (samples === 1) K = await namingOptions(o, () => empiricalNtk(params, X, X2, opts));
+    else {
+      const est = await namingOptions(o, () => monteCarloNtk(net, X, X2, { ...opts, samples, seed }));
       K = est.mean;
       se = est.stderr;
     }
+    // written once the kernel is computed and finite (a refused job writes nothing; with --samples: the first sample)
+    if (o['params-out']) writeParams(params, o['params-out'], seed);
     writeMatrixNpy(o.out, K);
     if (o['stderr-out'] && se) writeMatrixNpy(o['stderr-out'], se);
     return 0;

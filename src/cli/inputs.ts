@@ -1,8 +1,9 @@
 /** The input options shared by `ntk empirical` and `ntk kernel`: --data | --x, --x2 and --input-shape. */
 import { loadDataset } from '../data/index.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, ResourceError } from '../errors.js';
 import { npyToFloat64, readNpy } from '../io/npy.js';
 import { Matrix } from '../linalg/matrix.js';
+import { firstNonFinite } from '../linalg/validate.js';
 
 export const INPUT_OPTIONS = {
   data: { type: 'string' },
@@ -21,9 +22,26 @@ export interface Inputs {
   readonly explicitShape: boolean;
 }
 
+/** A file's numbers must be finite: ConfigError naming the option, the file and the first bad (row, col). */
+export function assertFiniteFile(flag: string, path: string, data: ArrayLike<number>, cols: number): void {
+  const bad = firstNonFinite(data);
+  if (bad >= 0) {
+    throw new ConfigError(
+      flag,
+      `${path} has a non-finite entry ${data[bad]} at (row ${Math.floor(bad / cols)}, col ${bad % cols}); it must hold finite numbers`,
+    );
+  }
+}
+
 function readX(path: string, flag: string): { X: Matrix; image: number[] | null } {
   const a = readNpy(path);
   const data = npyToFloat64(a);
+  assertFiniteFile(
+    flag,
+    path,
+    data,
+    a.shape.slice(1).reduce((x, y) => x * y, 1),
+  );
   if (a.shape.length === 2) return { X: new Matrix(a.shape[0], a.shape[1], data), image: null };
   if (a.shape.length === 4)
     return { X: new Matrix(a.shape[0], a.shape[1] * a.shape[2] * a.shape[3], data), image: a.shape.slice(1) };
@@ -61,4 +79,19 @@ export function loadInputs(o: { data?: string; x?: string; x2?: string; 'input-s
       `must multiply to the ${X.cols} features per example; ${parts.join('×')} = ${d}`,
     );
   return { X, X2, image: parts.length === 3 ? parts : null, explicitShape: true };
+}
+
+/**
+ * Runs a library call on the inputs, naming the command's options in a ResourceError (the library names what it
+ * was given: `x1`, `x2`, `arch`).
+ */
+export async function namingOptions<T>(o: { data?: string }, run: () => T | Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (e) {
+    if (!(e instanceof ResourceError)) throw e;
+    const x = o.data !== undefined ? '--data' : '--x';
+    const flag: Record<string, string> = { x1: x, 'x1, x2': `${x}, --x2`, arch: '--arch' };
+    throw flag[e.argument] ? e.forArgument(flag[e.argument]) : e;
+  }
 }

@@ -2,9 +2,9 @@ import { parseArgs } from 'node:util';
 import { ConfigError } from '../errors.js';
 import { writeMatrixNpy } from '../io/npy.js';
 import { checkPd } from '../analytic/pd.js';
-import { kernelFn } from '../analytic/kernelFn.js';
+import { kernelFn, maxWorkers } from '../analytic/kernelFn.js';
 import type { Command } from './command.js';
-import { INPUT_OPTIONS, loadInputs } from './inputs.js';
+import { INPUT_OPTIONS, loadInputs, namingOptions } from './inputs.js';
 import { ARCH_EXAMPLES } from '../arch/registry.js';
 
 const USAGE = `ntk kernel --arch SPEC (--data SPEC | --x X.npy) [--x2 X2.npy] [--param ntk|standard] [--get ntk|nngp]
@@ -17,7 +17,8 @@ The analytic infinite-width kernel (NTK or NNGP) of an architecture, neural-tang
   --input-shape H,W,C   per-example image shape for (n, d) inputs (NHWC, h·w·c = d)
   --param               ntk (default) or standard
   --get                 ntk (default) or nngp
-  --workers N           worker threads (default: all cores when the job is large; 0 = in-process)
+  --workers N           worker threads (default: all cores when the job is large; 0 = in-process; at most
+                        4 × the cores, more are refused)
   --check-pd            print λ_min, λ_max, the condition number and whether K is strictly PD (symmetric K only)
   --out K.npy           float64 (n1, n2), written atomically`;
 
@@ -49,6 +50,11 @@ export const kernel: Command = {
       workers = Number(o.workers);
       if (!Number.isSafeInteger(workers) || workers < 0)
         throw new ConfigError('--workers', `must be an integer ≥ 0; got '${o.workers}'`);
+      if (workers > maxWorkers())
+        throw new ConfigError(
+          '--workers',
+          `must be at most ${maxWorkers()} (4 × this machine's cores); got ${workers}`,
+        );
     }
     const { X, X2, image } = loadInputs(o);
     const kfn = kernelFn(o.arch, {
@@ -57,7 +63,7 @@ export const kernel: Command = {
       ...(workers !== undefined ? { workers } : {}),
     });
     const t0 = performance.now();
-    const K = await kfn(X, X2, get);
+    const K = await namingOptions(o, () => kfn(X, X2, get));
     const secs = (performance.now() - t0) / 1000;
     if (o.out !== undefined) writeMatrixNpy(o.out, K);
     process.stdout.write(

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadDataset } from '../data/index.js';
 import type { Dataset } from '../data/types.js';
-import { ConfigError, InvalidArgumentError } from '../errors.js';
+import { ConfigError } from '../errors.js';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { backend, Matrix } from '../linalg/index.js';
 import { buildNetwork, type Parameterization, parseArch } from '../nn/index.js';
@@ -62,12 +62,9 @@ function num(flag: string, s: string | undefined, check: (v: number) => boolean,
 function targetsFor(ds: Dataset, loss: LossKind, eps: number | undefined, flag: string): Matrix {
   if (loss === 'mse') return ds.targets;
   if (ds.task !== 'classification')
-    throw new InvalidArgumentError(
-      'ntk train',
+    throw new ConfigError(
       flag,
-      `a classification dataset for --loss ${loss}`,
-      ds.spec,
-      'Cross-entropy cannot be trained on regression targets; use --loss mse.',
+      `must be a classification dataset for --loss ${loss}; ${ds.spec} is a regression set. Cross-entropy cannot be trained on regression targets; use --loss mse.`,
     );
   return smoothLabels(ds.y, ds.classes.length, loss === 'ce' ? 0 : (eps as number));
 }

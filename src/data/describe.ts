@@ -70,7 +70,8 @@ export interface DatasetSummary {
   /** Regression: min, mean, max of the targets. */
   readonly targetRange?: { readonly min: number; readonly mean: number; readonly max: number };
   readonly norms: { readonly min: number; readonly mean: number; readonly max: number };
-  readonly coherence: Coherence;
+  /** null with fewer than 2 rows (there is no pair i ≠ j) */
+  readonly coherence: Coherence | null;
   readonly corrupted?: number;
 }
 
@@ -91,7 +92,7 @@ export function describeDataset(ds: Dataset, opts: { maxRows?: number; seed?: nu
     d: ds.X.cols,
     ...(ds.imageShape ? { imageShape: ds.imageShape } : {}),
     norms: { min: lo, mean: sum / norms.length, max: hi },
-    coherence: coherence(ds.X, opts),
+    coherence: ds.X.rows >= 2 ? coherence(ds.X, opts) : null,
   };
   if (ds.task === 'classification') {
     const counts = classCounts(ds);

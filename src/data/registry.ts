@@ -9,6 +9,7 @@
 import { InvalidArgumentError } from '../errors.js';
 import { Matrix } from '../linalg/matrix.js';
 import { Rng } from '../util/random.js';
+import { datasetNeed, requireMemory } from '../util/memory.js';
 import { loadCifarRaw, loadFashionMnistRaw, loadMnistRaw } from './images.js';
 import {
   corruptLabels,
@@ -374,6 +375,8 @@ export function loadDataset(specIn: string | DatasetSpec, opts: LoadOptions = {}
   checkKeys(parsed);
   const spec: DatasetSpec = info.splits ? { ...parsed, split: parsed.split ?? 'train' } : parsed;
   const canonical = formatDatasetSpec(spec); // fails fast (before any loading) for values a spec string cannot hold
+  if (info.synthetic && spec.n !== undefined && spec.d !== undefined)
+    requireMemory('n', `n = ${spec.n} (with d = ${spec.d})`, datasetNeed(spec.n, spec.d, Math.max(1, spec.k ?? 1)));
   const seed = spec.seed ?? 0;
   const rng = new Rng(seed).split('dataset');
   const raw = loadRaw(spec, opts);

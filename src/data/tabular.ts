@@ -14,6 +14,7 @@ import { parseCsv } from '../io/csv.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { type NpyArray, npyToFloat64, readNpy } from '../io/npy.js';
 import { Matrix } from '../linalg/matrix.js';
+import { firstNonFinite } from '../linalg/validate.js';
 import { SKLEARN_SHA256, verifySha256 } from './checksums.js';
 import { datasetCacheDir } from './paths.js';
 import type { RawData } from './raw.js';
@@ -172,7 +173,7 @@ export function loadCsvRaw(
   } catch (e) {
     throw new FormatError(path, `cannot read CSV file: ${(e as Error).message}`);
   }
-  const t = parseCsv(raw, path, { header });
+  const t = parseCsv(raw, path, { header, finite: true });
   const M = t.matrix;
   if (M.cols < 2)
     throw new FormatError(path, `a dataset CSV needs at least 2 columns (features and a label), found ${M.cols}`);
@@ -216,6 +217,18 @@ export function loadNpyPairRaw(xPath: string, yPath: string, task?: Task): RawDa
     throw new FormatError(yPath, `labels must have shape (${n},) to match ${xPath}, found (${ya.shape.join(', ')})`);
   }
   const X = new Matrix(n, d, npyToFloat64(xa).slice());
+  const yv = npyToFloat64(ya);
+  for (const [file, a, cols] of [
+    [xPath, X.data, d],
+    [yPath, yv, 1],
+  ] as const) {
+    const bad = firstNonFinite(a);
+    if (bad >= 0)
+      throw new FormatError(
+        file,
+        `non-finite value ${a[bad]} at (row ${Math.floor(bad / cols)}, col ${bad % cols}); a dataset needs finite numbers`,
+      );
+  }
   const imageShape: readonly [number, number, number] | undefined =
     xa.shape.length === 3
       ? [xa.shape[1], xa.shape[2], 1]
@@ -223,5 +236,5 @@ export function loadNpyPairRaw(xPath: string, yPath: string, task?: Task): RawDa
         ? [xa.shape[1], xa.shape[2], xa.shape[3]]
         : undefined;
   const t = task ?? (ya.dtype === 'float32' || ya.dtype === 'float64' ? 'regression' : 'classification');
-  return labelsToRaw(X, npyToFloat64(ya), t, yPath, imageShape ? { imageShape } : {});
+  return labelsToRaw(X, yv, t, yPath, imageShape ? { imageShape } : {});
 }

@@ -7,7 +7,7 @@ import { InvalidArgumentError } from '../errors.js';
 import { Matrix } from '../linalg/matrix.js';
 import { init, type Network } from '../nn/network.js';
 import { Rng } from '../util/random.js';
-import { type EmpiricalNtkOptions, empiricalNtk } from './ntk.js';
+import { type EmpiricalNtkOptions, empiricalNtk, requireEmpiricalMemory } from './ntk.js';
 
 export interface MonteCarloOptions extends EmpiricalNtkOptions {
   /** Number of independent networks (≥ 1). */
@@ -37,6 +37,8 @@ export function monteCarloNtk(
   const { samples, seed = 0 } = opts;
   if (!Number.isInteger(samples) || samples < 1)
     throw new InvalidArgumentError('monteCarloNtk', 'samples', 'a positive integer', samples);
+  // a sample, the running mean, M2 and the standard error
+  requireEmpiricalMemory(net, X1, X2, opts, 4);
   const base = new Rng(seed);
   let mean: Matrix | null = null;
   let m2: Float64Array | null = null;

@@ -27,9 +27,14 @@
  * tile triangle and mirrored, so it is exactly symmetric.
  */
 import { InvalidArgumentError } from '../errors.js';
+import { requireTrainedLayer } from '../arch/compile.js';
+import { size } from '../arch/shape.js';
+import type { Node } from '../arch/types.js';
 import { Matrix } from '../linalg/matrix.js';
 import { gemm } from '../linalg/blas.js';
-import { forward, layerTerms, type ParamLayer, type Params, Workspace } from '../nn/network.js';
+import { assertFinite, assertFiniteResult, assertRows } from '../linalg/validate.js';
+import { empiricalJobNeed, requireMemory } from '../util/memory.js';
+import { forward, layerTerms, type Network, type ParamLayer, type Params, Workspace } from '../nn/network.js';
 
 export type NtkImplementation = 'structured' | 'jacobian';
 export type NtkOutputs = 'trace' | 'full';
@@ -100,6 +105,66 @@ function validate(fn: string, params: Params, X: Matrix, name: string): void {
       `${X.rows}×${X.cols}`,
     );
   }
+  assertRows(fn, name, X);
+  assertFinite(fn, name, X.data, X.cols);
+}
+
+/** Float64 entries one example's tile factors take (tape, A, G, S or J; the Jacobian row), estimated from the network. */
+function perExampleEntries(plan: Plan): { total: number; largest: number } {
+  const { params, O, trace } = plan;
+  const R = trace ? 1 : O;
+  let total = 0;
+  let largest = 0;
+  const add = (e: number): void => {
+    total += e;
+    largest = Math.max(largest, e);
+  };
+  const walk = (nodes: readonly Node[]): void => {
+    for (const n of nodes) {
+      add(size(n.outShape));
+      for (const b of n.branches) walk(b);
+    }
+  };
+  walk(params.net.nodes);
+  for (const p of params.net.paramLayers) {
+    if (p.frozen) continue;
+    const m = trace ? O * p.out : p.out;
+    add(p.positions * p.fanIn);
+    add(R * p.positions * m);
+    add(R * m);
+    if (plan.strategies.get(p.index) === 'jacobian') add(R * m * p.fanIn);
+  }
+  if (plan.impl === 'jacobian') add(R * plan.D);
+  return { total, largest };
+}
+
+/** The memory an empiricalNtk job needs (`copies` of the output: Monte-Carlo keeps four), refused when it cannot fit. */
+export function requireEmpiricalMemory(
+  net: Network,
+  X1: Matrix,
+  X2: Matrix | null | undefined,
+  opts: EmpiricalNtkOptions,
+  copies: number,
+): void {
+  const plan = makePlan({ net, theta: new Float64Array(0) }, opts);
+  const R = plan.trace ? 1 : plan.O;
+  const sym = X2 === undefined || X2 === null;
+  const n1 = X1.rows;
+  const n2 = sym ? n1 : X2.rows;
+  const per = perExampleEntries(plan);
+  requireMemory(
+    sym ? 'x1' : 'x1, x2',
+    sym ? `n = ${n1}` : `n1 = ${n1}, n2 = ${n2}`,
+    empiricalJobNeed({
+      rows: n1 * R,
+      cols: n2 * R,
+      copies,
+      examples: sym ? n1 : n1 + n2,
+      perExample: per.total,
+      largestPerExample: per.largest,
+      tileBytes: opts.tileBytes ?? 256 * 1024 * 1024,
+    }),
+  );
 }
 
 function makePlan(params: Params, opts: EmpiricalNtkOptions): Plan {
@@ -396,6 +461,8 @@ export function empiricalNtk(params: Params, X1: Matrix, X2?: Matrix | null, opt
   const sym = X2 === undefined || X2 === null;
   const Xb = sym ? X1 : X2;
   validate('empiricalNtk', params, Xb, 'x2');
+  requireTrainedLayer('empiricalNtk', params.net);
+  requireEmpiricalMemory(params.net, X1, X2, opts, 1);
   const plan = makePlan(params, opts);
   const { O, trace } = plan;
   const R = trace ? 1 : O;
@@ -455,5 +522,16 @@ export function empiricalNtk(params: Params, X1: Matrix, X2?: Matrix | null, opt
       opts.onProgress?.(done, total);
     }
   }
+  assertFiniteResult(
+    'empiricalNtk',
+    'empirical NTK',
+    K,
+    sym
+      ? [{ name: 'x1', X: X1 }]
+      : [
+          { name: 'x1', X: X1 },
+          { name: 'x2', X: Xb },
+        ],
+  );
   return K;
 }

@@ -17,6 +17,8 @@ export interface CsvReadOptions {
   readonly delimiter?: string;
   /** Lines to skip at the top before the header or data (default 0). */
   readonly skipRows?: number;
+  /** Refuse NaN and ±Infinity cells (a FormatError naming the line and column), e.g. for dataset files. */
+  readonly finite?: boolean;
 }
 
 export interface CsvTable {
@@ -101,11 +103,11 @@ export function parseCsv(text: string, file = '<text>', opts: CsvReadOptions = {
     }
     for (let j = 0; j < cols; j++) {
       const v = parseNumber(cells[j]);
-      if (v === undefined) {
+      if (v === undefined || (opts.finite && !Number.isFinite(v))) {
         const name = header ? ` ('${header[j]}')` : '';
         throw new FormatError(
           file,
-          `line ${li + 1} (data row ${rows + 1}), column ${j + 1}${name}: not a number: ${JSON.stringify(cells[j])}`,
+          `line ${li + 1} (data row ${rows + 1}), column ${j + 1}${name}: ${v === undefined ? 'not a number' : 'not a finite number'}: ${JSON.stringify(cells[j])}`,
         );
       }
       values.push(v);

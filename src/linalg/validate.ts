@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, NonFiniteError } from '../errors.js';
 import type { Matrix } from './matrix.js';
 
 /** Index of the first non-finite entry, or -1. */
@@ -13,6 +13,50 @@ export function assertFinite(fn: string, arg: string, a: ArrayLike<number>, cols
     const where = cols > 0 ? `[${Math.floor(i / cols)}, ${i % cols}]` : `[${i}]`;
     throw new InvalidArgumentError(fn, arg, 'finite (no NaN or Inf)', `${arg}${where} = ${a[i]}`);
   }
+}
+
+/** The one rule for kernel inputs (kernelFn and empiricalNtk): at least one example. */
+export function assertRows(fn: string, arg: string, X: Matrix): void {
+  if (X.rows < 1) throw new InvalidArgumentError(fn, arg, 'a matrix with at least one row', `${X.rows}×${X.cols}`);
+}
+
+/**
+ * A kernel computed from finite inputs must be finite: NaN or ±Infinity means float64 overflowed. NonFiniteError with
+ * the first bad (i, j), the count and why: the inputs' largest entry and squared row norm when ‖x‖² overflows.
+ */
+export function assertFiniteResult(
+  fn: string,
+  what: string,
+  K: Matrix,
+  inputs: readonly { readonly name: string; readonly X: Matrix }[],
+): void {
+  const first = firstNonFinite(K.data);
+  if (first < 0) return;
+  let count = 0;
+  for (let i = first; i < K.data.length; i++) if (!Number.isFinite(K.data[i])) count++;
+  let maxAbs = 0;
+  let maxNorm = 0;
+  let at = '';
+  for (const { name, X } of inputs) {
+    const d = X.cols;
+    for (let r = 0; r < X.rows; r++) {
+      let s = 0;
+      for (let c = 0; c < d; c++) {
+        const v = X.data[r * d + c];
+        s += v * v;
+        if (Math.abs(v) > maxAbs) maxAbs = Math.abs(v);
+      }
+      if (!(s <= maxNorm)) {
+        maxNorm = s;
+        at = `${name} row ${r}`;
+      }
+    }
+  }
+  const why = !Number.isFinite(maxNorm)
+    ? `inputs with entries up to ${maxAbs.toExponential(3)} overflow the kernel (‖x‖² = ${maxNorm} at ${at}); rescale them (e.g. a spec's normalize=sphere or normalize=standardize)`
+    : `float64 overflowed inside the network (the inputs' largest entry is ${maxAbs.toExponential(3)}, largest ‖x‖² ${maxNorm.toExponential(3)} at ${at}); rescale the inputs or lower wstd/bstd`;
+  const cols = K.cols;
+  throw new NonFiniteError(fn, what, [Math.floor(first / cols), first % cols], K.data[first], count, why);
 }
 
 export function assertSquare(fn: string, arg: string, A: Matrix): void {

@@ -20,6 +20,7 @@ import type {
 import { InvalidArgumentError } from '../errors.js';
 import { Matrix } from '../linalg/matrix.js';
 import type { Rng } from '../util/random.js';
+import { paramsNeed, requireMemory } from '../util/memory.js';
 
 export { buildNetwork, type Network };
 export type { LayerTerms, Node, ParamLayer, Shape } from '../arch/types.js';
@@ -52,6 +53,8 @@ export function init(a: Arch | string | Network, b: readonly number[] | Rng, c?:
     if (d === undefined) throw new InvalidArgumentError('init', 'rng', 'an Rng (new Rng(seed))', d);
     rng = d;
   }
+  // layer widths such as dense(1e12) give a θ no Float64Array (or machine) holds: refused before allocating
+  requireMemory('arch', 'the network', paramsNeed(net.numParams));
   const theta = new Float64Array(net.numParams);
   for (const p of net.paramLayers) {
     const r = rng.split(p.index);

@@ -37,7 +37,7 @@ import {
   type TrackEnv,
   type TrainRecord,
 } from './trackers.js';
-import { DIVERGENCE_FACTOR, forwardOut, minibatches, type Run, type StepEnv, update } from './update.js';
+import { DIVERGENCE_FACTOR, forwardOut, lowerLrHint, minibatches, type Run, type StepEnv, update } from './update.js';
 
 export { DIVERGENCE_FACTOR } from './update.js';
 
@@ -152,7 +152,16 @@ function initialKernel(
       D <= FULL_NTK_MAX_OUTPUTS
         ? eigvalsh(empiricalNtk(params0, X, null, { outputs: 'full' }))[D - 1]
         : ntkLambdaMax(params0, X);
-  return { ntk0, lambdaMax, eta: (cfg.lr.fraction * 2) / (lambdaMax / R.N + R.lambda) };
+  const eta = (cfg.lr.fraction * 2) / (lambdaMax / R.N + R.lambda);
+  if (!(Number.isFinite(eta) && eta > 0))
+    throw new InvalidArgumentError(
+      'train',
+      'lr',
+      `an absolute step η when λ_max(Θ₀)/N + λ = ${lambdaMax / R.N + R.lambda} (frac:C means η = C·2/(λ_max(Θ₀)/N + λ), here ${eta})`,
+      `frac:${cfg.lr.fraction}`,
+      'The initial NTK Θ₀ is zero on these inputs (e.g. all-zero inputs into ReLU units): give --lr a number, or check the data.',
+    );
+  return { ntk0, lambdaMax, eta };
 }
 
 /** Load the run's state from its checkpoint, if there is one; the status and message if that run had finished. */
@@ -322,7 +331,7 @@ async function loop(run: Run, opts: TrainOptions): Promise<TrainResult> {
         (run.lambdaMax !== null
           ? `; the linearized stability limit is 2/(λ_max/N + λ) = ${2 / (run.lambdaMax / N + R.lambda)}`
           : '') +
-        '). Metrics up to this step are kept; lower the learning rate (e.g. --lr 0.5x).';
+        `). Metrics up to this step are kept; ${lowerLrHint(run)}.`;
       if (!recordSet.has(step)) addRecord(step, F, fullLoss);
       return end(run, 'diverged', msg);
     }

@@ -12,6 +12,20 @@ import type { LinearizedState, Ntk0, TrainRecord } from './trackers.js';
 /** A loss above this multiple of the initial loss stops training as diverged. */
 export const DIVERGENCE_FACTOR = 1e6;
 
+/**
+ * The end of a divergence message: a valid, smaller --lr. Half the linearized stability limit 2/(λ_max/N + λ) (and
+ * its frac: form) when λ_max(Θ₀) is known and η exceeded it, else half of η.
+ */
+export function lowerLrHint(run: Pick<Run, 'eta' | 'lambdaMax' | 'R'>): string {
+  const p3 = (v: number): number => Number(v.toPrecision(3));
+  const limit = run.lambdaMax !== null ? 2 / (run.lambdaMax / run.R.N + run.R.lambda) : null;
+  const hint =
+    limit !== null && Number.isFinite(limit) && limit > 0 && run.eta > limit
+      ? `--lr ${p3(limit / 2)} or --lr frac:0.5`
+      : `--lr ${p3(run.eta / 2)}`;
+  return `lower the learning rate (e.g. ${hint})`;
+}
+
 /** The state of one training run: fixed quantities at θ₀, the live parameters and the history. */
 export interface Run {
   readonly cfg: TrainConfig;
@@ -89,11 +103,14 @@ export function update(
   const batchLoss = lossAndGrad(R.loss, Fb, Yb, nb, O, N, Gb, gradScale);
   const step = run.step;
   if (s.diverged(batchLoss))
-    return `training diverged at step ${step}: minibatch loss = ${batchLoss}${Number.isFinite(batchLoss) ? `, over ${DIVERGENCE_FACTOR}× the initial full loss ${s.loss0}` : ''} (learning rate η = ${eta}). Metrics up to this step are kept; lower the learning rate.`;
+    return `training diverged at step ${step}: minibatch loss = ${batchLoss}${Number.isFinite(batchLoss) ? `, over ${DIVERGENCE_FACTOR}× the initial full loss ${s.loss0}` : ''} (learning rate η = ${eta}). Metrics up to this step are kept; ${lowerLrHint(run)}.`;
   const grad = vjp(tape, new Matrix(nb, O, Gb), { inputGrad: false, workspace: ws }).grad;
   if (lambda === 0 && batchLoss > 1e-6 * s.loss0 && R.net.numTrainable > 0 && isZero(grad))
-    // Without a penalty GD can never move again: every ReLU is dead (typically after a blow-up of the loss).
-    return `training diverged at step ${step}: the gradient is exactly zero at loss ${batchLoss} — every unit is dead, usually after the loss blew up (learning rate η = ${eta}). Metrics up to this step are kept; lower the learning rate.`;
+    // Without a penalty GD can never move again: every ReLU is dead (typically after a blow-up of the loss). At
+    // step 0 nothing has blown up: the network is dead at initialization on these inputs, whatever the step.
+    return step === 0
+      ? `training cannot start: the gradient is exactly zero at the initialization (loss ${batchLoss}, largest input norm ‖x‖ = ${maxRowNorm(Xb)}) — no trained parameter moves the output on these inputs (e.g. all-zero inputs into ReLU units), so no learning rate helps; check the data and the architecture.`
+      : `training diverged at step ${step}: the gradient is exactly zero at loss ${batchLoss} — every unit is dead, usually after the loss blew up (learning rate η = ${eta}). Metrics up to this step are kept; ${lowerLrHint(run)}.`;
   const theta0 = run.params0.theta;
   const P = theta0.length;
   const regGrad = (th: Float64Array, g: Float64Array): void => {
@@ -141,4 +158,14 @@ function rowsOf(X: Matrix, rows: Int32Array): Matrix {
   const out = new Matrix(rows.length, d);
   for (let r = 0; r < rows.length; r++) out.data.set(X.data.subarray(rows[r] * d, (rows[r] + 1) * d), r * d);
   return out;
+}
+
+function maxRowNorm(X: Matrix): number {
+  let best = 0;
+  for (let i = 0; i < X.rows; i++) {
+    let s = 0;
+    for (let j = 0; j < X.cols; j++) s += X.data[i * X.cols + j] ** 2;
+    best = Math.max(best, Math.sqrt(s));
+  }
+  return best;
 }

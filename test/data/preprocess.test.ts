@@ -102,7 +102,7 @@ print(G.max())
       [50, 50, 50],
     );
     assert.ok(Math.abs(s.norms.min - 1) < 1e-12 && Math.abs(s.norms.max - 1) < 1e-12);
-    assert.equal(s.coherence.rho <= 1 + 1e-12, true);
+    assert.equal(s.coherence !== null && s.coherence.rho <= 1 + 1e-12, true);
   });
 
   it('erf matches Python math.erf', () => {

@@ -24,6 +24,7 @@ import { type Infer, integer, number, object, oneOf, withDefault } from '../sche
 import { decayFit, num, nums } from './presetUtils.js';
 import { report } from './spectrumDemoReport.js';
 import { arcCos1, fastAcos } from '../../arch/layers/activations.js';
+import { float64Need, requireMemory } from '../../util/memory.js';
 
 export const KERNELS = ['relu-ntk', 'arora-h', 'arccos1'] as const;
 export type DemoKernel = (typeof KERNELS)[number];
@@ -190,6 +191,20 @@ export const spectrumDemo = definePreset({
       throw new ConfigError('params.fitFrom', `must be < params.fitTo (${p.fitTo}); got ${p.fitFrom}`);
     if (p.topK > nMin)
       throw new ConfigError('params.topK', `must be ≤ the smallest n in sweep.n (${nMin}); got ${p.topK}`);
+    // a unit holds X, the Gram matrix, K and K's eigendecomposition (a copy and LAPACK's 2n² workspace)
+    const nMax = Math.max(...ns);
+    const nn = nMax * nMax;
+    requireMemory(
+      'sweep.n',
+      `n = ${nMax}`,
+      float64Need(`a ${nMax}×${nMax} float64 kernel, its Gram matrix and its eigendecomposition`, [
+        nMax * p.dim,
+        nn,
+        nn,
+        nn,
+        2 * nn,
+      ]),
+    );
   },
   async run(ctx) {
     const p = ctx.config.params;
