@@ -127,3 +127,18 @@ export class NonFiniteError extends NtkError {
     this.why = why;
   }
 }
+
+/**
+ * Writing an output failed or cannot work: disk full, file too large, permission, a missing folder, a folder or a
+ * socket where a file should go. `path` is the output as given; `errno` the system's code (ENOSPC, EFBIG, …) if any.
+ */
+export class OutputError extends NtkError {
+  override readonly name = 'OutputError';
+  readonly path: string;
+  readonly errno: string | undefined;
+  constructor(path: string, message: string, errno?: string) {
+    super('output_error', `${path}: ${message}`);
+    this.path = path;
+    this.errno = errno;
+  }
+}

@@ -17,7 +17,7 @@ import {
 import { alignedConvergence, generalizationAlignmentBounds } from '../analysis/bounds.js';
 import { loadDataset } from '../data/index.js';
 import { ConfigError, NtkError } from '../errors.js';
-import { readMatrixNpy, writeJsonAtomic } from '../io/index.js';
+import { checkOutputPath, readMatrixNpy, writeJsonAtomic } from '../io/index.js';
 import { Matrix } from '../linalg/index.js';
 import type { Command } from './command.js';
 import { assertFiniteFile } from './inputs.js';
@@ -34,7 +34,7 @@ options:
   --kernel PATH          n×n kernel matrix (.npy)                                      (required)
   --labels PATH          labels (.npy, n or n×O)
   --data SPEC            labels from a dataset spec (loadDataset, e.g. 'gaussian:n=300:d=8:seed=3'): its targets
-  --out PATH             results JSON (written atomically)                             (required)
+  --out PATH             results JSON (written atomically; - : standard output)        (required)
   --eta X                GD step η (default N/λ_max, half the largest stable step)
   --steps K              curve length: k = 0..K (default 1000)
   --normalization sum|mean   loss ½‖f−y‖² (sum, default) or ‖f−y‖²/(2n) (mean)
@@ -233,6 +233,7 @@ export const analyze: Command = {
   usage: USAGE,
   async run(argv) {
     const o = parseOptions(argv);
+    checkOutputPath('--out', o.out, { kind: 'file' });
     const t0 = performance.now();
     const { K, Y } = readInputs(o);
     const topKMethod = o.topKMethod ?? 'syevr';

@@ -5,6 +5,7 @@ import { loadDataset } from '../data/registry.js';
 import { DATASET_NAMES } from '../data/types.js';
 import { ConfigError } from '../errors.js';
 import { writeMatrixNpy, writeNpy } from '../io/npy.js';
+import { checkOutputs, writesToStdout } from '../io/output.js';
 import type { Command } from './command.js';
 
 const USAGE = `ntk data describe <spec> [options]
@@ -26,6 +27,7 @@ Options (describe):
   --export-x <file>    write X (n×d float64) as .npy
   --export-y <file>    write y as .npy (int32 class indices, or float64 regression targets)
   --export-targets <file>  write the encoded targets (n×k float64) as .npy
+                       (an --export-* file may be -: standard output, not a terminal; the summary then goes to stderr)
   --cache-dir <dir>    dataset cache (default <package root>/.cache/datasets)`;
 
 function fmt(x: number): string {
@@ -92,12 +94,20 @@ export const data: Command = {
     if (!Number.isInteger(rhoRows) || rhoRows < 0 || rhoRows === 1) {
       throw new ConfigError('--rho-rows', `must be 0 (all rows) or an integer ≥ 2. Value: \`${values['rho-rows']}\``);
     }
+    const exports = (['export-x', 'export-y', 'export-targets'] as const).map((k) => ({
+      flag: `--${k}`,
+      path: values[k],
+      kind: 'file' as const,
+      binary: true,
+    }));
+    checkOutputs(exports);
     const ds = loadDataset(positionals[0], values['cache-dir'] !== undefined ? { cacheDir: values['cache-dir'] } : {});
     const summary = describeDataset(ds, rhoRows > 0 ? { maxRows: rhoRows } : {});
     if (values['export-x']) writeMatrixNpy(values['export-x'], ds.X);
     if (values['export-y']) writeNpy(values['export-y'], ds.y, [ds.y.length]);
     if (values['export-targets']) writeMatrixNpy(values['export-targets'], ds.targets);
-    process.stdout.write(values.json ? `${JSON.stringify(summary, null, 2)}\n` : render(summary));
+    const say = exports.some((e) => writesToStdout(e.path)) ? process.stderr : process.stdout; // the .npy owns stdout
+    say.write(values.json ? `${JSON.stringify(summary, null, 2)}\n` : render(summary));
     return 0;
   },
 };

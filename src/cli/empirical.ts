@@ -11,7 +11,7 @@ import {
   writeParams,
 } from '../empirical/index.js';
 import { ConfigError, InvalidArgumentError, NtkError } from '../errors.js';
-import { writeMatrixNpy } from '../io/index.js';
+import { checkOutputs, writeMatrixNpy } from '../io/index.js';
 import type { Matrix } from '../linalg/index.js';
 import { type Arch, buildNetwork, init, type Network, type Parameterization, parseArch } from '../nn/index.js';
 import { Rng } from '../util/random.js';
@@ -35,7 +35,7 @@ options:
   --outputs trace|full     trace: n×n mean over logits (default); full: nO×nO, row i·O + o
   --samples K              Monte-Carlo: mean over K seeds S, S+1… (sample k uses Rng(S).split(k)); default 1 = one network
   --tile-size T            examples per tile (default: automatic, ~96 MiB of factors per tile)
-  --out PATH               kernel .npy (float64, written atomically)                                        (required)
+  --out PATH               kernel .npy (float64, written atomically; - : standard output, not a terminal) (required)
   --stderr-out PATH        with --samples > 1: elementwise standard error of the mean (.npy)
   --params-out DIR         write each parametrized layer's W (PyTorch's layout) and b (out,)
                            as .npy plus manifest.json (with --samples, the first sample's network)
@@ -100,6 +100,11 @@ export const empirical: Command = {
     const samples = int('--samples', o.samples, 1, 1) as number;
     const tileSize = int('--tile-size', o['tile-size'], 1, undefined);
     if (o['stderr-out'] !== undefined && samples < 2) throw new ConfigError('--stderr-out', 'needs --samples ≥ 2');
+    checkOutputs([
+      { flag: '--out', path: o.out, kind: 'file', binary: true },
+      { flag: '--stderr-out', path: o['stderr-out'], kind: 'file', binary: true },
+      { flag: '--params-out', path: o['params-out'], kind: 'dir' },
+    ]);
     const { X, X2, image, explicitShape } = loadInputs(o);
     const arch = parseArch(o.arch);
     let net: Network;

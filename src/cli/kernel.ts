@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../errors.js';
 import { writeMatrixNpy } from '../io/npy.js';
+import { checkOutputPath, writesToStdout } from '../io/output.js';
 import { checkPd } from '../analytic/pd.js';
 import { kernelFn, maxWorkers } from '../analytic/kernelFn.js';
 import type { Command } from './command.js';
@@ -20,7 +21,8 @@ The analytic infinite-width kernel (NTK or NNGP) of an architecture, neural-tang
   --workers N           worker threads (default: all cores when the job is large; 0 = in-process; at most
                         4 × the cores, more are refused)
   --check-pd            print λ_min, λ_max, the condition number and whether K is strictly PD (symmetric K only)
-  --out K.npy           float64 (n1, n2), written atomically`;
+  --out K.npy           float64 (n1, n2), written atomically (- : standard output, not a terminal;
+                        the summary lines then go to stderr)`;
 
 export const kernel: Command = {
   usage: USAGE,
@@ -56,6 +58,7 @@ export const kernel: Command = {
           `must be at most ${maxWorkers()} (4 × this machine's cores); got ${workers}`,
         );
     }
+    checkOutputPath('--out', o.out, { kind: 'file', binary: true });
     const { X, X2, image } = loadInputs(o);
     const kfn = kernelFn(o.arch, {
       inputShape: image ?? [X.cols],
@@ -66,13 +69,12 @@ export const kernel: Command = {
     const K = await namingOptions(o, () => kfn(X, X2, get));
     const secs = (performance.now() - t0) / 1000;
     if (o.out !== undefined) writeMatrixNpy(o.out, K);
-    process.stdout.write(
-      `${get} ${K.rows}×${K.cols} in ${secs.toFixed(2)} s${o.out !== undefined ? ` → ${o.out}` : ''}\n`,
-    );
+    const say = writesToStdout(o.out) ? process.stderr : process.stdout; // --out -: the .npy owns stdout
+    say.write(`${get} ${K.rows}×${K.cols} in ${secs.toFixed(2)} s${o.out !== undefined ? ` → ${o.out}` : ''}\n`);
     if (o['check-pd']) {
       if (X2 !== null) throw new ConfigError('--check-pd', 'needs a symmetric kernel K(x, x): drop --x2');
       const r = checkPd(K);
-      process.stdout.write(
+      say.write(
         `λ_min = ${r.lambdaMin.toExponential(6)}  λ_max = ${r.lambdaMax.toExponential(6)}  condition = ${r.condition.toExponential(4)}\n` +
           `${r.strictlyPd ? 'strictly positive definite' : `NOT strictly positive definite (λ_min ≤ tolerance ${r.tolerance.toExponential(2)})`} on these ${r.n} points\n`,
       );

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
+import { checkOutputPath } from '../io/output.js';
 import { renderRunReport } from '../experiments/runner.js';
 import type { FigureSpec } from '../report/figure.js';
 import { renderSvg } from '../report/svg.js';
@@ -21,6 +22,8 @@ export const report: Command = {
       throw new ConfigError('RUN_DIR', `${dir} has no config.json; is it a run folder written by \`ntk run\`?`);
     }
     const figDir = join(dir, 'figures');
+    checkOutputPath('RUN_DIR', dir, { kind: 'dir' });
+    if (existsSync(figDir)) checkOutputPath('RUN_DIR', figDir, { kind: 'dir' });
     if (existsSync(figDir)) {
       for (const f of readdirSync(figDir)
         .filter((x) => x.endsWith('.json'))

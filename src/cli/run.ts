@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError } from '../errors.js';
 import { InterruptedError } from '../experiments/cache.js';
 import { runExperiment } from '../experiments/runner.js';
+import { checkOutputs } from '../io/output.js';
 import type { Command } from './command.js';
 
 const USAGE = `ntk run <config.json|config.yaml|preset-name> [options]
@@ -44,6 +45,10 @@ export const run: Command = {
         `expected exactly one config file or preset name; got ${positionals.length} (${positionals.join(' ')})`,
       );
     }
+    checkOutputs([
+      { flag: '--out', path: o.out, kind: 'dir' },
+      { flag: '--cache', path: o.cache, kind: 'dir' },
+    ]);
     try {
       const summary = await runExperiment(positionals[0], {
         outDir: o.out,

@@ -9,6 +9,7 @@ import { loadDataset } from '../data/index.js';
 import type { Dataset } from '../data/types.js';
 import { ConfigError } from '../errors.js';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
+import { checkOutputPath } from '../io/output.js';
 import { backend, Matrix } from '../linalg/index.js';
 import { buildNetwork, type Parameterization, parseArch } from '../nn/index.js';
 import { type LearningRate, stderrProgress, type TrainConfig, type TrainData } from '../train/config.js';
@@ -252,6 +253,7 @@ export const trainCommand: Command = {
   async run(argv) {
     const o = parseFlags(argv);
     const p = optionsOf(o);
+    checkOutputPath('--out', o.out, { kind: 'dir' });
     const { ds, tds, cfg, data } = loadRun(o, p);
     const { loss, eps, normalization, reg, lr, steps, batchSize, momentum, seed, param, trackers } = p;
     const out = o.out as string;

@@ -16,7 +16,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ConfigError, NtkError } from '../errors.js';
+import { ConfigError, NtkError, OutputError } from '../errors.js';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { backend } from '../linalg/index.js';
 import { Matrix } from '../linalg/matrix.js';
@@ -118,7 +118,12 @@ export function ensureWritableDir(dir: string, what: string): void {
     writeFileAtomic(probe, 'ok');
     rmSync(probe, { force: true });
   } catch (e) {
-    const why = e instanceof Error ? ((e as NodeJS.ErrnoException).code ?? e.message) : String(e);
+    const why =
+      e instanceof OutputError
+        ? (e.errno ?? e.message)
+        : e instanceof Error
+          ? ((e as NodeJS.ErrnoException).code ?? e.message)
+          : String(e);
     throw new ConfigError(what, `cannot write to ${dir} (${why}); choose a writable folder`);
   }
 }

@@ -3,3 +3,4 @@ export * from './atomic.js';
 export * from './checkpoint.js';
 export * from './csv.js';
 export * from './npy.js';
+export * from './output.js';
