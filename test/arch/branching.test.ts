@@ -216,8 +216,9 @@ describe('analytic kernels', () => {
   });
   for (const [name, archAt] of [
     [
-      'sum of three branches (one of them the identity)',
-      (w: number) => `dense(${w},bstd=0.2),sum(relu,dense(${w})|identity|erf,dense(${w},bstd=0.3)),relu,dense(1)`,
+      'sum of three branches (one the identity, one ending in a frozen layer)',
+      (w: number) =>
+        `dense(${w},bstd=0.2),sum(relu,dense(${w})|identity|erf,dense(${w},bstd=0.3,frozen)),relu,dense(1)`,
     ],
     ['prod of two independent Gaussians', (w: number) => `dense(${w}),prod(dense(${w})|dense(${w},bstd=0.5)),dense(1)`],
     [

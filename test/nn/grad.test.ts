@@ -93,7 +93,11 @@ const CASES: [string, string, number[], BuildOptions?][] = [
   ['residual dense', 'dense(4),residual(relu,dense(4,bstd=0.2),tanh,dense(4)),relu,dense(2)', [3]],
   ['residual conv', 'conv(3,3),residual(relu,conv(3,3)),gap,dense(2)', [4, 4, 1]],
   ['nested residual', 'dense(3),residual(dense(3),residual(gelu,dense(3))),dense(1)', [2]],
-  ['identity + sum of three branches', 'dense(4),sum(relu,dense(4,bstd=0.2)|identity|tanh,dense(4)),dense(2)', [3]],
+  [
+    'identity + sum of three branches',
+    'dense(4),sum(relu,dense(4,bstd=0.2)|identity|tanh,dense(4,frozen)),dense(2)',
+    [3],
+  ],
   [
     'WideResNet block (projection shortcut)',
     'conv(3,3),sum(relu,conv(4,3,bstd=0.1),relu,conv(4,3)|conv(4,1)),relu,gap,dense(2)',
