@@ -91,6 +91,8 @@ export function compileProgram(
       a.check?.(node.path);
       const g = { gaussian, path: node.path, atInput: node.path === '0' };
       let branches: OpNode[][] = [];
+      // a combinator's output has its branches' representation (all branches end in the same shape)
+      let after = rep;
       if (node.branches.length > 0) {
         const results: boolean[] = [];
         branches = node.branches.map((b) => {
@@ -100,8 +102,10 @@ export function compileProgram(
           return ops;
         });
         gaussian = a.gaussian(g, results);
+        const first = branches[0];
+        if (first.length > 0) after = first[first.length - 1].out;
       } else gaussian = a.gaussian(g, []);
-      rep = a.outRep?.(rep) ?? rep;
+      rep = a.outRep?.(rep) ?? after;
       const s = node.outShape;
       const [h, w] = s.length === 3 ? [s[0], s[1]] : [1, 1];
       out.push({ id: id++, layer: node, step: a.prepare(method, param), out: rep, h, w, branches });

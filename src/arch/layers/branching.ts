@@ -249,7 +249,9 @@ function fanInKernel(kind: FanIn, B: number, chans: readonly number[]): Analytic
       const ntks = rs.every((r) => r.ntk !== null) ? rs.map((r) => r.ntk as Float64Array) : null;
       const nngp = merge(nngps, null);
       const ntk = ntks === null ? null : kind === 'prod' ? merge(nngps, ntks) : merge(ntks, null);
-      return { ...k, nngp, ntk };
+      // the branches' layout (a branch may end flat on an image input: gap, flatten)
+      const { spatial, h, w } = rs[0];
+      return { ...k, spatial, h, w, nngp, ntk };
     },
   });
 }
