@@ -1,12 +1,19 @@
 /**
  * Convergence of the Monte-Carlo mean of finite-width kernels (src/nn + src/empirical) to the analytic ones
  * (src/kernels) as width grows. Relative Frobenius error ‖K_mc − K_∞‖/‖K_∞‖ on n = 4 fixed inputs, `samples`
- * initializations per width; the NNGP uses a 256-wide readout (same kernel for every logit) to average its noise.
+ * initializations per width; the NNGP uses a 256-wide readout (same kernel for every logit) to average its noise,
+ * or with `--nngp features` the readout integrated out exactly: per seed E_W[f(x)f(x′) | φ] = φ(x)·φ(x′)/fan_in for
+ * the features φ entering the final dense(1), from the same networks as the NTK (the mean over seeds then carries
+ * only the finite-width error, no readout noise). `--only a,b` runs the cases whose names contain a or b.
  *
  *   npx tsx bench/analytic/sweep.ts [--widths 64,256,1024,4096] [--cnn-widths 64,256,1024,4096] [--samples 16]
+ *                                   [--nngp readout|features] [--only NAME,…]
  */
 import { parseArgs } from 'node:util';
+import { parseArch } from '../../src/arch/parse.js';
+import type { BuildOptions } from '../../src/arch/types.js';
 import { monteCarloNtk } from '../../src/empirical/montecarlo.js';
+import { empiricalNtk } from '../../src/empirical/ntk.js';
 import { kernelFn } from '../../src/analytic/kernelFn.js';
 import { Matrix } from '../../src/linalg/matrix.js';
 import { apply, buildNetwork, init } from '../../src/nn/network.js';
@@ -17,8 +24,13 @@ const { values } = parseArgs({
     widths: { type: 'string', default: '64,256,1024,4096' },
     'cnn-widths': { type: 'string', default: '64,256,1024,4096' },
     samples: { type: 'string', default: '16' },
+    nngp: { type: 'string', default: 'readout' },
+    only: { type: 'string' },
   },
 });
+const nngpMode = values.nngp;
+if (nngpMode !== 'readout' && nngpMode !== 'features') throw new Error(`--nngp readout|features, not ${nngpMode}`);
+const only = values.only?.split(',');
 const widths = values.widths.split(',').map(Number);
 const cnnWidths = values['cnn-widths'].split(',').map(Number);
 const samples = Number(values.samples);
@@ -33,8 +45,8 @@ const relErr = (a: Matrix, b: Matrix) => {
   }
   return Math.sqrt(num / den);
 };
-function mcNngp(arch: string, shape: number[], X: Matrix): Matrix {
-  const net = buildNetwork(arch, shape, 'ntk');
+function mcNngp(arch: string, shape: number[], X: Matrix, opts: BuildOptions): Matrix {
+  const net = buildNetwork(arch, shape, 'ntk', opts);
   const n = X.rows;
   const K = new Matrix(n, n);
   for (let s = 0; s < samples; s++) {
@@ -50,7 +62,53 @@ function mcNngp(arch: string, shape: number[], X: Matrix): Matrix {
   return K;
 }
 
-const cases: { name: string; arch: (w: number) => string; shape: number[]; X: Matrix; widths: number[] }[] = [
+/** NTK and readout-free NNGP means over the same seeded networks (`--nngp features`); the arch ends in a dense. */
+function mcBoth(arch: string, shape: number[], X: Matrix, opts: BuildOptions): { ntk: Matrix; nngp: Matrix } {
+  const layers = parseArch(arch);
+  const last = layers[layers.length - 1] as { kind: string; wstd?: number; bstd?: number };
+  if (last.kind !== 'dense') throw new Error(`--nngp features: ${arch} must end in a dense layer`);
+  const [sw2, sb2] = [(last.wstd ?? 1) ** 2, (last.bstd ?? 0) ** 2];
+  const net = buildNetwork(layers, shape, 'ntk', opts);
+  // the readout is the last parametrized layer: the features' network is a prefix of θ
+  const feats = buildNetwork(layers.slice(0, -1), shape, 'ntk', opts);
+  const n = X.rows;
+  const ntk = new Matrix(n, n);
+  const nngp = new Matrix(n, n);
+  const base = new Rng(11);
+  for (let s = 0; s < samples; s++) {
+    const params = init(net, base.split(s));
+    const K = empiricalNtk(params, X);
+    const Y = apply({ net: feats, theta: params.theta.subarray(0, feats.numParams) }, X);
+    const d = Y.cols;
+    for (let i = 0; i < n * n; i++) ntk.data[i] += K.data[i] / samples;
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < n; j++) {
+        let v = 0;
+        for (let c = 0; c < d; c++) v += Y.data[i * d + c] * Y.data[j * d + c];
+        nngp.data[i * n + j] += (sw2 * (v / d) + sb2) / samples;
+      }
+  }
+  return { ntk, nngp };
+}
+
+// a graph on 6 nodes for the graph network (ring, one chord, self-loops; A[i][j]: edge i → j)
+const V = 6;
+const graph = new Matrix(V, V);
+for (let i = 0; i < V; i++) {
+  graph.data[i * V + i] = 1;
+  graph.data[i * V + ((i + 1) % V)] = 1;
+  graph.data[((i + 1) % V) * V + i] = 1;
+}
+graph.data[0 * V + 3] = graph.data[3 * V + 0] = 1;
+
+const cases: {
+  name: string;
+  arch: (w: number) => string;
+  shape: number[];
+  X: Matrix;
+  widths: number[];
+  opts?: BuildOptions;
+}[] = [
   {
     name: 'ReLU MLP',
     arch: (w) => `dense(${w},bstd=0.3),relu,dense(${w},wstd=1.4),relu,dense(1,bstd=0.2)`,
@@ -80,18 +138,48 @@ const cases: { name: string; arch: (w: number) => string; shape: number[]; X: Ma
     X: randn(4, 32, 10),
     widths: cnnWidths,
   },
+  {
+    // WideResNet block with a 1×1 projection shortcut (2×2 kernels keep the 4096-wide conv at 67 M weights)
+    name: 'WRN block (projection)',
+    arch: (w) => `sum(conv(${w},2),relu,conv(${w},2,bstd=0.1)|conv(${w},1)),relu,gap,dense(1)`,
+    shape: [3, 3, 2],
+    X: randn(4, 18, 12),
+    widths: cnnWidths,
+  },
+  {
+    name: 'DenseNet-style concat',
+    arch: (w) => `conv(${w},3),concat(identity|relu,conv(${w},1)),conv(${w},1),relu,gap,dense(1)`,
+    shape: [3, 3, 2],
+    X: randn(4, 18, 13),
+    widths: cnnWidths,
+  },
+  {
+    name: 'GNN (aggregate, gap)',
+    arch: (w) => `conv(${w},1),relu,aggregate,conv(${w},1,bstd=0.1),relu,aggregate,gap,dense(1)`,
+    shape: [V, 1, 3],
+    X: randn(4, V * 3, 14),
+    widths: cnnWidths,
+    opts: { adjacency: graph },
+  },
 ];
 console.log(
   `| architecture | width | NTK rel. error | NNGP rel. error | √64/√width × err(64) |\n|---|---|---|---|---|`,
 );
 for (const c of cases) {
+  if (only && !only.some((o) => c.name.includes(o))) continue;
   let first = 0;
   for (const w of c.widths) {
     const arch = c.arch(w);
-    const an = await kernelFn(arch, { inputShape: c.shape, workers: 0 })(c.X, null, 'both');
-    const mc = monteCarloNtk(buildNetwork(arch, c.shape, 'ntk'), c.X, null, { samples, seed: 11 });
-    const ng = mcNngp(arch.replace(/dense\(\d+([^)]*)\)$/, 'dense(256$1)'), c.shape, c.X);
-    const e = relErr(mc.mean, an.ntk);
+    const opts = c.opts ?? {};
+    const an = await kernelFn(arch, { inputShape: c.shape, workers: 0, ...opts })(c.X, null, 'both');
+    let mcNtk: Matrix;
+    let ng: Matrix;
+    if (nngpMode === 'features') ({ ntk: mcNtk, nngp: ng } = mcBoth(arch, c.shape, c.X, opts));
+    else {
+      mcNtk = monteCarloNtk(buildNetwork(arch, c.shape, 'ntk', opts), c.X, null, { samples, seed: 11 }).mean;
+      ng = mcNngp(arch.replace(/dense\(\d+([^)]*)\)$/, 'dense(256$1)'), c.shape, c.X, opts);
+    }
+    const e = relErr(mcNtk, an.ntk);
     if (w === c.widths[0]) first = e;
     console.log(
       `| ${c.name} | ${w} | ${e.toExponential(2)} | ${relErr(ng, an.nngp).toExponential(2)} | ${(first * Math.sqrt(c.widths[0] / w)).toExponential(2)} |`,

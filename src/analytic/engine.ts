@@ -239,7 +239,8 @@ export function sliceChain(c: Chain, i0: number, i1: number, prog: Program): Cha
   };
 }
 
-/** NNGP and/or NTK values (n1 × n2, row-major) of a cross block, given both sides' chains. */
+/** NNGP and/or NTK values (n1 × n2, row-major) of a cross block, given both sides' chains; with per-logit outputs,
+ * per pair the final record's entries (1 flat, P² full). */
 export function crossBlock(
   prog: Program,
   b: Block,
@@ -250,5 +251,7 @@ export function crossBlock(
   const src: VarSource = { after: (node) => ({ var1: c1.ids[node.id], var2: c2.ids[node.id] }) };
   const rec = inputRecord(prog, b, c1.input, c2.input, wantNtk);
   const out = runNodes(prog, prog.nodes, rec, src, prog.fusedInput);
+  // per-logit outputs: the final record itself (one value per pair when flat, P² when full)
+  if (prog.outputs === 'full') return { nngp: out.nngp, ntk: out.ntk };
   return { nngp: finalValues(out, out.nngp), ntk: out.ntk ? finalValues(out, out.ntk) : null };
 }

@@ -1,6 +1,6 @@
 /** Analytic infinite-width NNGP and NTK kernels (issue #5). See docs/kernels.md. */
 export { kernelFn, type KernelFn, type KernelFnOptions, type Get } from './kernelFn.js';
-export { compileProgram, type Program } from './program.js';
+export { compileProgram, type Program, type ProgramOptions, type KernelOutputs } from './program.js';
 export type { KernelRecord, Spatial } from '../arch/record.js';
 export {
   activationKernel,

@@ -22,7 +22,7 @@ import { assertFiniteResult, assertRows } from '../linalg/validate.js';
 import { kernelJobNeed, requireMemory } from '../util/memory.js';
 import type { Arch, KernelMethod, Parameterization } from '../arch/types.js';
 import { type Block, type Chain, crossBlock, eachOp, selfChain, sliceChain } from './engine.js';
-import { type Program, compileProgram } from './program.js';
+import { type KernelOutputs, type Program, type ProgramOptions, compileProgram } from './program.js';
 
 export type Get = 'ntk' | 'nngp';
 
@@ -36,6 +36,13 @@ export interface KernelFnOptions {
   readonly workers?: number;
   /** examples per tile side (default from the per-pair representation size) */
   readonly tile?: number;
+  /** `trace` (default): n1 × n2, the mean over output logits (neural-tangents' trace_axes=(-1,) and the mean over
+   * output positions); `full`: (n1·O) × (n2·O), O = outputs per example, row i·O + o (as empiricalNtk's `full`):
+   * K[(i, o), (j, o′)] is 0 between different channels and the (position, position′) covariance otherwise — the
+   * node-level kernel of a graph network that ends on its nodes */
+  readonly outputs?: KernelOutputs;
+  /** `aggregate`'s graph: a V × V adjacency (Matrix) shared by all examples (see src/arch/layers/aggregate.ts) */
+  readonly adjacency?: ProgramOptions['adjacency'];
 }
 
 export interface KernelFn {
@@ -80,7 +87,11 @@ export function maxWorkers(): number {
 export function kernelFn(arch: Arch | string, opts: KernelFnOptions = {}): KernelFn {
   const param = opts.param ?? 'ntk';
   const method = opts.method ?? 'exact';
-  const early = opts.inputShape ? compileProgram(arch, opts.inputShape, param, method) : null;
+  const popts: ProgramOptions = {
+    ...(opts.outputs !== undefined ? { outputs: opts.outputs } : {}),
+    ...(opts.adjacency !== undefined ? { adjacency: opts.adjacency } : {}),
+  };
+  const early = opts.inputShape ? compileProgram(arch, opts.inputShape, param, method, popts) : null;
   if (opts.workers !== undefined && (!Number.isInteger(opts.workers) || opts.workers < 0)) {
     throw new InvalidArgumentError('kernelFn', 'workers', 'a non-negative integer', opts.workers);
   }
@@ -99,7 +110,7 @@ export function kernelFn(arch: Arch | string, opts: KernelFnOptions = {}): Kerne
     if (get !== 'ntk' && get !== 'nngp' && get !== 'both')
       throw new InvalidArgumentError('kernelFn', 'get', '`ntk`, `nngp` or `both`', get);
     const x1 = checkX('x1', x1In, early ? early.inDim : null);
-    const prog = early ?? compileProgram(arch, [x1.cols], param, method);
+    const prog = early ?? compileProgram(arch, [x1.cols], param, method, popts);
     const sym = x2In === null || x2In === undefined || x2In === x1;
     const x2 = sym ? x1 : checkX('x2', x2In, prog.inDim);
     if (get !== 'nngp') requireTrainedLayer('kernelFn', prog.net);
@@ -160,6 +171,7 @@ export interface Job {
 /** Compute one tile and write it (and its mirror when symmetric) into the job's outputs. */
 export function runTile(job: Job, t: Tile): void {
   const { prog, n2, inDim } = { ...job, inDim: job.prog.inDim };
+  const full = prog.outputs === 'full';
   const b1 = t.i1 - t.i0;
   const b2 = t.j1 - t.j0;
   let gram: Float64Array | undefined;
@@ -183,6 +195,7 @@ export function runTile(job: Job, t: Tile): void {
     job.wantNtk,
   );
   const write = (dst: Float64Array, src: Float64Array) => {
+    if (full) return writeFull(dst, src, prog, t, n2, job.sym);
     for (let i = 0; i < b1; i++)
       for (let j = 0; j < b2; j++) {
         const v = src[i * b2 + j];
@@ -192,6 +205,33 @@ export function runTile(job: Job, t: Tile): void {
   };
   if (job.outNngp) write(job.outNngp, r.nngp);
   if (job.outNtk && r.ntk) write(job.outNtk, r.ntk);
+}
+
+/**
+ * Per-logit outputs of a tile: K[(i, o), (j, o′)] with o = p·C + c (NHWC position-major, C channels), nonzero only
+ * for c = c′, where it is the pair's (p, p′) entry (P = 1 for flat outputs); `dst` is (n1·O) × (n2·O), zeroed.
+ */
+function writeFull(dst: Float64Array, src: Float64Array, prog: Program, t: Tile, n2: number, sym: boolean): void {
+  const O = prog.net.outDim;
+  const s = prog.net.outputShape;
+  const P = s.length === 3 ? s[0] * s[1] : 1;
+  const C = O / P;
+  const cols = n2 * O;
+  const b2 = t.j1 - t.j0;
+  for (let i = 0; i < t.i1 - t.i0; i++)
+    for (let j = 0; j < b2; j++) {
+      const base = (i * b2 + j) * P * P;
+      const r0 = (t.i0 + i) * O;
+      const c0 = (t.j0 + j) * O;
+      for (let p = 0; p < P; p++)
+        for (let q = 0; q < P; q++) {
+          const v = src[base + p * P + q];
+          for (let c = 0; c < C; c++) {
+            dst[(r0 + p * C + c) * cols + c0 + q * C + c] = v;
+            if (sym) dst[(c0 + q * C + c) * cols + r0 + p * C + c] = v;
+          }
+        }
+    }
 }
 
 async function compute(
@@ -250,12 +290,15 @@ async function compute(
   }
   const chain1 = selfChain(prog, x1.data, n1, norms1);
   const chain2 = sym ? chain1 : selfChain(prog, x2.data, n2, norms2);
-  const outNngp = wantNngp ? alloc(n1 * n2) : null;
-  const outNtk = wantNtk ? alloc(n1 * n2) : null;
+  // per-logit outputs: (n1·O) × (n2·O)
+  const O = prog.outputs === 'full' ? prog.net.outDim : 1;
+  const [r1, r2] = [n1 * O, n2 * O];
+  const outNngp = wantNngp ? alloc(r1 * r2) : null;
+  const outNtk = wantNtk ? alloc(r1 * r2) : null;
   if (!shared) {
     const job: Job = { prog, x1: x1.data, x2: x2.data, n1, n2, sym, gram, chain1, chain2, wantNtk, outNngp, outNtk };
     for (const t of list) runTile(job, t);
-    return { nngp: outNngp ? new Matrix(n1, n2, outNngp) : null, ntk: outNtk ? new Matrix(n1, n2, outNtk) : null };
+    return { nngp: outNngp ? new Matrix(r1, r2, outNngp) : null, ntk: outNtk ? new Matrix(r1, r2, outNtk) : null };
   }
   const sx1 = alloc(x1.data.length);
   sx1.set(x1.data);
@@ -269,6 +312,10 @@ async function compute(
     inputShape: prog.inputShape,
     param: prog.param,
     method: prog.method,
+    options: {
+      outputs: prog.outputs,
+      ...(prog.net.options.adjacency ? { adjacency: prog.net.options.adjacency } : {}),
+    },
     x1: sx1,
     x2: sx2,
     n1,
@@ -282,7 +329,7 @@ async function compute(
     outNtk,
   });
   const own = (a: Float64Array) => {
-    const m = new Matrix(n1, n2);
+    const m = new Matrix(r1, r2);
     m.data.set(a);
     return m;
   };
@@ -298,6 +345,7 @@ export interface WorkerInit extends Omit<Job, 'prog'> {
   readonly inputShape: readonly number[];
   readonly param: Parameterization;
   readonly method: KernelMethod;
+  readonly options: ProgramOptions;
 }
 
 function spawn(init: WorkerInit): Worker {

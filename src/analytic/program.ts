@@ -6,12 +6,13 @@
  * activation needs a Gaussian input; combinators' own conditions).
  *
  * Representation: flat for flat inputs; for images `full` from the input to the last layer that needs the full
- * (p, p′) covariances (pooling), then `diag`; `diag` throughout when no layer needs `full`.
+ * (p, p′) covariances (pooling, aggregate), then `diag`; `diag` throughout when no layer needs `full`; `full` to the
+ * end when per-logit outputs (`outputs: 'full'`) of an image-shaped output are asked for.
  */
 import { buildNetwork, type Network, requireTrainedLayer } from '../arch/compile.js';
 import { parseArch } from '../arch/parse.js';
 import type { Spatial } from '../arch/record.js';
-import type { AnalyticStep, Arch, KernelMethod, Node, Parameterization } from '../arch/types.js';
+import type { AnalyticStep, Arch, BuildOptions, KernelMethod, Node, Parameterization } from '../arch/types.js';
 import { InvalidArgumentError } from '../errors.js';
 
 /** One step of the kernel recursion: a layer (or the engine's full → diag change, layer null). */
@@ -26,8 +27,17 @@ export interface OpNode {
   readonly branches: readonly (readonly OpNode[])[];
 }
 
+/** `trace`: one value per pair of examples (the mean over output logits); `full`: one per pair of logits. */
+export type KernelOutputs = 'trace' | 'full';
+
+/** What compileProgram takes beside the architecture: the layers' data and the output layout. */
+export interface ProgramOptions extends BuildOptions {
+  readonly outputs?: KernelOutputs;
+}
+
 export interface Program {
   readonly net: Network;
+  readonly outputs: KernelOutputs;
   readonly arch: Arch;
   readonly inputShape: readonly number[];
   readonly param: Parameterization;
@@ -54,29 +64,37 @@ export function compileProgram(
   inputShape: readonly number[],
   param: Parameterization = 'ntk',
   method: KernelMethod = 'exact',
+  opts: ProgramOptions = {},
 ): Program {
   const arch = typeof archIn === 'string' ? parseArch(archIn) : archIn;
+  const outputs = opts.outputs ?? 'trace';
+  if (outputs !== 'trace' && outputs !== 'full')
+    throw new InvalidArgumentError('kernelFn', 'outputs', '`trace` or `full`', outputs);
   if (param !== 'ntk' && param !== 'standard')
     throw new InvalidArgumentError('kernelFn', 'param', '`ntk` or `standard`', param);
   if (method !== 'exact' && method !== 'quadrature')
     throw new InvalidArgumentError('kernelFn', 'method', '`exact` or `quadrature`', method);
   // the shape rules are the finite network's (one compile for both paths)
-  const net = buildNetwork(arch, inputShape, param);
+  const net = buildNetwork(arch, inputShape, param, opts.adjacency ? { adjacency: opts.adjacency } : {});
   // no parametrized layer at all: neither kernel exists (the rule empiricalNtk applies too, with the same text)
   if (net.paramLayers.length === 0) requireTrainedLayer('kernelFn', net);
   const image = net.inputShape.length === 3;
+  // per-logit outputs of an image-shaped output need its (p, p′) covariances: full to the end
+  const fullToEnd = outputs === 'full' && net.outputShape.length === 3;
   let id = 0;
   // whether the current layer's output is a centred Gaussian process at infinite width; the raw input is not
   let gaussian = false;
   const compile = (nodes: readonly Node[], rep: Spatial, top: boolean): OpNode[] => {
     const out: OpNode[] = [];
     let lastFull = -1;
-    if (top) nodes.forEach((n, i) => needsFull(n) && (lastFull = i));
+    if (top) nodes.forEach((n, i) => (needsFull(n) || fullToEnd) && (lastFull = i));
     nodes.forEach((node, i) => {
       const a = node.analytic;
       a.check?.(node.path);
       const g = { gaussian, path: node.path, atInput: node.path === '0' };
       let branches: OpNode[][] = [];
+      // a combinator's output has its branches' representation (all branches end in the same shape)
+      let after = rep;
       if (node.branches.length > 0) {
         const results: boolean[] = [];
         branches = node.branches.map((b) => {
@@ -86,8 +104,10 @@ export function compileProgram(
           return ops;
         });
         gaussian = a.gaussian(g, results);
+        const first = branches[0];
+        if (first.length > 0) after = first[first.length - 1].out;
       } else gaussian = a.gaussian(g, []);
-      rep = a.outRep?.(rep) ?? rep;
+      rep = a.outRep?.(rep) ?? after;
       const s = node.outShape;
       const [h, w] = s.length === 3 ? [s[0], s[1]] : [1, 1];
       out.push({ id: id++, layer: node, step: a.prepare(method, param), out: rep, h, w, branches });
@@ -98,11 +118,12 @@ export function compileProgram(
     });
     return out;
   };
-  const input: Spatial = !image ? 'flat' : net.nodes.some(needsFull) ? 'full' : 'diag';
+  const input: Spatial = !image ? 'flat' : fullToEnd || net.nodes.some(needsFull) ? 'full' : 'diag';
   const nodes = compile(net.nodes, input, true);
   const s = net.inputShape;
   return {
     net,
+    outputs,
     arch,
     inputShape: s,
     param,

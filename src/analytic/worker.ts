@@ -7,7 +7,7 @@ const init = workerData as WorkerInit;
 const port = parentPort;
 if (port) {
   try {
-    const prog = compileProgram(init.arch, init.inputShape, init.param, init.method);
+    const prog = compileProgram(init.arch, init.inputShape, init.param, init.method, init.options);
     // the native backend cannot take SharedArrayBuffer views: keep private copies of the inputs
     const x1 = init.x1.slice();
     const x2 = init.x2 === init.x1 ? x1 : init.x2.slice();

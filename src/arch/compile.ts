@@ -7,7 +7,7 @@ import { InvalidArgumentError } from '../errors.js';
 import { formatArch, parseArch } from './parse.js';
 import { LAYER_MODULES, LAYER_NAMES, layerModule } from './registry.js';
 import { showShape, size } from './shape.js';
-import type { Arch, CompileCtx, LayerSpec, Node, Parameterization, ParamLayer, Shape } from './types.js';
+import type { Arch, BuildOptions, CompileCtx, LayerSpec, Node, Parameterization, ParamLayer, Shape } from './types.js';
 
 /** A compiled architecture: shapes checked, parameter layout fixed. Immutable; holds no parameter values. */
 export interface Network {
@@ -24,6 +24,8 @@ export interface Network {
   readonly numParams: number;
   /** Entries of θ that are trained (frozen layers excluded). */
   readonly numTrainable: number;
+  /** the data given beside the architecture (buildNetwork's `options`) */
+  readonly options: BuildOptions;
 }
 
 function checkShape(fn: string, inputShape: readonly number[]): Shape {
@@ -42,11 +44,13 @@ function checkShape(fn: string, inputShape: readonly number[]): Shape {
   return inputShape.length === 1 ? [inputShape[0]] : [inputShape[0], inputShape[1], inputShape[2]];
 }
 
-/** Compile an architecture for an input shape: checks that every layer fits its input and fixes the θ layout. */
+/** Compile an architecture for an input shape: checks that every layer fits its input and fixes the θ layout.
+ * `options` holds data some layers need (aggregate's adjacency); the network keeps it. */
 export function buildNetwork(
   arch: Arch | string,
   inputShape: readonly number[],
   param: Parameterization = 'ntk',
+  options: BuildOptions = {},
 ): Network {
   const layers = typeof arch === 'string' ? parseArch(arch) : arch;
   if (param !== 'ntk' && param !== 'standard')
@@ -57,10 +61,15 @@ export function buildNetwork(
   let offset = 0;
   let trainable = 0;
   const namesWith: CompileCtx['namesWith'] = (pred) => LAYER_MODULES.filter(pred).flatMap((m) => m.names);
-  const compile = (specs: readonly LayerSpec[], shape: Shape, prefix: string): { nodes: Node[]; shape: Shape } => {
+  const compile = (
+    specs: readonly LayerSpec[],
+    shape: Shape,
+    prefix: string,
+    start: number,
+  ): { nodes: Node[]; shape: Shape } => {
     const nodes: Node[] = [];
     specs.forEach((spec, i) => {
-      const path = prefix === '' ? String(i) : `${prefix}.${i}`;
+      const path = prefix === '' ? String(start + i) : `${prefix}.${start + i}`;
       const name = spec.kind;
       const m = layerModule(name);
       if (m === undefined)
@@ -109,8 +118,9 @@ export function buildNetwork(
           paramLayers.push(p);
           return p;
         },
-        branch: (block, at) => compile(block, at, path),
+        branch: (block, at, from = 0) => compile(block, at, path, from),
         namesWith,
+        options,
       };
       const c = m.compile(spec, ctx);
       nodes.push({
@@ -128,7 +138,7 @@ export function buildNetwork(
     });
     return { nodes, shape };
   };
-  const { nodes, shape } = compile(layers, inShape, '');
+  const { nodes, shape } = compile(layers, inShape, '', 0);
   return {
     arch: layers,
     inputShape: inShape,
@@ -140,6 +150,7 @@ export function buildNetwork(
     paramLayers,
     numParams: offset,
     numTrainable: trainable,
+    options,
   };
 }
 

@@ -5,7 +5,17 @@
 export { parseArch, formatArch } from './parse.js';
 export { LAYER_MODULES, LAYER_NAMES, layerModule } from './registry.js';
 export { buildNetwork, type Network } from './compile.js';
-export type { Arch, LayerSpec, LayerModule, Node, ParamLayer, Parameterization, Shape, KernelMethod } from './types.js';
+export type {
+  Arch,
+  BuildOptions,
+  LayerSpec,
+  LayerModule,
+  Node,
+  ParamLayer,
+  Parameterization,
+  Shape,
+  KernelMethod,
+} from './types.js';
 export type { KernelRecord, Spatial } from './record.js';
 // the activation family's kernels (reluKernel, fastAcos, …) are exported with the analytic API (src/analytic)
 export { activation, activationModule, type ActivationFns } from './layers/activations.js';

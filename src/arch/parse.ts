@@ -8,7 +8,8 @@
  * (registry.ts's ARCH_EXAMPLES and docs/networks.md have image architectures)
  *
  * Grammar: a comma-separated list of layers `name` or `name(arguments)`; plain arguments are `value` or `key=value`;
- * a combinator's arguments are layer lists separated by `|`. What each name means, and its arguments, is defined by
+ * a combinator's arguments are layer lists separated by `|` (`sum(A | B)`), or a count and one layer list
+ * (`repeat(3, dense(8),relu)`). What each name means, and its arguments, is defined by
  * its module in src/arch/layers (the registry lists them).
  */
 import { InvalidArgumentError } from '../errors.js';
@@ -74,7 +75,19 @@ function tokenize(spec: string): Call[] {
       i++;
       ws();
       const kind = layerModule(name)?.args ?? 'plain';
-      if (kind !== 'plain') {
+      if (kind === 'countBlock') {
+        // a count, then one layer list: repeat(3, dense(8),relu)
+        const apos = i;
+        const m = /^[^,()\s]+/.exec(spec.slice(i));
+        if (!m) err('expected a count');
+        i += m![0].length;
+        args.push({ value: m![0], pos: apos });
+        ws();
+        if (spec[i] !== ',') err('expected `,` and a layer list after the count');
+        i++;
+        const bpos = i;
+        args.push({ branches: [list([')'])], pos: bpos });
+      } else if (kind !== 'plain') {
         // a block: one layer list; branches: layer lists separated by `|`
         const branches: Call[][] = [];
         const apos = i;

@@ -89,6 +89,13 @@ export interface AffineSpec extends LayerSpec {
 // ---------------------------------------------------------------------------------------------------------------
 // Compiling
 
+/** Data beside the architecture that some layers need (buildNetwork's 4th argument, kernelFn's options). */
+export interface BuildOptions {
+  /** `aggregate`: the graph's adjacency, P × P for inputs with P = h·w nodes (row-major, NT's convention: entry
+   * (i, j) weights the edge from node i to node j, and node j receives Σᵢ A[i, j]·x_i); one graph for all examples */
+  readonly adjacency?: { readonly rows: number; readonly cols: number; readonly data: Float64Array };
+}
+
 /** What a module's compile() gets: the input shape, its position, and ways to fail, allocate θ, compile branches. */
 export interface CompileCtx {
   readonly path: string;
@@ -107,8 +114,11 @@ export interface CompileCtx {
     exportWeights: ParamLayer['exportWeights'];
     manifest?: ParamLayer['manifest'];
   }): ParamLayer;
-  /** compile a nested layer list on `shape` (combinators); its paths are `${path}.${i}` */
-  branch(specs: readonly LayerSpec[], shape: Shape): { nodes: Node[]; shape: Shape };
+  /** compile a nested layer list on `shape` (combinators); its paths are `${path}.${start + i}` (start default 0: a
+   * combinator numbers the layers of all its branches consecutively, so every path is unique) */
+  branch(specs: readonly LayerSpec[], shape: Shape, start?: number): { nodes: Node[]; shape: Shape };
+  /** what buildNetwork was given beside the architecture (data some layers need, e.g. aggregate's adjacency) */
+  readonly options: BuildOptions;
   /** the registered layer names whose modules have a property (for hints that stay true as layers are added) */
   namesWith(pred: (m: LayerModule) => boolean): string[];
 }
@@ -141,8 +151,9 @@ export interface CompiledLayer {
 export interface LayerModule {
   /** the names this module defines in the architecture language (an activation family defines several) */
   readonly names: readonly string[];
-  /** combinators: `block` takes one layer list, `branches` layer lists separated by `|` (default `plain`) */
-  readonly args?: 'plain' | 'block' | 'branches';
+  /** combinators: `block` takes one layer list, `branches` layer lists separated by `|`, `countBlock` a count and
+   * then one layer list (`repeat(3, dense(8),relu)`) (default `plain`) */
+  readonly args?: 'plain' | 'block' | 'branches' | 'countBlock';
   /** parametrized with fresh zero-mean weights (its output is a centred Gaussian process at infinite width) */
   readonly affine?: boolean;
   /** maps an image to a flat vector */
@@ -227,6 +238,12 @@ export interface GaussCtx {
 }
 
 export interface AnalyticOps {
+  /**
+   * Independence of the output from everything computed beside it (what lets combinators add or multiply branch
+   * kernels): a layer with fresh zero-mean weights (node.param set) has it; `through`: a parameter-free linear map
+   * that keeps it (identity, aggregate); `out`: a combinator whose output has it (computed from its branches).
+   */
+  readonly fresh?: 'out' | 'through';
   /** needs the full (p, p′) covariances (pooling) */
   readonly needsFull?: boolean;
   /** the layer's kernel is the mean over all position pairs (global average pooling: an activation before it fuses) */

@@ -13,10 +13,18 @@ import {
 import { ConfigError, InvalidArgumentError, NtkError } from '../errors.js';
 import { checkOutputs, writeMatrixNpy } from '../io/index.js';
 import type { Matrix } from '../linalg/index.js';
-import { type Arch, buildNetwork, init, type Network, type Parameterization, parseArch } from '../nn/index.js';
+import {
+  type Arch,
+  type BuildOptions,
+  buildNetwork,
+  init,
+  type Network,
+  type Parameterization,
+  parseArch,
+} from '../nn/index.js';
 import { Rng } from '../util/random.js';
 import type { Command } from './command.js';
-import { INPUT_OPTIONS, loadInputs, namingOptions } from './inputs.js';
+import { INPUT_OPTIONS, loadAdjacency, loadInputs, namingOptions } from './inputs.js';
 import { ARCH_EXAMPLES } from '../arch/registry.js';
 
 const USAGE = `ntk empirical --arch SPEC (--data SPEC | --x X.npy) --out K.npy [options]
@@ -29,6 +37,7 @@ options:
   --x PATH                 inputs .npy: (n, d), or (n, h, w, c) NHWC images
   --x2 PATH                second inputs .npy (cross kernel Θ(x, x2)); default Θ(x, x)
   --input-shape H,W,C      per-example shape for (n, d) inputs that are images (h·w·c = d)
+  --adjacency A.npy        (V, V) graph of the \`aggregate\` layers, shared by all examples (inputs (n, V, 1, F))
   --param ntk|standard     parameterization (default ntk)
   --seed S                 initialization seed (default 0)
   --implementation structured|jacobian   (default structured; jacobian is the slow reference)
@@ -43,14 +52,21 @@ options:
 Exit codes: 0 ok, 2 bad input (message names the problem).`;
 
 /** Build for the image shape when the data has one and the arch accepts it, else for flat rows. */
-function buildFor(arch: Arch, param: Parameterization, d: number, image: number[] | null, explicit: boolean): Network {
-  if (image === null) return buildNetwork(arch, [d], param);
+function buildFor(
+  arch: Arch,
+  param: Parameterization,
+  d: number,
+  image: number[] | null,
+  explicit: boolean,
+  options: BuildOptions,
+): Network {
+  if (image === null) return buildNetwork(arch, [d], param, options);
   try {
-    return buildNetwork(arch, image, param);
+    return buildNetwork(arch, image, param, options);
   } catch (e) {
     if (explicit || !(e instanceof InvalidArgumentError)) throw e;
     try {
-      return buildNetwork(arch, [d], param);
+      return buildNetwork(arch, [d], param, options);
     } catch {
       throw e;
     }
@@ -107,9 +123,10 @@ export const empirical: Command = {
     ]);
     const { X, X2, image, explicitShape } = loadInputs(o);
     const arch = parseArch(o.arch);
+    const adjacency = loadAdjacency(o.adjacency);
     let net: Network;
     try {
-      net = buildFor(arch, param, X.cols, image, explicitShape);
+      net = buildFor(arch, param, X.cols, image, explicitShape, adjacency ? { adjacency } : {});
     } catch (e) {
       if (e instanceof NtkError && image === null && X.cols > 1) {
         throw new ConfigError(

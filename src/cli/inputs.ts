@@ -1,4 +1,4 @@
-/** The input options shared by `ntk empirical` and `ntk kernel`: --data | --x, --x2 and --input-shape. */
+/** The input options shared by `ntk empirical` and `ntk kernel`: --data | --x, --x2, --input-shape, --adjacency. */
 import { loadDataset } from '../data/index.js';
 import { ConfigError, ResourceError } from '../errors.js';
 import { npyToFloat64, readNpy } from '../io/npy.js';
@@ -10,7 +10,20 @@ export const INPUT_OPTIONS = {
   x: { type: 'string' },
   x2: { type: 'string' },
   'input-shape': { type: 'string' },
+  adjacency: { type: 'string' },
 } as const;
+
+/** --adjacency A.npy: the (V, V) graph of `aggregate` layers, shared by all examples (docs/layers.md). */
+export function loadAdjacency(path: string | undefined): Matrix | undefined {
+  if (path === undefined) return undefined;
+  const a = readNpy(path);
+  if (a.shape.length !== 2 || a.shape[0] !== a.shape[1])
+    throw new ConfigError(
+      '--adjacency',
+      `must be a square 2-D (V, V) array, one row and column per node (one graph for all examples); ${path} has shape (${a.shape.join(', ')})`,
+    );
+  return new Matrix(a.shape[0], a.shape[1], npyToFloat64(a));
+}
 
 export interface Inputs {
   readonly X: Matrix;

@@ -5,17 +5,20 @@ import { checkOutputPath, writesToStdout } from '../io/output.js';
 import { checkPd } from '../analytic/pd.js';
 import { kernelFn, maxWorkers } from '../analytic/kernelFn.js';
 import type { Command } from './command.js';
-import { INPUT_OPTIONS, loadInputs, namingOptions } from './inputs.js';
+import { INPUT_OPTIONS, loadAdjacency, loadInputs, namingOptions } from './inputs.js';
 import { ARCH_EXAMPLES } from '../arch/registry.js';
 
 const USAGE = `ntk kernel --arch SPEC (--data SPEC | --x X.npy) [--x2 X2.npy] [--param ntk|standard] [--get ntk|nngp]
-           [--input-shape H,W,C] [--workers N] [--check-pd] --out K.npy
+           [--input-shape H,W,C] [--adjacency A.npy] [--outputs trace|full] [--workers N] [--check-pd] --out K.npy
 
 The analytic infinite-width kernel (NTK or NNGP) of an architecture, neural-tangents' conventions (docs/kernels.md).
   --arch SPEC           e.g. '${ARCH_EXAMPLES.mlp}' or '${ARCH_EXAMPLES.bigCnn}'
   --data SPEC           a dataset spec (ntk data --help), or --x X.npy: (n, d) or (n, h, w, c) float array
   --x2 X2.npy           second set (default: K(x, x))
   --input-shape H,W,C   per-example image shape for (n, d) inputs (NHWC, h·w·c = d)
+  --adjacency A.npy     (V, V) graph of the \`aggregate\` layers, shared by all examples (inputs (n, V, 1, F))
+  --outputs             trace (default): n1×n2, mean over output logits; full: (n1·O)×(n2·O), row i·O + o
+                        (node-level kernels of a graph network that ends on its nodes)
   --param               ntk (default) or standard
   --get                 ntk (default) or nngp
   --workers N           worker threads (default: all cores when the job is large; 0 = in-process; at most
@@ -34,6 +37,7 @@ export const kernel: Command = {
         ...INPUT_OPTIONS,
         param: { type: 'string' },
         get: { type: 'string' },
+        outputs: { type: 'string' },
         workers: { type: 'string' },
         'check-pd': { type: 'boolean', default: false },
         out: { type: 'string' },
@@ -47,6 +51,9 @@ export const kernel: Command = {
       throw new ConfigError('--param', `must be ntk or standard; got '${param}'`);
     const get = o.get ?? 'ntk';
     if (get !== 'ntk' && get !== 'nngp') throw new ConfigError('--get', `must be ntk or nngp; got '${get}'`);
+    const outputs = o.outputs ?? 'trace';
+    if (outputs !== 'trace' && outputs !== 'full')
+      throw new ConfigError('--outputs', `must be trace or full; got '${outputs}'`);
     let workers: number | undefined;
     if (o.workers !== undefined) {
       workers = Number(o.workers);
@@ -60,9 +67,12 @@ export const kernel: Command = {
     }
     checkOutputPath('--out', o.out, { kind: 'file', binary: true });
     const { X, X2, image } = loadInputs(o);
+    const adjacency = loadAdjacency(o.adjacency);
     const kfn = kernelFn(o.arch, {
       inputShape: image ?? [X.cols],
       param,
+      outputs,
+      ...(adjacency ? { adjacency } : {}),
       ...(workers !== undefined ? { workers } : {}),
     });
     const t0 = performance.now();

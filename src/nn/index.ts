@@ -45,5 +45,5 @@ export {
 } from './network.js';
 export type { PassOptions, Shape, ParamLayer, Network, Params, Tape, LayerTerms, Node } from './network.js';
 export { parseArch, formatArch } from '../arch/parse.js';
-export type { Arch, LayerSpec, Parameterization } from '../arch/types.js';
+export type { Arch, BuildOptions, LayerSpec, Parameterization } from '../arch/types.js';
 export { erf, normalCdf, normalPdf } from '../util/special.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { empiricalNtk } from '../../src/empirical/ntk.js';
 import { eigh, Matrix } from '../../src/linalg/index.js';
-import { buildNetwork, forward, init, type Params, vjp } from '../../src/nn/index.js';
+import { type BuildOptions, buildNetwork, forward, init, type Params, vjp } from '../../src/nn/index.js';
 import { Rng } from '../../src/util/random.js';
 
 function randX(n: number, d: number, seed: number): Matrix {
@@ -49,7 +49,10 @@ function bruteForceFull(params: Params, X: Matrix, X2: Matrix): Matrix {
   return K;
 }
 
-const NETS: [string, string, number[]][] = [
+// a directed, weighted 4-node graph (A[i][j]: edge i → j), for `aggregate`
+const GRAPH = new Matrix(4, 4, Float64Array.of(0, 0.5, 0, 1, 0, 1, 2, 0, 0.7, 0, 0, 1, 0, 1, 0.3, 1));
+
+const NETS: [string, string, number[], BuildOptions?][] = [
   ['MLP with biases', 'dense(16,bstd=0.5),relu,dense(12,wstd=1.4),erf,dense(3,bstd=0.2)', [5]],
   ['CNN same padding + flatten', 'conv(4,3,bstd=0.3),relu,conv(3,3),tanh,flatten,dense(2)', [5, 5, 2]],
   [
@@ -64,13 +67,26 @@ const NETS: [string, string, number[]][] = [
     [6, 6, 2],
   ],
   ['dense ResNet', 'dense(8),residual(relu,dense(8,bstd=0.3),relu,dense(8)),relu,dense(2)', [4]],
+  [
+    'WideResNet block (projection shortcut)',
+    'conv(3,3),sum(relu,conv(4,3,bstd=0.2),relu,conv(4,3)|conv(4,1)),relu,gap,dense(3)',
+    [5, 5, 2],
+  ],
+  ['DenseNet-style concat', 'conv(3,3),concat(identity|relu,conv(2,3)),conv(3,1),relu,flatten,dense(2)', [4, 4, 1]],
+  ['prod and repeat', 'dense(6),prod(dense(6,bstd=0.2)|identity),repeat(2,relu,dense(6)),dense(2)', [4]],
+  [
+    'aggregate, graph- and node-level',
+    'conv(3,1,bstd=0.1),relu,aggregate,conv(4,1),relu,aggregate,conv(2,1)',
+    [4, 1, 2],
+    { adjacency: GRAPH },
+  ],
 ];
 
 describe('empirical NTK: structured equals the Jacobian reference', () => {
   for (const param of ['ntk', 'standard'] as const) {
-    for (const [name, arch, shape] of NETS) {
+    for (const [name, arch, shape, opts] of NETS) {
       it(`${name} [${param}]: trace and full, every conv contraction order, tiled and untiled`, () => {
-        const net = buildNetwork(arch, shape, param);
+        const net = buildNetwork(arch, shape, param, opts);
         const params = init(net, new Rng(3));
         const X = randX(7, net.inDim, 5);
         const X2 = randX(4, net.inDim, 6);
@@ -127,8 +143,8 @@ describe('empirical NTK: structured equals the Jacobian reference', () => {
 
 describe('empirical NTK: properties', () => {
   it('Θ(x, x) is exactly symmetric and PSD (λ_min ≥ −1e-10·λ_max) for MLP, CNN and ResNet', () => {
-    for (const [name, arch, shape] of NETS) {
-      const net = buildNetwork(arch, shape, 'ntk');
+    for (const [name, arch, shape, opts] of NETS) {
+      const net = buildNetwork(arch, shape, 'ntk', opts);
       const params = init(net, new Rng(12));
       const X = randX(20, net.inDim, 13);
       for (const outputs of ['trace', 'full'] as const) {

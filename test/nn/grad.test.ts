@@ -1,7 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Matrix } from '../../src/linalg/index.js';
-import { apply, buildNetwork, forward, init, jvp, type Parameterization, vjp, Workspace } from '../../src/nn/index.js';
+import {
+  apply,
+  type BuildOptions,
+  buildNetwork,
+  forward,
+  init,
+  jvp,
+  type Parameterization,
+  vjp,
+  Workspace,
+} from '../../src/nn/index.js';
 import { activation } from '../../src/arch/layers/activations.js';
 import { Rng } from '../../src/util/random.js';
 
@@ -15,8 +25,8 @@ function dot(a: Float64Array, b: Float64Array): number {
 }
 
 /** Central finite differences of L(θ, X) = Σ c ⊙ f(X; θ) against vjp, on every parameter and input entry. */
-function gradCheck(arch: string, inputShape: number[], param: Parameterization, n = 3): void {
-  const net = buildNetwork(arch, inputShape, param);
+function gradCheck(arch: string, inputShape: number[], param: Parameterization, opts: BuildOptions = {}, n = 3): void {
+  const net = buildNetwork(arch, inputShape, param, opts);
   const params = init(net, new Rng(7));
   const X = randMatrix(n, net.inDim, 11);
   const C = randMatrix(n, net.outDim, 13);
@@ -62,7 +72,10 @@ function gradCheck(arch: string, inputShape: number[], param: Parameterization, 
   assert.ok(Math.abs(lhs - rhs) <= 1e-10 * Math.max(1, Math.abs(rhs)), `jvp/vjp adjoint: ${lhs} vs ${rhs}`);
 }
 
-const CASES: [string, string, number[]][] = [
+// a directed, weighted 4-node graph with self-loops (A[i][j]: edge i → j), for `aggregate`
+const GRAPH = new Matrix(4, 4, Float64Array.of(1, 0.5, 0, 0, 0, 1, 2, 0, 0.7, 0, 1, 1, 0, 0, 0.3, 1));
+
+const CASES: [string, string, number[], BuildOptions?][] = [
   ['dense with bias + relu', 'dense(5,bstd=0.3),relu,dense(2,wstd=1.5,bstd=0.1)', [4]],
   ['abrelu', 'dense(5),abrelu(-0.3,1.2),dense(2)', [3]],
   ['erf', 'dense(5,bstd=0.5),erf,dense(2)', [3]],
@@ -80,20 +93,40 @@ const CASES: [string, string, number[]][] = [
   ['residual dense', 'dense(4),residual(relu,dense(4,bstd=0.2),tanh,dense(4)),relu,dense(2)', [3]],
   ['residual conv', 'conv(3,3),residual(relu,conv(3,3)),gap,dense(2)', [4, 4, 1]],
   ['nested residual', 'dense(3),residual(dense(3),residual(gelu,dense(3))),dense(1)', [2]],
+  [
+    'identity + sum of three branches',
+    'dense(4),sum(relu,dense(4,bstd=0.2)|identity|tanh,dense(4,frozen)),dense(2)',
+    [3],
+  ],
+  [
+    'WideResNet block (projection shortcut)',
+    'conv(3,3),sum(relu,conv(4,3,bstd=0.1),relu,conv(4,3)|conv(4,1)),relu,gap,dense(2)',
+    [4, 4, 2],
+  ],
+  ['DenseNet-style concat', 'conv(3,3),concat(identity|relu,conv(2,3)),conv(3,1),relu,flatten,dense(2)', [4, 3, 1]],
+  ['concat flat, three branches', 'dense(3),concat(relu,dense(2)|identity|dense(4,bstd=0.3)),dense(2)', [3]],
+  ['prod', 'dense(4),prod(dense(4,bstd=0.2)|dense(4)|identity),relu,dense(2)', [3]],
+  ['repeat', 'dense(4),repeat(3,relu,dense(4,bstd=0.1)),dense(2)', [3]],
+  [
+    'aggregate (graph)',
+    'conv(3,1),relu,aggregate,conv(3,1,bstd=0.2),tanh,aggregate,gap,dense(2)',
+    [4, 1, 2],
+    { adjacency: GRAPH },
+  ],
 ];
 
 describe('finite networks: VJP matches central finite differences (parameters and inputs), JVP is its adjoint', () => {
   for (const param of ['ntk', 'standard'] as const) {
-    for (const [name, arch, shape] of CASES) {
-      it(`${name} [${param}]`, () => gradCheck(arch, shape, param));
+    for (const [name, arch, shape, opts] of CASES) {
+      it(`${name} [${param}]`, () => gradCheck(arch, shape, param, opts));
     }
   }
 });
 
 describe('workspaces: reused buffers give bit-identical passes', () => {
-  for (const [name, arch, shape] of CASES) {
+  for (const [name, arch, shape, opts] of CASES) {
     it(name, () => {
-      const net = buildNetwork(arch, shape, 'ntk');
+      const net = buildNetwork(arch, shape, 'ntk', opts);
       const ws = new Workspace();
       // three passes with different parameters, inputs and batch sizes through one workspace
       for (const [seed, n] of [
