@@ -5,15 +5,32 @@
  */
 import { activations } from './layers/activations.js';
 import { conv } from './layers/conv.js';
+import { convlocal } from './layers/convlocal.js';
+import { convtranspose } from './layers/convtranspose.js';
+import { dropout } from './layers/dropout.js';
 import { dense } from './layers/dense.js';
 import { avgpool } from './layers/avgpool.js';
 import { flatten } from './layers/flatten.js';
 import { gap } from './layers/gap.js';
+import { layernorm } from './layers/layernorm.js';
 import { residual } from './layers/residual.js';
 import { sin } from './layers/sin.js';
 import type { LayerModule } from './types.js';
 
-export const LAYER_MODULES: readonly LayerModule[] = [dense, conv, activations, avgpool, gap, flatten, residual, sin];
+export const LAYER_MODULES: readonly LayerModule[] = [
+  dense,
+  conv,
+  activations,
+  avgpool,
+  gap,
+  flatten,
+  residual,
+  sin,
+  convtranspose,
+  convlocal,
+  layernorm,
+  dropout,
+];
 
 const byName = new Map<string, LayerModule>(LAYER_MODULES.flatMap((m) => m.names.map((n) => [n, m] as const)));
 
