@@ -4,6 +4,8 @@
  * initializations per width; the NNGP uses a 256-wide readout (same kernel for every logit) to average its noise.
  *
  *   npx tsx bench/analytic/sweep.ts [--widths 64,256,1024,4096] [--cnn-widths 64,256,1024,4096] [--samples 16]
+ *   npx tsx bench/analytic/sweep.ts --set pool --samples 8   (normalization, pooling and conv variants, issue #14:
+ *     6×6×2 images and 5-dim flat inputs, n = 4; docs/kernels.md "Width sweep: normalization, pooling and conv variants")
  */
 import { parseArgs } from 'node:util';
 import { monteCarloNtk } from '../../src/empirical/montecarlo.js';
@@ -17,6 +19,7 @@ const { values } = parseArgs({
     widths: { type: 'string', default: '64,256,1024,4096' },
     'cnn-widths': { type: 'string', default: '64,256,1024,4096' },
     samples: { type: 'string', default: '16' },
+    set: { type: 'string', default: 'base' },
   },
 });
 const widths = values.widths.split(',').map(Number);
@@ -81,10 +84,66 @@ const cases: { name: string; arch: (w: number) => string; shape: number[]; X: Ma
     widths: cnnWidths,
   },
 ];
+// issue #14's layers: normalization, noise, pooling and conv variants, paper variances
+const img = randn(4, 72, 12);
+const flat = randn(4, 5, 9);
+const poolCases: typeof cases = [
+  {
+    name: 'layernorm (flat), wvar',
+    arch: (w) => `dense(${w},bstd=0.3),relu,dense(${w},wvar=2),layernorm,erf,dense(1)`,
+    shape: [5],
+    X: flat,
+    widths,
+  },
+  {
+    name: 'layernorm(axis=all), CNN',
+    arch: (w) => `conv(${w},3,bstd=0.2),layernorm(axis=all),relu,gap,dense(1)`,
+    shape: [6, 6, 2],
+    X: img,
+    widths: cnnWidths,
+  },
+  {
+    name: 'dropout(0.8) MLP',
+    arch: (w) => `dense(${w},bstd=0.2),relu,dropout(0.8),dense(${w}),relu,dense(1)`,
+    shape: [5],
+    X: flat,
+    widths,
+  },
+  {
+    name: 'avgpool(3,stride=2,same,normalize_edges)',
+    arch: (w) => `conv(${w},3,bvar=0.05),relu,avgpool(3,stride=2,padding=same,normalize_edges=true),flatten,dense(1)`,
+    shape: [6, 6, 2],
+    X: img,
+    widths: cnnWidths,
+  },
+  {
+    name: 'circular conv + sumpool + gsp',
+    arch: (w) => `conv(${w},3,padding=circular),relu,sumpool(2,stride=1,padding=circular),gsp,dense(1)`,
+    shape: [6, 6, 2],
+    X: img,
+    widths: cnnWidths,
+  },
+  {
+    name: 'convtranspose(stride 2)',
+    arch: (w) => `convtranspose(${w},3,stride=2,bstd=0.1),relu,gap,dense(1)`,
+    shape: [6, 6, 2],
+    X: img,
+    widths: cnnWidths,
+  },
+  {
+    name: 'convlocal + gap',
+    arch: (w) => `convlocal(${w},3,bstd=0.2),relu,gap,dense(1)`,
+    shape: [6, 6, 2],
+    X: img,
+    widths: cnnWidths,
+  },
+];
+const chosen = values.set === 'pool' ? poolCases : values.set === 'all' ? [...cases, ...poolCases] : cases;
 console.log(
   `| architecture | width | NTK rel. error | NNGP rel. error | √64/√width × err(64) |\n|---|---|---|---|---|`,
 );
-for (const c of cases) {
+const started = Date.now();
+for (const c of chosen) {
   let first = 0;
   for (const w of c.widths) {
     const arch = c.arch(w);
@@ -98,3 +157,4 @@ for (const c of cases) {
     );
   }
 }
+console.log(`\n${chosen.length} architectures, ${samples} seeds, ${((Date.now() - started) / 1000).toFixed(0)} s`);
