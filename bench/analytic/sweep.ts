@@ -8,6 +8,8 @@
  *
  *   npx tsx bench/analytic/sweep.ts [--widths 64,256,1024,4096] [--cnn-widths 64,256,1024,4096] [--samples 16]
  *                                   [--nngp readout|features] [--only NAME,…]
+ *   npx tsx bench/analytic/sweep.ts --set pool --samples 8   (normalization, pooling and conv variants, issue #14:
+ *     6×6×2 images and 5-dim flat inputs, n = 4; docs/kernels.md "Width sweep: normalization, pooling and conv variants")
  */
 import { parseArgs } from 'node:util';
 import { parseArch } from '../../src/arch/parse.js';
@@ -26,6 +28,7 @@ const { values } = parseArgs({
     samples: { type: 'string', default: '16' },
     nngp: { type: 'string', default: 'readout' },
     only: { type: 'string' },
+    set: { type: 'string', default: 'base' },
   },
 });
 const nngpMode = values.nngp;
@@ -162,10 +165,66 @@ const cases: {
     opts: { adjacency: graph },
   },
 ];
+// issue #14's layers: normalization, noise, pooling and conv variants, paper variances
+const img = randn(4, 72, 12);
+const flat = randn(4, 5, 9);
+const poolCases: typeof cases = [
+  {
+    name: 'layernorm (flat), wvar',
+    arch: (w) => `dense(${w},bstd=0.3),relu,dense(${w},wvar=2),layernorm,erf,dense(1)`,
+    shape: [5],
+    X: flat,
+    widths,
+  },
+  {
+    name: 'layernorm(axis=all), CNN',
+    arch: (w) => `conv(${w},3,bstd=0.2),layernorm(axis=all),relu,gap,dense(1)`,
+    shape: [6, 6, 2],
+    X: img,
+    widths: cnnWidths,
+  },
+  {
+    name: 'dropout(0.8) MLP',
+    arch: (w) => `dense(${w},bstd=0.2),relu,dropout(0.8),dense(${w}),relu,dense(1)`,
+    shape: [5],
+    X: flat,
+    widths,
+  },
+  {
+    name: 'avgpool(3,stride=2,same,normalize_edges)',
+    arch: (w) => `conv(${w},3,bvar=0.05),relu,avgpool(3,stride=2,padding=same,normalize_edges=true),flatten,dense(1)`,
+    shape: [6, 6, 2],
+    X: img,
+    widths: cnnWidths,
+  },
+  {
+    name: 'circular conv + sumpool + gsp',
+    arch: (w) => `conv(${w},3,padding=circular),relu,sumpool(2,stride=1,padding=circular),gsp,dense(1)`,
+    shape: [6, 6, 2],
+    X: img,
+    widths: cnnWidths,
+  },
+  {
+    name: 'convtranspose(stride 2)',
+    arch: (w) => `convtranspose(${w},3,stride=2,bstd=0.1),relu,gap,dense(1)`,
+    shape: [6, 6, 2],
+    X: img,
+    widths: cnnWidths,
+  },
+  {
+    name: 'convlocal + gap',
+    arch: (w) => `convlocal(${w},3,bstd=0.2),relu,gap,dense(1)`,
+    shape: [6, 6, 2],
+    X: img,
+    widths: cnnWidths,
+  },
+];
+const chosen = values.set === 'pool' ? poolCases : values.set === 'all' ? [...cases, ...poolCases] : cases;
 console.log(
   `| architecture | width | NTK rel. error | NNGP rel. error | √64/√width × err(64) |\n|---|---|---|---|---|`,
 );
-for (const c of cases) {
+const started = Date.now();
+for (const c of chosen) {
   if (only && !only.some((o) => c.name.includes(o))) continue;
   let first = 0;
   for (const w of c.widths) {
@@ -186,3 +245,4 @@ for (const c of cases) {
     );
   }
 }
+console.log(`\n${chosen.length} architectures, ${samples} seeds, ${((Date.now() - started) / 1000).toFixed(0)} s`);

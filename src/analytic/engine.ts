@@ -16,6 +16,8 @@ export interface Chain {
 /** Where the variances of a record come from after each op: computed from itself (self) or looked up (cross). */
 interface VarSource {
   after(node: OpNode, rec: KernelRecord): { var1: Float64Array; var2: Float64Array };
+  /** pairs (i, j) with j = i + same are one example (AnalyticRunCtx.same) */
+  readonly same: number | null;
 }
 
 export interface Block {
@@ -27,6 +29,8 @@ export interface Block {
   readonly self: boolean;
   /** flat inputs: the Gram block x1·x2ᵀ (n1 × n2; for self, length n1 with ‖xᵢ‖²) — from the backend's GEMM */
   readonly gram?: Float64Array;
+  /** a block of K(x, x): x2 row i + same is x1 row i (AnalyticRunCtx.same); absent for K(x1, x2) */
+  readonly same?: number;
 }
 
 function rowsVar(x: Float64Array, n: number, P: number, C: number): Float64Array {
@@ -163,6 +167,7 @@ function runNodes(
           h: node.h,
           w: node.w,
           fusedInput: fusedFirst && idx === 0,
+          same: src.same,
           run: (b, r) => runNodes(prog, branches[b], r, src, false),
         });
       }
@@ -190,6 +195,7 @@ export function selfChain(prog: Program, x: Float64Array, n: number, norms?: Flo
       ids[node.id] = d;
       return { var1: d, var2: d };
     },
+    same: 0,
   };
   const gram = prog.input === 'flat' ? (norms ?? rowNorms(x, n, prog.inDim)) : undefined;
   const rec = inputRecord(prog, { x1: x, n1: n, x2: x, n2: n, self: true, gram }, input, input, false);
@@ -248,7 +254,7 @@ export function crossBlock(
   c2: Chain,
   wantNtk: boolean,
 ): { nngp: Float64Array; ntk: Float64Array | null } {
-  const src: VarSource = { after: (node) => ({ var1: c1.ids[node.id], var2: c2.ids[node.id] }) };
+  const src: VarSource = { after: (node) => ({ var1: c1.ids[node.id], var2: c2.ids[node.id] }), same: b.same ?? null };
   const rec = inputRecord(prog, b, c1.input, c2.input, wantNtk);
   const out = runNodes(prog, prog.nodes, rec, src, prog.fusedInput);
   // per-logit outputs: the final record itself (one value per pair when flat, P² when full)

@@ -186,6 +186,7 @@ export function runTile(job: Job, t: Tile): void {
     n2: b2,
     self: false,
     gram,
+    ...(job.sym ? { same: t.i0 - t.j0 } : {}),
   };
   const r = crossBlock(
     prog,

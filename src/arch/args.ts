@@ -59,19 +59,51 @@ export class LayerArgs {
     return hit;
   }
 
-  /** wstd (default 1), bstd (default 0: no bias) and frozen, as every parametrized layer takes them */
+  /**
+   * wstd (default 1), bstd (default 0: no bias) and frozen, as every parametrized layer takes them; the variances as
+   * papers write them, `wvar=σ_w²` / `bvar=σ_b²`, instead of the stds (σ = √var; a std and its variance both given is
+   * an error). A given variance is kept in the spec (`wvar`, `bvar`) so that formatArch writes what was given.
+   */
   affine(): Omit<AffineSpec, 'kind'> {
-    const wstd = this.opt('wstd', false, 0, 1);
-    const bstd = this.opt('bstd', false, 0, 0);
+    const w = this.stdOrVar('wstd', 'wvar', 1);
+    const b = this.stdOrVar('bstd', 'bvar', 0);
     const f = this.named.get('frozen');
     if (f !== undefined && f !== 'true' && f !== 'false') this.ctx.bad('`frozen` true or false', f);
-    return { wstd, bstd, frozen: f === 'true' };
+    return {
+      wstd: w.std,
+      bstd: b.std,
+      ...(w.v !== undefined ? { wvar: w.v } : {}),
+      ...(b.v !== undefined ? { bvar: b.v } : {}),
+      frozen: f === 'true',
+    };
+  }
+
+  private stdOrVar(std: string, v: string, dflt: number): { std: number; v?: number } {
+    if (this.named.has(std) && this.named.has(v))
+      this.ctx.bad(
+        `given as \`${std}\` or as \`${v}\` (= ${std}²), not both`,
+        `${std}=${this.named.get(std)}, ${v}=${this.named.get(v)}`,
+      );
+    if (!this.named.has(v)) return { std: this.opt(std, false, 0, dflt) };
+    const x = this.opt(v, false, 0, dflt * dflt);
+    return { std: Math.sqrt(x), v: x };
   }
 }
 
-/** `,wstd=…,bstd=…,frozen` as formatArch writes them (defaults omitted). */
+/** The options every parametrized layer takes (affine()). */
+export const AFFINE_OPTIONS = ['wstd', 'bstd', 'wvar', 'bvar', 'frozen'] as const;
+
+/** σ_w² and σ_b² of an affine spec: the variances as given, else the stds squared. */
+export const affineVariances = (l: AffineSpec): { sw2: number; sb2: number } => ({
+  sw2: l.wvar ?? l.wstd * l.wstd,
+  sb2: l.bvar ?? l.bstd * l.bstd,
+});
+
+/** `,wstd=…,bstd=…,frozen` (or `,wvar=…`, `,bvar=…` where those were given) as formatArch writes them (defaults omitted). */
 export function formatAffine(l: AffineSpec): string {
-  return `${l.wstd !== 1 ? `,wstd=${l.wstd}` : ''}${l.bstd !== 0 ? `,bstd=${l.bstd}` : ''}${l.frozen ? ',frozen' : ''}`;
+  const w = l.wvar !== undefined ? `,wvar=${l.wvar}` : l.wstd !== 1 ? `,wstd=${l.wstd}` : '';
+  const b = l.bvar !== undefined ? `,bvar=${l.bvar}` : l.bstd !== 0 ? `,bstd=${l.bstd}` : '';
+  return `${w}${b}${l.frozen ? ',frozen' : ''}`;
 }
 
 /** A module's own spec type, checked (the registry hands every module only its own kinds; this makes it a type). */

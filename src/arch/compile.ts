@@ -91,6 +91,8 @@ export function buildNetwork(
           const s = a.spec;
           const wSize = a.fanIn * a.out;
           const hasBias = s.bstd !== 0;
+          const biasPositions = a.biasPositions ?? 1;
+          const scaleFanIn = a.scaleFanIn ?? a.fanIn;
           const p: ParamLayer = {
             index: paramLayers.length,
             path,
@@ -104,10 +106,11 @@ export function buildNetwork(
             wOffset: offset,
             wSize,
             bOffset: hasBias ? offset + wSize : -1,
-            bSize: hasBias ? a.out : 0,
-            wScale: param === 'ntk' ? s.wstd / Math.sqrt(a.fanIn) : 1,
+            bSize: hasBias ? a.out * biasPositions : 0,
+            biasPositions,
+            wScale: param === 'ntk' ? s.wstd / Math.sqrt(scaleFanIn) : 1,
             bScale: param === 'ntk' ? s.bstd : 1,
-            wInitStd: param === 'ntk' ? 1 : s.wstd / Math.sqrt(a.fanIn),
+            wInitStd: param === 'ntk' ? 1 : s.wstd / Math.sqrt(scaleFanIn),
             bInitStd: param === 'ntk' ? 1 : s.bstd,
             frozen: s.frozen,
             exportWeights: a.exportWeights,

@@ -9,10 +9,14 @@ import { concat, prod, sum } from './layers/branching.js';
 import { identity } from './layers/identity.js';
 import { repeat } from './layers/repeat.js';
 import { conv } from './layers/conv.js';
+import { convlocal } from './layers/convlocal.js';
+import { convtranspose } from './layers/convtranspose.js';
+import { dropout } from './layers/dropout.js';
 import { dense } from './layers/dense.js';
 import { avgpool } from './layers/avgpool.js';
 import { flatten } from './layers/flatten.js';
 import { gap } from './layers/gap.js';
+import { layernorm } from './layers/layernorm.js';
 import { residual } from './layers/residual.js';
 import { sin } from './layers/sin.js';
 import type { LayerModule } from './types.js';
@@ -26,6 +30,10 @@ export const LAYER_MODULES: readonly LayerModule[] = [
   flatten,
   residual,
   sin,
+  convtranspose,
+  convlocal,
+  layernorm,
+  dropout,
   identity,
   sum,
   concat,

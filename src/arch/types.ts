@@ -7,6 +7,7 @@
  * the kernel record (`AnalyticOps`, run by src/analytic). The engines loop over compiled nodes and never look at a
  * layer's name; combinators (`residual`) are modules whose nodes carry compiled branches.
  */
+import type { Rng } from '../util/random.js';
 import type { InputBlock, KernelRecord, Spatial } from './record.js';
 
 /** Per-example shape: `[d]` for flat inputs, `[h, w, c]` for NHWC images. */
@@ -66,6 +67,9 @@ export interface ParamLayer {
   /** −1 when the layer has no bias (bstd = 0). */
   readonly bOffset: number;
   readonly bSize: number;
+  /** Biases per output channel: 1 (shared over positions), or `positions` (one per output position and channel,
+   * stored (position, channel): neural-tangents' ConvLocal). */
+  readonly biasPositions: number;
   /** Multipliers applied in the forward pass: y = wScale·W·a + bScale·b. ntk: σ_w/√fan_in, σ_b; standard: 1, 1. */
   readonly wScale: number;
   readonly bScale: number;
@@ -83,6 +87,9 @@ export interface ParamLayer {
 export interface AffineSpec extends LayerSpec {
   readonly wstd: number;
   readonly bstd: number;
+  /** σ_w², σ_b² where the architecture gave the variances (`wvar=`, `bvar=`; then wstd = √wvar, bstd = √bvar) */
+  readonly wvar?: number;
+  readonly bvar?: number;
   readonly frozen: boolean;
 }
 
@@ -113,6 +120,10 @@ export interface CompileCtx {
     positions: number;
     exportWeights: ParamLayer['exportWeights'];
     manifest?: ParamLayer['manifest'];
+    /** the fan-in of the 1/√fan_in scaling when it is not the row length `fanIn` (convlocal: k²·C, rows P·k²·C) */
+    scaleFanIn?: number;
+    /** one bias per output position (convlocal); default 1 (shared) */
+    biasPositions?: number;
   }): ParamLayer;
   /** compile a nested layer list on `shape` (combinators); its paths are `${path}.${start + i}` (start default 0: a
    * combinator numbers the layers of all its branches consecutively, so every path is unique) */
@@ -186,8 +197,18 @@ export interface LayerTerms {
   readonly G: Float64Array;
 }
 
+/**
+ * Random streams of layers with random masks (dropout): the generator of layer `path` for example `e` of the batch,
+ * determined by the network's noise seed (Params.noiseSeed, drawn at init) and the example's input values — the same
+ * example gets the same mask in every pass, batch, tile and call, so the finite network is one deterministic
+ * function of (seed, θ, x).
+ */
+export type NoiseFn = (path: string, e: number) => Rng;
+
 export interface ForwardCtx {
   readonly theta: Float64Array;
+  /** per-example random streams (set by src/nn; absent when a pass is called by hand) */
+  readonly noise?: NoiseFn;
   /** keep what backward needs (in `saved`) */
   readonly keep: boolean;
   readonly saved: Saved;
@@ -210,6 +231,8 @@ export interface BackwardCtx {
 
 export interface JvpCtx {
   readonly theta: Float64Array;
+  /** as in ForwardCtx */
+  readonly noise?: NoiseFn;
   /** the parameter tangent (θ layout) */
   readonly tangent: Float64Array;
   run(nodes: readonly Node[], x: Float64Array, dx: Float64Array | null): { y: Float64Array; dy: Float64Array };
@@ -272,6 +295,11 @@ export interface AnalyticRunCtx {
   /** output spatial size after the layer */
   readonly h: number;
   readonly w: number;
+  /**
+   * Cross records: pairs (i, j) with j = i + same are one example on both sides (blocks of K(x, x):
+   * neural-tangents' `x1_is_x2`); null or absent: no pair is (K(x1, x2)). Self records: every pair is.
+   */
+  readonly same?: number | null;
   /** the record came from this layer's own fromInput (it already holds the patch average) */
   readonly fusedInput: boolean;
   run(i: number, k: KernelRecord): KernelRecord;

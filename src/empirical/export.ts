@@ -61,8 +61,9 @@ export function writeParams(params: Params, dir: string, seed: number | null = n
     let bEntry: ParamsManifestLayer['b'] = null;
     if (b) {
       const bFile = `layer${p.index}_b.npy`;
-      writeNpy(join(dir, bFile), b, [p.out], 'float64');
-      bEntry = { file: bFile, shape: [p.out] };
+      const bShape = p.biasPositions === 1 ? [p.out] : [p.biasPositions, p.out];
+      writeNpy(join(dir, bFile), b, bShape, 'float64');
+      bEntry = { file: bFile, shape: bShape };
     }
     const spec = p.spec;
     return {

@@ -256,9 +256,11 @@ function tileFeatures(plan: Plan, X: Matrix, ws: Workspace, scratch: Workspace):
     const G = stacked[l];
     let S: Float64Array | null = null;
     if (layer.bOffset >= 0) {
-      S = buf(`S${l}`, N * m);
-      for (let r = 0; r < N; r++)
-        for (let p = 0; p < P; p++) for (let c = 0; c < m; c++) S[r * m + c] += G[(r * P + p) * m + c];
+      S = buf(`S${l}`, N * m * layer.biasPositions);
+      if (layer.biasPositions === 1) {
+        for (let r = 0; r < N; r++)
+          for (let p = 0; p < P; p++) for (let c = 0; c < m; c++) S[r * m + c] += G[(r * P + p) * m + c];
+      } else S.set(G.subarray(0, N * P * m)); // one bias per position: its gradient is the cotangent itself
     }
     if (strategy === 'pairs') {
       layers.push({ layer, strategy, m, A, G, J: null, S });
@@ -292,8 +294,9 @@ function tileFeatures(plan: Plan, X: Matrix, ws: Workspace, scratch: Workspace):
     if (f.S) {
       const S = f.S;
       const bs = f.layer.bScale;
-      for (let r = 0; r < N; r++) for (let c = 0; c < f.m; c++) Jfull[r * plan.D + off + c] = bs * S[r * f.m + c];
-      off += f.m;
+      const bw = f.m * f.layer.biasPositions;
+      for (let r = 0; r < N; r++) for (let c = 0; c < bw; c++) Jfull[r * plan.D + off + c] = bs * S[r * bw + c];
+      off += bw;
     }
   }
   return { n, layers: [], Jfull };
@@ -318,7 +321,10 @@ function contract(plan: Plan, F1: TileFeat, F2: TileFeat, ws: Workspace): Float6
     const f2 = F2.layers[l];
     const { m, layer } = f1;
     const { positions: P, fanIn: K, wScale: s, bScale: sb } = layer;
-    if (f1.S && f2.S) gemm({ m: N1, n: N2, k: m, a: f1.S, b: f2.S, c: out, transB: true, alpha: sb * sb, beta: 1 });
+    if (f1.S && f2.S) {
+      const k = m * layer.biasPositions;
+      gemm({ m: N1, n: N2, k, a: f1.S, b: f2.S, c: out, transB: true, alpha: sb * sb, beta: 1 });
+    }
     if (f1.strategy === 'jacobian') {
       gemm({ m: N1, n: N2, k: m * K, a: f1.J as Float64Array, b: f2.J as Float64Array, c: out, transB: true, beta: 1 });
       continue;

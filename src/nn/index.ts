@@ -26,6 +26,8 @@
  * θ layout: parametrized layers in depth-first order (through combinators' branches); each stores W then b, in its
  * module's order (src/arch/layers/*.ts say which; ParamLayer.exportWeights gives PyTorch's). Layer l draws W then b
  * from rng.split(l). Each layer's conventions (padding, pooling windows, σ′ at kinks) are in its module's header.
+ * Random layers (dropout) draw their masks from params.noiseSeed (init draws it from rng.split('noise')), the layer
+ * path and each example's input values: the network is one deterministic function of (seed, θ, x).
  *
  * Errors: a layer that does not fit its input is an InvalidArgumentError naming the layer's position and why;
  * non-finite inputs are rejected by apply/forward/jvp.

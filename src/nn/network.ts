@@ -13,22 +13,28 @@ import type {
   JvpCtx,
   LayerTerms,
   Node,
+  NoiseFn,
   ParamLayer,
   Parameterization,
   Saved,
 } from '../arch/types.js';
 import { InvalidArgumentError } from '../errors.js';
 import { Matrix } from '../linalg/matrix.js';
-import type { Rng } from '../util/random.js';
+import { Rng } from '../util/random.js';
 import { paramsNeed, requireMemory } from '../util/memory.js';
 
 export { buildNetwork, type Network };
 export type { LayerTerms, Node, ParamLayer, Shape } from '../arch/types.js';
 
-/** Parameter values of a network: θ is one flat Float64Array; per-layer W and b are views into it. */
+/**
+ * Parameter values of a network: θ is one flat Float64Array; per-layer W and b are views into it. `noiseSeed` seeds
+ * the random masks of layers such as dropout (drawn by init from its rng; absent = 0), so the finite network is a
+ * deterministic function of its init seed, θ and the input.
+ */
 export interface Params {
   readonly net: Network;
   readonly theta: Float64Array;
+  readonly noiseSeed?: number;
 }
 
 /**
@@ -61,7 +67,29 @@ export function init(a: Arch | string | Network, b: readonly number[] | Rng, c?:
     for (let i = 0; i < p.wSize; i++) theta[p.wOffset + i] = p.wInitStd * r.normal();
     for (let i = 0; i < p.bSize; i++) theta[p.bOffset + i] = p.bInitStd * r.normal();
   }
-  return { net, theta };
+  return { net, theta, noiseSeed: rng.split('noise').nextU32() };
+}
+
+/**
+ * The per-example random streams of one batch (types.ts NoiseFn): example e's key hashes the bits of its input row,
+ * computed when first asked for (networks without random layers never hash).
+ */
+function noiseFn(params: Params, x: Float64Array, n: number): NoiseFn {
+  const d = params.net.inDim;
+  const base = new Rng(params.noiseSeed ?? 0);
+  let keys: Uint32Array | null = null;
+  return (path, e) => {
+    if (keys === null) {
+      keys = new Uint32Array(n);
+      const bits = new Uint32Array(x.buffer, x.byteOffset, x.length * 2);
+      for (let r = 0; r < n; r++) {
+        let h = 0x811c9dc5;
+        for (let i = 2 * r * d; i < 2 * (r + 1) * d; i++) h = Math.imul(h ^ bits[i], 0x01000193) ^ (h >>> 15);
+        keys[r] = h >>> 0;
+      }
+    }
+    return base.split(path).split(keys[e]);
+  };
 }
 
 function isNetwork(x: unknown): x is Network {
@@ -87,7 +115,9 @@ export function withTheta(params: Params, theta: Float64Array): Params {
       theta,
     );
   }
-  return { net: params.net, theta };
+  return params.noiseSeed === undefined
+    ? { net: params.net, theta }
+    : { net: params.net, theta, noiseSeed: params.noiseSeed };
 }
 
 /** 1 for trained entries of θ, 0 for frozen ones. */
@@ -174,15 +204,17 @@ function forwardNodes(
   keep: boolean,
   saved: Saved[],
   ws: Workspace | null,
+  noise: NoiseFn,
 ): Float64Array {
   for (const node of nodes) {
     const s: Saved = { x };
     const ctx: ForwardCtx = {
       theta,
+      noise,
       keep,
       saved: s,
       buf: (role, len, zero) => buffer(ws, `${role}${node.path}`, len, zero),
-      run: (inner, xin, innerSaved) => forwardNodes(inner, theta, xin, n, keep, innerSaved, ws),
+      run: (inner, xin, innerSaved) => forwardNodes(inner, theta, xin, n, keep, innerSaved, ws, noise),
     };
     const y = node.finite.forward(x, n, ctx);
     if (keep) saved.push(s);
@@ -199,7 +231,8 @@ export interface PassOptions {
 /** Batched forward pass: X is n × inDim (images NHWC-flattened), the result n × outDim. */
 export function apply(params: Params, X: Matrix, opts: PassOptions = {}): Matrix {
   checkInput('apply', params.net, X);
-  const y = forwardNodes(params.net.nodes, params.theta, X.data, X.rows, false, [], opts.workspace ?? null);
+  const noise = noiseFn(params, X.data, X.rows);
+  const y = forwardNodes(params.net.nodes, params.theta, X.data, X.rows, false, [], opts.workspace ?? null, noise);
   return new Matrix(X.rows, params.net.outDim, y === X.data ? y.slice() : y);
 }
 
@@ -207,7 +240,8 @@ export function apply(params: Params, X: Matrix, opts: PassOptions = {}): Matrix
 export function forward(params: Params, X: Matrix, opts: PassOptions = {}): { out: Matrix; tape: Tape } {
   checkInput('forward', params.net, X);
   const saved: Saved[] = [];
-  const y = forwardNodes(params.net.nodes, params.theta, X.data, X.rows, true, saved, opts.workspace ?? null);
+  const noise = noiseFn(params, X.data, X.rows);
+  const y = forwardNodes(params.net.nodes, params.theta, X.data, X.rows, true, saved, opts.workspace ?? null, noise);
   return {
     out: new Matrix(X.rows, params.net.outDim, y === X.data ? y.slice() : y),
     tape: { params, n: X.rows, saved },
@@ -317,11 +351,13 @@ function jvpNodes(
   x: Float64Array,
   dx: Float64Array | null,
   n: number,
+  noise: NoiseFn,
 ): { y: Float64Array; dy: Float64Array } {
   const ctx: JvpCtx = {
     theta,
+    noise,
     tangent,
-    run: (inner, xin, dxin) => jvpNodes(inner, theta, tangent, xin, dxin, n),
+    run: (inner, xin, dxin) => jvpNodes(inner, theta, tangent, xin, dxin, n, noise),
   };
   for (const node of nodes) {
     const r = node.finite.jvp(x, dx, n, ctx);
@@ -345,7 +381,8 @@ export function jvp(params: Params, X: Matrix, tangent: Float64Array): { out: Ma
       tangent,
     );
   }
-  const { y, dy } = jvpNodes(params.net.nodes, params.theta, tangent, X.data, null, X.rows);
+  const noise = noiseFn(params, X.data, X.rows);
+  const { y, dy } = jvpNodes(params.net.nodes, params.theta, tangent, X.data, null, X.rows, noise);
   return {
     out: new Matrix(X.rows, params.net.outDim, y === X.data ? y.slice() : y),
     tangentOut: new Matrix(X.rows, params.net.outDim, dy),

@@ -15,6 +15,7 @@
  * `frozen` layers keep Σ but add nothing to Θ: Θ = σ_w²·Θ̃. K̃, Θ̃ are the input's kernels (patch-averaged for convolutions).
  */
 import { gemm } from '../../linalg/blas.js';
+import { affineVariances } from '../args.js';
 import type { KernelRecord, Spatial } from '../record.js';
 import type { AffineSpec, BackwardCtx, FiniteOps, ForwardCtx, Parameterization, ParamLayer } from '../types.js';
 
@@ -135,8 +136,7 @@ export function affineKernel(
   h: number,
   w: number,
 ): KernelRecord {
-  const sw2 = spec.wstd * spec.wstd;
-  const sb2 = spec.bstd * spec.bstd;
+  const { sw2, sb2 } = affineVariances(spec);
   const n = avgK.length;
   const nngp = new Float64Array(n);
   for (let i = 0; i < n; i++) nngp[i] = sw2 * avgK[i] + sb2;

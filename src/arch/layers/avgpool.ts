@@ -1,141 +1,187 @@
 /**
- * avgpool(k) — k×k windows, stride k, valid: (h, w, c) → (⌊h/k⌋, ⌊w/k⌋, c) (neural-tangents' AvgPool without
- * padding). Kernel: Σ[q, q′] = (1/k⁴)·Σ_{p∈win(q), p′∈win(q′)} Σ_in[p, p′], which needs the full representation.
- * Linear, so a Gaussian process stays Gaussian.
+ * avgpool(k[, stride=s, padding=valid|same|circular, normalize_edges=true]) and sumpool(k[, stride=, padding=]) —
+ * neural-tangents' AvgPool / SumPool with a square k×k window: y_q = w_q·Σ_{p ∈ win(q)} x_p per channel, windows
+ * placed as a conv's (conv.ts: `same` pads as TF/JAX, `circular` wraps around), w_q = 1/k² (avgpool; the zeros of
+ * `same` padding count, NT's default normalize_edges=False), 1/|win(q) ∩ image| (avgpool with normalize_edges=true
+ * and padding=same, as jax.example_libraries.stax.AvgPool), or 1 (sumpool).
+ * Default stride = k (non-overlapping windows, PyTorch's default); NT's default is stride 1 — write `stride=1`.
+ * `avgpool(k)` = k×k windows, stride k, valid: (h, w, c) → (⌊h/k⌋, ⌊w/k⌋, c).
+ *
+ * Kernel: Σ[q, q′] = w_q·w_q′·Σ_{p ∈ win(q), p′ ∈ win(q′)} Σ_in[p, p′] (the same for Θ), which needs the full
+ * representation; computed separably (second index, then first). Linear, so a Gaussian process stays Gaussian.
  */
 import { LayerArgs, own } from '../args.js';
 import { pairsOf } from '../record.js';
 import { size } from '../shape.js';
 import type { LayerModule, LayerSpec, Shape } from '../types.js';
+import { type ConvGeom, PADDINGS, type Padding, convGeom, tapPositions } from './conv.js';
 import { image, linearOps } from './linear.js';
 
-/** k×k average pooling, stride k, valid: (n,h,w,c) → (n,⌊h/k⌋,⌊w/k⌋,c). */
-export function avgPool(
-  x: Float64Array,
-  n: number,
-  h: number,
-  w: number,
-  c: number,
-  k: number,
-  out: Float64Array = new Float64Array(n * Math.floor(h / k) * Math.floor(w / k) * c),
-): Float64Array {
-  const oh = Math.floor(h / k);
-  const ow = Math.floor(w / k);
-  const inv = 1 / (k * k);
+/** A pooling layer's windows: per output position its T = k² input positions (−1: padding) and its weight. */
+export interface PoolWindows {
+  readonly g: ConvGeom;
+  readonly taps: Int32Array;
+  readonly T: number;
+  readonly weights: Float64Array;
+}
+
+export function poolWindows(g: ConvGeom, kind: 'avg' | 'sum', normalizeEdges: boolean): PoolWindows {
+  const taps = tapPositions(g);
+  const T = g.k * g.k;
+  const weights = new Float64Array(g.P);
+  for (let q = 0; q < g.P; q++) {
+    let count = T;
+    if (normalizeEdges) {
+      count = 0;
+      for (let t = 0; t < T; t++) if (taps[q * T + t] >= 0) count++;
+    }
+    weights[q] = kind === 'sum' ? 1 : 1 / count;
+  }
+  return { g, taps, T, weights };
+}
+
+/** Pooling of n NHWC images (into a zeroed `out`). */
+export function pool(x: Float64Array, n: number, win: PoolWindows, out: Float64Array): Float64Array {
+  const { g, taps, T, weights } = win;
+  const { c, P: Q } = g;
+  const P = g.h * g.w;
   for (let e = 0; e < n; e++) {
-    for (let py = 0; py < oh; py++) {
-      for (let px = 0; px < ow; px++) {
-        const o = ((e * oh + py) * ow + px) * c;
-        for (let ky = 0; ky < k; ky++) {
-          for (let kx = 0; kx < k; kx++) {
-            const s = ((e * h + py * k + ky) * w + px * k + kx) * c;
-            for (let ch = 0; ch < c; ch++) out[o + ch] += x[s + ch];
-          }
-        }
-        for (let ch = 0; ch < c; ch++) out[o + ch] *= inv;
+    for (let q = 0; q < Q; q++) {
+      const o = (e * Q + q) * c;
+      for (let t = 0; t < T; t++) {
+        const p = taps[q * T + t];
+        if (p < 0) continue;
+        const s = (e * P + p) * c;
+        for (let ch = 0; ch < c; ch++) out[o + ch] += x[s + ch];
+      }
+      const wq = weights[q];
+      if (wq !== 1) for (let ch = 0; ch < c; ch++) out[o + ch] *= wq;
+    }
+  }
+  return out;
+}
+
+/** Adjoint of pool (into a zeroed `out`). */
+export function poolBack(gr: Float64Array, n: number, win: PoolWindows, out: Float64Array): Float64Array {
+  const { g, taps, T, weights } = win;
+  const { c, P: Q } = g;
+  const P = g.h * g.w;
+  for (let e = 0; e < n; e++) {
+    for (let q = 0; q < Q; q++) {
+      const o = (e * Q + q) * c;
+      const wq = weights[q];
+      for (let t = 0; t < T; t++) {
+        const p = taps[q * T + t];
+        if (p < 0) continue;
+        const s = (e * P + p) * c;
+        for (let ch = 0; ch < c; ch++) out[s + ch] += gr[o + ch] * wq;
       }
     }
   }
   return out;
 }
 
-/** Adjoint of avgPool. */
-export function avgPoolBack(
-  g: Float64Array,
-  n: number,
-  h: number,
-  w: number,
-  c: number,
-  k: number,
-  out: Float64Array = new Float64Array(n * h * w * c),
-): Float64Array {
-  const oh = Math.floor(h / k);
-  const ow = Math.floor(w / k);
-  const inv = 1 / (k * k);
-  for (let e = 0; e < n; e++) {
-    for (let py = 0; py < oh; py++) {
-      for (let px = 0; px < ow; px++) {
-        const o = ((e * oh + py) * ow + px) * c;
-        for (let ky = 0; ky < k; ky++) {
-          for (let kx = 0; kx < k; kx++) {
-            const s = ((e * h + py * k + ky) * w + px * k + kx) * c;
-            for (let ch = 0; ch < c; ch++) out[s + ch] = g[o + ch] * inv;
-          }
-        }
-      }
-    }
-  }
-  return out;
-}
-
-/** k×k average pooling (stride k, valid) of the full kernel representation. */
-export function avgPoolFull(src: Float64Array, pairs: number, h: number, w: number, kk: number): Float64Array {
-  const oh = Math.floor(h / kk);
-  const ow = Math.floor(w / kk);
-  const P = h * w;
-  const Q = oh * ow;
+/** Pooling of the full kernel representation: both position indices, the second first. */
+export function poolFull(src: Float64Array, pairs: number, win: PoolWindows): Float64Array {
+  const { g, taps, T, weights } = win;
+  const P = g.h * g.w;
+  const Q = g.P;
   const tmp = new Float64Array(P * Q);
   const out = new Float64Array(pairs * Q * Q);
-  const inv = 1 / (kk * kk);
   for (let e = 0; e < pairs; e++) {
-    tmp.fill(0);
     const ib = e * P * P;
     // pool the second index
     for (let p = 0; p < P; p++) {
       const row = ib + p * P;
-      for (let qy = 0; qy < oh; qy++)
-        for (let qx = 0; qx < ow; qx++) {
-          let s = 0;
-          for (let a = 0; a < kk; a++) for (let b = 0; b < kk; b++) s += src[row + (qy * kk + a) * w + qx * kk + b];
-          tmp[p * Q + qy * ow + qx] = s * inv;
+      for (let q2 = 0; q2 < Q; q2++) {
+        let s = 0;
+        for (let t = 0; t < T; t++) {
+          const p2 = taps[q2 * T + t];
+          if (p2 >= 0) s += src[row + p2];
         }
+        tmp[p * Q + q2] = s * weights[q2];
+      }
     }
     // pool the first index
     const ob = e * Q * Q;
-    for (let qy = 0; qy < oh; qy++)
-      for (let qx = 0; qx < ow; qx++) {
-        const orow = ob + (qy * ow + qx) * Q;
-        for (let a = 0; a < kk; a++)
-          for (let b = 0; b < kk; b++) {
-            const p = (qy * kk + a) * w + qx * kk + b;
-            for (let q2 = 0; q2 < Q; q2++) out[orow + q2] += tmp[p * Q + q2] * inv;
-          }
+    for (let q = 0; q < Q; q++) {
+      const orow = ob + q * Q;
+      const wq = weights[q];
+      for (let t = 0; t < T; t++) {
+        const p = taps[q * T + t];
+        if (p < 0) continue;
+        for (let q2 = 0; q2 < Q; q2++) out[orow + q2] += tmp[p * Q + q2] * wq;
       }
+    }
   }
   return out;
 }
 
-interface AvgPoolSpec extends LayerSpec {
-  readonly kind: 'avgpool';
+interface PoolSpec extends LayerSpec {
+  readonly kind: 'avgpool' | 'sumpool';
   readonly k: number;
+  /** omitted when it is k (the default) */
+  readonly stride?: number;
+  /** omitted when `valid` */
+  readonly padding?: Exclude<Padding, 'valid'>;
+  /** avgpool only; omitted when false */
+  readonly normalizeEdges?: true;
 }
-const isAvgPool = (s: LayerSpec): s is AvgPoolSpec => s.kind === 'avgpool';
+const isPool = (s: LayerSpec): s is PoolSpec => s.kind === 'avgpool' || s.kind === 'sumpool';
 
 export const avgpool: LayerModule = {
-  names: ['avgpool'],
+  names: ['avgpool', 'sumpool'],
   parse(ctx) {
-    const a = new LayerArgs(ctx).take([], [1, 1]);
-    const spec: AvgPoolSpec = { kind: 'avgpool', k: a.pos(0, 'k', true, 1) };
+    const avg = ctx.call.name === 'avgpool';
+    const a = new LayerArgs(ctx).take(avg ? ['stride', 'padding', 'normalize_edges'] : ['stride', 'padding'], [1, 1]);
+    const k = a.pos(0, 'k', true, 1);
+    const stride = a.opt('stride', true, 1, k);
+    const padding = a.word('padding', PADDINGS, 'valid');
+    const ne = a.word('normalize_edges', ['true', 'false'], 'false') === 'true';
+    const spec: PoolSpec = {
+      kind: avg ? 'avgpool' : 'sumpool',
+      k,
+      ...(stride !== k ? { stride } : {}),
+      ...(padding !== 'valid' ? { padding } : {}),
+      ...(ne ? { normalizeEdges: true as const } : {}),
+    };
     return spec;
   },
-  format: (l) => `avgpool(${own(l, isAvgPool, 'avgpool').k})`,
+  format(l) {
+    const s = own(l, isPool, 'avgpool');
+    const opts = [
+      s.stride !== undefined ? `stride=${s.stride}` : '',
+      s.padding !== undefined ? `padding=${s.padding}` : '',
+      s.normalizeEdges ? 'normalize_edges=true' : '',
+    ].filter(Boolean);
+    return `${s.kind}(${[String(s.k), ...opts].join(',')})`;
+  },
   compile(spec, ctx) {
-    const { k } = own(spec, isAvgPool, 'avgpool');
-    const [h, w, c] = image(ctx, 'an image input (h×w×c)', 'avgpool pools over image positions.');
-    if (h < k || w < k) ctx.bad(`an image at least ${k}×${k}`, 'the image is smaller than the pooling window.');
-    const outShape: Shape = [Math.floor(h / k), Math.floor(w / k), c];
+    const s = own(spec, isPool, 'avgpool');
+    const { k } = s;
+    const [h, w, c] = image(ctx, 'an image input (h×w×c)', `${s.kind} pools over image positions.`);
+    const padding = s.padding ?? 'valid';
+    const g = convGeom(h, w, c, k, s.stride ?? k, padding);
+    if (g === null)
+      return ctx.bad(
+        `an image at least ${k}×${k} for padding=valid`,
+        'the image is smaller than the pooling window (padding=same or circular pools windows that extend past the edges).',
+      );
+    // normalize_edges only changes windows that reach into `same` padding (as NT)
+    const win = poolWindows(g, s.kind === 'sumpool' ? 'sum' : 'avg', s.normalizeEdges === true && padding === 'same');
+    const outShape: Shape = [g.oh, g.ow, c];
     return {
       outShape,
       finite: linearOps(
         h * w * c,
         size(outShape),
-        (x, n, out) => avgPool(x, n, h, w, c, k, out),
-        (g, n, out) => avgPoolBack(g, n, h, w, c, k, out),
+        (x, n, out) => pool(x, n, win, out ?? new Float64Array(n * size(outShape))),
+        (gr, n, out) => poolBack(gr, n, win, out),
         true,
       ),
       analytic: {
         needsFull: true,
-        gaussian: (g) => g.gaussian,
+        gaussian: (gc) => gc.gaussian,
         prepare: () => ({
           apply(r, run) {
             const pairs = pairsOf(r);
@@ -143,8 +189,8 @@ export const avgpool: LayerModule = {
               ...r,
               h: run.h,
               w: run.w,
-              nngp: avgPoolFull(r.nngp, pairs, r.h, r.w, k),
-              ntk: r.ntk ? avgPoolFull(r.ntk, pairs, r.h, r.w, k) : null,
+              nngp: poolFull(r.nngp, pairs, win),
+              ntk: r.ntk ? poolFull(r.ntk, pairs, win) : null,
             };
           },
         }),

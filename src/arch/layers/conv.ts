@@ -1,22 +1,24 @@
 /**
- * conv(channels, kernel[, stride=s, padding=same|valid, wstd=, bstd=, frozen]) — a square k×k convolution on NHWC
- * images, y_q = s·W·patch_q(x) + s_b·b (affine.ts), weights stored (out, kh, kw, in) = the im2col patch order.
- * `same`: oh = ⌈h/s⌉ with total padding max((oh−1)s + k − h, 0) split floor/ceil (top/left gets the floor), as
- * TensorFlow/JAX; `valid`: oh = ⌊(h−k)/s⌋ + 1.
+ * conv(channels, kernel[, stride=s, padding=same|valid|circular, wstd= | wvar=, bstd= | bvar=, frozen]) — a square
+ * k×k convolution on NHWC images, y_q = s·W·patch_q(x) + s_b·b (affine.ts), weights stored (out, kh, kw, in) = the
+ * im2col patch order. `same`: oh = ⌈h/s⌉ with total padding max((oh−1)s + k − h, 0) split floor/ceil (top/left gets
+ * the floor), as TensorFlow/JAX; `valid`: oh = ⌊(h−k)/s⌋ + 1; `circular` (neural-tangents' Padding.CIRCULAR): the
+ * `same` geometry with the image wrapped around (a torus: position p − pad is read at (p − pad) mod h).
  *
  * Analytic kernel (Novak et al. 2019, "Bayesian deep CNNs…", eq. 7; Arora et al. 2019, "On exact computation…", §4):
  * the affine step with K̃, Θ̃ replaced by their patch averages (1/k²)·Σ_δ K̃[s·q + δ − pad, s·q′ + δ − pad] (zero
- * outside the image); fan_in = k²·C. As the first layer on a full image record, the patch average of the input
+ * outside the image; wrapped for `circular`); fan_in = k²·C. As the first layer on a full image record, the patch average of the input
  * kernel is computed directly as a Gram of im2col patches, patch(q)·patch′(q′)/(k²C), by the backend's GEMM.
  */
 import { gemm } from '../../linalg/blas.js';
-import { LayerArgs, formatAffine, own } from '../args.js';
+import { AFFINE_OPTIONS, LayerArgs, formatAffine, own } from '../args.js';
 import type { InputBlock, KernelRecord, Spatial } from '../record.js';
 import { pairsOf } from '../record.js';
 import type { AffineSpec, LayerModule, LayerSpec } from '../types.js';
 import { affineFinite, affineKernel } from './affine.js';
 
-export type Padding = 'same' | 'valid';
+export type Padding = 'same' | 'valid' | 'circular';
+export const PADDINGS: readonly Padding[] = ['same', 'valid', 'circular'];
 
 export interface ConvSpec extends AffineSpec {
   readonly kind: 'conv';
@@ -43,7 +45,12 @@ export interface ConvGeom {
   readonly P: number;
   /** patch length k·k·c */
   readonly K: number;
+  /** `circular`: positions outside the image wrap around instead of reading zeros */
+  readonly wrap: boolean;
 }
+
+/** i mod n in [0, n) */
+const mod = (i: number, n: number): number => ((i % n) + n) % n;
 
 /** The geometry for `padding`; null when the image is smaller than the kernel (valid). */
 export function convGeom(
@@ -58,7 +65,7 @@ export function convGeom(
   let ow: number;
   let padTop = 0;
   let padLeft = 0;
-  if (padding === 'same') {
+  if (padding !== 'valid') {
     oh = Math.ceil(h / stride);
     ow = Math.ceil(w / stride);
     padTop = Math.floor(Math.max((oh - 1) * stride + k - h, 0) / 2);
@@ -68,7 +75,7 @@ export function convGeom(
     oh = Math.floor((h - k) / stride) + 1;
     ow = Math.floor((w - k) / stride) + 1;
   }
-  return { h, w, c, k, stride, padTop, padLeft, oh, ow, P: oh * ow, K: k * k * c };
+  return { h, w, c, k, stride, padTop, padLeft, oh, ow, P: oh * ow, K: k * k * c, wrap: padding === 'circular' };
 }
 
 /** Patches of n NHWC images: (n·P) × K row-major, zero outside the image (`out` must be zeroed). */
@@ -81,6 +88,7 @@ export function im2col(
   const { h, w, c, k, stride, padTop, padLeft, oh, ow, K } = g;
   const img = h * w * c;
   const rowLen = k * c;
+  if (g.wrap) return wrapPatches(x, n, g, out, false);
   for (let e = 0; e < n; e++) {
     const xo = e * img;
     for (let py = 0; py < oh; py++) {
@@ -115,6 +123,7 @@ export function col2im(
   const { h, w, c, k, stride, padTop, padLeft, oh, ow, K } = g;
   const img = h * w * c;
   const rowLen = k * c;
+  if (g.wrap) return wrapPatches(dp, n, g, out, true);
   for (let e = 0; e < n; e++) {
     const xo = e * img;
     for (let py = 0; py < oh; py++) {
@@ -139,8 +148,103 @@ export function col2im(
   return out;
 }
 
+/** `circular` im2col (adjoint false: gather patches into `out`) or col2im (adjoint true: scatter-add `src` into `out`). */
+function wrapPatches(src: Float64Array, n: number, g: ConvGeom, out: Float64Array, adjoint: boolean): Float64Array {
+  const { h, w, c, k, stride, padTop, padLeft, oh, ow, K } = g;
+  const img = h * w * c;
+  for (let e = 0; e < n; e++) {
+    for (let py = 0; py < oh; py++) {
+      for (let px = 0; px < ow; px++) {
+        const base = ((e * oh + py) * ow + px) * K;
+        for (let ky = 0; ky < k; ky++) {
+          const yy = mod(py * stride - padTop + ky, h);
+          for (let kx = 0; kx < k; kx++) {
+            const xi = e * img + (yy * w + mod(px * stride - padLeft + kx, w)) * c;
+            const pi = base + (ky * k + kx) * c;
+            if (adjoint) for (let t = 0; t < c; t++) out[xi + t] += src[pi + t];
+            else for (let t = 0; t < c; t++) out[pi + t] = src[xi + t];
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Per output position q and tap δ, the input position read (row-major over q, then δ = (dy, dx)); −1 outside the
+ * image (zero padding). The one place the conv's index map lives for the kernel steps that need it spelled out.
+ */
+export function tapPositions(g: ConvGeom): Int32Array {
+  const { h, w, k, stride: s, padTop, padLeft, oh, ow } = g;
+  const out = new Int32Array(oh * ow * k * k);
+  for (let qy = 0; qy < oh; qy++)
+    for (let qx = 0; qx < ow; qx++)
+      for (let dy = 0; dy < k; dy++)
+        for (let dx = 0; dx < k; dx++) {
+          let y = qy * s + dy - padTop;
+          let x = qx * s + dx - padLeft;
+          if (g.wrap) {
+            y = mod(y, h);
+            x = mod(x, w);
+          }
+          out[((qy * ow + qx) * k + dy) * k + dx] = y < 0 || y >= h || x < 0 || x >= w ? -1 : y * w + x;
+        }
+  return out;
+}
+
+/**
+ * The patch average by an explicit tap map (taps[q·T + t] = input position, −1 for none; T taps per output, the
+ * average over `T` taps): diag out[q] = (1/T)·Σ_t K[p_t(q)], full out[q, q′] = (1/T)·Σ_t K[p_t(q), p_t(q′)] — the same
+ * tap t on both sides (the weight it multiplies is shared). `diagOnly`: full input, only the q = q′ outputs (n × Q).
+ */
+export function tapAverage(
+  src: Float64Array,
+  pairs: number,
+  spatial: Spatial,
+  P: number,
+  taps: Int32Array,
+  T: number,
+  diagOnly = false,
+): Float64Array {
+  const Q = taps.length / T;
+  const inv = 1 / T;
+  if (spatial === 'diag' || diagOnly) {
+    const out = new Float64Array(pairs * Q);
+    const stride = spatial === 'diag' ? 1 : P + 1;
+    const per = spatial === 'diag' ? P : P * P;
+    for (let e = 0; e < pairs; e++)
+      for (let q = 0; q < Q; q++) {
+        let acc = 0;
+        for (let t = 0; t < T; t++) {
+          const p = taps[q * T + t];
+          if (p >= 0) acc += src[e * per + p * stride];
+        }
+        out[e * Q + q] = acc * inv;
+      }
+    return out;
+  }
+  const out = new Float64Array(pairs * Q * Q);
+  for (let e = 0; e < pairs; e++) {
+    const ib = e * P * P;
+    const ob = e * Q * Q;
+    for (let q = 0; q < Q; q++)
+      for (let q2 = 0; q2 < Q; q2++) {
+        let acc = 0;
+        for (let t = 0; t < T; t++) {
+          const p = taps[q * T + t];
+          const p2 = taps[q2 * T + t];
+          if (p >= 0 && p2 >= 0) acc += src[ib + p * P + p2];
+        }
+        out[ob + q * Q + q2] = acc * inv;
+      }
+  }
+  return out;
+}
+
 /** Patch average (1/k²)·Σ_δ of one array in the full or diag representation. */
 export function convAverage(src: Float64Array, pairs: number, spatial: Spatial, g: ConvGeom): Float64Array {
+  if (g.wrap) return tapAverage(src, pairs, spatial, g.h * g.w, tapPositions(g), g.k * g.k);
   const { h, w, k, stride: s, padTop: pt, padLeft: pl, oh, ow } = g;
   const P = h * w;
   const Q = oh * ow;
@@ -236,8 +340,8 @@ export const conv: LayerModule = {
   affine: true,
   convention: 'conv `same` padding as TF/JAX (total max((⌈h/s⌉−1)s+k−h,0), top/left get the floor half)',
   parse(ctx) {
-    const a = new LayerArgs(ctx).take(['wstd', 'bstd', 'frozen', 'stride', 'padding'], [2, 2]);
-    const padding = a.word('padding', ['same', 'valid'], 'same');
+    const a = new LayerArgs(ctx).take([...AFFINE_OPTIONS, 'stride', 'padding'], [2, 2]);
+    const padding = a.word('padding', PADDINGS, 'same');
     const spec: ConvSpec = {
       kind: 'conv',
       channels: a.pos(0, 'channels', true, 1),

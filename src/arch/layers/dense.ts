@@ -1,9 +1,9 @@
 /**
- * dense(out[, wstd=σ_w, bstd=σ_b, frozen]) — a fully connected layer y = s·W·a + s_b·b on a flat input
+ * dense(out[, wstd=σ_w | wvar=σ_w², bstd=σ_b | bvar=σ_b², frozen]) — a fully connected layer y = s·W·a + s_b·b on a flat input
  * (ntk parameterization s = σ_w/√fan_in, s_b = σ_b; standard s = s_b = 1 with W ~ N(0, σ_w²/fan_in), b ~ N(0, σ_b²)).
  * Defaults σ_w = 1, σ_b = 0 (no bias parameter). Weights stored (out, in). Kernel: affine.ts (Jacot et al. 2018).
  */
-import { LayerArgs, formatAffine, own } from '../args.js';
+import { AFFINE_OPTIONS, LayerArgs, formatAffine, own } from '../args.js';
 import type { AffineSpec, LayerModule, LayerSpec } from '../types.js';
 import { affineFinite, affineKernel } from './affine.js';
 
@@ -18,7 +18,7 @@ export const dense: LayerModule = {
   names: ['dense'],
   affine: true,
   parse(ctx) {
-    const a = new LayerArgs(ctx).take(['wstd', 'bstd', 'frozen'], [1, 1]);
+    const a = new LayerArgs(ctx).take(AFFINE_OPTIONS, [1, 1]);
     const spec: DenseSpec = { kind: 'dense', out: a.pos(0, 'out', true, 1), ...a.affine() };
     return spec;
   },
