@@ -150,7 +150,7 @@ describe('bad input: typed errors naming the layer path', () => {
   it('sum / prod whose branches are not independent; prod of a non-Gaussian branch', () => {
     assert.throws(
       kern('dense(4),sum(relu|identity),dense(1)'),
-      /layer 1 `sum`.*all but at most one end in a dense or conv layer.*branch 1 \(layer 1\.0\) ends in `relu`, branch 2 \(layer 1\.1\) ends in `identity`/,
+      /layer 1 `sum`.*all but at most one end in a dense or conv or convtranspose or convlocal layer.*branch 1 \(layer 1\.0\) ends in `relu`, branch 2 \(layer 1\.1\) ends in `identity`/,
     );
     assert.throws(kern('dense(4),prod(identity|identity),dense(1)'), /layer 1 `prod`.*all but at most one end/);
     assert.throws(
