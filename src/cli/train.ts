@@ -2,7 +2,7 @@
  * `ntk train`: train a finite network (and its linearization) by gradient descent on a dataset, writing
  * config.json, metrics.jsonl (one record per tracked step), summary.json and checkpoint.bin into --out.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadDataset } from '../data/index.js';
@@ -17,7 +17,7 @@ import { type LossKind, type LossNormalization, smoothLabels } from '../train/lo
 import { ntk0Reference } from '../train/reference.js';
 import { parseSchedule } from '../train/schedule.js';
 import { type Tracker, TRACKERS, type TrainRecord } from '../train/trackers.js';
-import { train, type TrainResult } from '../train/trainer.js';
+import { loadCheckpointHeader, train, type TrainResult } from '../train/trainer.js';
 import { VERSION } from '../version.js';
 import type { Command } from './command.js';
 
@@ -306,8 +306,12 @@ async function trainLocked(
   const { ds, tds, cfg, data } = run;
   const { loss, eps, normalization, reg, lr, steps, batchSize, momentum, seed, param, trackers } = p;
   const out = o.out as string;
-  if (o.resume && !existsSync(join(out, 'checkpoint.bin')))
-    process.stderr.write(`ntk train: --resume: ${out} has no checkpoint.bin; starting at step 0\n`);
+  if (o.resume) {
+    // Say where training continues (a corrupt checkpoint is refused here, naming the file, before anything is written).
+    const ck = loadCheckpointHeader(out);
+    if (!ck) process.stderr.write(`ntk train: --resume: ${out} has no checkpoint.bin; starting at step 0\n`);
+    else if (!o.quiet) process.stderr.write(`ntk train: resuming from step ${ck.step} of ${steps} (${ck.status})\n`);
+  }
   const info = backend().info();
   writeJsonAtomic(join(out, 'config.json'), {
     command: commandLine(argv),
