@@ -181,9 +181,7 @@ function takeOverIfStale(path: string, dir: string, what: string, warn: (line: s
     return;
   }
   rmSync(aside, { force: true });
-  warn(
-    `ntk: warning: ${dir} had a stale lock (${h ? describe(h) : 'unreadable'}, no longer running); taking it over`,
-  );
+  warn(`ntk: warning: ${dir} had a stale lock (${h ? describe(h) : 'unreadable'}, no longer running); taking it over`);
 }
 
 /** What wrote a run folder: `ntk run` (config.json with a preset), `ntk train` (its config.json or checkpoint), or null. */
