@@ -275,8 +275,9 @@ export const trainCommand: Command = {
       checkTrainFolder(out);
       return await trainLocked(o, p, argv, { ds, tds, cfg, data }, () => interrupted);
     } finally {
-      for (const s of signals) process.off(s, onSig);
+      // the lock goes before the handlers: a signal from here on ends the process with nothing left behind
       lock.release();
+      for (const s of signals) process.off(s, onSig);
     }
   },
 };

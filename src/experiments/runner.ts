@@ -370,12 +370,20 @@ export async function runExperiment(source: string | JsonObject, opts: RunOption
   // From here on the folder is this process's: a second run on it is refused (naming this one) until the release;
   // the folder is checked under the lock, so two runs never both pass the check.
   const lock = lockRunFolder(outDir, { command: opts.command, warn: log });
+  // Signals are handled for as long as the folder is locked (also while the report is written), and the lock is
+  // released before the handlers go: a signal never leaves status "running" or a lock behind.
+  let onSecondSignal = (): void => {};
+  const sig = interruptHandler(log, () => onSecondSignal());
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
+  if (opts.handleSigint) for (const s of signals) process.on(s, sig.onSignal);
   try {
     checkRunFolder(configPath, exp, outDir);
     ensureWritableDir(cacheDir, '--cache');
-    return await runLocked(exp, opts, { t0, log, outDir, cacheDir, configPath });
+    const where = { t0, log, outDir, cacheDir, configPath };
+    return await runLocked(exp, opts, where, sig.interrupted, (f) => (onSecondSignal = f));
   } finally {
     lock.release();
+    if (opts.handleSigint) for (const s of signals) process.off(s, sig.onSignal);
   }
 }
 
@@ -384,6 +392,8 @@ async function runLocked(
   exp: ResolvedExperiment,
   opts: RunOptions,
   where: { t0: number; log: (line: string) => void; outDir: string; cacheDir: string; configPath: string },
+  signalled: () => boolean,
+  onSecondSignal: (f: () => void) => void,
 ): Promise<RunSummary> {
   const { preset, bound, quick } = exp;
   const config = bound.config;
@@ -392,14 +402,12 @@ async function runLocked(
   const writeConfig = configWriter(configPath, exp, t0, cacheDir, opts.command);
   writeConfig('running');
 
-  let cache: DiskCache | null = null;
-  const sigint = interruptHandler(log, () =>
-    writeConfig('interrupted', { interruptedAt: new Date().toISOString(), cache: { ...(cache?.stats ?? {}) } }),
-  );
-  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
-  if (opts.handleSigint) for (const s of signals) process.on(s, sigint.onSignal);
-  const isInterrupted = () => sigint.interrupted() || (opts.signal?.aborted ?? false);
-  cache = new DiskCache(cacheDir, { isInterrupted, warn: log });
+  const isInterrupted = () => signalled() || (opts.signal?.aborted ?? false);
+  const cache = new DiskCache(cacheDir, { isInterrupted, warn: log });
+  let finished = false;
+  onSecondSignal(() => {
+    if (!finished) writeConfig('interrupted', { interruptedAt: new Date().toISOString(), cache: { ...cache.stats } });
+  });
   const metrics = metricsFile(join(outDir, 'metrics.jsonl'));
   const outputs: RunOutputs = { results: [], figures: new Map(), sections: [] };
   const env = { quick, seed: config.seed, presetName: preset.name, outDir, t0, cache, log, metrics, isInterrupted };
@@ -413,10 +421,9 @@ async function runLocked(
         `interrupted; ${cache.stats.computed} unit(s) finished in this session are kept in ${cacheDir}. Resume with the same command (same config and --out ${outDir}).`,
       );
     }
+    finished = true;
     writeConfig('failed', { error: e instanceof Error ? e.message : String(e) });
     throw e;
-  } finally {
-    if (opts.handleSigint) for (const s of signals) process.off(s, sigint.onSignal);
   }
   metrics.flush();
 
@@ -429,6 +436,7 @@ async function runLocked(
   const finishedAt = new Date().toISOString();
   const seconds = (Date.now() - t0) / 1000;
   writeConfig('complete', { finishedAt, durationSeconds: seconds, cache: { ...cache.stats } });
+  finished = true;
   writeFileAtomic(join(outDir, 'report.html'), renderRunReport(outDir));
   return {
     outDir,
