@@ -1,7 +1,7 @@
 /**
  * `ntk run <config.json|config.yaml|preset-name> [--out DIR] [--quick] [--set key=value]… [--cache DIR]`: validate
  * the config (before any computation), run the preset, write the run folder. Exit codes: 0 ok, 2 bad input,
- * 130 interrupted (finished units are cached; the same command resumes).
+ * 130 interrupted by SIGINT or SIGTERM (finished units are cached; the same command resumes).
  */
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../errors.js';
@@ -23,7 +23,9 @@ options:
   --set key=value    override one field (repeatable); for spectrum-demo e.g. --set params.dim=5 --set 'sweep.n=[100,200]'
   --cache DIR        shared cache folder (default <out>/cache)
 
-Presets: ntk list.   Exit codes: 0 ok, 2 bad input, 130 interrupted (run the same command to resume).`;
+The run folder is locked while the run is in progress: a second run on it is refused (exit 2).
+Presets: ntk list.   Exit codes: 0 ok, 2 bad input, 130 interrupted by Ctrl-C or SIGTERM (run the same
+command to resume).`;
 
 export const run: Command = {
   usage: USAGE,

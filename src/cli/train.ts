@@ -10,6 +10,7 @@ import type { Dataset } from '../data/types.js';
 import { ConfigError } from '../errors.js';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { checkOutputPath } from '../io/output.js';
+import { lockRunFolder, runFolderKind } from '../io/runFolder.js';
 import { backend, Matrix } from '../linalg/index.js';
 import { buildNetwork, type Parameterization, parseArch } from '../nn/index.js';
 import { type LearningRate, stderrProgress, type TrainConfig, type TrainData } from '../train/config.js';
@@ -17,7 +18,8 @@ import { type LossKind, type LossNormalization, smoothLabels } from '../train/lo
 import { ntk0Reference } from '../train/reference.js';
 import { parseSchedule } from '../train/schedule.js';
 import { type Tracker, TRACKERS, type TrainRecord } from '../train/trackers.js';
-import { train, type TrainResult } from '../train/trainer.js';
+import { loadCheckpointHeader, train, type TrainResult } from '../train/trainer.js';
+import { VERSION } from '../version.js';
 import type { Command } from './command.js';
 
 const USAGE = `ntk train --arch SPEC --data SPEC --loss mse|ce|soft-ce --lr LR --steps T --out DIR [options]
@@ -50,7 +52,8 @@ options:
   --quiet                no progress lines on stderr
   --out DIR              run folder                                                                      (required)
 
-Ctrl-C stops after the current step with a checkpoint (resume with --resume).
+Ctrl-C or SIGTERM stops after the current step with a checkpoint (resume with --resume). The run folder is
+locked while training (a second run on it is refused); a folder written by \`ntk run\` is refused.
 Exit codes: 0 completed, 2 bad input, 3 diverged (metrics so far are kept), 130 stopped.`;
 
 function num(flag: string, s: string | undefined, check: (v: number) => boolean, what: string): number | undefined {
@@ -254,85 +257,126 @@ export const trainCommand: Command = {
     const o = parseFlags(argv);
     const p = optionsOf(o);
     checkOutputPath('--out', o.out, { kind: 'dir' });
-    const { ds, tds, cfg, data } = loadRun(o, p);
-    const { loss, eps, normalization, reg, lr, steps, batchSize, momentum, seed, param, trackers } = p;
     const out = o.out as string;
+    checkTrainFolder(out);
+    const { ds, tds, cfg, data } = loadRun(o, p);
     mkdirSync(out, { recursive: true });
-    const info = backend().info();
-    writeJsonAtomic(join(out, 'config.json'), {
-      command: `ntk train ${argv.map((a) => (/^[\w.:=,/+-]+$/.test(a) ? a : `'${a}'`)).join(' ')}`,
-      arch: o.arch,
-      data: ds.spec,
-      testData: tds?.spec ?? null,
-      loss,
-      smoothing: eps ?? null,
-      normalization,
-      reg: reg ?? null,
-      lr,
-      steps,
-      batchSize: batchSize ?? ds.X.rows,
-      momentum: momentum ?? 0,
-      seed,
-      param,
-      linearized: !o['no-linearized'],
-      track: o.track ?? 'log:40',
-      trackers: trackers ?? 'default',
-      backend: { name: info.name, corename: info.corename, threads: info.threads },
-    });
-    const metricsPath = join(out, 'metrics.jsonl');
-    const writeMetrics = (history: readonly TrainRecord[]): void =>
-      writeFileAtomic(metricsPath, history.map((r) => `${JSON.stringify(r)}\n`).join(''));
+    // The folder is this process's until the end (a second run on it is refused, naming this one; checked again
+    // under the lock); Ctrl-C or SIGTERM stops after the current step with a checkpoint.
+    const lock = lockRunFolder(out, { command: commandLine(argv) });
     let interrupted = false;
-    let lastMetricsWrite = Number.NEGATIVE_INFINITY;
     const onSig = (): void => {
       interrupted = true;
     };
-    process.on('SIGINT', onSig);
-    const t0 = performance.now();
-    let result: Awaited<ReturnType<typeof train>>;
+    const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
+    for (const s of signals) process.on(s, onSig);
     try {
-      result = await train(cfg, data, {
-        checkpointDir: out,
-        resume: o.resume,
-        ...(p.ckEvery !== undefined ? { checkpointEverySteps: p.ckEvery } : {}),
-        shouldStop: () => interrupted,
-        // Atomic rewrites, at most every 2 s (the checkpoint also holds the history); a final one follows.
-        onRecord: (_r, history) => {
-          const now = performance.now();
-          if (now - lastMetricsWrite >= 2000) {
-            writeMetrics(history);
-            lastMetricsWrite = now;
-          }
-        },
-        ...(o.quiet ? {} : { onProgress: stderrProgress }),
-      });
+      checkTrainFolder(out);
+      return await trainLocked(o, p, argv, { ds, tds, cfg, data }, () => interrupted);
     } finally {
-      process.off('SIGINT', onSig);
+      // the lock goes before the handlers: a signal from here on ends the process with nothing left behind
+      lock.release();
+      for (const s of signals) process.off(s, onSig);
     }
-    writeMetrics(result.history);
-    const seconds = (performance.now() - t0) / 1000;
-    const reference = summaryReference(result, data.X, data.Y, { loss, normalization, reg, momentum, batchSize });
-    writeJsonAtomic(join(out, 'summary.json'), {
-      status: result.status,
-      message: result.message,
-      step: result.step,
-      steps,
-      eta: result.eta,
-      lambdaMax: result.lambdaMax,
-      seconds,
-      final: result.history.at(-1) ?? null,
-      reference,
-      backend: { name: info.name, corename: info.corename, threads: info.threads },
-    });
-    if (result.status === 'diverged') {
-      process.stderr.write(`ntk train: ${result.message}\n`);
-      return 3;
-    }
-    if (result.status === 'stopped') {
-      process.stderr.write(`ntk train: ${result.message} (ntk train … --resume)\n`);
-      return 130;
-    }
-    if (!o.quiet) process.stderr.write(`ntk train: ${result.message} in ${seconds.toFixed(1)} s; wrote ${out}\n`);
-    return 0;
   },
 };
+
+/** `ntk train --out` never writes into a run folder of `ntk run`. */
+function checkTrainFolder(out: string): void {
+  const kind = runFolderKind(out);
+  if (kind?.kind === 'run')
+    throw new ConfigError(
+      '--out',
+      `${out} is a run folder of \`ntk run\` (preset ${kind.preset}); \`ntk train\` needs a folder of its own: choose another --out`,
+    );
+}
+
+function commandLine(argv: readonly string[]): string {
+  return `ntk train ${argv.map((a) => (/^[\w.:=,/+-]+$/.test(a) ? a : `'${a}'`)).join(' ')}`;
+}
+
+/** Train in the locked run folder: config.json, training (checkpoints), metrics.jsonl, summary.json; the exit code. */
+async function trainLocked(
+  o: ReturnType<typeof parseFlags>,
+  p: ReturnType<typeof optionsOf>,
+  argv: readonly string[],
+  run: ReturnType<typeof loadRun>,
+  interrupted: () => boolean,
+): Promise<number> {
+  const { ds, tds, cfg, data } = run;
+  const { loss, eps, normalization, reg, lr, steps, batchSize, momentum, seed, param, trackers } = p;
+  const out = o.out as string;
+  if (o.resume) {
+    // Say where training continues (a corrupt checkpoint is refused here, naming the file, before anything is written).
+    const ck = loadCheckpointHeader(out);
+    if (!ck) process.stderr.write(`ntk train: --resume: ${out} has no checkpoint.bin; starting at step 0\n`);
+    else if (!o.quiet) process.stderr.write(`ntk train: resuming from step ${ck.step} of ${steps} (${ck.status})\n`);
+  }
+  const info = backend().info();
+  writeJsonAtomic(join(out, 'config.json'), {
+    command: commandLine(argv),
+    arch: o.arch,
+    data: ds.spec,
+    testData: tds?.spec ?? null,
+    loss,
+    smoothing: eps ?? null,
+    normalization,
+    reg: reg ?? null,
+    lr,
+    steps,
+    batchSize: batchSize ?? ds.X.rows,
+    momentum: momentum ?? 0,
+    seed,
+    param,
+    linearized: !o['no-linearized'],
+    track: o.track ?? 'log:40',
+    trackers: trackers ?? 'default',
+    backend: { name: info.name, corename: info.corename, threads: info.threads },
+    ntkLab: VERSION,
+  });
+  const metricsPath = join(out, 'metrics.jsonl');
+  const writeMetrics = (history: readonly TrainRecord[]): void =>
+    writeFileAtomic(metricsPath, history.map((r) => `${JSON.stringify(r)}\n`).join(''));
+  let lastMetricsWrite = Number.NEGATIVE_INFINITY;
+  const t0 = performance.now();
+  const result = await train(cfg, data, {
+    checkpointDir: out,
+    resume: o.resume,
+    ...(p.ckEvery !== undefined ? { checkpointEverySteps: p.ckEvery } : {}),
+    shouldStop: interrupted,
+    // Atomic rewrites, at most every 2 s (the checkpoint also holds the history); a final one follows.
+    onRecord: (_r, history) => {
+      const now = performance.now();
+      if (now - lastMetricsWrite >= 2000) {
+        writeMetrics(history);
+        lastMetricsWrite = now;
+      }
+    },
+    ...(o.quiet ? {} : { onProgress: stderrProgress }),
+  });
+  writeMetrics(result.history);
+  const seconds = (performance.now() - t0) / 1000;
+  const reference = summaryReference(result, data.X, data.Y, { loss, normalization, reg, momentum, batchSize });
+  writeJsonAtomic(join(out, 'summary.json'), {
+    status: result.status,
+    message: result.message,
+    step: result.step,
+    steps,
+    eta: result.eta,
+    lambdaMax: result.lambdaMax,
+    seconds,
+    final: result.history.at(-1) ?? null,
+    reference,
+    backend: { name: info.name, corename: info.corename, threads: info.threads },
+  });
+  if (result.status === 'diverged') {
+    process.stderr.write(`ntk train: ${result.message}\n`);
+    return 3;
+  }
+  if (result.status === 'stopped') {
+    process.stderr.write(`ntk train: ${result.message} (ntk train … --resume)\n`);
+    return 130;
+  }
+  if (!o.quiet) process.stderr.write(`ntk train: ${result.message} in ${seconds.toFixed(1)} s; wrote ${out}\n`);
+  return 0;
+}

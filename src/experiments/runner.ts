@@ -10,14 +10,16 @@
  *   <out>/report.html      self-contained report
  *   <out>/cache/           finished units (unless a shared cache dir is given)
  *
- * Every file is written atomically. On SIGINT the run stops before the next unit, keeps the finished units in the
- * cache and throws InterruptedError; running again with the same config and folder resumes and gives results
- * byte-identical to an uninterrupted run.
+ * Every file is written atomically. The folder is locked for the run (src/io/runFolder.ts: a second run on it is
+ * refused). On SIGINT or SIGTERM the run stops before the next unit, keeps the finished units in the cache, records
+ * status "interrupted" and throws InterruptedError; running again with the same config and folder resumes and gives
+ * results byte-identical to an uninterrupted run.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConfigError, NtkError, OutputError } from '../errors.js';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
+import { lockRunFolder, runFolderKind } from '../io/runFolder.js';
 import { backend } from '../linalg/index.js';
 import { Matrix } from '../linalg/matrix.js';
 import type { FigureSpec } from '../report/figure.js';
@@ -135,7 +137,7 @@ export interface RunOptions extends ResolveOptions {
   readonly cacheDir?: string;
   /** Where progress and info lines go (default process.stderr). */
   readonly stderr?: (line: string) => void;
-  /** Install a SIGINT handler for the run's duration (the CLI does; library callers may pass `signal`). */
+  /** Install SIGINT and SIGTERM handlers for the run's duration (the CLI does; library callers may pass `signal`). */
   readonly handleSigint?: boolean;
   /** Abort from the caller (checked between units). */
   readonly signal?: AbortSignal;
@@ -178,6 +180,11 @@ export function defaultOutDir(name: string, quick: boolean): string {
 
 /** A run folder that holds a different config (or mode) is not silently overwritten; the same one is resumed. */
 function checkRunFolder(configPath: string, exp: ResolvedExperiment, outDir: string): void {
+  if (runFolderKind(outDir)?.kind === 'train')
+    throw new ConfigError(
+      '--out',
+      `${outDir} is a run folder of \`ntk train\`; \`ntk run\` needs a folder of its own: choose another --out`,
+    );
   if (!existsSync(configPath)) return;
   let prev: unknown;
   try {
@@ -232,18 +239,26 @@ function configWriter(
     });
 }
 
-/** SIGINT: the first stops the run after the current unit, the second exits at once. */
-function interruptHandler(log: (line: string) => void): { onSigint: () => void; interrupted: () => boolean } {
+/** SIGINT or SIGTERM: the first stops the run after the current unit, the second exits at once (after `onExit`). */
+function interruptHandler(
+  log: (line: string) => void,
+  onExit: () => void,
+): { onSignal: (signal: NodeJS.Signals) => void; interrupted: () => boolean } {
   let interrupted = false;
-  const onSigint = () => {
+  const onSignal = (signal: NodeJS.Signals) => {
     if (interrupted) {
-      log('ntk run: second interrupt; exiting now (finished units are in the cache)');
+      log(`ntk run: second interrupt (${signal}); exiting now (finished units are in the cache)`);
+      onExit();
       process.exit(130);
     }
     interrupted = true;
-    log('ntk run: interrupt received; stopping after the current unit (press Ctrl-C again to exit at once)');
+    log(
+      signal === 'SIGINT'
+        ? 'ntk run: interrupt received; stopping after the current unit (press Ctrl-C again to exit at once)'
+        : `ntk run: ${signal} received; stopping after the current unit (send it again to exit at once)`,
+    );
   };
-  return { onSigint, interrupted: () => interrupted };
+  return { onSignal, interrupted: () => interrupted };
 }
 
 /** Metrics: kept in memory, flushed atomically (throttled) so the file is always a complete set of lines. */
@@ -345,27 +360,59 @@ function runContext(env: ContextEnv): Omit<RunContext<unknown>, 'config'> {
   };
 }
 
-/** Run an experiment end to end. Throws ConfigError before any work on bad input; InterruptedError on SIGINT. */
+/**
+ * Run an experiment end to end. Throws ConfigError before any work on bad input; LockedError when another process
+ * holds the run folder; InterruptedError on SIGINT/SIGTERM (with `handleSigint`) or `signal`.
+ */
 export async function runExperiment(source: string | JsonObject, opts: RunOptions = {}): Promise<RunSummary> {
   const t0 = Date.now();
   const log = opts.stderr ?? ((line: string) => process.stderr.write(`${line}\n`));
   const exp = resolveExperiment(source, opts);
-  const { preset, bound, quick } = exp;
-  const config = bound.config;
-  const outDir = resolve(opts.outDir ?? defaultOutDir(config.name, quick));
+  const outDir = resolve(opts.outDir ?? defaultOutDir(exp.bound.config.name, exp.quick));
   const cacheDir = resolve(opts.cacheDir ?? join(outDir, 'cache'));
   const configPath = join(outDir, 'config.json');
-  checkRunFolder(configPath, exp, outDir);
   ensureWritableDir(outDir, '--out');
-  ensureWritableDir(cacheDir, '--cache');
+  // From here on the folder is this process's: a second run on it is refused (naming this one) until the release;
+  // the folder is checked under the lock, so two runs never both pass the check.
+  const lock = lockRunFolder(outDir, { command: opts.command, warn: log });
+  // Signals are handled for as long as the folder is locked (also while the report is written), and the lock is
+  // released before the handlers go: a signal never leaves status "running" or a lock behind.
+  let onSecondSignal = (): void => {};
+  const sig = interruptHandler(log, () => onSecondSignal());
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
+  if (opts.handleSigint) for (const s of signals) process.on(s, sig.onSignal);
+  try {
+    checkRunFolder(configPath, exp, outDir);
+    ensureWritableDir(cacheDir, '--cache');
+    const where = { t0, log, outDir, cacheDir, configPath };
+    return await runLocked(exp, opts, where, sig.interrupted, (f) => (onSecondSignal = f));
+  } finally {
+    lock.release();
+    if (opts.handleSigint) for (const s of signals) process.off(s, sig.onSignal);
+  }
+}
+
+/** The run proper, in a locked, checked run folder. */
+async function runLocked(
+  exp: ResolvedExperiment,
+  opts: RunOptions,
+  where: { t0: number; log: (line: string) => void; outDir: string; cacheDir: string; configPath: string },
+  signalled: () => boolean,
+  onSecondSignal: (f: () => void) => void,
+): Promise<RunSummary> {
+  const { preset, bound, quick } = exp;
+  const config = bound.config;
+  const { t0, log, outDir, cacheDir, configPath } = where;
   for (const sub of ['results', 'figures']) mkdirSync(join(outDir, sub), { recursive: true });
   const writeConfig = configWriter(configPath, exp, t0, cacheDir, opts.command);
   writeConfig('running');
 
-  const sigint = interruptHandler(log);
-  if (opts.handleSigint) process.on('SIGINT', sigint.onSigint);
-  const isInterrupted = () => sigint.interrupted() || (opts.signal?.aborted ?? false);
-  const cache = new DiskCache(cacheDir, isInterrupted);
+  const isInterrupted = () => signalled() || (opts.signal?.aborted ?? false);
+  const cache = new DiskCache(cacheDir, { isInterrupted, warn: log });
+  let finished = false;
+  onSecondSignal(() => {
+    if (!finished) writeConfig('interrupted', { interruptedAt: new Date().toISOString(), cache: { ...cache.stats } });
+  });
   const metrics = metricsFile(join(outDir, 'metrics.jsonl'));
   const outputs: RunOutputs = { results: [], figures: new Map(), sections: [] };
   const env = { quick, seed: config.seed, presetName: preset.name, outDir, t0, cache, log, metrics, isInterrupted };
@@ -379,10 +426,9 @@ export async function runExperiment(source: string | JsonObject, opts: RunOption
         `interrupted; ${cache.stats.computed} unit(s) finished in this session are kept in ${cacheDir}. Resume with the same command (same config and --out ${outDir}).`,
       );
     }
+    finished = true;
     writeConfig('failed', { error: e instanceof Error ? e.message : String(e) });
     throw e;
-  } finally {
-    if (opts.handleSigint) process.off('SIGINT', sigint.onSigint);
   }
   metrics.flush();
 
@@ -395,6 +441,7 @@ export async function runExperiment(source: string | JsonObject, opts: RunOption
   const finishedAt = new Date().toISOString();
   const seconds = (Date.now() - t0) / 1000;
   writeConfig('complete', { finishedAt, durationSeconds: seconds, cache: { ...cache.stats } });
+  finished = true;
   writeFileAtomic(join(outDir, 'report.html'), renderRunReport(outDir));
   return {
     outDir,

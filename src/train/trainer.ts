@@ -164,7 +164,28 @@ function initialKernel(
   return { ntk0, lambdaMax, eta };
 }
 
-/** Load the run's state from its checkpoint, if there is one; the status and message if that run had finished. */
+/** The header fields that resume relies on, checked (a checksum-less format-1 file may hold anything). */
+function checkHeader(path: string, h: TrainCheckpointHeader, steps: number): void {
+  const bad = (what: string): never => {
+    throw new FormatError(path, `checkpoint header: ${what}; the file is corrupt (delete it to start over)`);
+  };
+  if (typeof h.hash !== 'string') bad('`hash` is not a string');
+  if (!Number.isSafeInteger(h.step) || h.step < 0 || h.step > steps) bad(`\`step\` is not an integer in [0, ${steps}]`);
+  if (!['completed', 'diverged', 'stopped'].includes(h.status)) bad('`status` is not completed, diverged or stopped');
+  if (typeof h.message !== 'string') bad('`message` is not a string');
+  if (!Array.isArray(h.history)) bad('`history` is not a list');
+  for (const r of h.history as unknown[]) {
+    const step = typeof r === 'object' && r !== null ? (r as { step?: unknown }).step : undefined;
+    if (typeof step !== 'number' || !Number.isSafeInteger(step) || step < 0 || step > h.step)
+      bad(`\`history\` holds a record without a step in [0, ${h.step}]`);
+  }
+}
+
+/**
+ * Load the run's state from its checkpoint, if there is one; the status and message if that run had finished. A
+ * corrupt checkpoint (checksum, layout or header) is a FormatError naming the file: it is never resumed. A format-1
+ * checkpoint (no checksum) is resumed with a warning on stderr.
+ */
 function resume(run: Run, path: string): { status: TrainStatus; message: string } | null {
   const ck = readCheckpoint<TrainCheckpointHeader>(path);
   if (!ck) return null;
@@ -175,6 +196,11 @@ function resume(run: Run, path: string): { status: TrainStatus; message: string 
       'a checkpoint written by the same configuration and data',
       path,
       'Delete the run folder or use the original options.',
+    );
+  checkHeader(path, ck.header, run.cfg.steps);
+  if (!ck.verified)
+    process.stderr.write(
+      `ntk: warning: ${path} has no checksum (format 1, written before checksums were added); resuming without an integrity check\n`,
     );
   const get = (name: string, into: Float64Array | null): void => {
     if (!into) return;
