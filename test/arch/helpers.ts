@@ -134,7 +134,7 @@ export async function monteCarloErrors(
 
 // ---------------------------------------------------------------------------------------------------------------
 // Reference quadrature: nested composite Gauss–Legendre over [−9, 9]² (u = s₁z₁, v = s₂(ρz₁ + √(1−ρ²)z₂)), panels
-// of width ≤ 0.35, split at the breaks and graded geometrically (×2 from 1e-5) toward them — no adaptivity, no error
+// of width ≤ 0.5 with 12 nodes, split at the breaks and graded geometrically (×2 from 1e-5) toward them — no adaptivity, no error
 // estimate, a different rule from the production code (adaptive Gauss–Kronrod, or the tanh mixture).
 
 function legendre(n: number): { x: number[]; w: number[] } {
@@ -161,7 +161,7 @@ function legendre(n: number): { x: number[]; w: number[] } {
   }
   return { x, w };
 }
-const GL = legendre(10);
+const GL = legendre(12);
 
 function composite(a: number, b: number, pts: number[]): { X: number[]; W: number[] } {
   const cuts = new Set([a, b]);
@@ -177,7 +177,7 @@ function composite(a: number, b: number, pts: number[]): { X: number[]; W: numbe
   const X: number[] = [];
   const W: number[] = [];
   for (let i = 0; i + 1 < c.length; i++) {
-    const k = Math.max(1, Math.ceil((c[i + 1] - c[i]) / 0.35));
+    const k = Math.max(1, Math.ceil((c[i + 1] - c[i]) / 0.5));
     for (let j = 0; j < k; j++) {
       const lo = c[i] + ((c[i + 1] - c[i]) * j) / k;
       const hi = c[i] + ((c[i + 1] - c[i]) * (j + 1)) / k;

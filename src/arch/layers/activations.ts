@@ -20,7 +20,7 @@
  *      1.4e-15 for tanh′ on the real line, checked by the tests) and the kernels are sums of erf pair kernels:
  *      K̃ = (2/π)·Σᵢⱼ aᵢaⱼ·arcsin(tᵢⱼ),  Σ̇ = (4/π)·Σᵢⱼ aᵢbᵢaⱼbⱼ/√(dᵢ₁dⱼ₂ − 4bᵢ²bⱼ²c²),
  *      dᵢ₁ = 1 + 2bᵢ²q₁, tᵢⱼ = 2bᵢbⱼc/√(dᵢ₁dⱼ₂) — accurate to ≈1e-15 at every variance (the former 48×48
- *      Gauss–Hermite rule erred by 1e-6 at q = 1 and 1e-2 at q = 10) and 3–4× cheaper.
+ *      Gauss–Hermite rule erred in Σ̇ by 2e-6 at q = 1 and 0.1 at q = 10) and ≈10× cheaper.
  *  - gelu = x·Φ(x) (neural-tangents' Gelu; Tsuchida, Pearce, van der Heide, Roosta & Gallagher 2021, "Avoiding kernel
  *      fixed points: computing with ELU and GELU infinite networks"): with P = q₁q₂, P₁ = (1 + q₁)(1 + q₂),
  *      δ = √(P₁ − c²), α = arcsin(c/√P₁):

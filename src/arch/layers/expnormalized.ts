@@ -20,7 +20,11 @@ export interface ExpNormalizedSpec extends LayerSpec {
   readonly shift: number;
 }
 
-export function expNormalizedKernel(gamma: number, shift: number): PairKernel {
+/**
+ * A kernel of the normalized pre-activations: K̃ = √(q₁q₂)·k̃(ρ), Σ̇ = σ̇(ρ) for unit(ρ) writing k̃, σ̇ (0 when a
+ * variance is 0: that input is all zeros, and so is the layer's output and derivative).
+ */
+function normalized(unit: (rho: number, out: Float64Array) => void): PairKernel {
   return (c, q1, q2, out) => {
     if (!(q1 > 0 && q2 > 0)) {
       out[0] = 0;
@@ -31,18 +35,39 @@ export function expNormalizedKernel(gamma: number, shift: number): PairKernel {
     let rho = c / s;
     if (rho > 1) rho = 1;
     else if (rho < -1) rho = -1;
-    const e = Math.exp(gamma * (rho + shift));
-    out[0] = s * e;
-    out[1] = gamma * e;
+    unit(rho, out);
+    out[0] *= s;
   };
 }
+
+export function expNormalizedKernel(gamma: number, shift: number): PairKernel {
+  return normalized((rho, out) => {
+    const e = Math.exp(gamma * (rho + shift));
+    out[0] = e;
+    out[1] = gamma * e;
+  });
+}
+
+/** C = √2·e^{γ(1 + shift)/2} and √γ: f = C·r·sin(√γ·x/r + π/4) */
+const constants = (s: ExpNormalizedSpec) => ({
+  C: Math.SQRT2 * Math.exp((s.gamma * (1 + s.shift)) / 2),
+  sg: Math.sqrt(s.gamma),
+});
+
+/** σ, σ′ of the normalized input (r = 1) */
+const unitFns = (s: ExpNormalizedSpec) => {
+  const { C, sg } = constants(s);
+  return pointwise(
+    (x) => C * Math.sin(sg * x + Math.PI / 4),
+    (x) => C * sg * Math.cos(sg * x + Math.PI / 4),
+  );
+};
 
 /** The finite layer (module header), normalizing over the last axis (features, or channels at each position). */
 function finite(s: ExpNormalizedSpec, inShape: Shape): FiniteOps {
   const group = inShape[inShape.length - 1];
   const size = inShape.reduce((a, b) => a * b, 1);
-  const C = Math.SQRT2 * Math.exp((s.gamma * (1 + s.shift)) / 2);
-  const sg = Math.sqrt(s.gamma);
+  const { C, sg } = constants(s);
   const rms = (x: Float64Array, o: number) => {
     let ss = 0;
     for (let i = 0; i < group; i++) ss += x[o + i] * x[o + i];
@@ -116,34 +141,13 @@ export const expnormalized = activationModule<ExpNormalizedSpec>({
   },
   format: (s) => (s.gamma === 1 && s.shift === -1 ? 'expnormalized' : `expnormalized(${s.gamma},${s.shift})`),
   // σ, σ′ at r = 1 (the scalar functions are used only by `method: 'quadrature'`, on unit-variance inputs)
-  fns: (s) => {
-    const C = Math.SQRT2 * Math.exp((s.gamma * (1 + s.shift)) / 2);
-    const sg = Math.sqrt(s.gamma);
-    return pointwise(
-      (x) => C * Math.sin(sg * x + Math.PI / 4),
-      (x) => C * sg * Math.cos(sg * x + Math.PI / 4),
-    );
-  },
+  fns: unitFns,
   finite,
   kernel(s, method) {
     if (method !== 'quadrature') return expNormalizedKernel(s.gamma, s.shift);
-    // the quadrature of the normalized activation: u/√q₁ and v/√q₂ have unit variance, times √(q₁q₂)
-    const C = Math.SQRT2 * Math.exp((s.gamma * (1 + s.shift)) / 2);
-    const sg = Math.sqrt(s.gamma);
-    const q = quadratureKernel(
-      (x) => C * Math.sin(sg * x + Math.PI / 4),
-      (x) => C * sg * Math.cos(sg * x + Math.PI / 4),
-      { breaks: [] },
-    );
-    return (c, q1, q2, out) => {
-      if (!(q1 > 0 && q2 > 0)) {
-        out[0] = 0;
-        out[1] = 0;
-        return;
-      }
-      const s12 = Math.sqrt(q1 * q2);
-      q(c / s12, 1, 1, out);
-      out[0] *= s12;
-    };
+    // the quadrature of the normalized activation: û = u/√q₁ and v̂ = v/√q₂ have unit variance and correlation ρ
+    const f = unitFns(s);
+    const q = quadratureKernel(f.f, f.df, { breaks: [] });
+    return normalized((rho, out) => q(rho, 1, 1, out));
   },
 });

@@ -311,24 +311,18 @@ export function quadratureKernel(
     if (s > 0) for (const b of breaks) cuts.push(b / s);
     outer.integrate(fn, obuf, points(cuts, obuf), t0, t1, res);
   };
+  /** E_z[φ(s·z)²], E_z[φ′(s·z)²] (to 1e-4: they only set the tolerances); 0, 0 for s = 0 */
+  const meanSquares = (s: number): [number, number] => {
+    if (!(s > 0)) return [0, 0];
+    oneD(sq, s, 1e-4, 1e-4);
+    return [res[0], res[1]];
+  };
   const kernel = (c: number, q1: number, q2: number, out: Float64Array): void => {
     const a1 = Math.sqrt(Math.max(q1, 0));
     const a2 = Math.sqrt(Math.max(q2, 0));
     // the Cauchy–Schwarz scales E[φ(u)²], E[φ′(u)²] of both sides set the absolute tolerances
-    let p0 = 0;
-    let p1 = 0;
-    if (a1 > 0) {
-      oneD(sq, a1, 1e-4, 1e-4);
-      p0 = res[0];
-      p1 = res[1];
-    }
-    let r0 = 0;
-    let r1 = 0;
-    if (a2 > 0) {
-      oneD(sq, a2, 1e-4, 1e-4);
-      r0 = res[0];
-      r1 = res[1];
-    }
+    const [p0, p1] = meanSquares(a1);
+    const [r0, r1] = meanSquares(a2);
     let e0 = 0;
     let e1 = 0;
     if (a1 === 0 && a2 === 0) {
