@@ -18,7 +18,10 @@
  * Degenerate cases are one-dimensional: ρ = ±1 (τ = 0: g = φ(m)); a zero variance (q = 0: that pre-activation is
  * identically 0, so K̃ = φ(0)·E[φ(v)], Σ̇ = φ′(0)·E[φ′(v)], as the finite network).
  * Cost: ≈ 10⁴ evaluations of φ and φ′ per entry for smooth φ at q ≲ 1, 10⁵–10⁶ for sharp features at large q (tanh at
- * q = 10⁴); closed forms (all built-in activations) are 10³× cheaper. The Kronrod constants come from
+ * q = 10⁴); closed forms (all built-in activations) are 10³× cheaper. Each 1-D integration stops at 200 panels (its
+ * estimate then says how far it got) and at a non-finite integrand (the result is NaN). The truncation to [−L, L]
+ * assumes E[φ(u)²] is finite and dominated by |z| ≲ 8 (φ growing like a polynomial or e^{|x|} at moderate q): for
+ * e^{x²} at q ≥ ½, where the expectation is infinite, the result is finite and meaningless. The Kronrod constants come from
  * scripts/gen-kronrod.py (80-digit mpmath).
  */
 import type { PairKernel } from './activations.js';
@@ -57,7 +60,7 @@ const L = 10;
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 const EPS = 2.220446049250313e-16;
 /** most panels one integration may use before it stops refining (its estimate then says how far it got) */
-const MAX_PANELS = 400;
+const MAX_PANELS = 200;
 
 /** A two-component integrand: writes F₀(x), F₁(x) into out[0], out[1] and their own error bounds into out[2], out[3]. */
 type Integrand = (x: number, out: Float64Array) => void;
@@ -164,7 +167,8 @@ class Adaptive {
           worst = k;
         }
       }
-      if ((e0 <= tol0 + f0 && e1 <= tol1 + f1) || worst < 0 || this.n >= MAX_PANELS) break;
+      // (a non-finite integrand, NaN estimates: refining cannot help; the result says NaN)
+      if ((e0 <= tol0 + f0 && e1 <= tol1 + f1) || worst < 0 || this.n >= MAX_PANELS || !Number.isFinite(e0 + e1)) break;
       const lo = this.a[worst];
       const hi = this.b[worst];
       const mid = 0.5 * (lo + hi);
