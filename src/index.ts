@@ -5,7 +5,16 @@ export * from './analysis/index.js';
 export * from './io/index.js';
 export * from './data/index.js';
 export * from './analytic/index.js';
-export { parseArch, formatArch, LAYER_NAMES, buildNetwork, type Arch, type Network } from './arch/index.js';
+export {
+  parseArch,
+  formatArch,
+  LAYER_NAMES,
+  buildNetwork,
+  defineActivation,
+  type ActivationDefinition,
+  type Arch,
+  type Network,
+} from './arch/index.js';
 export * as nn from './nn/index.js';
 export * as empirical from './empirical/index.js';
 export * as report from './report/index.js';

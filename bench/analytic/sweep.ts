@@ -10,6 +10,10 @@
  *                                   [--nngp readout|features] [--only NAME,…]
  *   npx tsx bench/analytic/sweep.ts --set pool --samples 8   (normalization, pooling and conv variants, issue #14:
  *     6×6×2 images and 5-dim flat inputs, n = 4; docs/kernels.md "Width sweep: normalization, pooling and conv variants")
+ *   npx tsx bench/analytic/sweep.ts --set elementwise [--widths …] [--samples 8]
+ *
+ * `--set elementwise`: every elementwise activation in `dense(w,bstd=0.2),ACT,dense(1)` on 4 inputs in d = 3, one
+ * row per layer (NTK and NNGP errors per width; docs/kernels.md "Width sweep: elementwise activations").
  */
 import { parseArgs } from 'node:util';
 import { parseArch } from '../../src/arch/parse.js';
@@ -220,6 +224,53 @@ const poolCases: typeof cases = [
   },
 ];
 const chosen = values.set === 'pool' ? poolCases : values.set === 'all' ? [...cases, ...poolCases] : cases;
+if (values.set === 'elementwise') {
+  const acts = [
+    'relu',
+    'leaky_relu(0.2)',
+    'abs',
+    'sign',
+    'monomial(2)',
+    'monomial(3)',
+    'rectified_monomial(0)',
+    'rectified_monomial(2)',
+    'polynomial(0.1,1,0.3)',
+    'hermite(2)',
+    'hermite(3)',
+    'erf(0.8,1.2,0.1)',
+    'sigmoid_like',
+    'tanh',
+    'gelu',
+    'sin(1,1.5,0.3)',
+    'cos(1,1.5,0.3)',
+    'rbf(0.5)',
+    'exp(0.5,0.3)',
+    'gaussian',
+    'gabor',
+    'expnormalized(0.7,-0.5)',
+  ];
+  const X = randn(4, 3, 9);
+  const t0 = Date.now();
+  const ws = widths.map((w) => `NTK ${w}`).join(' | ');
+  const wn = widths.map((w) => `NNGP ${w}`).join(' | ');
+  console.log(
+    `| layer | ${ws} | ${wn} |\n|---|${widths.map(() => '---|').join('')}${widths.map(() => '---|').join('')}`,
+  );
+  for (const act of acts) {
+    const ntk: string[] = [];
+    const nngp: string[] = [];
+    for (const w of widths) {
+      const arch = `dense(${w},bstd=0.2),${act},dense(1)`;
+      const an = await kernelFn(arch, { inputShape: [3], workers: 0 })(X, null, 'both');
+      const mc = monteCarloNtk(buildNetwork(arch, [3], 'ntk'), X, null, { samples, seed: 11 });
+      ntk.push(relErr(mc.mean, an.ntk).toExponential(2));
+      nngp.push(relErr(mcNngp(`dense(${w},bstd=0.2),${act},dense(256)`, [3], X, {}), an.nngp).toExponential(2));
+    }
+    console.log(`| \`${act}\` | ${ntk.join(' | ')} | ${nngp.join(' | ')} |`);
+  }
+  console.log(`\n(${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+  process.exit(0);
+}
 console.log(
   `| architecture | width | NTK rel. error | NNGP rel. error | √64/√width × err(64) |\n|---|---|---|---|---|`,
 );

@@ -7,10 +7,12 @@ export {
   reluKernel,
   erfKernel,
   abReluKernel,
+  tanhKernel,
+  geluKernel,
   quadratureKernel,
   fastAcos,
-  GH_DEGREE,
   type PairKernel,
+  type QuadratureOptions,
 } from '../arch/layers/activations.js';
 export type { KernelMethod } from '../arch/types.js';
 export { gaussHermite, type GaussHermite } from '../util/quadrature.js';

@@ -17,10 +17,11 @@ import { InvalidArgumentError } from '../errors.js';
 import { gemm, syrk } from '../linalg/blas.js';
 import { Matrix } from '../linalg/matrix.js';
 import { entriesPerPair } from '../arch/record.js';
+import { layerModule } from '../arch/registry.js';
 import { requireTrainedLayer } from '../arch/compile.js';
 import { assertFiniteResult, assertRows } from '../linalg/validate.js';
 import { kernelJobNeed, requireMemory } from '../util/memory.js';
-import type { Arch, KernelMethod, Parameterization } from '../arch/types.js';
+import type { Arch, KernelMethod, Node, Parameterization } from '../arch/types.js';
 import { type Block, type Chain, crossBlock, eachOp, selfChain, sliceChain } from './engine.js';
 import { type KernelOutputs, type Program, type ProgramOptions, compileProgram } from './program.js';
 
@@ -30,9 +31,12 @@ export interface KernelFnOptions {
   /** [d] for flat inputs (default: x1's column count) or [h, w, c] for NHWC images */
   readonly inputShape?: readonly number[];
   readonly param?: Parameterization;
-  /** `exact` (closed forms where they exist) or `quadrature` (Gauss–Hermite for every activation; for testing) */
+  /** `exact` (closed forms where they exist) or `quadrature` (adaptive quadrature for every activation; for testing) */
   readonly method?: KernelMethod;
-  /** worker threads; 0 = in-process; default: as many as cores when the job is big enough to pay for them */
+  /**
+   * worker threads; 0 = in-process; default: as many as cores when the job is big enough to pay for them (networks
+   * with a user-defined activation, defineActivation, always run in-process)
+   */
   readonly workers?: number;
   /** examples per tile side (default from the per-pair representation size) */
   readonly tile?: number;
@@ -251,7 +255,10 @@ async function compute(
   const list = tiles(n1, n2, T, sym);
   const work = (sym ? (n1 * (n1 + 1)) / 2 : n1 * n2) * S * Math.max(1, prog.numIds);
   const cores = Math.max(1, Math.min(availableParallelism(), 8));
-  const nWorkers = Math.min(opts.workers ?? (work > 4e6 ? cores : 0), list.length);
+  // layers defined at run time (user activations) exist in this thread only: compute in-process
+  const local = (nodes: readonly Node[]): boolean =>
+    nodes.some((n) => layerModule(n.name)?.local === true || n.branches.some(local));
+  const nWorkers = local(prog.net.nodes) ? 0 : Math.min(opts.workers ?? (work > 4e6 ? cores : 0), list.length);
   const shared = nWorkers > 0;
   requireMemory(
     sym ? 'x1' : 'x1, x2',

@@ -3,7 +3,8 @@
  * kind under layers/. See docs/layers.md for how a layer module is written.
  */
 export { parseArch, formatArch } from './parse.js';
-export { LAYER_MODULES, LAYER_NAMES, layerModule } from './registry.js';
+export { LAYER_MODULES, LAYER_NAMES, layerModule, registerLayer } from './registry.js';
+export { defineActivation, type ActivationDefinition } from './layers/custom.js';
 export { buildNetwork, type Network } from './compile.js';
 export type {
   Arch,

@@ -171,6 +171,8 @@ export interface LayerModule {
   readonly flattens?: boolean;
   /** the layer's layout convention, written into exported parameter manifests of networks that use it */
   readonly convention?: string;
+  /** registered at run time in this thread (a user-defined activation): worker threads do not know it */
+  readonly local?: boolean;
   parse(ctx: ParseCtx): LayerSpec;
   /** the layer as written canonically (`formatLayers` writes nested layer lists) */
   format(spec: LayerSpec, formatLayers: (a: Arch) => string): string;

@@ -10,30 +10,11 @@ import { monteCarloNtk } from '../../src/empirical/montecarlo.js';
 import { Matrix } from '../../src/linalg/index.js';
 import { apply, buildNetwork, forward, init, vjp } from '../../src/nn/network.js';
 import { Rng } from '../../src/util/random.js';
+import { pairKernel } from './activationChecks.js';
 
-const pairKernel = (a: number, b: number, c: number, method: 'exact' | 'quadrature') => {
-  const net = buildNetwork(`dense(1),sin(${a},${b},${c})`, [1]);
-  return net.nodes[1].analytic.prepare(method, 'ntk');
-};
-
-function kernels(a: number, b: number, c: number, method: 'exact' | 'quadrature', q1: number, q2: number, k: number) {
-  // one flat record holding a single pair: the activation step's K̃ and Σ̇ (Θ_in = 1)
-  const step = pairKernel(a, b, c, method);
-  const rec = {
-    n1: 1,
-    n2: 1,
-    self: false,
-    spatial: 'flat' as const,
-    h: 1,
-    w: 1,
-    nngp: Float64Array.of(k),
-    ntk: Float64Array.of(1),
-    var1: Float64Array.of(q1),
-    var2: Float64Array.of(q2),
-  };
-  const r = step.apply(rec, { h: 1, w: 1, fusedInput: false, run: () => rec });
-  return [r.nngp[0], (r.ntk as Float64Array)[0]];
-}
+// one flat record holding a single pair through the activation step: its K̃ and Σ̇ (Θ_in = 1)
+const kernels = (a: number, b: number, c: number, method: 'exact' | 'quadrature', q1: number, q2: number, k: number) =>
+  pairKernel(`sin(${a},${b},${c})`, method, q1, q2, k);
 
 describe('sin(a, b, c)', () => {
   it('parses with NT defaults (1, 1, 0) and formats back', () => {
@@ -47,7 +28,7 @@ describe('sin(a, b, c)', () => {
     assert.ok(layerModule('sin'));
   });
 
-  it('closed forms equal 2-D Gauss–Hermite quadrature to 1e-10, including c → ±√(q₁q₂)', () => {
+  it('closed forms equal the adaptive 2-D quadrature to 1e-10, including c → ±√(q₁q₂)', () => {
     for (const [a, b, c] of [
       [1, 1, 0],
       [0.7, 1.8, 0.4],
