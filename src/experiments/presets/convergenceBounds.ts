@@ -88,7 +88,10 @@ export const convergenceBoundsPreset = definePreset({
     'Finite MLP and CNN on binary MNIST, MSE ½‖f − y‖², full-batch GD with η = c·2/λ_max(Θ₀); real loss against the classical bound, the exact linearized curve and the alignment bound from Θ₀; residual–NTK alignment over training; several seeds.',
   header: {
     command: 'ntk run convergence-bounds [--quick]',
-    expectedTime: { quick: '~25 s', full: '~30 min (estimated, see docs/presets.md)' },
+    expectedTime: {
+      quick: '~25 s',
+      full: '~80 min (83 min measured at nice 19 on a heavily loaded 2-core machine; docs/presets.md)',
+    },
   },
   uses: [],
   params: paramsSchema,
