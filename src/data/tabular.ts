@@ -174,6 +174,15 @@ export function loadCsvRaw(
   }
   const t = parseCsv(raw, path, { header });
   const M = t.matrix;
+  const bad = M.data.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) {
+    const r = Math.floor(bad / M.cols);
+    const j = bad % M.cols;
+    throw new FormatError(
+      path,
+      `line ${t.lines[r]} (data row ${r + 1}), column ${j + 1}${t.header ? ` ('${t.header[j]}')` : ''}: ${M.data[bad]} — a dataset needs finite features and labels`,
+    );
+  }
   if (M.cols < 2)
     throw new FormatError(path, `a dataset CSV needs at least 2 columns (features and a label), found ${M.cols}`);
   const spec = opts.label ?? '-1';
@@ -216,6 +225,18 @@ export function loadNpyPairRaw(xPath: string, yPath: string, task?: Task): RawDa
     throw new FormatError(yPath, `labels must have shape (${n},) to match ${xPath}, found (${ya.shape.join(', ')})`);
   }
   const X = new Matrix(n, d, npyToFloat64(xa).slice());
+  const yv = npyToFloat64(ya);
+  for (const [file, v] of [
+    [xPath, X.data],
+    [yPath, yv],
+  ] as const) {
+    const bad = v.findIndex((x) => !Number.isFinite(x));
+    if (bad >= 0)
+      throw new FormatError(
+        file,
+        `element ${bad} (flat C order) is ${v[bad]} — a dataset needs finite features and labels`,
+      );
+  }
   const imageShape: readonly [number, number, number] | undefined =
     xa.shape.length === 3
       ? [xa.shape[1], xa.shape[2], 1]
@@ -223,5 +244,5 @@ export function loadNpyPairRaw(xPath: string, yPath: string, task?: Task): RawDa
         ? [xa.shape[1], xa.shape[2], xa.shape[3]]
         : undefined;
   const t = task ?? (ya.dtype === 'float32' || ya.dtype === 'float64' ? 'regression' : 'classification');
-  return labelsToRaw(X, npyToFloat64(ya), t, yPath, imageShape ? { imageShape } : {});
+  return labelsToRaw(X, yv, t, yPath, imageShape ? { imageShape } : {});
 }

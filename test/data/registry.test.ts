@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { InvalidArgumentError } from '../../src/errors.js';
+import { FormatError, InvalidArgumentError } from '../../src/errors.js';
 import { writeNpy } from '../../src/io/npy.js';
 import { loadMnistRaw } from '../../src/data/images.js';
 import { rowNorms } from '../../src/data/preprocess.js';
@@ -194,6 +194,22 @@ describe('loadDataset', () => {
     assert.throws(
       () => loadDataset(`npy:x=${join(dir, 'X.npy')}:y=${join(dir, 'y5.npy')}`),
       /labels must have shape \(6,\)/,
+    );
+  });
+
+  it('refuses NaN and ±∞ in CSV and .npy datasets, naming the file and where', () => {
+    // (test/fuzz/csv.test.ts) they loaded silently and failed later without a file or column
+    writeFileSync(join(dir, 'nan.csv'), 'a,b,label\n1,2,0\n3,nan,1\n');
+    assert.throws(
+      () => loadDataset(`csv:path=${join(dir, 'nan.csv')}`),
+      (e: unknown) =>
+        e instanceof FormatError && e.message.includes("nan.csv: line 3 (data row 2), column 2 ('b'): NaN"),
+    );
+    writeNpy(join(dir, 'Xinf.npy'), Float64Array.from([1, 2, Infinity, 4]), [2, 2]);
+    writeNpy(join(dir, 'y2.npy'), Int32Array.from([0, 1]), [2]);
+    assert.throws(
+      () => loadDataset(`npy:x=${join(dir, 'Xinf.npy')}:y=${join(dir, 'y2.npy')}`),
+      (e: unknown) => e instanceof FormatError && /Xinf\.npy: element 2 .* is Infinity/.test(e.message),
     );
   });
 
