@@ -234,13 +234,25 @@ function loadRaw(spec: DatasetSpec, opts: LoadOptions): RawData {
 
 /** Resolve class filter entries (names or indices) to source class indices; unknown entries list what is valid. */
 export function resolveClasses(wanted: readonly string[], classes: readonly string[]): number[] {
-  return wanted.map((w) => {
+  const ids = wanted.map((w) => {
     const byName = classes.indexOf(w);
     if (byName >= 0) return byName;
     if (/^\d+$/.test(w) && Number(w) < classes.length) return Number(w);
     const valid = classes.map((c, i) => (c === String(i) ? c : `${c} (${i})`)).join(', ');
     throw new InvalidArgumentError('loadDataset', 'classes', `class names or indices among: ${valid}`, w);
   });
+  ids.forEach((c, k) => {
+    const j = ids.indexOf(c);
+    if (j < k) {
+      throw new InvalidArgumentError(
+        'loadDataset',
+        'classes',
+        `entries naming distinct classes (\`${wanted[j]}\` and \`${wanted[k]}\` both name class ${classes[c]} (${c}))`,
+        wanted.join(','),
+      );
+    }
+  });
+  return ids;
 }
 
 /** Float64 rows `rows` of the raw features, scaled when `unitScale`. */
@@ -287,6 +299,14 @@ interface Filtered {
 /** 1. The class filter (`classes=`). */
 function filterClasses(spec: DatasetSpec, raw: RawData, total: number): Filtered {
   if (!spec.classes) return { source: null, y: raw.y, classes: raw.task === 'classification' ? raw.classes : [] };
+  if (DATASETS[spec.name].synthetic) {
+    throw new InvalidArgumentError(
+      'loadDataset',
+      'classes',
+      `not set for the synthetic set ${spec.name}: it generates exactly n rows and a class filter would keep fewer (generate the classes wanted instead, e.g. gaussian k=2)`,
+      spec.classes.join(','),
+    );
+  }
   if (raw.task !== 'classification') {
     throw new InvalidArgumentError(
       'loadDataset',

@@ -244,4 +244,22 @@ describe('loadDataset', () => {
     assert.throws(() => loadDataset('sphere:d=3'), /`n` must be given for sphere/);
     assert.throws(() => loadDataset({ name: 'mnist', n: 1.5 }), /`n` must be an integer/);
   });
+
+  it('refuses what test/fuzz/dataSpec.test.ts found loading wrong', () => {
+    // two entries naming one class: classes "1,1" (class 0 never present) before
+    assert.throws(
+      () => loadDataset('iris:classes=1,01'),
+      (e: unknown) => e instanceof InvalidArgumentError && /`1` and `01` both name class/.test(e.message),
+    );
+    // a synthetic set generates exactly n rows: a class filter silently kept fewer
+    assert.throws(() => loadDataset('gaussian:n=12:d=2:k=3:classes=0,1'), /not set for the synthetic set gaussian/);
+    // noise that overflows the targets to ±∞
+    assert.throws(() => loadDataset('sphere:n=8:d=3:noise=1e308'), /`noise` must be a number in \[0, 1e\+300\]/);
+    // -0 formats as 0: the canonical spec must parse to the same spec
+    assert.equal(formatDatasetSpec(parseDatasetSpec('iris:eps=-0')), 'iris:eps=0');
+    assert.ok(Object.is(parseDatasetSpec('iris:eps=-0').eps, 0));
+    // objects: a number where a string belongs (buildNetwork crashed on arch: 3), numbers as text are numbers
+    assert.throws(() => loadDataset({ name: 'teacher', n: 5, d: 4, arch: 3 } as never), /`arch` must be a string/);
+    assert.equal(loadDataset({ name: 'sphere', n: '5', d: 3 } as never).X.rows, 5);
+  });
 });
