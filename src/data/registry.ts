@@ -43,6 +43,9 @@ interface SourceInfo {
   readonly splits: boolean;
   /** Synthetic sources generate exactly n rows instead of subsampling. */
   readonly synthetic: boolean;
+  /** Per-example shape of the features: [h, w, c] for image sets, [d] for fixed tabular sets; absent when it
+   * depends on the spec (synthetic: [d]) or on a file (csv, npy). Checked against the loaders by the tests. */
+  readonly shape?: readonly number[];
 }
 
 /** What each registry name accepts (used for validation and `ntk data list`). */
@@ -53,6 +56,7 @@ export const DATASETS: Readonly<Record<DatasetName, SourceInfo>> = {
     required: [],
     splits: true,
     synthetic: false,
+    shape: [28, 28, 1],
   },
   'fashion-mnist': {
     description: 'Fashion-MNIST, 60000/10000, 28×28×1 (Debian dataset-fashion-mnist)',
@@ -60,6 +64,7 @@ export const DATASETS: Readonly<Record<DatasetName, SourceInfo>> = {
     required: [],
     splits: true,
     synthetic: false,
+    shape: [28, 28, 1],
   },
   cifar10: {
     description: 'CIFAR-10 binary batches in path=DIR, 50000/10000, 32×32×3',
@@ -67,6 +72,7 @@ export const DATASETS: Readonly<Record<DatasetName, SourceInfo>> = {
     required: ['path'],
     splits: true,
     synthetic: false,
+    shape: [32, 32, 3],
   },
   cifar100: {
     description: 'CIFAR-100 binary (fine labels) in path=DIR, 50000/10000, 32×32×3',
@@ -74,6 +80,7 @@ export const DATASETS: Readonly<Record<DatasetName, SourceInfo>> = {
     required: ['path'],
     splits: true,
     synthetic: false,
+    shape: [32, 32, 3],
   },
   digits: {
     description: 'sklearn digits, 1797, 8×8×1, pixels 0..16',
@@ -81,15 +88,31 @@ export const DATASETS: Readonly<Record<DatasetName, SourceInfo>> = {
     required: [],
     splits: false,
     synthetic: false,
+    shape: [8, 8, 1],
   },
-  iris: { description: 'sklearn iris, 150×4, 3 classes', keys: [], required: [], splits: false, synthetic: false },
-  wine: { description: 'sklearn wine, 178×13, 3 classes', keys: [], required: [], splits: false, synthetic: false },
+  iris: {
+    description: 'sklearn iris, 150×4, 3 classes',
+    keys: [],
+    required: [],
+    splits: false,
+    synthetic: false,
+    shape: [4],
+  },
+  wine: {
+    description: 'sklearn wine, 178×13, 3 classes',
+    keys: [],
+    required: [],
+    splits: false,
+    synthetic: false,
+    shape: [13],
+  },
   'breast-cancer': {
     description: 'sklearn breast cancer (Wisconsin), 569×30, 2 classes',
     keys: [],
     required: [],
     splits: false,
     synthetic: false,
+    shape: [30],
   },
   diabetes: {
     description: 'sklearn diabetes (raw features), 442×10, regression',
@@ -97,6 +120,7 @@ export const DATASETS: Readonly<Record<DatasetName, SourceInfo>> = {
     required: [],
     splits: false,
     synthetic: false,
+    shape: [10],
   },
   sphere: {
     description: 'uniform on the unit sphere S^(d−1); target=linear|sign',
@@ -385,15 +409,37 @@ function classificationLabels(
 }
 
 /**
+ * Every check loadDataset makes before reading data: the spec parses (or validates, for an object), its keys apply
+ * to the dataset and the required ones are given, and its values fit a spec string. Returns the parsed spec (with
+ * the default split of an image set). Configs call this at load time, so that a bad spec fails before a run starts.
+ */
+export function checkDatasetSpec(specIn: string | DatasetSpec): DatasetSpec {
+  const parsed = parseSpec(specIn);
+  checkKeys(parsed);
+  const spec: DatasetSpec = DATASETS[parsed.name].splits ? { ...parsed, split: parsed.split ?? 'train' } : parsed;
+  formatDatasetSpec(spec); // values a spec string cannot hold
+  return spec;
+}
+
+/**
+ * The per-example input shape of a spec's features without loading them: [h, w, c] for an image set, [d] for a
+ * flat one; null when only the files can tell (csv, npy).
+ */
+export function specInputShape(specIn: string | DatasetSpec): readonly number[] | null {
+  const spec = checkDatasetSpec(specIn);
+  const info = DATASETS[spec.name];
+  if (info.shape) return info.shape;
+  if (info.synthetic && spec.d !== undefined) return [spec.d];
+  return null;
+}
+
+/**
  * Load a dataset from a spec string (`mnist:train:n=2000:classes=0,1:seed=3`) or a DatasetSpec object.
  * `opts` says where files live (cache folder, data folders); it does not change what the data are.
  */
 export function loadDataset(specIn: string | DatasetSpec, opts: LoadOptions = {}): Dataset {
-  const parsed = parseSpec(specIn);
-  const info = DATASETS[parsed.name];
-  checkKeys(parsed);
-  const spec: DatasetSpec = info.splits ? { ...parsed, split: parsed.split ?? 'train' } : parsed;
-  const canonical = formatDatasetSpec(spec); // fails fast (before any loading) for values a spec string cannot hold
+  const spec = checkDatasetSpec(specIn);
+  const canonical = formatDatasetSpec(spec);
   const seed = spec.seed ?? 0;
   const rng = new Rng(seed).split('dataset');
   const raw = loadRaw(spec, opts);

@@ -9,7 +9,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError, NtkError } from '../errors.js';
+import { kernelFn } from '../analytic/kernelFn.js';
+import { buildNetwork } from '../arch/compile.js';
 import { parseArch } from '../arch/parse.js';
+import { checkDatasetSpec } from '../data/registry.js';
 import {
   array,
   custom,
@@ -43,20 +46,57 @@ export const ANALYSES = [
 ] as const;
 export type AnalysisName = (typeof ANALYSES)[number];
 
-/** An architecture string, validated by the same parser the networks use (`parseArch`). */
-const archString: Schema<string> = custom('an architecture string such as "dense(512),relu,dense(1)"', (v, path) => {
-  if (typeof v !== 'string')
-    throw new ConfigError(
-      path,
-      `must be an architecture string such as "dense(512),relu,dense(1)". Value: ${showJson(v)}`,
-    );
+/** Run a domain check; its typed error becomes a ConfigError at the config field `path`. */
+function atField<T>(path: string, check: () => T): T {
   try {
-    parseArch(v);
+    return check();
   } catch (e) {
-    throw new ConfigError(path, e instanceof NtkError ? e.message : String(e));
+    if (e instanceof NtkError) throw new ConfigError(path, e.message);
+    throw e;
   }
-  return v;
-});
+}
+
+/**
+ * An architecture string, validated by the same parser the networks use (`parseArch`) when the config loads;
+ * the error names the field (`params.models[1].arch: parseArch: …`). Whether it fits its input is checked with
+ * `checkArchFits` where a preset knows the input shape.
+ */
+export function archString(): Schema<string> {
+  const describe = 'an architecture string such as "dense(512),relu,dense(1)"';
+  return custom(describe, (v, path) => {
+    if (typeof v !== 'string' || v.trim() === '')
+      throw new ConfigError(path, `must be ${describe}. Value: ${showJson(v)}`);
+    atField(path, () => parseArch(v));
+    return v;
+  });
+}
+
+/**
+ * A dataset spec string, checked as loadDataset checks it before reading any data (`checkDatasetSpec`: the
+ * spec parses, its keys apply to the dataset, required keys are given) when the config loads.
+ */
+export function dataSpecString(): Schema<string> {
+  const describe = 'a dataset spec string such as "mnist:train:n=200:classes=0,1"';
+  return custom(describe, (v, path) => {
+    if (typeof v !== 'string' || v.trim() === '')
+      throw new ConfigError(path, `must be ${describe}. Value: ${showJson(v)}`);
+    atField(path, () => checkDatasetSpec(v));
+    return v;
+  });
+}
+
+/**
+ * Check at config time that an architecture compiles for an input shape (`kernelFn` also checks what the analytic
+ * kernel needs, e.g. activations after affine layers); a ConfigError naming the field otherwise.
+ */
+export function checkArchFits(
+  path: string,
+  arch: string,
+  inputShape: readonly number[],
+  what: 'network' | 'analytic' = 'network',
+): void {
+  atField(path, () => (what === 'analytic' ? kernelFn(arch, { inputShape }) : buildNetwork(arch, inputShape)));
+}
 
 export const trainingSchema = object({
   /** Learning rate η. */
@@ -117,8 +157,8 @@ export function configSchema<P>(params: Schema<P>) {
     preset: string({ nonEmpty: true }),
     seed: integer({ min: 0, max: Number.MAX_SAFE_INTEGER }),
     description: optional(string()),
-    data: optional(oneOrMany(string({ nonEmpty: true, describe: 'a dataset spec string' }), { minLength: 1 })),
-    archs: optional(oneOrMany(archString, { minLength: 1 })),
+    data: optional(oneOrMany(dataSpecString(), { minLength: 1 })),
+    archs: optional(oneOrMany(archString(), { minLength: 1 })),
     kernels: optional(oneOrMany(string({ nonEmpty: true, describe: 'a kernel spec string' }), { minLength: 1 })),
     training: optional(trainingSchema),
     analyses: optional(array(oneOf(ANALYSES), { minLength: 1, unique: true })),

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { FormatError, InvalidArgumentError } from '../../src/errors.js';
 import { writeNpy } from '../../src/io/npy.js';
 import { loadMnistRaw } from '../../src/data/images.js';
 import { rowNorms } from '../../src/data/preprocess.js';
-import { classCounts, loadDataset } from '../../src/data/registry.js';
+import { classCounts, loadDataset, specInputShape } from '../../src/data/registry.js';
 import { formatDatasetSpec, parseDatasetSpec } from '../../src/data/spec.js';
 import type { ClassificationDataset, Dataset } from '../../src/data/types.js';
 import { tempDir } from '../io/helpers.js';
@@ -243,6 +243,18 @@ describe('loadDataset', () => {
     assert.throws(() => loadDataset('iris:d=3'), /not set for iris/);
     assert.throws(() => loadDataset('sphere:d=3'), /`n` must be given for sphere/);
     assert.throws(() => loadDataset({ name: 'mnist', n: 1.5 }), /`n` must be an integer/);
+  });
+
+  it('specInputShape (the shape configs check architectures against) is what the loaders give', () => {
+    for (const spec of ['mnist:n=10', 'digits:n=10', 'iris', 'wine', 'breast-cancer', 'diabetes', 'sphere:n=3:d=7']) {
+      const ds = loadDataset(spec);
+      assert.deepEqual(specInputShape(spec), ds.imageShape ? [...ds.imageShape] : [ds.X.cols], spec);
+    }
+    if (existsSync('/usr/share/datasets/fashion-mnist'))
+      assert.deepEqual(specInputShape('fashion-mnist'), [...(loadDataset('fashion-mnist:n=10').imageShape ?? [])]);
+    assert.deepEqual(specInputShape('cifar10:path=/x'), [32, 32, 3]);
+    assert.equal(specInputShape('csv:path=/x.csv'), null);
+    assert.throws(() => specInputShape('sphere:n=3'), /`d` must be given/);
   });
 
   it('refuses what test/fuzz/dataSpec.test.ts found loading wrong', () => {

@@ -189,6 +189,56 @@ describe('bad input stops before any work', () => {
     assert.equal(existsSync(out), false, 'no run folder was created');
   });
 
+  it('strings inside params are parsed at config time with their field path: a bad arch exits 2, no run folder', () => {
+    // issue #13 item 7: these failed only when the unit ran, after the run folder was created, with no field path
+    const dir = tempDir();
+    const cfg = join(dir, 'c.yaml');
+    writeFileSync(
+      cfg,
+      [
+        'preset: convergence-bounds',
+        'params:',
+        '  models:',
+        '    - { name: MLP, arch: "dense(16),relu,dense(1)" }',
+        '    - { name: Bad, arch: "dense(16),relu,dense(" }',
+      ].join('\n'),
+    );
+    const out = join(dir, 'out');
+    const r = ntk(['run', cfg, '--quick', '--out', out]);
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /params\.models\[1\]\.arch: parseArch: invalid argument/);
+    assert.equal(existsSync(out), false, 'no run folder was created');
+    // an architecture that parses but does not fit the data's inputs (dense on MNIST images after a conv)
+    writeFileSync(
+      cfg,
+      'preset: convergence-bounds\nparams:\n  models: [{ name: CNN, arch: "conv(4,3),relu,dense(1)" }]\n',
+    );
+    const r2 = ntk(['run', cfg, '--quick', '--out', out]);
+    assert.equal(r2.status, 2, r2.stderr);
+    assert.match(r2.stderr, /params\.models\[0\]\.arch: buildNetwork: .*`dense`` must be a flat input/);
+    assert.equal(existsSync(out), false);
+    rejects(
+      () => resolveExperiment('convergence-bounds', { quick: true, sets: ['params.data=mnist:n=abc'] }),
+      'params.data',
+      /parseDatasetSpec: .*`n` must be an integer/,
+    );
+    rejects(
+      () => resolveExperiment('convergence-bounds', { sets: ['params.data=sphere:n=50'] }),
+      'params.data',
+      /`d` must be given for sphere/,
+    );
+    rejects(
+      () =>
+        resolveExperiment('label-alignment', { quick: true, sets: ['params.mlpArch=conv(2,3),relu,flatten,dense(1)'] }),
+      'params.mlpArch',
+      /`conv`` must be an image input/,
+    );
+    // the analytic CNN needs each activation after an affine layer; the finite CNN alone would accept this
+    const cnn = 'params.cnnArch=conv(4,3,stride=2),relu,relu,flatten,dense(1)';
+    rejects(() => resolveExperiment('label-alignment', { sets: [cnn] }), 'params.cnnArch', /kernelFn: .*Gaussian/);
+    assert.doesNotThrow(() => resolveExperiment('label-alignment', { sets: [cnn, 'params.models=[cnn]'] }));
+  });
+
   it('an unwritable output folder (a path under a regular file) fails before work starts', async () => {
     const dir = tempDir();
     const file = join(dir, 'somefile');
