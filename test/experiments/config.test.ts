@@ -3,7 +3,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ConfigError } from '../../src/errors.js';
-import { deepMerge, parseSets } from '../../src/experiments/config.js';
+import { deepMerge, type JsonObject, parseSets } from '../../src/experiments/config.js';
 import { definePreset } from '../../src/experiments/preset.js';
 import { resolveExperiment, runExperiment } from '../../src/experiments/runner.js';
 import { integer, object, optional, positive, ROOT } from '../../src/experiments/schema.js';
@@ -174,6 +174,49 @@ describe('config schema', () => {
     rejects(() => resolveExperiment(broken), broken, /is not valid JSON/);
     rejects(() => resolveExperiment({ preset: 'spectrum-demo', quick: 3 }), 'quick');
     assert.equal(ROOT, '(config)');
+  });
+
+  it('configs found by test/fuzz/config.test.ts: cycles, deep nesting, YAML tags, inherited and __proto__ keys', () => {
+    const dir = tempDir();
+    const file = (name: string, text: string): string => {
+      const p = join(dir, name);
+      writeFileSync(p, text);
+      return p;
+    };
+    // a self-referencing YAML alias and 20000 nested lists overflowed the stack (RangeError) before
+    rejects(
+      () => resolveExperiment(file('cycle.yaml', 'preset: spectrum-demo\nparams: &p [*p]\n')),
+      'params[0]',
+      /contains itself/,
+    );
+    const deep = `{"preset":"spectrum-demo","params":${'['.repeat(20000)}${']'.repeat(20000)}}`;
+    assert.throws(
+      () => resolveExperiment(file('deep.json', deep)),
+      (e: unknown) => e instanceof ConfigError && /nests deeper than 64/.test(e.message),
+    );
+    assert.throws(
+      () => parseSets(['params.dim=&a [*a]']),
+      (e: unknown) => e instanceof ConfigError && /contains itself/.test(e.message),
+    );
+    // a YAML set became {} and an unknown tag a string (with a warning on stderr): both are errors now
+    rejects(
+      () => resolveExperiment(file('set2.yaml', 'preset: spectrum-demo\nparams: !!set {a, b}\n')),
+      'params',
+      /plain data/,
+    );
+    rejects(
+      () => resolveExperiment(file('tag.yaml', 'preset: !foo spectrum-demo\n')),
+      join(dir, 'tag.yaml'),
+      /not valid YAML/,
+    );
+    // a field named like an Object.prototype member was accepted and ignored; a __proto__ key set the prototype
+    rejects(
+      () => resolveExperiment({ preset: 'spectrum-demo', params: { toString: 1 } }),
+      'params.toString',
+      /unknown field/,
+    );
+    const proto = JSON.parse('{"preset": "spectrum-demo", "__proto__": {"seed": 7}}') as JsonObject;
+    rejects(() => resolveExperiment(proto), '__proto__', /unknown field/);
   });
 });
 
