@@ -500,6 +500,43 @@ export function loadDataset(specIn: string | DatasetSpec, opts: LoadOptions = {}
   return ds;
 }
 
+/**
+ * `test`'s labels re-indexed to `train`'s classes by name, so that an example keeps its label whatever order the
+ * classes were given in (a test set `mnist:test:classes=1,0` against a train set `classes=0,1`: class index 0 is
+ * digit 1 in one and digit 0 in the other). Targets are re-encoded with the test set's encoding over the training
+ * classes. A regression pair, or a classification pair with the same classes in the same order, is returned as is.
+ */
+export function alignClasses(test: Dataset, train: Dataset): Dataset {
+  if (test.task !== train.task) {
+    throw new InvalidArgumentError(
+      'alignClasses',
+      'test',
+      `a ${train.task} dataset like the training set ${train.spec}`,
+      `${test.spec} (${test.task})`,
+    );
+  }
+  if (test.task !== 'classification' || train.task !== 'classification') return test;
+  if (test.classes.length === train.classes.length && test.classes.every((c, k) => c === train.classes[k])) return test;
+  const map = test.classes.map((c) => train.classes.indexOf(c));
+  const missing = map.findIndex((k) => k < 0);
+  if (missing >= 0) {
+    throw new InvalidArgumentError(
+      'alignClasses',
+      'test classes',
+      `among the training classes (${train.classes.join(', ')})`,
+      test.classes[missing],
+    );
+  }
+  const y = Int32Array.from(test.y, (c) => map[c]);
+  const eps = parseDatasetSpec(test.spec).eps ?? 0.1;
+  const targets = encodeLabels(y, train.classes.length, test.encoding, eps);
+  const corruption = test.corruption && {
+    ...test.corruption,
+    originalY: Int32Array.from(test.corruption.originalY, (c) => map[c]),
+  };
+  return { ...test, y, classes: train.classes, targets, ...(corruption ? { corruption } : {}) };
+}
+
 /** Per-class counts (classification) in class-index order. */
 export function classCounts(ds: ClassificationDataset): number[] {
   const counts = new Array<number>(ds.classes.length).fill(0);

@@ -6,7 +6,7 @@ import { FormatError, InvalidArgumentError } from '../../src/errors.js';
 import { writeNpy } from '../../src/io/npy.js';
 import { loadMnistRaw } from '../../src/data/images.js';
 import { rowNorms } from '../../src/data/preprocess.js';
-import { classCounts, loadDataset, specInputShape } from '../../src/data/registry.js';
+import { alignClasses, classCounts, loadDataset, specInputShape } from '../../src/data/registry.js';
 import { formatDatasetSpec, parseDatasetSpec } from '../../src/data/spec.js';
 import type { ClassificationDataset, Dataset } from '../../src/data/types.js';
 import { tempDir } from '../io/helpers.js';
@@ -255,6 +255,26 @@ describe('loadDataset', () => {
     assert.deepEqual(specInputShape('cifar10:path=/x'), [32, 32, 3]);
     assert.equal(specInputShape('csv:path=/x.csv'), null);
     assert.throws(() => specInputShape('sphere:n=3'), /`d` must be given/);
+  });
+
+  it('alignClasses maps a test set to the training classes by name, whatever order its classes were given in', () => {
+    const train = cls(loadDataset('iris:classes=setosa,versicolor:labels=onehot'));
+    const test = cls(loadDataset('iris:classes=1,0:labels=onehot'));
+    assert.deepEqual(test.classes, ['versicolor', 'setosa']);
+    const a = cls(alignClasses(test, train));
+    assert.deepEqual(a.classes, ['setosa', 'versicolor']);
+    // each row keeps its class name, and its one-hot target marks that class of the training order
+    for (let i = 0; i < a.y.length; i++) {
+      assert.equal(a.classes[a.y[i]], test.classes[test.y[i]]);
+      assert.equal(a.targets.get(i, a.y[i]), 1);
+    }
+    assert.equal(alignClasses(train, train), train);
+    assert.throws(
+      () => alignClasses(loadDataset('iris:classes=virginica,setosa'), train),
+      (e: unknown) =>
+        e instanceof InvalidArgumentError && /among the training classes \(setosa, versicolor\)/.test(e.message),
+    );
+    assert.throws(() => alignClasses(loadDataset('diabetes'), train), /a classification dataset like the training set/);
   });
 
   it('refuses what test/fuzz/dataSpec.test.ts found loading wrong', () => {
