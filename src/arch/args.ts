@@ -34,10 +34,14 @@ export class LayerArgs {
 
   num(v: string, what: string, int: boolean, min: number): number {
     const x = Number(v);
-    if (!Number.isFinite(x) || (int && !Number.isInteger(x)) || x < min) {
-      return this.ctx.bad(`\`${what}\` ${int ? 'an integer' : 'a number'} ≥ ${min}`, v);
+    // integers (sizes, strides) must be exact: beyond 2^53 − 1 a double rounds them
+    if (!Number.isFinite(x) || (int && !Number.isSafeInteger(x)) || x < min) {
+      return this.ctx.bad(
+        `\`${what}\` ${int ? 'an integer' : 'a number'} ≥ ${min}${int ? ' (and ≤ 2^53 − 1)' : ''}`,
+        v,
+      );
     }
-    return x;
+    return x === 0 ? 0 : x; // -0 reads as 0, so that formatArch writes what was parsed
   }
 
   /** positional argument i as a number */

@@ -142,6 +142,14 @@ export function buildNetwork(
     return { nodes, shape };
   };
   const { nodes, shape } = compile(layers, inShape, '', 0);
+  if (!Number.isSafeInteger(offset) || !shape.every((v) => Number.isSafeInteger(v))) {
+    throw new InvalidArgumentError(
+      'buildNetwork',
+      'arch',
+      'a network whose parameter count and shapes are integers ≤ 2^53 − 1',
+      `${offset} parameters, output ${showShape(shape)}`,
+    );
+  }
   return {
     arch: layers,
     inputShape: inShape,

@@ -29,13 +29,20 @@ export function parseArch(spec: string): Arch {
   return tokenize(spec).map((c) => toLayer(c, spec));
 }
 
+/** How deep combinators may nest (far beyond any real network; keeps the recursive parser off the stack limit). */
+export const MAX_ARCH_NESTING = 64;
+
 function tokenize(spec: string): Call[] {
   let i = 0;
+  let depth = 0;
+  // the string around a position (all of it when short; 60 characters either side of a long one)
+  const before = (at: number): string => (at > 60 ? `…${spec.slice(at - 60, at)}` : spec.slice(0, at));
+  const after = (at: number): string => (spec.length - at > 60 ? `${spec.slice(at, at + 60)}…` : spec.slice(at));
   const err = (msg: string, at = i): never => {
     throw new InvalidArgumentError(
       'parseArch',
       'arch',
-      `a valid layer list (${msg} at character ${at + 1}: "${spec.slice(0, at)}⟨here⟩${spec.slice(at)}")`,
+      `a valid layer list (${msg} at character ${at + 1}: "${before(at)}⟨here⟩${after(at)}")`,
       spec,
     );
   };
@@ -89,6 +96,7 @@ function tokenize(spec: string): Call[] {
         args.push({ branches: [list([')'])], pos: bpos });
       } else if (kind !== 'plain') {
         // a block: one layer list; branches: layer lists separated by `|`
+        if (++depth > MAX_ARCH_NESTING) err(`combinators nested more than ${MAX_ARCH_NESTING} deep`, pos);
         const branches: Call[][] = [];
         const apos = i;
         for (;;) {
@@ -96,6 +104,7 @@ function tokenize(spec: string): Call[] {
           if (spec[i] !== '|') break;
           i++;
         }
+        depth--;
         args.push({ branches, pos: apos });
       } else if (spec[i] !== ')') {
         for (;;) {

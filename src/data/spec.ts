@@ -61,7 +61,7 @@ function int(key: string, v: string, min: number): number {
 function num(key: string, v: string, lo: number, hi: number): number {
   const x = Number(v);
   if (v.trim() === '' || !Number.isFinite(x) || x < lo || x > hi) bad(key, `a number in [${lo}, ${hi}]`, v);
-  return x;
+  return x === 0 ? 0 : x; // -0 reads as 0, so that formatDatasetSpec writes what was parsed
 }
 
 function oneOf<T extends string>(key: string, v: string, options: readonly T[]): T {
@@ -150,7 +150,8 @@ function setKey(spec: Mutable<DatasetSpec>, key: Key, v: string): void {
       spec.corrupt = num(key, v, 0, 1);
       return;
     case 'noise':
-      spec.noise = num(key, v, 0, Number.MAX_VALUE);
+      // ≤ 1e300: noise·N(0, 1) added to a target stays finite (|N(0, 1)| < 9 for 53-bit uniforms)
+      spec.noise = num(key, v, 0, 1e300);
       return;
     case 'target':
       spec.target = oneOf(key, v, ['linear', 'sign'] as const);
@@ -196,12 +197,17 @@ export function formatDatasetSpec(spec: DatasetSpec): string {
   return out.join(':');
 }
 
+/** Keys whose values are numbers (a number, or its decimal text); every other key takes a string. */
+const NUMERIC_KEYS: ReadonlySet<string> = new Set(['n', 'seed', 'd', 'k', 'eps', 'corrupt', 'noise']);
+
 /**
  * Validate a DatasetSpec object with the same rules as the string form (so configs and CLI strings agree).
- * Returns the spec unchanged; throws InvalidArgumentError naming the field.
+ * Returns the spec as the string form would parse it (numbers as numbers, list entries trimmed, -0 as 0); throws
+ * InvalidArgumentError naming the field.
  */
 export function validateDatasetSpec(spec: DatasetSpec): DatasetSpec {
-  if (typeof spec !== 'object' || spec === null) bad('spec', 'a DatasetSpec object or spec string', spec);
+  if (typeof spec !== 'object' || spec === null || Array.isArray(spec))
+    bad('spec', 'a DatasetSpec object or spec string', spec);
   if (!(DATASET_NAMES as readonly string[]).includes(spec.name))
     bad('name', `one of ${DATASET_NAMES.join(', ')}`, spec.name);
   const check: Mutable<DatasetSpec> = { name: spec.name };
@@ -213,13 +219,19 @@ export function validateDatasetSpec(spec: DatasetSpec): DatasetSpec {
     if (v === undefined) continue;
     if (key === 'stratify') {
       if (typeof v !== 'boolean') bad(key, 'a boolean', v);
+      check.stratify = v;
       continue;
     }
     if (key === 'classes' || key === 'normalize') {
       if (!Array.isArray(v) || !v.every((s) => typeof s === 'string')) bad(key, 'an array of strings', v);
-      if (key === 'normalize' && v.length === 0) continue;
-    } else if (typeof v !== 'string' && typeof v !== 'number') bad(key, 'a string or number', v);
+      if (key === 'normalize' && v.length === 0) {
+        check.normalize = [];
+        continue;
+      }
+    } else if (NUMERIC_KEYS.has(key)) {
+      if (typeof v !== 'number' && typeof v !== 'string') bad(key, 'a number', v);
+    } else if (typeof v !== 'string') bad(key, 'a string', v);
     setKey(check, key as Key, Array.isArray(v) ? v.join(',') : String(v));
   }
-  return spec;
+  return check;
 }

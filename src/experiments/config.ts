@@ -7,9 +7,12 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { extname } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { parseDocument as parseYamlDocument } from 'yaml';
 import { ConfigError, NtkError } from '../errors.js';
+import { kernelFn } from '../analytic/kernelFn.js';
+import { buildNetwork } from '../arch/compile.js';
 import { parseArch } from '../arch/parse.js';
+import { checkDatasetSpec } from '../data/registry.js';
 import {
   array,
   custom,
@@ -43,20 +46,57 @@ export const ANALYSES = [
 ] as const;
 export type AnalysisName = (typeof ANALYSES)[number];
 
-/** An architecture string, validated by the same parser the networks use (`parseArch`). */
-const archString: Schema<string> = custom('an architecture string such as "dense(512),relu,dense(1)"', (v, path) => {
-  if (typeof v !== 'string')
-    throw new ConfigError(
-      path,
-      `must be an architecture string such as "dense(512),relu,dense(1)". Value: ${showJson(v)}`,
-    );
+/** Run a domain check; its typed error becomes a ConfigError at the config field `path`. */
+function atField<T>(path: string, check: () => T): T {
   try {
-    parseArch(v);
+    return check();
   } catch (e) {
-    throw new ConfigError(path, e instanceof NtkError ? e.message : String(e));
+    if (e instanceof NtkError) throw new ConfigError(path, e.message);
+    throw e;
   }
-  return v;
-});
+}
+
+/**
+ * An architecture string, validated by the same parser the networks use (`parseArch`) when the config loads;
+ * the error names the field (`params.models[1].arch: parseArch: …`). Whether it fits its input is checked with
+ * `checkArchFits` where a preset knows the input shape.
+ */
+export function archString(): Schema<string> {
+  const describe = 'an architecture string such as "dense(512),relu,dense(1)"';
+  return custom(describe, (v, path) => {
+    if (typeof v !== 'string' || v.trim() === '')
+      throw new ConfigError(path, `must be ${describe}. Value: ${showJson(v)}`);
+    atField(path, () => parseArch(v));
+    return v;
+  });
+}
+
+/**
+ * A dataset spec string, checked as loadDataset checks it before reading any data (`checkDatasetSpec`: the
+ * spec parses, its keys apply to the dataset, required keys are given) when the config loads.
+ */
+export function dataSpecString(): Schema<string> {
+  const describe = 'a dataset spec string such as "mnist:train:n=200:classes=0,1"';
+  return custom(describe, (v, path) => {
+    if (typeof v !== 'string' || v.trim() === '')
+      throw new ConfigError(path, `must be ${describe}. Value: ${showJson(v)}`);
+    atField(path, () => checkDatasetSpec(v));
+    return v;
+  });
+}
+
+/**
+ * Check at config time that an architecture compiles for an input shape (`kernelFn` also checks what the analytic
+ * kernel needs, e.g. activations after affine layers); a ConfigError naming the field otherwise.
+ */
+export function checkArchFits(
+  path: string,
+  arch: string,
+  inputShape: readonly number[],
+  what: 'network' | 'analytic' = 'network',
+): void {
+  atField(path, () => (what === 'analytic' ? kernelFn(arch, { inputShape }) : buildNetwork(arch, inputShape)));
+}
 
 export const trainingSchema = object({
   /** Learning rate η. */
@@ -117,8 +157,8 @@ export function configSchema<P>(params: Schema<P>) {
     preset: string({ nonEmpty: true }),
     seed: integer({ min: 0, max: Number.MAX_SAFE_INTEGER }),
     description: optional(string()),
-    data: optional(oneOrMany(string({ nonEmpty: true, describe: 'a dataset spec string' }), { minLength: 1 })),
-    archs: optional(oneOrMany(archString, { minLength: 1 })),
+    data: optional(oneOrMany(dataSpecString(), { minLength: 1 })),
+    archs: optional(oneOrMany(archString(), { minLength: 1 })),
     kernels: optional(oneOrMany(string({ nonEmpty: true, describe: 'a kernel spec string' }), { minLength: 1 })),
     training: optional(trainingSchema),
     analyses: optional(array(oneOf(ANALYSES), { minLength: 1, unique: true })),
@@ -167,28 +207,52 @@ export function deepMerge(base: JsonObject, over: JsonObject): JsonObject {
   for (const [k, v] of Object.entries(over)) {
     if (v === null) delete out[k];
     else {
-      const b = out[k];
-      out[k] = isJsonObject(v) && b !== undefined && isJsonObject(b) ? deepMerge(b, v) : v;
+      const b = Object.hasOwn(out, k) ? out[k] : undefined;
+      setOwn(out, k, isJsonObject(v) && b !== undefined && isJsonObject(b) ? deepMerge(b, v) : v);
     }
   }
   return out;
+}
+
+/** obj[k] = v as an own data property (for k = `__proto__` too, which plain assignment would make the prototype). */
+function setOwn(obj: JsonObject, k: string, v: JsonValue): void {
+  Object.defineProperty(obj, k, { value: v, enumerable: true, writable: true, configurable: true });
 }
 
 export function isJsonObject(v: JsonValue | undefined): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** How deep config values may nest (far beyond any config; keeps the recursive checks off the stack limit). */
+export const MAX_CONFIG_DEPTH = 64;
+
 /** Check that a parsed file is JSON data (plain objects, arrays, finite numbers, strings, booleans, null). */
 export function asJsonValue(v: unknown, path: string): JsonValue {
+  return jsonValue(v, path, new Set());
+}
+
+function jsonValue(v: unknown, path: string, open: Set<object>): JsonValue {
   if (v === null || typeof v === 'string' || typeof v === 'boolean') return v;
   if (typeof v === 'number') {
     if (!Number.isFinite(v)) throw new ConfigError(path, `must be a finite number. Value: ${showJson(v)}`);
     return v;
   }
-  if (Array.isArray(v)) return v.map((x, i) => asJsonValue(x, fieldPath(path, i)));
-  if (isPlainObject(v)) {
-    const out: JsonObject = {};
-    for (const [k, x] of Object.entries(v)) out[k] = asJsonValue(x, fieldPath(path, k));
+  if (Array.isArray(v) || isPlainObject(v)) {
+    if (open.has(v)) throw new ConfigError(path, 'contains itself (a YAML alias that refers to its own node)');
+    if (open.size >= MAX_CONFIG_DEPTH)
+      throw new ConfigError(path, `nests deeper than ${MAX_CONFIG_DEPTH} levels of lists and objects`);
+    open.add(v);
+    let out: JsonValue;
+    if (Array.isArray(v)) out = v.map((x, i) => jsonValue(x, fieldPath(path, i), open));
+    else {
+      const obj: JsonObject = {};
+      for (const [k, x] of Object.entries(v)) {
+        const jv = jsonValue(x, fieldPath(path, k), open);
+        setOwn(obj, k, jv); // an own `__proto__` key (JSON.parse makes one) is data, not the prototype
+      }
+      out = obj;
+    }
+    open.delete(v);
     return out;
   }
   throw new ConfigError(
@@ -203,6 +267,17 @@ export function asJsonObject(v: unknown, path: string): JsonObject {
   return j;
 }
 
+/**
+ * A YAML document's value; its first error or warning (an unknown tag, a duplicate key, too many aliases) is thrown
+ * rather than printed, so that a config means exactly what it says or fails.
+ */
+function yamlValue(text: string): unknown {
+  const doc = parseYamlDocument(text);
+  const problem = doc.errors[0] ?? doc.warnings[0];
+  if (problem) throw new Error(problem.message);
+  return doc.toJS();
+}
+
 /** Read a .json / .yaml / .yml config file into a plain object. */
 export function readConfigFile(file: string): JsonObject {
   const ext = extname(file).toLowerCase();
@@ -210,7 +285,7 @@ export function readConfigFile(file: string): JsonObject {
   const text = readFileSync(file, 'utf8');
   let parsed: unknown;
   try {
-    parsed = ext === '.json' ? JSON.parse(text) : parseYaml(text);
+    parsed = ext === '.json' ? JSON.parse(text) : yamlValue(text);
   } catch (e) {
     throw new ConfigError(
       file,
@@ -236,7 +311,7 @@ export function parseSets(sets: readonly string[]): JsonObject {
     }
     let value: unknown;
     try {
-      value = parseYaml(raw);
+      value = yamlValue(raw);
     } catch {
       value = raw;
     }
@@ -249,7 +324,7 @@ export function parseSets(sets: readonly string[]): JsonObject {
 /** A copy of `obj` with the value at `parts` set (null is kept, so that a later merge deletes the field). */
 function setPath(obj: JsonObject, parts: readonly string[], value: JsonValue): JsonObject {
   const [head, ...rest] = parts;
-  const cur = obj[head];
+  const cur = Object.hasOwn(obj, head) ? obj[head] : undefined;
   return {
     ...obj,
     [head]: rest.length === 0 ? value : setPath(cur !== undefined && isJsonObject(cur) ? cur : {}, rest, value),

@@ -17,7 +17,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ConfigError, NtkError, OutputError } from '../errors.js';
+import { ConfigError, FormatError, NtkError, OutputError, showValue } from '../errors.js';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { lockRunFolder, runFolderKind } from '../io/runFolder.js';
 import { backend } from '../linalg/index.js';
@@ -25,6 +25,7 @@ import { Matrix } from '../linalg/matrix.js';
 import type { FigureSpec } from '../report/figure.js';
 import { renderHtml, type ReportSection, type ReportTable } from '../report/html.js';
 import { renderSvg } from '../report/svg.js';
+import { readFigureSpecFile } from '../report/validate.js';
 import { Rng } from '../util/random.js';
 import { VERSION } from '../version.js';
 import { DiskCache, InterruptedError } from './cache.js';
@@ -38,6 +39,7 @@ import {
   readConfigFile,
 } from './config.js';
 import { type BoundConfig, getPreset, type Preset, type RunContext, type SectionInput } from './preset.js';
+import { isPlainObject } from './schema.js';
 import './presets/index.js';
 
 /** JSON-ready copy: typed arrays → lists, Matrix → {rows, cols, data}, non-finite numbers → "NaN"/"Infinity". */
@@ -468,6 +470,46 @@ function str(v: unknown): string {
   return v === undefined || v === null ? '–' : typeof v === 'string' ? v : JSON.stringify(v);
 }
 
+/** report.json's content, checked (a FormatError naming the file and the field, not a TypeError later). */
+function storedReport(v: object, file: string): StoredReport {
+  const bad = (field: string, what: string, value: unknown): never => {
+    throw new FormatError(file, `\`${field}\` must be ${what}. Value: \`${showValue(value)}\``);
+  };
+  const r = v as Record<string, unknown>;
+  for (const k of ['title', 'subtitle'] as const)
+    if (r[k] !== undefined && typeof r[k] !== 'string') bad(k, 'a string', r[k]);
+  const sections = r.sections ?? [];
+  if (!Array.isArray(sections)) return bad('sections', 'a list', sections);
+  sections.forEach((s: unknown, i) => {
+    const at = `sections[${i}]`;
+    if (!isPlainObject(s)) return bad(at, 'an object', s);
+    if (typeof s.title !== 'string') bad(`${at}.title`, 'a string', s.title);
+    if (s.text !== undefined && typeof s.text !== 'string') bad(`${at}.text`, 'a string', s.text);
+    if (!Array.isArray(s.figures)) return bad(`${at}.figures`, 'a list', s.figures);
+    s.figures.forEach((f: unknown, j) => {
+      if (!isPlainObject(f) || typeof f.name !== 'string' || !NAME.test(f.name))
+        bad(`${at}.figures[${j}]`, 'an object with a file-safe name (letters, digits, ".", "_", "-")', f);
+      else if (f.caption !== undefined && typeof f.caption !== 'string')
+        bad(`${at}.figures[${j}].caption`, 'a string', f.caption);
+    });
+    if (!Array.isArray(s.tables)) return bad(`${at}.tables`, 'a list', s.tables);
+    s.tables.forEach((t: unknown, j) => {
+      const ok =
+        isPlainObject(t) &&
+        (t.title === undefined || typeof t.title === 'string') &&
+        (t.note === undefined || typeof t.note === 'string') &&
+        Array.isArray(t.columns) &&
+        t.columns.every((c) => typeof c === 'string') &&
+        Array.isArray(t.rows) &&
+        t.rows.every(
+          (row) => Array.isArray(row) && row.every((c) => c === null || typeof c === 'string' || typeof c === 'number'),
+        );
+      if (!ok) bad(`${at}.tables[${j}]`, 'a table {title?, columns: strings, rows: lists of strings/numbers/null}', t);
+    });
+  });
+  return { title: r.title as string, subtitle: r.subtitle as string, sections: sections as StoredSection[] };
+}
+
 /**
  * The report.html of a run folder, from config.json, report.json and the figure specs (figures/<name>.json,
  * re-rendered so renderer improvements apply to old runs; figures/<name>.svg is used when a spec is missing).
@@ -481,8 +523,8 @@ export function renderRunReport(runDir: string): string {
   const c = cfg as Record<string, unknown>;
   const run = (typeof c.run === 'object' && c.run !== null ? c.run : {}) as Record<string, unknown>;
   const header = (typeof c.header === 'object' && c.header !== null ? c.header : {}) as Record<string, unknown>;
-  const r = rep as Partial<StoredReport>;
-  const sections: ReportSection[] = (r.sections ?? []).map((s) => ({
+  const r = storedReport(rep, join(runDir, 'report.json'));
+  const sections: ReportSection[] = r.sections.map((s) => ({
     title: s.title,
     text: s.text,
     tables: s.tables,
@@ -490,7 +532,7 @@ export function renderRunReport(runDir: string): string {
       const specPath = join(runDir, 'figures', `${f.name}.json`);
       const svgPath = join(runDir, 'figures', `${f.name}.svg`);
       const svg = existsSync(specPath)
-        ? renderSvg(readJson(specPath, 'RUN_DIR') as FigureSpec)
+        ? renderSvg(readFigureSpecFile(specPath))
         : existsSync(svgPath)
           ? readFileSync(svgPath, 'utf8')
           : `<p>missing figure ${f.name}</p>`;

@@ -53,8 +53,11 @@ export function fail(path: string, constraint: string, value: unknown): never {
   throw new ConfigError(path || ROOT, `must be ${constraint}. Value: ${showJson(value)}`);
 }
 
+/** A plain data object (`{…}` from JSON or YAML): not an array, typed array, Set, Map, Date or class instance. */
 export function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !ArrayBuffer.isView(v);
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  const proto: unknown = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
 }
 
 export interface NumberOptions {
@@ -229,7 +232,7 @@ export function object<S extends Shape>(shape: S, describe = 'an object'): Schem
     parse(v, path) {
       if (!isPlainObject(v)) fail(path, `${describe} with fields ${keys.join(', ')}`, v);
       for (const k of Object.keys(v)) {
-        if (!(k in shape)) {
+        if (!Object.hasOwn(shape, k)) {
           throw new ConfigError(fieldPath(path, k), `unknown field. Valid fields here: ${keys.join(', ')}.`);
         }
       }

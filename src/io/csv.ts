@@ -26,10 +26,23 @@ export interface CsvTable {
   readonly header: string[] | null;
   /** The numeric cells, rows × columns. */
   readonly matrix: Matrix;
+  /** The 1-based line of each data row in the text (for error messages about a row). */
+  readonly lines: readonly number[];
 }
 
-/** Split one CSV line into cells, honouring double quotes. */
+/**
+ * Split one CSV line into cells, honouring double quotes. A quoted cell must close on its line (quoted line breaks
+ * are not supported): an InvalidArgumentError otherwise.
+ */
 export function splitCsvLine(line: string, delimiter = ','): string[] {
+  const cells = cellsOf(line, delimiter);
+  if (cells === null)
+    throw new InvalidArgumentError('splitCsvLine', 'line', 'a line whose quoted cells close on it', line);
+  return cells;
+}
+
+/** The cells of one line, or null when a quoted cell does not close on it. */
+function cellsOf(line: string, delimiter: string): string[] | null {
   if (!line.includes('"')) return line.split(delimiter);
   const cells: string[] = [];
   let cur = '';
@@ -49,6 +62,7 @@ export function splitCsvLine(line: string, delimiter = ','): string[] {
       cur = '';
     } else cur += c;
   }
+  if (quoted) return null;
   cells.push(cur);
   return cells;
 }
@@ -76,16 +90,31 @@ export function parseNumber(text: string): number | undefined {
 /** Parse CSV text (already decoded) into a numeric table; `file` names the source in errors. */
 export function parseCsv(text: string, file = '<text>', opts: CsvReadOptions = {}): CsvTable {
   const delimiter = opts.delimiter ?? ',';
-  if (delimiter.length !== 1) throw new InvalidArgumentError('parseCsv', 'delimiter', 'a single character', delimiter);
+  if (typeof delimiter !== 'string' || delimiter.length !== 1 || /["\r\n]/.test(delimiter))
+    throw new InvalidArgumentError(
+      'parseCsv',
+      'delimiter',
+      'a single character other than `"` or a line break',
+      delimiter,
+    );
   const skip = opts.skipRows ?? 0;
   if (!Number.isInteger(skip) || skip < 0)
     throw new InvalidArgumentError('parseCsv', 'skipRows', 'a non-negative integer', skip);
   const lines = text.split(/\r?\n/);
   let li = skip;
   while (li < lines.length && lines[li].trim() === '') li++;
-  if (li >= lines.length) return { header: null, matrix: new Matrix(0, 0) };
+  if (li >= lines.length) return { header: null, matrix: new Matrix(0, 0), lines: [] };
   let header: string[] | null = null;
-  const first = splitCsvLine(lines[li], delimiter);
+  const split = (k: number): string[] => {
+    const cells = cellsOf(lines[k], delimiter);
+    if (cells === null)
+      throw new FormatError(
+        file,
+        `line ${k + 1}: a quoted cell is not closed on its line (quoted line breaks are not supported)`,
+      );
+    return cells;
+  };
+  const first = split(li);
   const mode = opts.header ?? 'auto';
   if (mode === true || (mode === 'auto' && first.some((c) => parseNumber(c) === undefined))) {
     header = first.map((c) => c.trim());
@@ -93,11 +122,12 @@ export function parseCsv(text: string, file = '<text>', opts: CsvReadOptions = {
   }
   const cols = header ? header.length : first.length;
   const values: number[] = [];
+  const rowLines: number[] = [];
   let rows = 0;
   for (; li < lines.length; li++) {
     const line = lines[li];
     if (line.trim() === '') continue;
-    const cells = splitCsvLine(line, delimiter);
+    const cells = split(li);
     if (cells.length !== cols) {
       throw new FormatError(file, `line ${li + 1}: expected ${cols} columns, found ${cells.length}`);
     }
@@ -112,9 +142,14 @@ export function parseCsv(text: string, file = '<text>', opts: CsvReadOptions = {
       }
       values.push(v);
     }
+    rowLines.push(li + 1);
     rows++;
   }
-  return { header, matrix: new Matrix(rows, rows === 0 ? (header?.length ?? 0) : cols, Float64Array.from(values)) };
+  return {
+    header,
+    matrix: new Matrix(rows, rows === 0 ? (header?.length ?? 0) : cols, Float64Array.from(values)),
+    lines: rowLines,
+  };
 }
 
 /** Read a numeric CSV file. */
@@ -137,7 +172,10 @@ export interface CsvWriteOptions {
 }
 
 function quoteCell(s: string, delimiter: string): string {
-  return s.includes(delimiter) || s.includes('"') || s.includes('\n') ? `"${s.replaceAll('"', '""')}"` : s;
+  // an empty name is quoted too: a header of one empty name would otherwise be a blank line, which readers skip
+  return s === '' || s.includes(delimiter) || s.includes('"') || s.includes('\n') || s.includes('\r')
+    ? `"${s.replaceAll('"', '""')}"`
+    : s;
 }
 
 /** Format a matrix as CSV text. */

@@ -71,14 +71,25 @@ function parseDescr(descr: string): { info: DtypeInfo; little: boolean } | null 
 
 // ---------------------------------------------------------------------------------------------------------------
 // Header dict: a Python literal such as {'descr': '<f8', 'fortran_order': False, 'shape': (3, 4), }
+// Parsed as Python's ast.literal_eval (what numpy uses) reads it, restricted to what a header holds: a tuple is
+// `()`, `(x,)` or `(x, y…)` (`(x)` is just x, `[…]` a list), integers have no leading zeros (`0`, `00` and a
+// Python 2 `L` suffix in 1.0/2.0 headers excepted), whitespace is Python's (space, tab, form feed, newlines), and
+// string escapes are refused. So a header numpy refuses is refused here too.
 
-type PyValue = string | boolean | number | PyValue[] | { [k: string]: PyValue };
+class PyTuple {
+  constructor(readonly items: PyValue[]) {}
+}
+type PyValue = string | boolean | number | PyTuple | PyValue[] | Map<string, PyValue>;
+
+const PY_WS = new Set([' ', '\t', '\f', '\n', '\r']);
 
 class PyLiteralParser {
   private i = 0;
   constructor(
     private readonly s: string,
     private readonly file: string,
+    /** numpy drops a Python 2 `L` suffix from integers in 1.0 and 2.0 headers (not in 3.0). */
+    private readonly longSuffix: boolean,
   ) {}
 
   fail(what: string): never {
@@ -86,29 +97,33 @@ class PyLiteralParser {
   }
 
   ws(): void {
-    while (this.i < this.s.length && /\s/.test(this.s[this.i])) this.i++;
+    while (this.i < this.s.length && PY_WS.has(this.s[this.i])) this.i++;
   }
 
   value(): PyValue {
     this.ws();
     const c = this.s[this.i];
     if (c === '{') return this.dict();
-    if (c === '(' || c === '[') return this.seq(c === '(' ? ')' : ']');
+    if (c === '(') return this.tuple();
+    if (c === '[') return this.list();
     if (c === "'" || c === '"') return this.str();
-    if (this.s.startsWith('True', this.i)) {
-      this.i += 4;
-      return true;
+    for (const [word, v] of [
+      ['True', true],
+      ['False', false],
+    ] as const) {
+      if (this.s.startsWith(word, this.i) && !/[A-Za-z0-9_]/.test(this.s[this.i + word.length] ?? '')) {
+        this.i += word.length;
+        return v;
+      }
     }
-    if (this.s.startsWith('False', this.i)) {
-      this.i += 5;
-      return false;
-    }
-    const m = /^-?\d+L?/.exec(this.s.slice(this.i));
-    if (m) {
+    const m = /^(-?)(0+|[1-9][0-9]*)(L?)/.exec(this.s.slice(this.i));
+    if (m && !(m[3] === 'L' && !this.longSuffix) && !/[A-Za-z0-9_.]/.test(this.s[this.i + m[0].length] ?? '')) {
+      const v = Number(m[2]);
+      if (!Number.isSafeInteger(v)) this.fail(`integer ${m[1]}${m[2]} beyond 2^53 − 1`);
       this.i += m[0].length;
-      return Number(m[0].replace('L', ''));
+      return m[1] === '-' ? -v + 0 : v; // -0 is 0, as in Python
     }
-    return this.fail(c === undefined ? 'unexpected end' : `unexpected character '${c}'`);
+    return this.fail(c === undefined ? 'unexpected end' : `unexpected character ${JSON.stringify(c)}`);
   }
 
   str(): string {
@@ -116,29 +131,42 @@ class PyLiteralParser {
     const end = this.s.indexOf(q, this.i);
     if (end < 0) this.fail('unterminated string');
     const v = this.s.slice(this.i, end);
+    if (v.includes('\\') || v.includes('\n')) this.fail('a string with an escape or a line break');
     this.i = end + 1;
     return v;
   }
 
-  seq(close: string): PyValue[] {
+  /** Items up to `close`, and whether a comma followed the last one. */
+  items(close: string): { out: PyValue[]; trailingComma: boolean } {
     this.i++;
     const out: PyValue[] = [];
+    let trailingComma = false;
     for (;;) {
       this.ws();
       if (this.s[this.i] === close) {
         this.i++;
-        return out;
+        return { out, trailingComma };
       }
       out.push(this.value());
       this.ws();
-      if (this.s[this.i] === ',') this.i++;
+      trailingComma = this.s[this.i] === ',';
+      if (trailingComma) this.i++;
       else if (this.s[this.i] !== close) this.fail(`expected ',' or '${close}'`);
     }
   }
 
-  dict(): { [k: string]: PyValue } {
+  tuple(): PyValue {
+    const { out, trailingComma } = this.items(')');
+    return out.length === 1 && !trailingComma ? out[0] : new PyTuple(out);
+  }
+
+  list(): PyValue[] {
+    return this.items(']').out;
+  }
+
+  dict(): Map<string, PyValue> {
     this.i++;
-    const out: { [k: string]: PyValue } = {};
+    const out = new Map<string, PyValue>();
     for (;;) {
       this.ws();
       if (this.s[this.i] === '}') {
@@ -151,7 +179,7 @@ class PyLiteralParser {
       this.ws();
       if (this.s[this.i] !== ':') this.fail("expected ':'");
       this.i++;
-      out[k] = this.value();
+      out.set(k, this.value());
       this.ws();
       if (this.s[this.i] === ',') this.i++;
       else if (this.s[this.i] !== '}') this.fail("expected ',' or '}'");
@@ -210,17 +238,19 @@ function parseHeader(buf: Uint8Array, file: string): NpyHeader {
     );
   }
   const text = Buffer.from(buf.subarray(start, start + headerLen)).toString(major === 3 ? 'utf8' : 'latin1');
-  const dict = new PyLiteralParser(text, file).parse();
-  if (typeof dict !== 'object' || Array.isArray(dict))
-    throw new FormatError(file, `.npy header is not a dict: ${text.trim()}`);
-  const { descr, fortran_order: fortran, shape } = dict;
+  const dict = new PyLiteralParser(text, file, major <= 2).parse();
+  if (!(dict instanceof Map)) throw new FormatError(file, `.npy header is not a dict: ${text.trim()}`);
+  const descr = dict.get('descr');
+  const fortran = dict.get('fortran_order');
+  const tuple = dict.get('shape');
   if (typeof descr !== 'string') throw new FormatError(file, `.npy header has no string 'descr': ${text.trim()}`);
   if (typeof fortran !== 'boolean')
     throw new FormatError(file, `.npy header has no boolean 'fortran_order': ${text.trim()}`);
-  if (!Array.isArray(shape) || !shape.every((s) => typeof s === 'number' && Number.isInteger(s) && s >= 0)) {
+  const shape = tuple instanceof PyTuple ? tuple.items : null;
+  if (shape === null || !shape.every((s) => typeof s === 'number' && Number.isInteger(s) && s >= 0)) {
     throw new FormatError(file, `.npy header has no 'shape' tuple of non-negative integers: ${text.trim()}`);
   }
-  const extra = Object.keys(dict).filter((k) => k !== 'descr' && k !== 'fortran_order' && k !== 'shape');
+  const extra = [...dict.keys()].filter((k) => k !== 'descr' && k !== 'fortran_order' && k !== 'shape');
   if (extra.length > 0) throw new FormatError(file, `.npy header has unexpected keys: ${extra.join(', ')}`);
   if (fortran) {
     throw new FormatError(

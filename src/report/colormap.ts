@@ -53,7 +53,9 @@ export function heatDomain(m: HeatmapMark): [number, number] {
 
 export function heatColor(m: HeatmapMark, dom: [number, number], v: number): string {
   if (!Number.isFinite(v)) return '#bdbdbd';
-  const t = (v - dom[0]) / (dom[1] - dom[0] || 1);
+  const span = dom[1] - dom[0];
+  // (in halves when the domain's width overflows)
+  const t = Number.isFinite(span) ? (v - dom[0]) / (span || 1) : (v / 2 - dom[0] / 2) / (dom[1] / 2 - dom[0] / 2);
   return interpolate(m.scheme === 'diverging' ? DIVERGING : VIRIDIS, t);
 }
 

@@ -1,56 +1,8 @@
-/** The data marks: their validation (lengths, heatmap size) and their SVG elements. */
-import { InvalidArgumentError } from '../errors.js';
+/** The data marks' SVG elements (their validation is validate.ts). */
 import { at, colorOf, type Mark, type Series } from './figure.js';
 import { heatColor, heatDomain } from './colormap.js';
 import type { Scale } from './scale.js';
 import { type Box, escapeXml, r2, TEXT } from './svgBase.js';
-
-const MAX_CELLS = 250_000;
-
-function len(s: Series): number {
-  return s.length;
-}
-
-export function checkMark(m: Mark, i: number, where: string): void {
-  const fn = 'renderSvg';
-  const arg = `${where}marks[${i}]`;
-  switch (m.type) {
-    case 'line':
-    case 'dot':
-    case 'area':
-      if (len(m.x) !== len(m.y))
-        throw new InvalidArgumentError(fn, `${arg}.y`, `of the same length as x (${len(m.x)})`, len(m.y));
-      break;
-    case 'band':
-      if (len(m.y1) !== len(m.x) || len(m.y2) !== len(m.x)) {
-        throw new InvalidArgumentError(
-          fn,
-          `${arg}.y1/y2`,
-          `of the same length as x (${len(m.x)})`,
-          `${len(m.y1)}, ${len(m.y2)}`,
-        );
-      }
-      break;
-    case 'heatmap':
-      if (!Number.isInteger(m.rows) || m.rows < 0 || !Number.isInteger(m.cols) || m.cols < 0) {
-        throw new InvalidArgumentError(fn, `${arg}.rows/cols`, 'non-negative integers', `${m.rows}×${m.cols}`);
-      }
-      if (len(m.values) !== m.rows * m.cols) {
-        throw new InvalidArgumentError(fn, `${arg}.values`, `of length rows·cols = ${m.rows * m.cols}`, len(m.values));
-      }
-      if (m.rows * m.cols > MAX_CELLS) {
-        throw new InvalidArgumentError(
-          fn,
-          `${arg}`,
-          `at most ${MAX_CELLS} cells (subsample the matrix)`,
-          `${m.rows}×${m.cols}`,
-        );
-      }
-      break;
-    default:
-      break;
-  }
-}
 
 export function renderMark(m: Mark, i: number, xs: Scale, ys: Scale, box: Box): string[] {
   switch (m.type) {

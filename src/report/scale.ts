@@ -34,14 +34,20 @@ export function niceLinearDomain(lo: number, hi: number, count = 6): [number, nu
     hi += d;
   }
   const step = niceStep(hi - lo, count);
-  return [clean(Math.floor(lo / step + 1e-9) * step), clean(Math.ceil(hi / step - 1e-9) * step)];
+  const out: [number, number] = [clean(Math.floor(lo / step + 1e-9) * step), clean(Math.ceil(hi / step - 1e-9) * step)];
+  // a span that overflows (data near ±1e308) or underflows (subnormal data): the data's own extent
+  return out.every(Number.isFinite) && out[0] < out[1] ? out : [lo, hi];
 }
 
 /** Extend a positive [lo, hi] to whole decades (and at least one decade). */
 export function niceLogDomain(lo: number, hi: number): [number, number] {
-  const a = Math.floor(Math.log10(lo) + 1e-9);
-  let b = Math.ceil(Math.log10(hi) - 1e-9);
-  if (b <= a) b = a + 1;
+  // decades a double can hold (10^-323 is the smallest nonzero power of ten, 10^308 the largest)
+  let a = Math.max(-323, Math.floor(Math.log10(lo) + 1e-9));
+  let b = Math.min(308, Math.ceil(Math.log10(hi) - 1e-9));
+  if (b <= a) {
+    if (a < 308) b = a + 1;
+    else a = b - 1;
+  }
   return [clean(10 ** a), clean(10 ** b)];
 }
 
@@ -76,7 +82,8 @@ export function formatNumber(v: number, digits = 3): string {
   let s: string;
   if (a >= 1e5 || a < 1e-3) {
     const e = Math.floor(Math.log10(a));
-    const m = clean(v / 10 ** e);
+    // (10^e is subnormal below 10^-307, and 0 at 10^-324: scale through 10^300 there)
+    const m = clean(e < -307 ? (v * 1e300) / 10 ** (e + 300) : v / 10 ** e);
     const ms = Number.parseFloat(m.toFixed(2)).toString();
     s = ms === '1' ? powerOfTen(e) : ms === '-1' ? `-${powerOfTen(e)}` : `${ms}×${powerOfTen(e)}`;
   } else {
@@ -88,6 +95,8 @@ export function formatNumber(v: number, digits = 3): string {
 /** Labels for ticks at a given step: enough decimals to tell neighbours apart. */
 function linearLabel(v: number, step: number, percent: boolean): string {
   if (percent) {
+    if (!Number.isFinite(step * 100) || !Number.isFinite(v * 100)) return `${formatNumber(v)}×10²%`; // beyond 1e306
+    if (step * 100 < 1e-3 || Math.abs(v * 100) >= 1e5) return `${formatNumber(v * 100)}%`; // exponent form
     const d = Math.max(0, -Math.floor(Math.log10(step * 100) + 1e-9));
     return `${(v * 100).toFixed(d).replace(/^-/, '−')}%`;
   }
@@ -109,6 +118,10 @@ export function linearTicks(lo: number, hi: number, count = 6, percent = false):
   const out: Tick[] = [];
   const first = Math.ceil(a / step - 1e-9);
   const last = Math.floor(b / step + 1e-9);
+  if (!(step > 0 && Number.isFinite(step) && last - first <= 1000)) {
+    // a span beyond the doubles' range (or below their resolution): the two ends
+    return [a, b].map((v) => ({ value: v, label: formatNumber(v), minor: false }));
+  }
   for (let i = first; i <= last; i++) {
     const v = clean(i * step);
     out.push({ value: v, label: linearLabel(v, step, percent), minor: false });
@@ -120,6 +133,7 @@ export function linearTicks(lo: number, hi: number, count = 6, percent = false):
 export function logTicks(lo: number, hi: number): Tick[] {
   const a = Math.log10(Math.min(lo, hi));
   const b = Math.log10(Math.max(lo, hi));
+  if (!Number.isFinite(a) || !Number.isFinite(b)) return []; // not a positive finite domain
   const k0 = Math.floor(a + 1e-9);
   const k1 = Math.ceil(b - 1e-9);
   const decades = k1 - k0;
@@ -166,16 +180,19 @@ export function makeScale(type: ScaleType, domain: readonly [number, number], ra
       type,
       domain,
       range,
-      map: (v) => r0 + ((Math.log10(v) - l0) / span) * (r1 - r0),
+      map: (v) => offCanvas(r0 + ((Math.log10(v) - l0) / span) * (r1 - r0)),
       valid: (v) => Number.isFinite(v) && v > 0,
     };
   }
   const span = d1 - d0 || 1;
-  return {
-    type,
-    domain,
-    range,
-    map: (v) => r0 + ((v - d0) / span) * (r1 - r0),
-    valid: (v) => Number.isFinite(v),
-  };
+  // a domain whose width overflows (ends near ±1e308) is mapped in halves, which cannot overflow
+  const map = Number.isFinite(span)
+    ? (v: number) => r0 + ((v - d0) / span) * (r1 - r0)
+    : (v: number) => r0 + ((v / 2 - d0 / 2) / (d1 / 2 - d0 / 2)) * (r1 - r0);
+  return { type, domain, range, map: (v) => offCanvas(map(v)), valid: (v) => Number.isFinite(v) };
+}
+
+/** A pixel position that overflowed (a point 1e300 domain widths away) placed far off the canvas instead. */
+function offCanvas(px: number): number {
+  return Number.isFinite(px) ? px : px > 0 ? 1e9 : -1e9;
 }

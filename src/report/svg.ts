@@ -7,14 +7,14 @@
  * and titles), marks.ts (the data marks), legend.ts, colormap.ts (heatmap colors, color bar), svgBase.ts (palette,
  * number and text formatting).
  */
-import { InvalidArgumentError } from '../errors.js';
 import { axisLines, dataExtents, gridLines, heatTicks, resolveDomain, ticksFor } from './axes.js';
 import { colorBar } from './colormap.js';
 import type { FacetSpec, FigureSpec, HeatmapMark, PlotSpec, ScaleType } from './figure.js';
 import { layoutLegend, type LegendItem, legendItems, legendLines, type LegendPlacement } from './legend.js';
-import { checkMark, countPoints, renderMark } from './marks.js';
+import { countPoints, renderMark } from './marks.js';
 import { makeScale, type Scale } from './scale.js';
 import { type Box, escapeXml, FONT, MUTED, r2, TEXT } from './svgBase.js';
+import { checkFigureSpec } from './validate.js';
 
 export { escapeXml, r2 } from './svgBase.js';
 
@@ -144,8 +144,7 @@ function plotNotes(
 }
 
 /** Render one plot into a group at (ox, oy) of size w×h. Returns SVG elements. */
-function renderPlot(spec: PlotSpec, ox: number, oy: number, w: number, h: number, id: string, where: string): string[] {
-  spec.marks.forEach((m, i) => checkMark(m, i, where));
+function renderPlot(spec: PlotSpec, ox: number, oy: number, w: number, h: number, id: string): string[] {
   const heat = spec.marks.find((m): m is HeatmapMark => m.type === 'heatmap');
   const items = spec.legend === false ? [] : legendItems(spec);
   const { xType, yType, xDom, yDom } = plotDomains(spec, heat);
@@ -171,17 +170,18 @@ function renderPlot(spec: PlotSpec, ox: number, oy: number, w: number, h: number
   return out;
 }
 
-/** Render a figure spec (one plot, or a grid of facets) as a standalone SVG document string. */
+/**
+ * Render a figure spec (one plot, or a grid of facets) as a standalone SVG document string. The spec is checked
+ * first (`checkFigureSpec`, validate.ts): an InvalidArgumentError names the field (`spec.marks[0].y`).
+ */
 export function renderSvg(spec: FigureSpec): string {
+  checkFigureSpec(spec);
   const id = `f${hash(specKey(spec))}`;
   let width: number;
   let height: number;
   const body: string[] = [];
   if (spec.type === 'facets') {
     const f: FacetSpec = spec;
-    if (!Number.isInteger(f.columns) || f.columns < 1) {
-      throw new InvalidArgumentError('renderSvg', 'spec.columns', 'a positive integer', f.columns);
-    }
     const pw = Math.max(...f.panels.map((p) => p.width ?? 420), 100);
     const ph = Math.max(...f.panels.map((p) => p.height ?? 320), 100);
     const cols = Math.min(f.columns, Math.max(1, f.panels.length));
@@ -200,12 +200,12 @@ export function renderSvg(spec: FigureSpec): string {
     f.panels.forEach((p, k) => {
       const ox = (k % cols) * pw;
       const oy = head + Math.floor(k / cols) * ph;
-      body.push(...renderPlot(p, ox, oy, pw, ph, `${id}p${k}`, `panels[${k}].`));
+      body.push(...renderPlot(p, ox, oy, pw, ph, `${id}p${k}`));
     });
   } else {
     width = spec.width ?? 540;
     height = spec.height ?? 380;
-    body.push(...renderPlot(spec, 0, 0, width, height, id, ''));
+    body.push(...renderPlot(spec, 0, 0, width, height, id));
   }
   const title = spec.title ?? 'figure';
   return [

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { FormatError } from '../../src/errors.js';
-import { CIFAR10_CLASSES, loadCifarRaw } from '../../src/data/images.js';
+import { CIFAR10_CLASSES, loadCifarRaw, loadMnistRaw } from '../../src/data/images.js';
 import { decodeIdx, encodeIdxU8, readIdx, readIdxImageLabels } from '../../src/data/idx.js';
 import { loadDataset } from '../../src/data/registry.js';
 import { python, tempDir } from '../io/helpers.js';
@@ -81,6 +81,20 @@ open(${JSON.stringify(`${p}.f8`)}, 'wb').write(bytes([0, 0, 0x0e, 1]) + np.array
       /label count 4 does not match the image count 3/,
     );
     assert.throws(() => readIdxImageLabels(join(dir, 'lbl'), join(dir, 'img')), /1 dimensions, expected 3/);
+  });
+
+  it('refuses split=all when the train and test images differ in size (test/fuzz/idx.test.ts)', () => {
+    // before: a RangeError when the test images were larger, misaligned pixels when smaller
+    const m = join(dir, 'mnist-sizes');
+    mkdirSync(m);
+    writeFileSync(join(m, 'train-images-idx3-ubyte'), encodeIdxU8([1, 2, 2], new Uint8Array(4)));
+    writeFileSync(join(m, 'train-labels-idx1-ubyte'), encodeIdxU8([1], new Uint8Array(1)));
+    writeFileSync(join(m, 't10k-images-idx3-ubyte'), encodeIdxU8([1, 3, 3], new Uint8Array(9)));
+    writeFileSync(join(m, 't10k-labels-idx1-ubyte'), encodeIdxU8([1], new Uint8Array(1)));
+    assert.throws(
+      () => loadMnistRaw('all', { mnistDir: m, skipChecksums: true }),
+      (e: unknown) => e instanceof FormatError && /train images are 2×2 but the test images 3×3/.test(e.message),
+    );
   });
 });
 
@@ -171,5 +185,22 @@ describe('CIFAR binary batches', () => {
     writeFileSync(join(trunc, 'test_batch.bin'), new Uint8Array(3073 + 100));
     assert.throws(() => loadCifarRaw('cifar10', trunc, 'test'), /not a positive multiple of the 3073-byte record/);
     assert.throws(() => loadDataset('cifar10'), /`path` must be given for cifar10/);
+  });
+
+  it('names a batch or class-names file that cannot be read (a folder: EISDIR before)', () => {
+    const odd = join(dir, 'odd');
+    writeCifar(odd, ['test_batch.bin'], 1, 1, 10);
+    mkdirSync(join(odd, 'batches.meta.txt'));
+    assert.throws(
+      () => loadCifarRaw('cifar10', odd, 'test'),
+      (e: unknown) =>
+        e instanceof FormatError && /batches\.meta\.txt: cannot read the class names file/.test(e.message),
+    );
+    mkdirSync(join(odd, 'train.bin'), { recursive: true });
+    mkdirSync(join(odd, 'test.bin'));
+    assert.throws(
+      () => loadCifarRaw('cifar100', odd, 'test'),
+      (e: unknown) => e instanceof FormatError && /test\.bin: cannot read the cifar100 batch/.test(e.message),
+    );
   });
 });

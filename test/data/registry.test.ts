@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { InvalidArgumentError } from '../../src/errors.js';
+import { FormatError, InvalidArgumentError } from '../../src/errors.js';
 import { writeNpy } from '../../src/io/npy.js';
 import { loadMnistRaw } from '../../src/data/images.js';
 import { rowNorms } from '../../src/data/preprocess.js';
-import { classCounts, loadDataset } from '../../src/data/registry.js';
+import { alignClasses, classCounts, loadDataset, specInputShape } from '../../src/data/registry.js';
 import { formatDatasetSpec, parseDatasetSpec } from '../../src/data/spec.js';
 import type { ClassificationDataset, Dataset } from '../../src/data/types.js';
 import { tempDir } from '../io/helpers.js';
@@ -197,6 +197,22 @@ describe('loadDataset', () => {
     );
   });
 
+  it('refuses NaN and ±∞ in CSV and .npy datasets, naming the file and where', () => {
+    // (test/fuzz/csv.test.ts) they loaded silently and failed later without a file or column
+    writeFileSync(join(dir, 'nan.csv'), 'a,b,label\n1,2,0\n3,nan,1\n');
+    assert.throws(
+      () => loadDataset(`csv:path=${join(dir, 'nan.csv')}`),
+      (e: unknown) =>
+        e instanceof FormatError && e.message.includes("nan.csv: line 3 (data row 2), column 2 ('b'): NaN"),
+    );
+    writeNpy(join(dir, 'Xinf.npy'), Float64Array.from([1, 2, Infinity, 4]), [2, 2]);
+    writeNpy(join(dir, 'y2.npy'), Int32Array.from([0, 1]), [2]);
+    assert.throws(
+      () => loadDataset(`npy:x=${join(dir, 'Xinf.npy')}:y=${join(dir, 'y2.npy')}`),
+      (e: unknown) => e instanceof FormatError && /Xinf\.npy: element 2 .* is Infinity/.test(e.message),
+    );
+  });
+
   it('makes seeded synthetic sets: sphere, Gaussian mixture, random-MLP teacher', () => {
     const s = loadDataset('sphere:n=500:d=20:seed=1');
     assert.equal(s.task, 'regression');
@@ -227,5 +243,55 @@ describe('loadDataset', () => {
     assert.throws(() => loadDataset('iris:d=3'), /not set for iris/);
     assert.throws(() => loadDataset('sphere:d=3'), /`n` must be given for sphere/);
     assert.throws(() => loadDataset({ name: 'mnist', n: 1.5 }), /`n` must be an integer/);
+  });
+
+  it('specInputShape (the shape configs check architectures against) is what the loaders give', () => {
+    for (const spec of ['mnist:n=10', 'digits:n=10', 'iris', 'wine', 'breast-cancer', 'diabetes', 'sphere:n=3:d=7']) {
+      const ds = loadDataset(spec);
+      assert.deepEqual(specInputShape(spec), ds.imageShape ? [...ds.imageShape] : [ds.X.cols], spec);
+    }
+    if (existsSync('/usr/share/datasets/fashion-mnist'))
+      assert.deepEqual(specInputShape('fashion-mnist'), [...(loadDataset('fashion-mnist:n=10').imageShape ?? [])]);
+    assert.deepEqual(specInputShape('cifar10:path=/x'), [32, 32, 3]);
+    assert.equal(specInputShape('csv:path=/x.csv'), null);
+    assert.throws(() => specInputShape('sphere:n=3'), /`d` must be given/);
+  });
+
+  it('alignClasses maps a test set to the training classes by name, whatever order its classes were given in', () => {
+    const train = cls(loadDataset('iris:classes=setosa,versicolor:labels=onehot'));
+    const test = cls(loadDataset('iris:classes=1,0:labels=onehot'));
+    assert.deepEqual(test.classes, ['versicolor', 'setosa']);
+    const a = cls(alignClasses(test, train));
+    assert.deepEqual(a.classes, ['setosa', 'versicolor']);
+    // each row keeps its class name, and its one-hot target marks that class of the training order
+    for (let i = 0; i < a.y.length; i++) {
+      assert.equal(a.classes[a.y[i]], test.classes[test.y[i]]);
+      assert.equal(a.targets.get(i, a.y[i]), 1);
+    }
+    assert.equal(alignClasses(train, train), train);
+    assert.throws(
+      () => alignClasses(loadDataset('iris:classes=virginica,setosa'), train),
+      (e: unknown) =>
+        e instanceof InvalidArgumentError && /among the training classes \(setosa, versicolor\)/.test(e.message),
+    );
+    assert.throws(() => alignClasses(loadDataset('diabetes'), train), /a classification dataset like the training set/);
+  });
+
+  it('refuses what test/fuzz/dataSpec.test.ts found loading wrong', () => {
+    // two entries naming one class: classes "1,1" (class 0 never present) before
+    assert.throws(
+      () => loadDataset('iris:classes=1,01'),
+      (e: unknown) => e instanceof InvalidArgumentError && /`1` and `01` both name class/.test(e.message),
+    );
+    // a synthetic set generates exactly n rows: a class filter silently kept fewer
+    assert.throws(() => loadDataset('gaussian:n=12:d=2:k=3:classes=0,1'), /not set for the synthetic set gaussian/);
+    // noise that overflows the targets to ±∞
+    assert.throws(() => loadDataset('sphere:n=8:d=3:noise=1e308'), /`noise` must be a number in \[0, 1e\+300\]/);
+    // -0 formats as 0: the canonical spec must parse to the same spec
+    assert.equal(formatDatasetSpec(parseDatasetSpec('iris:eps=-0')), 'iris:eps=0');
+    assert.ok(Object.is(parseDatasetSpec('iris:eps=-0').eps, 0));
+    // objects: a number where a string belongs (buildNetwork crashed on arch: 3), numbers as text are numbers
+    assert.throws(() => loadDataset({ name: 'teacher', n: 5, d: 4, arch: 3 } as never), /`arch` must be a string/);
+    assert.equal(loadDataset({ name: 'sphere', n: '5', d: 3 } as never).X.rows, 5);
   });
 });

@@ -3,7 +3,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ConfigError } from '../../src/errors.js';
-import { deepMerge, parseSets } from '../../src/experiments/config.js';
+import { deepMerge, type JsonObject, parseSets } from '../../src/experiments/config.js';
 import { definePreset } from '../../src/experiments/preset.js';
 import { resolveExperiment, runExperiment } from '../../src/experiments/runner.js';
 import { integer, object, optional, positive, ROOT } from '../../src/experiments/schema.js';
@@ -175,6 +175,49 @@ describe('config schema', () => {
     rejects(() => resolveExperiment({ preset: 'spectrum-demo', quick: 3 }), 'quick');
     assert.equal(ROOT, '(config)');
   });
+
+  it('configs found by test/fuzz/config.test.ts: cycles, deep nesting, YAML tags, inherited and __proto__ keys', () => {
+    const dir = tempDir();
+    const file = (name: string, text: string): string => {
+      const p = join(dir, name);
+      writeFileSync(p, text);
+      return p;
+    };
+    // a self-referencing YAML alias and 20000 nested lists overflowed the stack (RangeError) before
+    rejects(
+      () => resolveExperiment(file('cycle.yaml', 'preset: spectrum-demo\nparams: &p [*p]\n')),
+      'params[0]',
+      /contains itself/,
+    );
+    const deep = `{"preset":"spectrum-demo","params":${'['.repeat(20000)}${']'.repeat(20000)}}`;
+    assert.throws(
+      () => resolveExperiment(file('deep.json', deep)),
+      (e: unknown) => e instanceof ConfigError && /nests deeper than 64/.test(e.message),
+    );
+    assert.throws(
+      () => parseSets(['params.dim=&a [*a]']),
+      (e: unknown) => e instanceof ConfigError && /contains itself/.test(e.message),
+    );
+    // a YAML set became {} and an unknown tag a string (with a warning on stderr): both are errors now
+    rejects(
+      () => resolveExperiment(file('set2.yaml', 'preset: spectrum-demo\nparams: !!set {a, b}\n')),
+      'params',
+      /plain data/,
+    );
+    rejects(
+      () => resolveExperiment(file('tag.yaml', 'preset: !foo spectrum-demo\n')),
+      join(dir, 'tag.yaml'),
+      /not valid YAML/,
+    );
+    // a field named like an Object.prototype member was accepted and ignored; a __proto__ key set the prototype
+    rejects(
+      () => resolveExperiment({ preset: 'spectrum-demo', params: { toString: 1 } }),
+      'params.toString',
+      /unknown field/,
+    );
+    const proto = JSON.parse('{"preset": "spectrum-demo", "__proto__": {"seed": 7}}') as JsonObject;
+    rejects(() => resolveExperiment(proto), '__proto__', /unknown field/);
+  });
 });
 
 describe('bad input stops before any work', () => {
@@ -187,6 +230,56 @@ describe('bad input stops before any work', () => {
     assert.equal(r.status, 2, r.stderr);
     assert.match(r.stderr, /params\.fitTo: must be an integer ≥ 2\. Value: "many"/);
     assert.equal(existsSync(out), false, 'no run folder was created');
+  });
+
+  it('strings inside params are parsed at config time with their field path: a bad arch exits 2, no run folder', () => {
+    // issue #13 item 7: these failed only when the unit ran, after the run folder was created, with no field path
+    const dir = tempDir();
+    const cfg = join(dir, 'c.yaml');
+    writeFileSync(
+      cfg,
+      [
+        'preset: convergence-bounds',
+        'params:',
+        '  models:',
+        '    - { name: MLP, arch: "dense(16),relu,dense(1)" }',
+        '    - { name: Bad, arch: "dense(16),relu,dense(" }',
+      ].join('\n'),
+    );
+    const out = join(dir, 'out');
+    const r = ntk(['run', cfg, '--quick', '--out', out]);
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /params\.models\[1\]\.arch: parseArch: invalid argument/);
+    assert.equal(existsSync(out), false, 'no run folder was created');
+    // an architecture that parses but does not fit the data's inputs (dense on MNIST images after a conv)
+    writeFileSync(
+      cfg,
+      'preset: convergence-bounds\nparams:\n  models: [{ name: CNN, arch: "conv(4,3),relu,dense(1)" }]\n',
+    );
+    const r2 = ntk(['run', cfg, '--quick', '--out', out]);
+    assert.equal(r2.status, 2, r2.stderr);
+    assert.match(r2.stderr, /params\.models\[0\]\.arch: buildNetwork: .*`dense`` must be a flat input/);
+    assert.equal(existsSync(out), false);
+    rejects(
+      () => resolveExperiment('convergence-bounds', { quick: true, sets: ['params.data=mnist:n=abc'] }),
+      'params.data',
+      /parseDatasetSpec: .*`n` must be an integer/,
+    );
+    rejects(
+      () => resolveExperiment('convergence-bounds', { sets: ['params.data=sphere:n=50'] }),
+      'params.data',
+      /`d` must be given for sphere/,
+    );
+    rejects(
+      () =>
+        resolveExperiment('label-alignment', { quick: true, sets: ['params.mlpArch=conv(2,3),relu,flatten,dense(1)'] }),
+      'params.mlpArch',
+      /`conv`` must be an image input/,
+    );
+    // the analytic CNN needs each activation after an affine layer; the finite CNN alone would accept this
+    const cnn = 'params.cnnArch=conv(4,3,stride=2),relu,relu,flatten,dense(1)';
+    rejects(() => resolveExperiment('label-alignment', { sets: [cnn] }), 'params.cnnArch', /kernelFn: .*Gaussian/);
+    assert.doesNotThrow(() => resolveExperiment('label-alignment', { sets: [cnn, 'params.models=[cnn]'] }));
   });
 
   it('an unwritable output folder (a path under a regular file) fails before work starts', async () => {

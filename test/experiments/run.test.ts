@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { ConfigError } from '../../src/errors.js';
@@ -170,6 +170,35 @@ describe('spectrum-demo, quick mode, end to end', () => {
     const bad = ntk(['report', join(out, 'results')]);
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /RUN_DIR: .* has no config.json/);
+  });
+
+  it('ntk report on a malformed figure spec or report.json: a FormatError naming the file and the field (exit 2)', () => {
+    // issue #13 item 9: a spec without `marks` crashed with a TypeError (exit 1)
+    const copy = join(tempDir(), 'run');
+    cpSync(out, copy, { recursive: true });
+    const figs = readdirSync(join(copy, 'figures')).filter((f) => f.endsWith('.json'));
+    const spec = join(copy, 'figures', figs[0]);
+    const good = readFileSync(spec, 'utf8');
+    const { marks: _drop, ...noMarks } = JSON.parse(good) as { marks?: unknown; panels?: { marks?: unknown }[] };
+    const broken = 'panels' in noMarks ? { ...noMarks, panels: [{ title: 'p' }] } : noMarks;
+    writeFileSync(spec, JSON.stringify(broken));
+    const r = ntk(['report', copy]);
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `${figs[0].replace('.', '\\.')}: figure spec field \`(panels\\[0\\]\\.)?marks\` must be a list of marks`,
+      ),
+    );
+    assert.doesNotMatch(r.stderr, /TypeError|unexpected error/);
+    writeFileSync(spec, good);
+    const report = join(copy, 'report.json');
+    const rep = JSON.parse(readFileSync(report, 'utf8')) as { sections: { figures?: unknown }[] };
+    delete rep.sections[0].figures;
+    writeFileSync(report, JSON.stringify(rep));
+    const r2 = ntk(['report', copy]);
+    assert.equal(r2.status, 2, r2.stderr);
+    assert.match(r2.stderr, /report\.json: `sections\[0\]\.figures` must be a list/);
   });
 
   it('ntk list shows the preset with what it reproduces and its expected times', () => {

@@ -10,7 +10,8 @@
  *
  * `fuzzParser` returns the counts and the first few failures with a reproducer (seed, index, the input shown);
  * `assertClean` fails the test listing them. Inputs come from `generate(rng, i)` with rng = new Rng(seed).split(i),
- * so an input is reproduced from (seed, i) alone.
+ * so an input is reproduced from (seed, i) alone. Locally, NTK_FUZZ_COUNT and NTK_FUZZ_SEED explore more inputs,
+ * NTK_FUZZ_VERBOSE=1 prints each parser's counts and NTK_FUZZ_PROFILE=MS lists inputs slower than MS.
  */
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
@@ -92,6 +93,8 @@ export function fuzzParser<I>(o: FuzzOptions<I>): FuzzReport {
       thrown = e;
     }
     const ms = performance.now() - t0;
+    if (process.env.NTK_FUZZ_PROFILE && ms > Number(process.env.NTK_FUZZ_PROFILE))
+      process.stderr.write(`slow ${o.name} #${i} ${ms.toFixed(0)} ms ${show(input).slice(0, 150)}\n`);
     if (ms > HANG_MS) {
       hang++;
       fail({ kind: 'hang', index: i, input: show(input), detail: `${ms.toFixed(0)} ms` });

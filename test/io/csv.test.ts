@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { FormatError } from '../../src/errors.js';
+import { FormatError, InvalidArgumentError } from '../../src/errors.js';
 import { formatCsv, parseCsv, readCsv, splitCsvLine, writeCsv } from '../../src/io/csv.js';
 import { Matrix } from '../../src/linalg/matrix.js';
 import { python, tempDir } from './helpers.js';
@@ -47,6 +47,24 @@ describe('CSV matrices', () => {
     assert.throws(() => parseCsv('1,2\n3\n', 'g.csv'), /line 2: expected 2 columns, found 1/);
     assert.throws(() => parseCsv('1,0x10\n', 'h.csv', { header: false }), /column 2/);
     assert.throws(() => parseCsv('1,\n', 'h.csv', { header: false }), /column 2/);
+  });
+
+  it('refuses a quoted cell that does not close on its line, and a quote or line break as delimiter', () => {
+    // (test/fuzz/csv.test.ts) the open quote swallowed the rest of the line into a header of one empty name
+    assert.throws(
+      () => parseCsv('x,"y\n1,2\n', 'q.csv'),
+      (e: unknown) => e instanceof FormatError && /q\.csv: line 1: a quoted cell is not closed/.test(e.message),
+    );
+    assert.throws(() => splitCsvLine('a,"b'), InvalidArgumentError);
+    for (const d of ['"', '\n', '\r'])
+      assert.throws(() => parseCsv('1,2\n', 'd.csv', { delimiter: d }), InvalidArgumentError);
+  });
+
+  it('writes an empty header name quoted, so that it reads back', () => {
+    const m = new Matrix(1, 1, Float64Array.from([2]));
+    const back = parseCsv(formatCsv(m, { header: [''] }), 'e.csv', { header: true });
+    assert.deepEqual(back.header, ['']);
+    assert.deepEqual([...back.matrix.data], [2]);
   });
 
   it('round-trips through a file exactly, and numpy reads what we write', () => {

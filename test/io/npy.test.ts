@@ -208,6 +208,25 @@ describe('npy rejects bad input with a FormatError naming the file', () => {
       put('long.npy', withHeader("{'descr': '<f8', 'fortran_order': False, 'shape': (5,), }")),
       /expected 40 bytes/,
     ));
+  // Headers numpy refuses (found by test/fuzz/npy.test.ts): each was read as a valid array before.
+  for (const [name, shape, re] of [
+    ['list', '[2, 3]', /'shape' tuple/],
+    ['paren', '(6)', /'shape' tuple/],
+    ['zeros', '(02, 3)', /malformed/],
+    ['nbsp', '(2,\u00a03)', /malformed/],
+    ['huge', '(9007199254740993, 0)', /beyond 2\^53/],
+  ] as const) {
+    it(`a shape numpy refuses: ${shape}`, () =>
+      expectFormat(
+        put(`shape-${name}.npy`, withHeader(`{'descr': '<f8', 'fortran_order': False, 'shape': ${shape}, }`)),
+        re,
+      ));
+  }
+  it('a header with a __proto__ key (not a way to smuggle in the other keys)', () =>
+    expectFormat(
+      put('proto.npy', withHeader("{'__proto__': {'descr': '<f8', 'fortran_order': False, 'shape': (2, 3)}}")),
+      /no string 'descr'|unexpected keys/,
+    ));
   it('a missing file', () => expectFormat(join(dir, 'does-not-exist.npy'), /cannot read/));
   it('a 3-D array where a matrix is expected', () => {
     const p = join(dir, 'cube.npy');

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { InvalidArgumentError } from '../../src/errors.js';
+import { FormatError, InvalidArgumentError } from '../../src/errors.js';
 import type { FigureSpec } from '../../src/report/figure.js';
 import { meanStd } from '../../src/report/figure.js';
 import { formatNumber, linearTicks, logTicks, niceLinearDomain, niceLogDomain } from '../../src/report/scale.js';
 import { renderSvg } from '../../src/report/svg.js';
+import { readFigureSpec } from '../../src/report/validate.js';
 import { matchSnapshot } from './snapshot.js';
 
 const idx = Array.from({ length: 50 }, (_, i) => i + 1);
@@ -183,5 +184,52 @@ describe('ticks', () => {
     assert.deepEqual(std, [Math.SQRT2, 2 * Math.SQRT2]);
     assert.deepEqual(lo, [2 - Math.SQRT2, 4 - 2 * Math.SQRT2]);
     assert.deepEqual(hi, [2 + Math.SQRT2, 4 + 2 * Math.SQRT2]);
+  });
+});
+
+describe('figure specs at the edges (test/fuzz/figure.test.ts)', () => {
+  const noBad = (svg: string): void => {
+    const body = svg.replaceAll('not drawn (NaN/±∞', '');
+    assert.doesNotMatch(body, /NaN|Infinity/);
+  };
+
+  it('readFigureSpec names the file and the field; renderSvg the field', () => {
+    const bad = (text: string, re: RegExp) =>
+      assert.throws(
+        () => readFigureSpec(text, 'figures/x.json'),
+        (e: unknown) => e instanceof FormatError && e.path === 'figures/x.json' && re.test(e.message),
+      );
+    bad('{"title": "no marks"}', /figures\/x\.json: figure spec field `marks` must be a list of marks/);
+    bad(
+      '{"type": "facets", "columns": 2, "panels": [{"marks": [{"type": "dot", "x": [1], "y": "a"}]}]}',
+      /`panels\[0\]\.marks\[0\]\.y`/,
+    );
+    bad(
+      '{"marks": [{"type": "line", "x": [1], "y": [1], "color": "\\" onload=\\"x"}]}',
+      /`marks\[0\]\.color` must be a palette index or a CSS color/,
+    );
+    bad('{"x": {"ticks": 1000000000}, "marks": []}', /`x\.ticks` must be an integer in \[1, 50\]/);
+    bad('{"marks": [', /is not valid JSON/);
+    assert.throws(
+      () => renderSvg({ title: 'x' } as FigureSpec),
+      (e: unknown) => e instanceof InvalidArgumentError && /`spec\.marks`/.test(e.message),
+    );
+    // what a run folder's JSON holds for NaN/±∞ (toJsonValue) reads as points not drawn
+    const spec = readFigureSpec(
+      '{"marks": [{"type": "line", "x": [1, 2, 3], "y": [1, "NaN", "Infinity"]}, {"type": "rule", "y": null}]}',
+      'f.json',
+    );
+    assert.match(renderSvg(spec), /2 of 3 points not drawn/);
+  });
+
+  it('renders data near the ends of the double range without NaN, ∞ or a hang', () => {
+    // a subnormal on a log axis looped forever in logTicks (10^-324 = 0); ±1e308 overflowed spans to NaN
+    noBad(renderSvg({ y: { type: 'log' }, marks: [{ type: 'dot', x: [1, 2], y: [5e-324, 30] }] }));
+    noBad(renderSvg({ marks: [{ type: 'line', x: [-1e308, 1e308], y: [1e308, -1e308] }] }));
+    noBad(renderSvg({ marks: [{ type: 'dot', x: [0, 1], y: [0, 5e-324] }] }));
+    noBad(renderSvg({ x: { percent: true }, marks: [{ type: 'dot', x: [0, 1e-320], y: [0, 1] }] }));
+    noBad(renderSvg({ x: { percent: true }, marks: [{ type: 'dot', x: [1, 1e308], y: [0, 1] }] }));
+    noBad(renderSvg({ marks: [{ type: 'heatmap', rows: 1, cols: 2, values: [-1e308, 1e308] }] }));
+    assert.equal(formatNumber(5e-324), '4.94×10⁻³²⁴');
   });
 });

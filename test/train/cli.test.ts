@@ -111,4 +111,50 @@ describe('ntk train', () => {
     assert.equal(s.status, 'diverged');
     assert.equal(records(out).length, s.step + 1);
   });
+  it('maps test labels to the training classes by name: --test-data classes=1,0 against classes=0,1', () => {
+    // issue #13: class index 0 is digit 1 in the test set and digit 0 in the training set; accuracy was ≈ 1 − acc
+    const accuracyWith = (classes: string): number => {
+      const out = join(dir, `order-${classes.replace(',', '')}`);
+      const r = ntk([
+        '--arch',
+        'dense(64),relu,dense(1)',
+        '--data',
+        'mnist:train:n=60:classes=0,1:seed=1:normalize=sphere',
+        '--test-data',
+        `mnist:test:classes=${classes}:normalize=sphere`,
+        '--loss',
+        'mse',
+        '--lr',
+        'frac:0.1',
+        '--steps',
+        '30',
+        '--track',
+        '0,30',
+        '--trackers',
+        'loss,accuracy,test',
+        '--no-linearized',
+        '--quiet',
+        '--out',
+        out,
+      ]);
+      assert.equal(r.status, 0, r.stderr);
+      return records(out).at(-1)?.testAccuracy as number;
+    };
+    const same = accuracyWith('0,1');
+    assert.ok(same > 0.9, `0 vs 1 is easy: test accuracy ${same}`);
+    assert.equal(accuracyWith('1,0'), same, 'the same test rows with their labels: the same accuracy');
+    const bad = ntk([
+      ...base,
+      '--test-data',
+      'iris:classes=setosa',
+      '--loss',
+      'mse',
+      '--lr',
+      '0.1',
+      '--out',
+      join(dir, 'bad3'),
+    ]);
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /--test-data: .*among the training classes/);
+  });
 });

@@ -14,11 +14,12 @@
  * Command: `ntk run convergence-bounds [--quick]`.
  */
 import { linearizedConvergence } from '../../analysis/index.js';
-import { loadDataset } from '../../data/index.js';
+import { loadDataset, specInputShape } from '../../data/index.js';
 import { apply, buildNetwork, init } from '../../nn/index.js';
 import type { Matrix } from '../../linalg/index.js';
 import { train } from '../../train/trainer.js';
 import { Rng } from '../../util/random.js';
+import { archString, checkArchFits, dataSpecString } from '../config.js';
 import { definePreset } from '../preset.js';
 import { array, boolean, type Infer, integer, number, object, string, withDefault } from '../schema.js';
 import { pointFromJson, pointToJson, type TrajectoryPoint, trajectoryBounds } from './boundsUtils.js';
@@ -27,12 +28,17 @@ import { report } from './convergenceBoundsReport.js';
 
 const modelSchema = object({
   name: string({ nonEmpty: true }),
-  arch: string({ nonEmpty: true }),
+  arch: archString(),
 });
+
+/** The input shape a model's network takes: images for an architecture that starts with conv, else flat rows. */
+export function modelInputShape(arch: string, imageShape: readonly number[] | undefined, cols: number): number[] {
+  return /^\s*conv/.test(arch) && imageShape ? [...imageShape] : [cols];
+}
 
 const paramsSchema = object({
   /** Binary data set (±1 labels). */
-  data: withDefault(string({ nonEmpty: true }), 'mnist:train:n=200:classes=0,1:seed=1'),
+  data: withDefault(dataSpecString(), 'mnist:train:n=200:classes=0,1:seed=1'),
   models: array(modelSchema, { minLength: 1 }),
   /** Full-batch GD steps. */
   steps: integer({ min: 1, max: 1_000_000 }),
@@ -105,6 +111,16 @@ export const convergenceBoundsPreset = definePreset({
       steps: 1000,
       seeds: [0, 1, 2],
     },
+  },
+  check(c) {
+    // every model compiles for the data's input shape (when the spec alone tells it: not for csv/npy files)
+    const shape = specInputShape(c.params.data);
+    if (shape === null) return;
+    const image = shape.length === 3 ? shape : undefined;
+    const cols = shape.reduce((a, b) => a * b, 1);
+    c.params.models.forEach((m, i) =>
+      checkArchFits(`params.models[${i}].arch`, m.arch, modelInputShape(m.arch, image, cols)),
+    );
   },
   quick: {
     params: {
@@ -199,7 +215,7 @@ async function computeUnit(
     labels === 'true'
       ? ds.targets
       : permuteRows(ds.targets, new Rng(seed).split('random-labels').permutation(ds.X.rows));
-  const shape = /^\s*conv/.test(arch) && ds.imageShape ? ds.imageShape : [ds.X.cols];
+  const shape = modelInputShape(arch, ds.imageShape, ds.X.cols);
   const res = await train(
     {
       arch,

@@ -15,7 +15,7 @@
  */
 import { ConfigError } from '../../errors.js';
 import { decomposeKernelAsync, kernelTargetAlignment, labelAlignment, spectrum } from '../../analysis/index.js';
-import { loadDataset } from '../../data/index.js';
+import { loadDataset, specInputShape } from '../../data/index.js';
 import { empiricalNtk } from '../../empirical/index.js';
 import { kernelFn } from '../../analytic/index.js';
 import { Matrix } from '../../linalg/index.js';
@@ -23,8 +23,9 @@ import { buildNetwork, init } from '../../nn/index.js';
 import type { Mark, PlotSpec } from '../../report/figure.js';
 import type { ReportTable } from '../../report/html.js';
 import { Rng } from '../../util/random.js';
+import { archString, checkArchFits } from '../config.js';
 import { definePreset, type RunContext } from '../preset.js';
-import { array, type Infer, integer, object, oneOf, string, withDefault } from '../schema.js';
+import { array, type Infer, integer, object, oneOf, withDefault } from '../schema.js';
 import { asRecord, cumulative, fmt, type JsonRecord, num, nums, permuteRows } from './presetUtils.js';
 
 const DATASETS = ['mnist', 'fashion-mnist', 'digits', 'synthetic'] as const;
@@ -38,12 +39,9 @@ const paramsSchema = object({
   datasets: array(oneOf(DATASETS), { minLength: 1, unique: true }),
   models: array(oneOf(MODELS), { minLength: 1, unique: true }),
   /** Finite MLP (empirical NTK) and the same architecture's analytic NTK; the input layer is implied. */
-  mlpArch: withDefault(string({ nonEmpty: true }), 'dense(512),relu,dense(512),relu,dense(1)'),
+  mlpArch: withDefault(archString(), 'dense(512),relu,dense(512),relu,dense(1)'),
   /** Finite CNN (empirical NTK) and the same architecture's analytic NTK, image data sets only. */
-  cnnArch: withDefault(
-    string({ nonEmpty: true }),
-    'conv(32,3,stride=2),relu,conv(32,3,stride=2),relu,flatten,dense(1)',
-  ),
+  cnnArch: withDefault(archString(), 'conv(32,3,stride=2),relu,conv(32,3,stride=2),relu,flatten,dense(1)'),
   /** Share of ‖y‖² in the top-k eigenvectors. */
   topK: withDefault(integer({ min: 1 }), 20),
   /** Data subsample / synthetic data seed. */
@@ -149,24 +147,29 @@ export const labelAlignmentPreset = definePreset({
   },
   quick: { params: { n: 300, datasets: ['mnist', 'synthetic'] } },
   check(c) {
-    if (c.params.topK > c.params.n)
-      throw new ConfigError('params.topK', `must be ≤ params.n (${c.params.n}); got ${c.params.topK}`);
+    const p = c.params;
+    if (p.topK > p.n) throw new ConfigError('params.topK', `must be ≤ params.n (${p.n}); got ${p.topK}`);
+    // each architecture compiles (and, for the analytic models, has an analytic kernel) on each data set's inputs
+    for (const [d, m] of jobsOf(p)) {
+      const shape = specInputShape(labelAlignmentSpec(d, p.n, p.dataSeed)) as readonly number[];
+      const cols = shape.reduce((a, b) => a * b, 1);
+      checkArchFits(
+        isCnn(m) ? 'params.cnnArch' : 'params.mlpArch',
+        isCnn(m) ? p.cnnArch : p.mlpArch,
+        modelShape(m, shape.length === 3 ? shape : undefined, cols),
+        m.startsWith('analytic') ? 'analytic' : 'network',
+      );
+    }
   },
   async run(ctx) {
     const p = ctx.config.params;
     const units: Unit[] = [];
-    const jobs: [DatasetKey, ModelKey][] = [];
-    for (const d of p.datasets) {
-      for (const m of p.models) {
-        if ((m === 'cnn' || m === 'analytic-cnn') && d === 'synthetic') continue; // no image structure
-        jobs.push([d, m]);
-      }
-    }
+    const jobs = jobsOf(p);
     ctx.progress(0, jobs.length, 'starting');
     let done = 0;
     for (const [d, m] of jobs) {
       const spec = labelAlignmentSpec(d, p.n, p.dataSeed);
-      const arch = m === 'cnn' || m === 'analytic-cnn' ? p.cnnArch : p.mlpArch;
+      const arch = isCnn(m) ? p.cnnArch : p.mlpArch;
       const key = ['label-alignment', 'unit-v1', spec, m, arch, ctx.config.seed];
       const raw = await ctx.cache.getOrCompute(key, async () => {
         const ds = loadDataset(spec);
@@ -220,6 +223,20 @@ export const labelAlignmentPreset = definePreset({
   },
 });
 
+const isCnn = (m: ModelKey): boolean => m === 'cnn' || m === 'analytic-cnn';
+
+/** A model's input shape: the CNNs take images (flat rows when the data have none), the MLPs flat rows. */
+function modelShape(m: ModelKey, imageShape: readonly number[] | undefined, cols: number): readonly number[] {
+  return isCnn(m) ? (imageShape ?? [cols]) : [cols];
+}
+
+/** The (data set, model) pairs a config runs (no CNN on the synthetic set: it has no image structure). */
+function jobsOf(p: LabelAlignmentParams): [DatasetKey, ModelKey][] {
+  return p.datasets.flatMap((d) =>
+    p.models.filter((m) => !(isCnn(m) && d === 'synthetic')).map((m) => [d, m] as [DatasetKey, ModelKey]),
+  );
+}
+
 async function computeKernel(
   m: ModelKey,
   arch: string,
@@ -227,7 +244,7 @@ async function computeKernel(
   imageShape: readonly number[] | undefined,
   seed: number,
 ): Promise<Matrix> {
-  const shape = m === 'cnn' || m === 'analytic-cnn' ? (imageShape ?? [X.cols]) : [X.cols];
+  const shape = modelShape(m, imageShape, X.cols);
   if (m === 'analytic-mlp' || m === 'analytic-cnn') return kernelFn(arch, { inputShape: shape })(X, null, 'ntk');
   const params = init(buildNetwork(arch, shape, 'ntk'), new Rng(seed));
   return empiricalNtk(params, X);
