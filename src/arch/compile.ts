@@ -4,6 +4,7 @@
  * steps bound — is what the finite network (src/nn), the empirical NTK and the analytic kernel (src/analytic) run.
  */
 import { InvalidArgumentError } from '../errors.js';
+import { paramsNeed, requireMemory } from '../util/memory.js';
 import { formatArch, parseArch } from './parse.js';
 import { LAYER_MODULES, LAYER_NAMES, layerModule } from './registry.js';
 import { showShape, size } from './shape.js';
@@ -142,6 +143,8 @@ export function buildNetwork(
     return { nodes, shape };
   };
   const { nodes, shape } = compile(layers, inShape, '', 0);
+  // a θ beyond 2^53 − 1 entries cannot be allocated anywhere: the memory error init would give (with the figure)
+  if (!Number.isSafeInteger(offset)) requireMemory('arch', 'the network', paramsNeed(offset));
   if (!Number.isSafeInteger(offset) || !shape.every((v) => Number.isSafeInteger(v))) {
     throw new InvalidArgumentError(
       'buildNetwork',

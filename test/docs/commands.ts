@@ -1,4 +1,5 @@
-// Every `ntk …` command written in README.md and docs/*.md runs as written (issue #13 item 12, issue #16): the rules,
+// Every `ntk …` command written in README.md and docs/*.md runs as written (issue #13 item 12, issue #16), with the
+// `python3 -c` one-liners that write a page's example inputs: the rules,
 // used by the *-commands.test.ts files beside it.
 //
 // Commands are read from the fenced shell blocks (```sh, ```bash or a bare ```), joined across trailing `\`, and run
@@ -50,7 +51,8 @@ export function docCommands(page: string, markdown: string): DocCommand[] {
     }
     if (!inShell) continue;
     let text = lines[i].replace(/^\s*\$\s+/, '');
-    if (!/^\s*ntk\s/.test(text)) continue;
+    // ntk commands, and the python3 one-liners that write a page's example inputs
+    if (!/^\s*(ntk|python3)\s/.test(text)) continue;
     const start = i + 1;
     while (/\\\s*$/.test(text) && i + 1 < lines.length) text = `${text.replace(/\\\s*$/, ' ')}${lines[++i].trim()}`;
     out.push({ page, line: start, text: stripComment(text).trim() });
@@ -71,7 +73,7 @@ function stripComment(s: string): string {
   return s;
 }
 
-const isSynopsis = (t: string): boolean => /SPEC|…|\s\[|<[a-z]/.test(t);
+const isSynopsis = (t: string): boolean => /^ntk\s/.test(t) && /SPEC|…|\s\[|<[a-z]/.test(t);
 const isFullPreset = (t: string): boolean => /^ntk run\s/.test(t) && !/--quick\b/.test(t);
 
 function usageOf(command: string): string {

@@ -42,6 +42,14 @@ const PLAUSIBLE: Record<string, (rng: Rng) => string> = {
   avgpool: (rng) => `avgpool(${pick(rng, ['1', '2', '3'])})`,
   abrelu: (rng) => `abrelu(${num(rng)},${num(rng)})`,
   sin: (rng) => (chance(rng, 0.5) ? 'sin' : `sin(${num(rng)},${num(rng)},${num(rng)})`),
+  leaky_relu: (rng) => `leaky_relu(${num(rng)})`,
+  monomial: (rng) => `monomial(${pick(rng, ['0', '1', '2', '3'])})`,
+  hermite: (rng) => `hermite(${pick(rng, ['0', '1', '2', '3'])})`,
+  polynomial: (rng) => `polynomial(${num(rng)},${num(rng)})`,
+  dropout: (rng) => `dropout(${pick(rng, ['0.5', '0.9', '1'])})`,
+  sumpool: (rng) => `sumpool(${pick(rng, ['1', '2', '3'])})`,
+  convtranspose: (rng) =>
+    `convtranspose(${size(rng)},${pick(rng, ['1', '2', '3'])}${opts(rng, ['stride', 'wstd', 'bstd'])})`,
 };
 
 function layer(rng: Rng, depth: number): string {
@@ -49,9 +57,11 @@ function layer(rng: Rng, depth: number): string {
   const kind = layerModule(name.toLowerCase())?.args ?? 'plain';
   const sp = (): string => (chance(rng, 0.1) ? pick(rng, [' ', '  ', '\t', '\n']) : '');
   if (kind !== 'plain') {
-    const branches = kind === 'block' ? 1 : 1 + rng.int(3);
+    const branches = kind === 'branches' ? 1 + rng.int(3) : 1;
     const inner = Array.from({ length: branches }, () => list(rng, depth + 1)).join(`${sp()}|${sp()}`);
-    return `${name}${sp()}(${sp()}${inner}${sp()})`;
+    // repeat(n, X): a count, then one layer list
+    const count = kind === 'countBlock' && chance(rng, 0.9) ? `${1 + rng.int(3)},${sp()}` : '';
+    return `${name}${sp()}(${sp()}${count}${inner}${sp()})`;
   }
   const plausible = PLAUSIBLE[name];
   if (plausible && chance(rng, 0.6)) return plausible(rng);
