@@ -384,7 +384,9 @@ async function loop(run: Run, opts: TrainOptions): Promise<TrainResult> {
       save(run, 'stopped', `checkpoint at step ${done} of ${cfg.steps}`);
       lastCkpt = performance.now();
     }
-    if (now - lastYield >= 200) {
+    // let signal handlers run (Ctrl-C, SIGTERM set shouldStop): every 200 ms, and every 64 steps so that a short,
+    // fast run can be stopped too
+    if (now - lastYield >= 200 || done % 64 === 0) {
       await yieldToEventLoop();
       lastYield = performance.now();
     }
