@@ -19,7 +19,7 @@ export function potrf(n: number, A: Float64Array): number {
   return 0;
 }
 
-/** op(A)[i][j] for a row-major A. */
+/** B = alpha·op(A)⁻¹·B (left) or alpha·B·op(A)⁻¹ (right), A triangular and row-major; B is m×n. */
 export function trsm(
   right: boolean,
   lower: boolean,
@@ -39,6 +39,7 @@ export function trsm(
   }
   // op(A) is lower-triangular iff (lower XOR transA).
   const opLower = lower !== transA;
+  // op(A)[i][j] for the row-major A
   const at = (i: number, j: number): number => (transA ? A[j * lda + i] : A[i * lda + j]);
   if (!right) {
     // Solve op(A)·X = B, A m×m, rows of B updated as a whole (axpy on contiguous rows).

@@ -9,6 +9,7 @@ import { erfKernel, fastAcos, reluKernel, quadratureKernel } from '../../src/arc
 import { checkPd } from '../../src/analytic/pd.js';
 import { kernelFn } from '../../src/analytic/kernelFn.js';
 import { activation } from '../../src/arch/layers/activations.js';
+import { relErr } from '../arch/helpers.js';
 
 function randn(rows: number, cols: number, seed: number, unit = false): Matrix {
   const r = new Rng(seed);
@@ -26,15 +27,6 @@ const dot = (x: Matrix, i: number, y: Matrix, j: number) => {
   let s = 0;
   for (let k = 0; k < x.cols; k++) s += x.data[i * x.cols + k] * y.data[j * y.cols + k];
   return s;
-};
-const relErr = (a: Matrix, b: Matrix) => {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.data.length; i++) {
-    num += (a.data[i] - b.data[i]) ** 2;
-    den += b.data[i] ** 2;
-  }
-  return Math.sqrt(num / den);
 };
 
 /** Monte-Carlo NNGP of the finite network: mean over seeds of the output products, averaged over logits. */

@@ -8,6 +8,7 @@ import { empiricalNtk } from '../../src/empirical/ntk.js';
 import { Matrix } from '../../src/linalg/index.js';
 import { apply, buildNetwork, forward, init, jvp, vjp } from '../../src/nn/network.js';
 import { Rng } from '../../src/util/random.js';
+import { randn } from './helpers.js';
 
 /** [K̃, Σ̇] of the activation layer `act` at (c, q₁, q₂): one flat record through its analytic step (Θ_in = 1). */
 export function pairKernel(act: string, method: 'exact' | 'quadrature', q1: number, q2: number, c: number): number[] {
@@ -29,7 +30,6 @@ export function pairKernel(act: string, method: 'exact' | 'quadrature', q1: numb
   return [r.nngp[0], (r.ntk as Float64Array)[0]];
 }
 
-const randn = (rows: number, cols: number, seed: number) => new Matrix(rows, cols, new Rng(seed).normals(rows * cols));
 const dot = (a: Float64Array, b: Float64Array) => a.reduce((s, v, i) => s + v * b[i], 0);
 
 /**
