@@ -3,7 +3,8 @@
  * (src/kernels) as width grows. Relative Frobenius error ‖K_mc − K_∞‖/‖K_∞‖ on n = 4 fixed inputs, `samples`
  * initializations per width; the NNGP uses a 256-wide readout (same kernel for every logit) to average its noise.
  *
- *   npx tsx bench/analytic/sweep.ts [--widths 64,256,1024,4096] [--cnn-widths 64,256,1024,4096] [--samples 16]
+ *   npx tsx bench/analytic/sweep.ts [--widths 64,256,1024,4096] [--cnn-widths 64,256,1024,4096]
+ *     [--attn-widths 64,256,1024,4096] [--samples 16] [--only attention]   (--only: names containing the text)
  */
 import { parseArgs } from 'node:util';
 import { monteCarloNtk } from '../../src/empirical/montecarlo.js';
@@ -16,11 +17,14 @@ const { values } = parseArgs({
   options: {
     widths: { type: 'string', default: '64,256,1024,4096' },
     'cnn-widths': { type: 'string', default: '64,256,1024,4096' },
+    'attn-widths': { type: 'string', default: '64,256,1024,4096' },
     samples: { type: 'string', default: '16' },
+    only: { type: 'string', default: '' },
   },
 });
 const widths = values.widths.split(',').map(Number);
 const cnnWidths = values['cnn-widths'].split(',').map(Number);
+const attnWidths = values['attn-widths'].split(',').map(Number);
 const samples = Number(values.samples);
 
 const randn = (rows: number, cols: number, seed: number) => new Matrix(rows, cols, new Rng(seed).normals(rows * cols));
@@ -80,11 +84,42 @@ const cases: { name: string; arch: (w: number) => string; shape: number[]; X: Ma
     X: randn(4, 32, 10),
     widths: cnnWidths,
   },
+  // attention (neural-tangents' GlobalSelfAttention conventions); sequences of 3 tokens × 2 features are 3×1×2 images
+  {
+    name: 'attention, softmax (sequence)',
+    arch: (w) => `dense(${w},bstd=0.2),attention(heads=4,bstd=0.3),gap,dense(1)`,
+    shape: [3, 1, 2],
+    X: randn(4, 6, 7),
+    widths: attnWidths,
+  },
+  {
+    name: 'residual attention block (sequence)',
+    arch: (w) => `dense(${w}),residual(relu,attention(heads=4,key_std=1.5)),relu,gap,dense(1)`,
+    shape: [3, 1, 2],
+    X: randn(4, 6, 7),
+    widths: attnWidths,
+  },
+  {
+    name: 'conv + attention, concat pos. emb. (image)',
+    arch: (w) =>
+      `conv(${w},2),relu,attention(heads=4,key_std=2,pos_emb=concat,pos_emb_std=1.5,val_pos_emb=true),flatten,dense(1)`,
+    shape: [3, 3, 1],
+    X: randn(4, 9, 8),
+    widths: attnWidths,
+  },
+  {
+    name: 'attention, identity, 1/√d_k (sequence)',
+    arch: (w) =>
+      `dense(${w}),attention(heads=8,linear_scaling=false,mechanism=identity,pos_emb=sum,pos_emb_std=0.5),gap,dense(1)`,
+    shape: [3, 1, 2],
+    X: randn(4, 6, 7),
+    widths: attnWidths,
+  },
 ];
 console.log(
   `| architecture | width | NTK rel. error | NNGP rel. error | √64/√width × err(64) |\n|---|---|---|---|---|`,
 );
-for (const c of cases) {
+for (const c of cases.filter((x) => x.name.includes(values.only))) {
   let first = 0;
   for (const w of c.widths) {
     const arch = c.arch(w);

@@ -8,7 +8,7 @@
  * Representation: flat for flat inputs; for images `full` from the input to the last layer that needs the full
  * (p, p′) covariances (pooling), then `diag`; `diag` throughout when no layer needs `full`.
  */
-import { buildNetwork, type Network } from '../arch/compile.js';
+import { buildNetwork, type Network, requireFlatOutput } from '../arch/compile.js';
 import { parseArch } from '../arch/parse.js';
 import type { Spatial } from '../arch/record.js';
 import type { AnalyticStep, Arch, KernelMethod, Node, Parameterization } from '../arch/types.js';
@@ -24,6 +24,8 @@ export interface OpNode {
   readonly h: number;
   readonly w: number;
   readonly branches: readonly (readonly OpNode[])[];
+  /** the next layer needs every example's full self-covariance after this step: the variance chains keep it */
+  readonly keepFull: boolean;
 }
 
 export interface Program {
@@ -44,9 +46,14 @@ export interface Program {
   readonly numIds: number;
   /** the first step builds its own input record from the raw inputs (e.g. patch Grams of image inputs) */
   readonly fusedInput: boolean;
+  /** the first layer needs every example's full self-covariance of the input (the chains keep it) */
+  readonly inputFull: boolean;
 }
 
 const needsFull = (n: Node): boolean => n.analytic.needsFull === true || n.branches.some((b) => b.some(needsFull));
+/** the layer (or the first layer of one of its branches, which sees the same input) needs its input's full self-covariances */
+const needsSelfFull = (n: Node | undefined): boolean =>
+  n !== undefined && (n.analytic.needsSelfFull === true || n.branches.some((b) => needsSelfFull(b[0])));
 
 /** Validate `arch` for `inputShape` ([d] or [h, w, c], NHWC) and lay out its kernel recursion. */
 export function compileProgram(
@@ -62,6 +69,7 @@ export function compileProgram(
     throw new InvalidArgumentError('kernelFn', 'method', '`exact` or `quadrature`', method);
   // the shape rules are the finite network's (one compile for both paths)
   const net = buildNetwork(arch, inputShape, param);
+  requireFlatOutput(net, 'kernelFn');
   const image = net.inputShape.length === 3;
   let id = 0;
   // whether the current layer's output is a centred Gaussian process at infinite width; the raw input is not
@@ -88,9 +96,10 @@ export function compileProgram(
       rep = a.outRep?.(rep) ?? rep;
       const s = node.outShape;
       const [h, w] = s.length === 3 ? [s[0], s[1]] : [1, 1];
-      out.push({ id: id++, layer: node, step: a.prepare(method, param), out: rep, h, w, branches });
+      const keepFull = needsSelfFull(nodes[i + 1]);
+      out.push({ id: id++, layer: node, step: a.prepare(method, param), out: rep, h, w, branches, keepFull });
       if (top && i === lastFull && rep === 'full' && i < nodes.length - 1) {
-        out.push({ id: id++, layer: null, step: null, out: 'diag', h, w, branches: [] });
+        out.push({ id: id++, layer: null, step: null, out: 'diag', h, w, branches: [], keepFull: false });
         rep = 'diag';
       }
     });
@@ -113,5 +122,6 @@ export function compileProgram(
     nodes,
     numIds: id,
     fusedInput: input === 'full' && nodes[0].step?.fromInput !== undefined,
+    inputFull: needsSelfFull(net.nodes[0]),
   };
 }

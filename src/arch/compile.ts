@@ -96,10 +96,10 @@ export function buildNetwork(
             wSize,
             bOffset: hasBias ? offset + wSize : -1,
             bSize: hasBias ? a.out : 0,
-            wScale: param === 'ntk' ? s.wstd / Math.sqrt(a.fanIn) : 1,
-            bScale: param === 'ntk' ? s.bstd : 1,
-            wInitStd: param === 'ntk' ? 1 : s.wstd / Math.sqrt(a.fanIn),
-            bInitStd: param === 'ntk' ? 1 : s.bstd,
+            wScale: a.ntkScales ? a.ntkScales.w : param === 'ntk' ? s.wstd / Math.sqrt(a.fanIn) : 1,
+            bScale: a.ntkScales ? a.ntkScales.b : param === 'ntk' ? s.bstd : 1,
+            wInitStd: a.ntkScales || param === 'ntk' ? 1 : s.wstd / Math.sqrt(a.fanIn),
+            bInitStd: a.ntkScales || param === 'ntk' ? 1 : s.bstd,
             frozen: s.frozen,
             exportWeights: a.exportWeights,
             manifest: a.manifest ?? {},
@@ -141,4 +141,24 @@ export function buildNetwork(
     numParams: offset,
     numTrainable: trainable,
   };
+}
+
+/**
+ * The kernels (empirical and analytic) and training take one output vector per example: a network whose output still
+ * has spatial positions is refused, with the same text in every path (`fn` names the function called).
+ */
+export function requireFlatOutput(net: Network, fn: string): void {
+  if (net.outputShape.length === 1) return;
+  const last = net.nodes[net.nodes.length - 1];
+  const flat = LAYER_MODULES.filter((m) => m.flattens === true)
+    .flatMap((m) => m.names)
+    .sort()
+    .map((n) => `\`${n}\``);
+  throw new InvalidArgumentError(
+    fn,
+    'arch',
+    'a network whose output is flat (one vector per example)',
+    `its output is ${showShape(net.outputShape)}, after layer ${last.path} \`${last.name}\``,
+    `End the image or sequence part with ${flat.join(' or ')} (e.g. \`…,gap,dense(10)\`): on an input with positions, \`dense\` acts on the channel axis at every position (neural-tangents' Dense), so it keeps the positions.`,
+  );
 }

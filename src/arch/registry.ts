@@ -4,6 +4,7 @@
  * analytic kernel pick it up. Order = the order names are listed in error messages.
  */
 import { activations } from './layers/activations.js';
+import { attention } from './layers/attention.js';
 import { conv } from './layers/conv.js';
 import { dense } from './layers/dense.js';
 import { avgpool } from './layers/avgpool.js';
@@ -13,7 +14,17 @@ import { residual } from './layers/residual.js';
 import { sin } from './layers/sin.js';
 import type { LayerModule } from './types.js';
 
-export const LAYER_MODULES: readonly LayerModule[] = [dense, conv, activations, avgpool, gap, flatten, residual, sin];
+export const LAYER_MODULES: readonly LayerModule[] = [
+  dense,
+  conv,
+  activations,
+  avgpool,
+  gap,
+  flatten,
+  residual,
+  sin,
+  attention,
+];
 
 const byName = new Map<string, LayerModule>(LAYER_MODULES.flatMap((m) => m.names.map((n) => [n, m] as const)));
 

@@ -106,6 +106,9 @@ export interface CompileCtx {
     positions: number;
     exportWeights: ParamLayer['exportWeights'];
     manifest?: ParamLayer['manifest'];
+    /** forward multipliers of a sublayer that uses the NTK parameterization whatever the network's (neural-tangents'
+     * GlobalSelfAttention): W, b ~ N(0, 1) stored, y = w·W·a + b_·b; default from `param`, spec.wstd/bstd, fanIn */
+    ntkScales?: { readonly w: number; readonly b: number };
   }): ParamLayer;
   /** compile a nested layer list on `shape` (combinators); its paths are `${path}.${i}` */
   branch(specs: readonly LayerSpec[], shape: Shape): { nodes: Node[]; shape: Shape };
@@ -231,6 +234,9 @@ export interface AnalyticOps {
   readonly needsFull?: boolean;
   /** the layer's kernel is the mean over all position pairs (global average pooling: an activation before it fuses) */
   readonly meanAllPositions?: boolean;
+  /** needs every example's full self-covariance K(x, x)[p, p′] of its input (`full1`/`full2` of the record), e.g.
+   * attention weights computed from it: the engine keeps those of the step before along the variance chains */
+  readonly needsSelfFull?: boolean;
   /** the representation after the layer (default: unchanged) */
   outRep?(rep: Spatial): Spatial;
   /** Gaussian-ness of the output given the input's; throws where the layer's kernel needs a Gaussian input. For

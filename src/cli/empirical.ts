@@ -10,10 +10,11 @@ import {
   type NtkOutputs,
   writeParams,
 } from '../empirical/index.js';
-import { ConfigError, InvalidArgumentError, NtkError } from '../errors.js';
+import { requireFlatOutput } from '../arch/compile.js';
+import { ConfigError, NtkError } from '../errors.js';
 import { writeMatrixNpy } from '../io/index.js';
 import type { Matrix } from '../linalg/index.js';
-import { type Arch, buildNetwork, init, type Network, type Parameterization, parseArch } from '../nn/index.js';
+import { buildNetwork, init, type Network, type Parameterization, parseArch } from '../nn/index.js';
 import { Rng } from '../util/random.js';
 import type { Command } from './command.js';
 import { INPUT_OPTIONS, loadInputs } from './inputs.js';
@@ -28,7 +29,8 @@ options:
   --data SPEC              dataset spec (e.g. mnist:train:n=500); image sets keep their h,w,c shape
   --x PATH                 inputs .npy: (n, d), or (n, h, w, c) NHWC images
   --x2 PATH                second inputs .npy (cross kernel Θ(x, x2)); default Θ(x, x)
-  --input-shape H,W,C      per-example shape for (n, d) inputs that are images (h·w·c = d)
+  --input-shape H,W,C      per-example shape for (n, d) inputs that are images (h·w·c = d); T,D for sequences
+                           of T tokens × D features (the image T×1×D; or a 4-D (n, T, 1, D) .npy)
   --param ntk|standard     parameterization (default ntk)
   --seed S                 initialization seed (default 0)
   --implementation structured|jacobian   (default structured; jacobian is the slow reference)
@@ -41,21 +43,6 @@ options:
                            as .npy plus manifest.json (with --samples, the first sample's network)
 
 Exit codes: 0 ok, 2 bad input (message names the problem).`;
-
-/** Build for the image shape when the data has one and the arch accepts it, else for flat rows. */
-function buildFor(arch: Arch, param: Parameterization, d: number, image: number[] | null, explicit: boolean): Network {
-  if (image === null) return buildNetwork(arch, [d], param);
-  try {
-    return buildNetwork(arch, image, param);
-  } catch (e) {
-    if (explicit || !(e instanceof InvalidArgumentError)) throw e;
-    try {
-      return buildNetwork(arch, [d], param);
-    } catch {
-      throw e;
-    }
-  }
-}
 
 export const empirical: Command = {
   usage: USAGE,
@@ -100,20 +87,22 @@ export const empirical: Command = {
     const samples = int('--samples', o.samples, 1, 1) as number;
     const tileSize = int('--tile-size', o['tile-size'], 1, undefined);
     if (o['stderr-out'] !== undefined && samples < 2) throw new ConfigError('--stderr-out', 'needs --samples ≥ 2');
-    const { X, X2, image, explicitShape } = loadInputs(o);
+    const { X, X2, image } = loadInputs(o);
     const arch = parseArch(o.arch);
     let net: Network;
     try {
-      net = buildFor(arch, param, X.cols, image, explicitShape);
+      // the data's own shape (an image set, a 4-D .npy or --input-shape); dense on an image acts per position
+      net = buildNetwork(arch, image ?? [X.cols], param);
     } catch (e) {
       if (e instanceof NtkError && image === null && X.cols > 1) {
         throw new ConfigError(
           '--arch',
-          `${e.message} (inputs are flat rows of ${X.cols}; for images pass --input-shape H,W,C or a 4-D .npy)`,
+          `${e.message} (inputs are flat rows of ${X.cols}; for images pass --input-shape H,W,C or a 4-D .npy, for sequences T,D)`,
         );
       }
       throw e;
     }
+    requireFlatOutput(net, 'empiricalNtk');
     const opts = { implementation, outputs, tileSize };
     let K: Matrix;
     let se: Matrix | null = null;

@@ -8,13 +8,14 @@ import { INPUT_OPTIONS, loadInputs } from './inputs.js';
 import { ARCH_EXAMPLES } from '../arch/registry.js';
 
 const USAGE = `ntk kernel --arch SPEC (--data SPEC | --x X.npy) [--x2 X2.npy] [--param ntk|standard] [--get ntk|nngp]
-           [--input-shape H,W,C] [--workers N] [--check-pd] --out K.npy
+           [--input-shape H,W,C|T,D] [--workers N] [--check-pd] --out K.npy
 
 The analytic infinite-width kernel (NTK or NNGP) of an architecture, neural-tangents' conventions (docs/kernels.md).
   --arch SPEC           e.g. '${ARCH_EXAMPLES.mlp}' or '${ARCH_EXAMPLES.bigCnn}'
   --data SPEC           a dataset spec (ntk data --help), or --x X.npy: (n, d) or (n, h, w, c) float array
   --x2 X2.npy           second set (default: K(x, x))
-  --input-shape H,W,C   per-example image shape for (n, d) inputs (NHWC, h·w·c = d)
+  --input-shape H,W,C   per-example image shape for (n, d) inputs (NHWC, h·w·c = d); T,D: a sequence of T tokens
+                        × D features, the image T×1×D (or a 4-D (n, T, 1, D) .npy)
   --param               ntk (default) or standard
   --get                 ntk (default) or nngp
   --workers N           worker threads (default: all cores when the job is large; 0 = in-process)

@@ -10,7 +10,7 @@ import type { Dataset } from '../data/types.js';
 import { ConfigError, InvalidArgumentError } from '../errors.js';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { backend, Matrix } from '../linalg/index.js';
-import { buildNetwork, type Parameterization, parseArch } from '../nn/index.js';
+import { type Parameterization, parseArch } from '../nn/index.js';
 import { type LearningRate, stderrProgress, type TrainConfig, type TrainData } from '../train/config.js';
 import { type LossKind, type LossNormalization, smoothLabels } from '../train/losses.js';
 import { ntk0Reference } from '../train/reference.js';
@@ -221,15 +221,8 @@ function loadRun(
   const Y = targetsFor(ds, p.loss, p.eps, '--data');
   const tds = o['test-data'] !== undefined ? loadDataset(o['test-data']) : null;
   const Ytest = tds ? targetsFor(tds, p.loss, p.eps, '--test-data') : undefined;
-  let inputShape: number[] = [ds.X.cols];
-  if (ds.imageShape) {
-    try {
-      buildNetwork(p.arch, ds.imageShape, p.param);
-      inputShape = [...ds.imageShape];
-    } catch {
-      inputShape = [ds.X.cols];
-    }
-  }
+  // the data's own shape, as \`ntk empirical\` and \`ntk kernel\` (dense on an image acts per position: flatten first)
+  const inputShape: number[] = ds.imageShape ? [...ds.imageShape] : [ds.X.cols];
   const cfg: TrainConfig = {
     arch: p.arch,
     inputShape,

@@ -26,6 +26,7 @@
  * stream past, so peak memory ≈ output + two tiles' factors. With x₂ omitted, Θ(x, x) is computed on the upper
  * tile triangle and mirrored, so it is exactly symmetric.
  */
+import { requireFlatOutput } from '../arch/compile.js';
 import { InvalidArgumentError } from '../errors.js';
 import { Matrix } from '../linalg/matrix.js';
 import { gemm } from '../linalg/blas.js';
@@ -392,6 +393,7 @@ function chooseTiling(
  * Returns n₁ × n₂ (outputs `trace`) or n₁O × n₂O (outputs `full`, row i·O + o).
  */
 export function empiricalNtk(params: Params, X1: Matrix, X2?: Matrix | null, opts: EmpiricalNtkOptions = {}): Matrix {
+  requireFlatOutput(params.net, 'empiricalNtk');
   validate('empiricalNtk', params, X1, 'x1');
   const sym = X2 === undefined || X2 === null;
   const Xb = sym ? X1 : X2;

@@ -3,6 +3,7 @@
  * batched JVP per tile. Memory: one parameter vector plus one tile's activations, so it scales to any n (Lanczos on
  * large kernels: pass it as the matrix-vector product).
  */
+import { requireFlatOutput } from '../arch/compile.js';
 import { InvalidArgumentError } from '../errors.js';
 import { Matrix } from '../linalg/matrix.js';
 import { forward, jvp, type Params, type Tape, vjp } from '../nn/network.js';
@@ -47,6 +48,7 @@ export function ntkOperator(
   X: Matrix,
   opts: NtkvpOptions & { readonly keepTapes?: boolean } = {},
 ): (V: Matrix) => Matrix {
+  requireFlatOutput(params.net, 'ntkvp');
   const outputs = opts.outputs ?? 'trace';
   const t = opts.tileSize ?? 256;
   if (outputs !== 'trace' && outputs !== 'full')

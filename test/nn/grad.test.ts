@@ -80,6 +80,18 @@ const CASES: [string, string, number[]][] = [
   ['residual dense', 'dense(4),residual(relu,dense(4,bstd=0.2),tanh,dense(4)),relu,dense(2)', [3]],
   ['residual conv', 'conv(3,3),residual(relu,conv(3,3)),gap,dense(2)', [4, 4, 1]],
   ['nested residual', 'dense(3),residual(dense(3),residual(gelu,dense(3))),dense(1)', [2]],
+  ['attention (softmax, tied, sequence)', 'dense(4),attention(heads=2,bstd=0.3),gap,dense(2)', [3, 1, 2]],
+  [
+    'attention (identity, untied, concat embedding into values)',
+    'conv(4,2),attention(heads=2,key=3,val=2,out=3,linear_scaling=false,mechanism=identity,key_std=1.3,pos_emb=concat,pos_emb_chan=2,pos_emb_std=0.7,val_pos_emb=true),flatten,dense(2)',
+    [2, 2, 1],
+  ],
+  [
+    'attention (abs, summed embedding)',
+    'dense(4),attention(heads=1,mechanism=abs,pos_emb=sum,val_std=1.2),gap,dense(1)',
+    [3, 1, 2],
+  ],
+  ['attention (relu, frozen)', 'conv(2,1),relu,attention(heads=2,mechanism=relu,frozen),flatten,dense(1)', [2, 2, 1]],
 ];
 
 describe('finite networks: VJP matches central finite differences (parameters and inputs), JVP is its adjoint', () => {
