@@ -6,7 +6,9 @@
  * activation needs a Gaussian input; combinators' own conditions).
  *
  * Representation: flat for flat inputs; for images `full` from the input to the last layer that needs the full
- * (p, p′) covariances (pooling), then `diag`; `diag` throughout when no layer needs `full`.
+ * (p, p′) covariances (pooling, attention), then `diag`; `diag` throughout when no layer needs `full`. A step whose
+ * next layer needs every example's full self-covariance (attention's weights) is marked `keepFull`: the variance
+ * chains keep those covariances for the cross blocks.
  */
 import { buildNetwork, type Network, requireFlatOutput } from '../arch/compile.js';
 import { parseArch } from '../arch/parse.js';

@@ -288,9 +288,10 @@ describe('attention: analytic kernels', () => {
       [0.05, 0.05],
     ],
     [
+      // (1/√d_k logits stay random at any d_k: the output averages over heads, so the heads grow with the width)
       'identity, √d_k scaling, summed embedding',
       (w) =>
-        `dense(${w}),attention(heads=8,linear_scaling=false,mechanism=identity,pos_emb=sum,pos_emb_std=0.5),gap,dense(1)`,
+        `dense(${w}),attention(heads=${w / 8},key=8,val=8,linear_scaling=false,mechanism=identity,pos_emb=sum,pos_emb_std=0.5),gap,dense(1)`,
       [3, 1, 2],
       seqX,
       [0.1, 0.1],

@@ -581,15 +581,15 @@ export const attention: LayerModule = {
   convention:
     'attention sub-layers as (out, in) matrices with heads stacked on the out axis (head h = rows h·d…(h+1)·d); the positional embedding as (h, w, n_pe)',
   parse(ctx) {
+    // NT's distance-decay embeddings (a Python function of distances, and its p-norm) are refused by name
     for (const a of ctx.call.args)
       if (
         !('branches' in a) &&
         (a.key === 'pos_emb_decay_fn' || a.key === 'pos_emb_p_norm' || a.key === 'pos_emb_decay')
       )
         ctx.bad(
-          "positional embeddings independent per position (neural-tangents' pos_emb_decay_fn = None)",
+          "positional embeddings independent per position (neural-tangents' pos_emb_decay_fn = None; a decay function and its pos_emb_p_norm are not supported)",
           a.key,
-          // (bad() takes no hint; the constraint says what is supported)
         );
     const a = new LayerArgs(ctx).take(OPTIONS, [0, 0]);
     const bool = (key: string, dflt: boolean) => a.word(key, ['true', 'false'], dflt ? 'true' : 'false') === 'true';
