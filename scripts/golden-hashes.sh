@@ -21,8 +21,8 @@ h() { (cd "$w" && sha256sum "$@"); }
 # README and docs/kernels.md examples, verbatim (conv+gap on 12 images: the docs' X.npy is the user's)
 ntk empirical --arch 'flatten,dense(512),relu,dense(512),relu,dense(10)' --data mnist:train:n=1000 --out readme-emp.npy
 ntk kernel --arch 'flatten,dense(512),relu,dense(512),relu,dense(10)' --data mnist:train:n=1000 --out readme-kinf.npy --check-pd
-# (docs/kernels.md's first example fails today: `dense` first on image data; its error is recorded, and the same
-# kernel written with `flatten` is computed)
+# (`dense` first on image data acts per pixel (neural-tangents' Dense), so this network's output is an image, which
+# the kernels refuse: its error is recorded, and the same kernel written with `flatten` is computed)
 ntk_err docs-k1 kernel --arch 'dense(512),relu,dense(1)' --data mnist:train:n=2000 --get ntk --out docs-k1.npy --check-pd
 ntk kernel --arch 'flatten,dense(512),relu,dense(1)' --data mnist:train:n=2000 --get ntk --out docs-k1.npy --check-pd
 ntk data describe mnist:train:n=12:seed=5 --export-x X.npy --export-y y.npy
@@ -60,7 +60,7 @@ ntk_err err-valid kernel --arch 'conv(8,30,padding=valid),relu,gap,dense(1)' --x
 ntk analyze --kernel an-mlp-res.npy --labels Sy.npy --out analyze.json
 
 # 200 steps of training (network, linearization, every tracker); metrics without their timing fields
-ntk train --arch 'dense(128),relu,dense(10)' --data mnist:train:n=200:seed=1 --test-data mnist:test:n=100 --loss ce --lr frac:0.5 --steps 200 --quiet --out train-ce
+ntk train --arch 'flatten,dense(128),relu,dense(10)' --data mnist:train:n=200:seed=1 --test-data mnist:test:n=100 --loss ce --lr frac:0.5 --steps 200 --quiet --out train-ce
 ntk train --arch 'conv(4,3),relu,gap,dense(2)' --data mnist:train:n=40:classes=0,1:labels=onehot --loss mse --lr 0.5 --steps 200 --momentum 0.5 --reg 1e-3 --quiet --out train-cnn
 # outputs with timing fields (elapsed seconds, wall clock): hashed without them
 strip() {

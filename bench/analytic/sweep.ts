@@ -14,6 +14,7 @@
  *
  * `--set elementwise`: every elementwise activation in `dense(w,bstd=0.2),ACT,dense(1)` on 4 inputs in d = 3, one
  * row per layer (NTK and NNGP errors per width; docs/kernels.md "Width sweep: elementwise activations").
+ *   npx tsx bench/analytic/sweep.ts --only attention [--attn-widths 64,256,1024,4096]   (attention cases)
  */
 import { parseArgs } from 'node:util';
 import { parseArch } from '../../src/arch/parse.js';
@@ -29,6 +30,7 @@ const { values } = parseArgs({
   options: {
     widths: { type: 'string', default: '64,256,1024,4096' },
     'cnn-widths': { type: 'string', default: '64,256,1024,4096' },
+    'attn-widths': { type: 'string', default: '64,256,1024,4096' },
     samples: { type: 'string', default: '16' },
     nngp: { type: 'string', default: 'readout' },
     only: { type: 'string' },
@@ -40,6 +42,7 @@ if (nngpMode !== 'readout' && nngpMode !== 'features') throw new Error(`--nngp r
 const only = values.only?.split(',');
 const widths = values.widths.split(',').map(Number);
 const cnnWidths = values['cnn-widths'].split(',').map(Number);
+const attnWidths = values['attn-widths'].split(',').map(Number);
 const samples = Number(values.samples);
 
 const randn = (rows: number, cols: number, seed: number) => new Matrix(rows, cols, new Rng(seed).normals(rows * cols));
@@ -168,6 +171,38 @@ const cases: {
     widths: cnnWidths,
     opts: { adjacency: graph },
   },
+  // attention (neural-tangents' GlobalSelfAttention conventions); sequences of 3 tokens × 2 features are 3×1×2 images
+  {
+    name: 'attention, softmax (sequence)',
+    arch: (w) => `dense(${w},bstd=0.2),attention(heads=4,bstd=0.3),gap,dense(1)`,
+    shape: [3, 1, 2],
+    X: randn(4, 6, 7),
+    widths: attnWidths,
+  },
+  {
+    name: 'residual attention block (sequence)',
+    arch: (w) => `dense(${w}),residual(relu,attention(heads=4,key_std=1.5)),relu,gap,dense(1)`,
+    shape: [3, 1, 2],
+    X: randn(4, 6, 7),
+    widths: attnWidths,
+  },
+  {
+    name: 'conv + attention, concat pos. emb. (image)',
+    arch: (w) =>
+      `conv(${w},2),relu,attention(heads=4,key_std=2,pos_emb=concat,pos_emb_std=1.5,val_pos_emb=true),flatten,dense(1)`,
+    shape: [3, 3, 1],
+    X: randn(4, 9, 8),
+    widths: attnWidths,
+  },
+  {
+    // 1/√d_k logits stay random at any d_k: the output averages over heads, so heads grow with the width (d_k = 8)
+    name: 'attention, identity, 1/√d_k, heads = width/8 (sequence)',
+    arch: (w) =>
+      `dense(${w}),attention(heads=${w / 8},key=8,val=8,linear_scaling=false,mechanism=identity,pos_emb=sum,pos_emb_std=0.5),gap,dense(1)`,
+    shape: [3, 1, 2],
+    X: randn(4, 6, 7),
+    widths: attnWidths,
+  },
 ];
 // issue #14's layers: normalization, noise, pooling and conv variants, paper variances
 const img = randn(4, 72, 12);
@@ -272,7 +307,7 @@ if (values.set === 'elementwise') {
   process.exit(0);
 }
 console.log(
-  `| architecture | width | NTK rel. error | NNGP rel. error | √64/√width × err(64) |\n|---|---|---|---|---|`,
+  `| architecture | width | NTK rel. error | NNGP rel. error | √64/√width × err(64) | NTK rel. std. error of the mean |\n|---|---|---|---|---|---|`,
 );
 const started = Date.now();
 for (const c of chosen) {
@@ -284,15 +319,20 @@ for (const c of chosen) {
     const an = await kernelFn(arch, { inputShape: c.shape, workers: 0, ...opts })(c.X, null, 'both');
     let mcNtk: Matrix;
     let ng: Matrix;
+    let se = Number.NaN;
     if (nngpMode === 'features') ({ ntk: mcNtk, nngp: ng } = mcBoth(arch, c.shape, c.X, opts));
     else {
-      mcNtk = monteCarloNtk(buildNetwork(arch, c.shape, 'ntk', opts), c.X, null, { samples, seed: 11 }).mean;
+      const mc = monteCarloNtk(buildNetwork(arch, c.shape, 'ntk', opts), c.X, null, { samples, seed: 11 });
+      mcNtk = mc.mean;
+      // the Monte-Carlo noise of the mean itself, ‖stderr‖/‖K_∞‖: errors at or below it are not resolved
+      if (mc.stderr)
+        se = Math.sqrt(mc.stderr.data.reduce((a, v) => a + v * v, 0) / an.ntk.data.reduce((a, v) => a + v * v, 0));
       ng = mcNngp(arch.replace(/dense\(\d+([^)]*)\)$/, 'dense(256$1)'), c.shape, c.X, opts);
     }
     const e = relErr(mcNtk, an.ntk);
     if (w === c.widths[0]) first = e;
     console.log(
-      `| ${c.name} | ${w} | ${e.toExponential(2)} | ${relErr(ng, an.nngp).toExponential(2)} | ${(first * Math.sqrt(c.widths[0] / w)).toExponential(2)} |`,
+      `| ${c.name} | ${w} | ${e.toExponential(2)} | ${relErr(ng, an.nngp).toExponential(2)} | ${(first * Math.sqrt(c.widths[0] / w)).toExponential(2)} | ${se.toExponential(2)} |`,
     );
   }
 }

@@ -7,15 +7,27 @@ import { type KernelRecord, meanOverPositions, pairsOf, selfDiagonal, toDiag } f
 import { gemm } from '../linalg/blas.js';
 import type { OpNode, Program } from './program.js';
 
-/** Variances of one example set along the recursion: `input` (n × P_in) and, per op id, n × P after that op. */
+/**
+ * Variances of one example set along the recursion: `input` (n × P_in) and, per op id, n × P after that op; and,
+ * where the next layer needs them (program.ts: keepFull, inputFull), the full self-covariances (n × P²).
+ */
 export interface Chain {
   readonly input: Float64Array;
   readonly ids: Float64Array[];
+  readonly inputFull: Float64Array | null;
+  readonly fulls: (Float64Array | null)[];
+}
+
+interface Vars {
+  var1: Float64Array;
+  var2: Float64Array;
+  full1?: Float64Array;
+  full2?: Float64Array;
 }
 
 /** Where the variances of a record come from after each op: computed from itself (self) or looked up (cross). */
 interface VarSource {
-  after(node: OpNode, rec: KernelRecord): { var1: Float64Array; var2: Float64Array };
+  after(node: OpNode, rec: KernelRecord): Vars;
   /** pairs (i, j) with j = i + same are one example (AnalyticRunCtx.same) */
   readonly same: number | null;
 }
@@ -173,7 +185,7 @@ function runNodes(
       }
     }
     const v = src.after(node, next);
-    k = { ...next, var1: v.var1, var2: v.var2 };
+    k = { ...next, var1: v.var1, var2: v.var2, full1: v.full1, full2: v.full2 };
   }
   return k;
 }
@@ -189,25 +201,34 @@ function finalValues(k: KernelRecord, a: Float64Array): Float64Array {
 export function selfChain(prog: Program, x: Float64Array, n: number, norms?: Float64Array): Chain {
   const input = inputVariances(prog, x, n);
   const ids: Float64Array[] = new Array(prog.numIds);
+  const fulls: (Float64Array | null)[] = new Array(prog.numIds).fill(null);
   const src: VarSource = {
     after(node, rec) {
       const d = selfDiagonal(rec);
       ids[node.id] = d;
-      return { var1: d, var2: d };
+      if (!node.keepFull) return { var1: d, var2: d };
+      // a self record in the full representation holds each example's (p, p′) covariances
+      fulls[node.id] = rec.nngp;
+      return { var1: d, var2: d, full1: rec.nngp, full2: rec.nngp };
     },
     same: 0,
   };
   const gram = prog.input === 'flat' ? (norms ?? rowNorms(x, n, prog.inDim)) : undefined;
   const rec = inputRecord(prog, { x1: x, n1: n, x2: x, n2: n, self: true, gram }, input, input, false);
+  const inputFull = prog.inputFull ? rec.nngp : null;
   const fused = prog.fusedInput;
   runNodes(
     prog,
     prog.nodes,
-    fused ? { ...rec, var1: new Float64Array(0), var2: new Float64Array(0) } : rec,
+    fused
+      ? { ...rec, var1: new Float64Array(0), var2: new Float64Array(0) }
+      : inputFull
+        ? { ...rec, full1: inputFull, full2: inputFull }
+        : rec,
     src,
     fused,
   );
-  return { input, ids };
+  return { input, ids, inputFull, fulls };
 }
 
 function rowNorms(x: Float64Array, n: number, d: number): Float64Array {
@@ -242,6 +263,8 @@ export function sliceChain(c: Chain, i0: number, i1: number, prog: Program): Cha
   return {
     input: c.input.subarray(i0 * Pin, i1 * Pin),
     ids: c.ids.map((a, id) => a.subarray(i0 * sizes[id], i1 * sizes[id])),
+    inputFull: c.inputFull ? c.inputFull.subarray(i0 * Pin * Pin, i1 * Pin * Pin) : null,
+    fulls: c.fulls.map((a, id) => (a ? a.subarray(i0 * sizes[id] ** 2, i1 * sizes[id] ** 2) : null)),
   };
 }
 
@@ -254,9 +277,19 @@ export function crossBlock(
   c2: Chain,
   wantNtk: boolean,
 ): { nngp: Float64Array; ntk: Float64Array | null } {
-  const src: VarSource = { after: (node) => ({ var1: c1.ids[node.id], var2: c2.ids[node.id] }), same: b.same ?? null };
+  const full = (c: Chain, id: number) => c.fulls[id] ?? undefined;
+  const src: VarSource = {
+    after: (node) => ({
+      var1: c1.ids[node.id],
+      var2: c2.ids[node.id],
+      full1: full(c1, node.id),
+      full2: full(c2, node.id),
+    }),
+    same: b.same ?? null,
+  };
   const rec = inputRecord(prog, b, c1.input, c2.input, wantNtk);
-  const out = runNodes(prog, prog.nodes, rec, src, prog.fusedInput);
+  const start = c1.inputFull && c2.inputFull ? { ...rec, full1: c1.inputFull, full2: c2.inputFull } : rec;
+  const out = runNodes(prog, prog.nodes, start, src, prog.fusedInput);
   // per-logit outputs: the final record itself (one value per pair when flat, P² when full)
   if (prog.outputs === 'full') return { nngp: out.nngp, ntk: out.ntk };
   return { nngp: finalValues(out, out.nngp), ntk: out.ntk ? finalValues(out, out.ntk) : null };

@@ -47,6 +47,9 @@ export interface KernelFnOptions {
   readonly outputs?: KernelOutputs;
   /** `aggregate`'s graph: a V × V adjacency (Matrix) shared by all examples (see src/arch/layers/aggregate.ts) */
   readonly adjacency?: ProgramOptions['adjacency'];
+  /** a network whose output still has positions (an image or sequence) gives one output per position and channel,
+   * O = P·C, position-major, instead of being refused (implied when the network contains `aggregate`) */
+  readonly perPosition?: boolean;
 }
 
 export interface KernelFn {
@@ -94,6 +97,7 @@ export function kernelFn(arch: Arch | string, opts: KernelFnOptions = {}): Kerne
   const popts: ProgramOptions = {
     ...(opts.outputs !== undefined ? { outputs: opts.outputs } : {}),
     ...(opts.adjacency !== undefined ? { adjacency: opts.adjacency } : {}),
+    ...(opts.perPosition !== undefined ? { perPosition: opts.perPosition } : {}),
   };
   const early = opts.inputShape ? compileProgram(arch, opts.inputShape, param, method, popts) : null;
   if (opts.workers !== undefined && (!Number.isInteger(opts.workers) || opts.workers < 0)) {
@@ -322,6 +326,7 @@ async function compute(
     method: prog.method,
     options: {
       outputs: prog.outputs,
+      perPosition: prog.perPosition,
       ...(prog.net.options.adjacency ? { adjacency: prog.net.options.adjacency } : {}),
     },
     x1: sx1,

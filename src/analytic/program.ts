@@ -6,10 +6,12 @@
  * activation needs a Gaussian input; combinators' own conditions).
  *
  * Representation: flat for flat inputs; for images `full` from the input to the last layer that needs the full
- * (p, p′) covariances (pooling, aggregate), then `diag`; `diag` throughout when no layer needs `full`; `full` to the
- * end when per-logit outputs (`outputs: 'full'`) of an image-shaped output are asked for.
+ * (p, p′) covariances (pooling, aggregate, attention), then `diag`; `diag` throughout when no layer needs `full`;
+ * `full` to the end when per-logit outputs (`outputs: 'full'`) of an image-shaped output are asked for. A step whose
+ * next layer needs every example's full self-covariance (attention's weights) is marked `keepFull`: the variance
+ * chains keep those covariances for the cross blocks.
  */
-import { buildNetwork, type Network, requireTrainedLayer } from '../arch/compile.js';
+import { buildNetwork, type Network, requireFlatOutput, requireTrainedLayer } from '../arch/compile.js';
 import { parseArch } from '../arch/parse.js';
 import type { Spatial } from '../arch/record.js';
 import type { AnalyticStep, Arch, BuildOptions, KernelMethod, Node, Parameterization } from '../arch/types.js';
@@ -25,6 +27,8 @@ export interface OpNode {
   readonly h: number;
   readonly w: number;
   readonly branches: readonly (readonly OpNode[])[];
+  /** the next layer needs every example's full self-covariance after this step: the variance chains keep it */
+  readonly keepFull: boolean;
 }
 
 /** `trace`: one value per pair of examples (the mean over output logits); `full`: one per pair of logits. */
@@ -33,11 +37,16 @@ export type KernelOutputs = 'trace' | 'full';
 /** What compileProgram takes beside the architecture: the layers' data and the output layout. */
 export interface ProgramOptions extends BuildOptions {
   readonly outputs?: KernelOutputs;
+  /** a network whose output still has positions gives one output per position and channel (P·C outputs,
+   * position-major) instead of being refused (implied by `aggregate`; see compile.ts requireFlatOutput) */
+  readonly perPosition?: boolean;
 }
 
 export interface Program {
   readonly net: Network;
   readonly outputs: KernelOutputs;
+  /** the caller's perPosition (the worker threads recompile with it) */
+  readonly perPosition: boolean;
   readonly arch: Arch;
   readonly inputShape: readonly number[];
   readonly param: Parameterization;
@@ -54,9 +63,14 @@ export interface Program {
   readonly numIds: number;
   /** the first step builds its own input record from the raw inputs (e.g. patch Grams of image inputs) */
   readonly fusedInput: boolean;
+  /** the first layer needs every example's full self-covariance of the input (the chains keep it) */
+  readonly inputFull: boolean;
 }
 
 const needsFull = (n: Node): boolean => n.analytic.needsFull === true || n.branches.some((b) => b.some(needsFull));
+/** the layer (or the first layer of one of its branches, which sees the same input) needs its input's full self-covariances */
+const needsSelfFull = (n: Node | undefined): boolean =>
+  n !== undefined && (n.analytic.needsSelfFull === true || n.branches.some((b) => needsSelfFull(b[0])));
 
 /** Validate `arch` for `inputShape` ([d] or [h, w, c], NHWC) and lay out its kernel recursion. */
 export function compileProgram(
@@ -78,6 +92,8 @@ export function compileProgram(
   const net = buildNetwork(arch, inputShape, param, opts.adjacency ? { adjacency: opts.adjacency } : {});
   // no parametrized layer at all: neither kernel exists (the rule empiricalNtk applies too, with the same text)
   if (net.paramLayers.length === 0) requireTrainedLayer('kernelFn', net);
+  // a network that ends on its positions: one output per position and channel when asked for (or with aggregate)
+  requireFlatOutput(net, 'kernelFn', opts.perPosition === true);
   const image = net.inputShape.length === 3;
   // per-logit outputs of an image-shaped output need its (p, p′) covariances: full to the end
   const fullToEnd = outputs === 'full' && net.outputShape.length === 3;
@@ -110,9 +126,10 @@ export function compileProgram(
       rep = a.outRep?.(rep) ?? after;
       const s = node.outShape;
       const [h, w] = s.length === 3 ? [s[0], s[1]] : [1, 1];
-      out.push({ id: id++, layer: node, step: a.prepare(method, param), out: rep, h, w, branches });
+      const keepFull = needsSelfFull(nodes[i + 1]);
+      out.push({ id: id++, layer: node, step: a.prepare(method, param), out: rep, h, w, branches, keepFull });
       if (top && i === lastFull && rep === 'full' && i < nodes.length - 1) {
-        out.push({ id: id++, layer: null, step: null, out: 'diag', h, w, branches: [] });
+        out.push({ id: id++, layer: null, step: null, out: 'diag', h, w, branches: [], keepFull: false });
         rep = 'diag';
       }
     });
@@ -124,6 +141,7 @@ export function compileProgram(
   return {
     net,
     outputs,
+    perPosition: opts.perPosition === true,
     arch,
     inputShape: s,
     param,
@@ -136,5 +154,6 @@ export function compileProgram(
     nodes,
     numIds: id,
     fusedInput: input === 'full' && nodes[0].step?.fromInput !== undefined,
+    inputFull: needsSelfFull(net.nodes[0]),
   };
 }

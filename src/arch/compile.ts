@@ -109,10 +109,10 @@ export function buildNetwork(
             bOffset: hasBias ? offset + wSize : -1,
             bSize: hasBias ? a.out * biasPositions : 0,
             biasPositions,
-            wScale: param === 'ntk' ? s.wstd / Math.sqrt(scaleFanIn) : 1,
-            bScale: param === 'ntk' ? s.bstd : 1,
-            wInitStd: param === 'ntk' ? 1 : s.wstd / Math.sqrt(scaleFanIn),
-            bInitStd: param === 'ntk' ? 1 : s.bstd,
+            wScale: a.ntkScales ? a.ntkScales.w : param === 'ntk' ? s.wstd / Math.sqrt(scaleFanIn) : 1,
+            bScale: a.ntkScales ? a.ntkScales.b : param === 'ntk' ? s.bstd : 1,
+            wInitStd: a.ntkScales || param === 'ntk' ? 1 : s.wstd / Math.sqrt(scaleFanIn),
+            bInitStd: a.ntkScales || param === 'ntk' ? 1 : s.bstd,
             frozen: s.frozen,
             exportWeights: a.exportWeights,
             manifest: a.manifest ?? {},
@@ -181,5 +181,31 @@ export function requireTrainedLayer(fn: string, net: Network): void {
     'an architecture with at least one trained parametrized layer (dense or conv, not frozen)',
     formatArch(net.arch),
     'The NTK sums over the trained parameters, so without one it is identically zero.',
+  );
+}
+
+/**
+ * The kernels (empirical and analytic) and training take one output vector per example. A network whose output still
+ * has positions (an image, a sequence, a graph's nodes) has one output per position and channel (P·C outputs,
+ * position-major, NHWC order) only when asked for: the caller's `perPosition` (CLI `--per-position`), or a layer
+ * whose networks end on their positions (aggregate: node-level graph kernels); otherwise it is refused, with the same
+ * text in every path (`fn` names the function called).
+ */
+export function requireFlatOutput(net: Network, fn: string, perPosition = false): void {
+  if (net.outputShape.length === 1 || perPosition) return;
+  const positional = (nodes: readonly Node[]): boolean =>
+    nodes.some((n) => layerModule(n.name)?.perPosition === true || n.branches.some(positional));
+  if (positional(net.nodes)) return;
+  const last = net.nodes[net.nodes.length - 1];
+  const flat = LAYER_MODULES.filter((m) => m.flattens === true)
+    .flatMap((m) => m.names)
+    .sort()
+    .map((n) => `\`${n}\``);
+  throw new InvalidArgumentError(
+    fn,
+    'arch',
+    'a network whose output is flat (one vector per example), or one output per position and channel when asked for',
+    `its output is ${showShape(net.outputShape)}, after layer ${last.path} \`${last.name}\``,
+    `End the image or sequence part with ${flat.join(' or ')} (e.g. \`…,gap,dense(10)\`): on an input with positions, \`dense\` acts on the channel axis at every position (neural-tangents' Dense), so it keeps the positions. For one output per position and channel (${net.outputShape.join('·')} outputs), pass --per-position (library: perPosition: true).`,
   );
 }

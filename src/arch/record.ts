@@ -28,6 +28,10 @@ export interface KernelRecord {
   readonly ntk: Float64Array | null;
   readonly var1: Float64Array;
   readonly var2: Float64Array;
+  /** per-example full self-covariances K(x, x)[p, p′] of the same layer (n1 × P², n2 × P²); present only when the next
+   * layer needs them (AnalyticOps.needsSelfFull), kept along the variance chains by the engine */
+  readonly full1?: Float64Array;
+  readonly full2?: Float64Array;
 }
 
 /** The raw inputs of a block of pairs (NHWC images h × w × c), for a first layer that builds its own input record. */

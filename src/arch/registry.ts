@@ -10,6 +10,7 @@ import { aggregate } from './layers/aggregate.js';
 import { concat, prod, sum } from './layers/branching.js';
 import { identity } from './layers/identity.js';
 import { repeat } from './layers/repeat.js';
+import { attention } from './layers/attention.js';
 import { conv } from './layers/conv.js';
 import { convlocal } from './layers/convlocal.js';
 import { convtranspose } from './layers/convtranspose.js';
@@ -50,6 +51,7 @@ const modules: LayerModule[] = [
   prod,
   repeat,
   aggregate,
+  attention,
 ];
 export const LAYER_MODULES: readonly LayerModule[] = modules;
 

@@ -124,6 +124,9 @@ export interface CompileCtx {
     scaleFanIn?: number;
     /** one bias per output position (convlocal); default 1 (shared) */
     biasPositions?: number;
+    /** forward multipliers of a sublayer that uses the NTK parameterization whatever the network's (neural-tangents'
+     * GlobalSelfAttention): W, b ~ N(0, 1) stored, y = w·W·a + b_·b; default from `param`, spec.wstd/bstd, fanIn */
+    ntkScales?: { readonly w: number; readonly b: number };
   }): ParamLayer;
   /** compile a nested layer list on `shape` (combinators); its paths are `${path}.${start + i}` (start default 0: a
    * combinator numbers the layers of all its branches consecutively, so every path is unique) */
@@ -169,6 +172,9 @@ export interface LayerModule {
   readonly affine?: boolean;
   /** maps an image to a flat vector */
   readonly flattens?: boolean;
+  /** a network containing it may end on its positions (aggregate: node-level graph kernels), one output per position
+   * and channel, without the caller's `perPosition` (compile.ts: requireFlatOutput) */
+  readonly perPosition?: boolean;
   /** the layer's layout convention, written into exported parameter manifests of networks that use it */
   readonly convention?: string;
   /** registered at run time in this thread (a user-defined activation): worker threads do not know it */
@@ -273,6 +279,9 @@ export interface AnalyticOps {
   readonly needsFull?: boolean;
   /** the layer's kernel is the mean over all position pairs (global average pooling: an activation before it fuses) */
   readonly meanAllPositions?: boolean;
+  /** needs every example's full self-covariance K(x, x)[p, p′] of its input (`full1`/`full2` of the record), e.g.
+   * attention weights computed from it: the engine keeps those of the step before along the variance chains */
+  readonly needsSelfFull?: boolean;
   /** the representation after the layer (default: unchanged) */
   outRep?(rep: Spatial): Spatial;
   /** Gaussian-ness of the output given the input's; throws where the layer's kernel needs a Gaussian input. For

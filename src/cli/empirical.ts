@@ -10,18 +10,11 @@ import {
   type NtkOutputs,
   writeParams,
 } from '../empirical/index.js';
-import { ConfigError, InvalidArgumentError, NtkError } from '../errors.js';
+import { requireFlatOutput } from '../arch/compile.js';
+import { ConfigError, NtkError } from '../errors.js';
 import { checkOutputs, writeMatrixNpy } from '../io/index.js';
 import type { Matrix } from '../linalg/index.js';
-import {
-  type Arch,
-  type BuildOptions,
-  buildNetwork,
-  init,
-  type Network,
-  type Parameterization,
-  parseArch,
-} from '../nn/index.js';
+import { buildNetwork, init, type Network, type Parameterization, parseArch } from '../nn/index.js';
 import { Rng } from '../util/random.js';
 import type { Command } from './command.js';
 import { INPUT_OPTIONS, loadAdjacency, loadInputs, namingOptions } from './inputs.js';
@@ -36,12 +29,15 @@ options:
   --data SPEC              dataset spec (e.g. mnist:train:n=500); image sets keep their h,w,c shape
   --x PATH                 inputs .npy: (n, d), or (n, h, w, c) NHWC images
   --x2 PATH                second inputs .npy (cross kernel Θ(x, x2)); default Θ(x, x)
-  --input-shape H,W,C      per-example shape for (n, d) inputs that are images (h·w·c = d)
+  --input-shape H,W,C      per-example shape for (n, d) inputs that are images (h·w·c = d); T,D for sequences
+                           of T tokens × D features (the image T×1×D; or a 4-D (n, T, 1, D) .npy)
   --adjacency A.npy        (V, V) graph of the \`aggregate\` layers, shared by all examples (inputs (n, V, 1, F))
   --param ntk|standard     parameterization (default ntk)
   --seed S                 initialization seed (default 0)
   --implementation structured|jacobian   (default structured; jacobian is the slow reference)
   --outputs trace|full     trace: n×n mean over logits (default); full: nO×nO, row i·O + o
+  --per-position           a network whose output still has positions (image, sequence) has O = P·C outputs,
+                           one per position and channel, position-major (implied by \`aggregate\`); else refused
   --samples K              Monte-Carlo: mean over K seeds S, S+1… (sample k uses Rng(S).split(k)); default 1 = one network
   --tile-size T            examples per tile (default: automatic, ~96 MiB of factors per tile)
   --out PATH               kernel .npy (float64, written atomically; - : standard output, not a terminal) (required)
@@ -50,28 +46,6 @@ options:
                            as .npy plus manifest.json (with --samples, the first sample's network)
 
 Exit codes: 0 ok, 2 bad input (message names the problem).`;
-
-/** Build for the image shape when the data has one and the arch accepts it, else for flat rows. */
-function buildFor(
-  arch: Arch,
-  param: Parameterization,
-  d: number,
-  image: number[] | null,
-  explicit: boolean,
-  options: BuildOptions,
-): Network {
-  if (image === null) return buildNetwork(arch, [d], param, options);
-  try {
-    return buildNetwork(arch, image, param, options);
-  } catch (e) {
-    if (explicit || !(e instanceof InvalidArgumentError)) throw e;
-    try {
-      return buildNetwork(arch, [d], param, options);
-    } catch {
-      throw e;
-    }
-  }
-}
 
 export const empirical: Command = {
   usage: USAGE,
@@ -85,6 +59,7 @@ export const empirical: Command = {
         seed: { type: 'string' },
         implementation: { type: 'string' },
         outputs: { type: 'string' },
+        'per-position': { type: 'boolean', default: false },
         samples: { type: 'string' },
         'tile-size': { type: 'string' },
         out: { type: 'string' },
@@ -121,22 +96,25 @@ export const empirical: Command = {
       { flag: '--stderr-out', path: o['stderr-out'], kind: 'file', binary: true },
       { flag: '--params-out', path: o['params-out'], kind: 'dir' },
     ]);
-    const { X, X2, image, explicitShape } = loadInputs(o);
+    const { X, X2, image } = loadInputs(o);
     const arch = parseArch(o.arch);
     const adjacency = loadAdjacency(o.adjacency);
     let net: Network;
     try {
-      net = buildFor(arch, param, X.cols, image, explicitShape, adjacency ? { adjacency } : {});
+      // the data's own shape (an image set, a 4-D .npy or --input-shape); dense on an image acts per position
+      net = buildNetwork(arch, image ?? [X.cols], param, adjacency ? { adjacency } : {});
     } catch (e) {
       if (e instanceof NtkError && image === null && X.cols > 1) {
         throw new ConfigError(
           '--arch',
-          `${e.message} (inputs are flat rows of ${X.cols}; for images pass --input-shape H,W,C or a 4-D .npy)`,
+          `${e.message} (inputs are flat rows of ${X.cols}; for images pass --input-shape H,W,C or a 4-D .npy, for sequences T,D)`,
         );
       }
       throw e;
     }
-    const opts = { implementation, outputs, tileSize };
+    const perPosition = o['per-position'];
+    requireFlatOutput(net, 'empiricalNtk', perPosition);
+    const opts = { implementation, outputs, tileSize, perPosition };
     const params = await namingOptions(o, () => init(net, samples === 1 ? new Rng(seed) : new Rng(seed).split(0)));
     let K: Matrix;
     let se: Matrix | null = null;

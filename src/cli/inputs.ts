@@ -29,10 +29,8 @@ export interface Inputs {
   readonly X: Matrix;
   /** null: the kernel of X with itself */
   readonly X2: Matrix | null;
-  /** per-example image shape [h, w, c], or null for flat rows */
+  /** per-example image shape [h, w, c] (a sequence of T tokens × d features is [T, 1, d]), or null for flat rows */
   readonly image: number[] | null;
-  /** whether --input-shape gave the shape (rather than the dataset or a 4-D .npy) */
-  readonly explicitShape: boolean;
 }
 
 /** A file's numbers must be finite: ConfigError naming the option, the file and the first bad (row, col). */
@@ -81,17 +79,22 @@ export function loadInputs(o: { data?: string; x?: string; x2?: string; 'input-s
       throw new ConfigError('--x2', `must have ${X.cols} features per example like x; ${o.x2} has ${X2.cols}`);
   }
   const text = o['input-shape'];
-  if (text === undefined) return { X, X2, image, explicitShape: false };
+  if (text === undefined) return { X, X2, image };
   const parts = text.split(',').map((s) => Number(s.trim()));
-  if ((parts.length !== 1 && parts.length !== 3) || !parts.every((v) => Number.isInteger(v) && v >= 1))
-    throw new ConfigError('--input-shape', `must be H,W,C (or D), positive integers; got '${text}'`);
+  if (parts.length < 1 || parts.length > 3 || !parts.every((v) => Number.isInteger(v) && v >= 1))
+    throw new ConfigError(
+      '--input-shape',
+      `must be H,W,C (or T,D for a sequence, or D), positive integers; got '${text}'`,
+    );
   const d = parts.reduce((a, b) => a * b, 1);
   if (d !== X.cols)
     throw new ConfigError(
       '--input-shape',
       `must multiply to the ${X.cols} features per example; ${parts.join('×')} = ${d}`,
     );
-  return { X, X2, image: parts.length === 3 ? parts : null, explicitShape: true };
+  // a sequence T,D is the image T×1×D (attention and dense act on its positions as on an image's)
+  const shape = parts.length === 3 ? parts : parts.length === 2 ? [parts[0], 1, parts[1]] : null;
+  return { X, X2, image: shape };
 }
 
 /**

@@ -9,16 +9,19 @@ import { INPUT_OPTIONS, loadAdjacency, loadInputs, namingOptions } from './input
 import { ARCH_EXAMPLES } from '../arch/registry.js';
 
 const USAGE = `ntk kernel --arch SPEC (--data SPEC | --x X.npy) [--x2 X2.npy] [--param ntk|standard] [--get ntk|nngp]
-           [--input-shape H,W,C] [--adjacency A.npy] [--outputs trace|full] [--workers N] [--check-pd] --out K.npy
+           [--input-shape H,W,C|T,D] [--adjacency A.npy] [--outputs trace|full] [--per-position] [--workers N] [--check-pd] --out K.npy
 
 The analytic infinite-width kernel (NTK or NNGP) of an architecture, neural-tangents' conventions (docs/kernels.md).
   --arch SPEC           e.g. '${ARCH_EXAMPLES.mlp}' or '${ARCH_EXAMPLES.bigCnn}'
   --data SPEC           a dataset spec (ntk data --help), or --x X.npy: (n, d) or (n, h, w, c) float array
   --x2 X2.npy           second set (default: K(x, x))
-  --input-shape H,W,C   per-example image shape for (n, d) inputs (NHWC, h·w·c = d)
+  --input-shape H,W,C   per-example image shape for (n, d) inputs (NHWC, h·w·c = d); T,D: a sequence of T tokens
+                        × D features, the image T×1×D (or a 4-D (n, T, 1, D) .npy)
   --adjacency A.npy     (V, V) graph of the \`aggregate\` layers, shared by all examples (inputs (n, V, 1, F))
   --outputs             trace (default): n1×n2, mean over output logits; full: (n1·O)×(n2·O), row i·O + o
                         (node-level kernels of a graph network that ends on its nodes)
+  --per-position        a network whose output still has positions (image, sequence) has O = P·C outputs, one
+                        per position and channel, position-major (implied by \`aggregate\`); else refused
   --param               ntk (default) or standard
   --get                 ntk (default) or nngp
   --workers N           worker threads (default: all cores when the job is large; 0 = in-process; at most
@@ -38,6 +41,7 @@ export const kernel: Command = {
         param: { type: 'string' },
         get: { type: 'string' },
         outputs: { type: 'string' },
+        'per-position': { type: 'boolean', default: false },
         workers: { type: 'string' },
         'check-pd': { type: 'boolean', default: false },
         out: { type: 'string' },
@@ -72,6 +76,7 @@ export const kernel: Command = {
       inputShape: image ?? [X.cols],
       param,
       outputs,
+      perPosition: o['per-position'],
       ...(adjacency ? { adjacency } : {}),
       ...(workers !== undefined ? { workers } : {}),
     });

@@ -12,7 +12,7 @@ import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { checkOutputPath } from '../io/output.js';
 import { lockRunFolder, runFolderKind } from '../io/runFolder.js';
 import { backend, Matrix } from '../linalg/index.js';
-import { buildNetwork, type Parameterization, parseArch } from '../nn/index.js';
+import { type Parameterization, parseArch } from '../nn/index.js';
 import { type LearningRate, stderrProgress, type TrainConfig, type TrainData } from '../train/config.js';
 import { type LossKind, type LossNormalization, smoothLabels } from '../train/losses.js';
 import { ntk0Reference } from '../train/reference.js';
@@ -44,6 +44,8 @@ options:
   --seed S               initialization seed (default 0)
   --param ntk|standard   parameterization (default ntk)
   --no-linearized        do not train the linearized model
+  --per-position         a network whose output still has positions trains on its P·C outputs (one per position
+                         and channel; the targets must have as many columns); else refused
   --track SCHEDULE       log:P (default log:40), every:K, or a list 0,10,100
   --trackers LIST        comma-separated subset of: ${TRACKERS.join(', ')}
                          (default: all that apply; the NTK trackers only when n·O ≤ 2048)
@@ -91,6 +93,7 @@ function parseFlags(argv: readonly string[]) {
       seed: { type: 'string' },
       param: { type: 'string' },
       'no-linearized': { type: 'boolean', default: false },
+      'per-position': { type: 'boolean', default: false },
       track: { type: 'string' },
       trackers: { type: 'string' },
       'checkpoint-every': { type: 'string' },
@@ -233,15 +236,8 @@ function loadRun(
   // test labels by class name, not index: --test-data …:classes=1,0 against --data …:classes=0,1 (issue #13)
   const tds = o['test-data'] !== undefined ? testSet(loadDataset(o['test-data']), ds) : null;
   const Ytest = tds ? targetsFor(tds, p.loss, p.eps, '--test-data') : undefined;
-  let inputShape: number[] = [ds.X.cols];
-  if (ds.imageShape) {
-    try {
-      buildNetwork(p.arch, ds.imageShape, p.param);
-      inputShape = [...ds.imageShape];
-    } catch {
-      inputShape = [ds.X.cols];
-    }
-  }
+  // the data's own shape, as \`ntk empirical\` and \`ntk kernel\` (dense on an image acts per position: flatten first)
+  const inputShape: number[] = ds.imageShape ? [...ds.imageShape] : [ds.X.cols];
   const cfg: TrainConfig = {
     arch: p.arch,
     inputShape,
@@ -257,6 +253,7 @@ function loadRun(
     linearized: !o['no-linearized'],
     schedule: p.schedule,
     trackers: p.trackers,
+    ...(o['per-position'] ? { perPosition: true } : {}),
   };
   const data: TrainData = { X: ds.X, Y, ...(tds && Ytest ? { Xtest: tds.X, Ytest } : {}) };
   return { ds, tds, cfg, data };

@@ -3,6 +3,7 @@
  * width it converges to the analytic (infinite-width) NTK in the NTK parameterization (Jacot et al., 2018), which is
  * how src/kernels is checked. Sample k initializes from `new Rng(seed).split(k)`.
  */
+import { requireFlatOutput } from '../arch/compile.js';
 import { InvalidArgumentError } from '../errors.js';
 import { Matrix } from '../linalg/matrix.js';
 import { init, type Network } from '../nn/network.js';
@@ -34,6 +35,7 @@ export function monteCarloNtk(
   X2: Matrix | null | undefined,
   opts: MonteCarloOptions,
 ): MonteCarloEstimate {
+  requireFlatOutput(net, 'monteCarloNtk', opts.perPosition === true);
   const { samples, seed = 0 } = opts;
   if (!Number.isInteger(samples) || samples < 1)
     throw new InvalidArgumentError('monteCarloNtk', 'samples', 'a positive integer', samples);

@@ -26,6 +26,7 @@
  * stream past, so peak memory ≈ output + two tiles' factors. With x₂ omitted, Θ(x, x) is computed on the upper
  * tile triangle and mirrored, so it is exactly symmetric.
  */
+import { requireFlatOutput } from '../arch/compile.js';
 import { InvalidArgumentError } from '../errors.js';
 import { requireTrainedLayer } from '../arch/compile.js';
 import { size } from '../arch/shape.js';
@@ -56,6 +57,9 @@ export interface EmpiricalNtkOptions {
   readonly convStrategy?: ConvStrategy;
   /** Called after each finished tile pair with (done, total). */
   readonly onProgress?: (done: number, total: number) => void;
+  /** a network whose output still has positions (an image or sequence) gives one output per position and channel,
+   * O = P·C, position-major, instead of being refused (implied when the network contains `aggregate`) */
+  readonly perPosition?: boolean;
 }
 
 const IMPLEMENTATIONS: readonly NtkImplementation[] = ['structured', 'jacobian'];
@@ -463,6 +467,7 @@ function chooseTiling(
  * Returns n₁ × n₂ (outputs `trace`) or n₁O × n₂O (outputs `full`, row i·O + o).
  */
 export function empiricalNtk(params: Params, X1: Matrix, X2?: Matrix | null, opts: EmpiricalNtkOptions = {}): Matrix {
+  requireFlatOutput(params.net, 'empiricalNtk', opts.perPosition === true);
   validate('empiricalNtk', params, X1, 'x1');
   const sym = X2 === undefined || X2 === null;
   const Xb = sym ? X1 : X2;

@@ -3,6 +3,7 @@
  * batched JVP per tile. Memory: one parameter vector plus one tile's activations, so it scales to any n (Lanczos on
  * large kernels: pass it as the matrix-vector product).
  */
+import { requireFlatOutput } from '../arch/compile.js';
 import { InvalidArgumentError } from '../errors.js';
 import { Matrix } from '../linalg/matrix.js';
 import { forward, jvp, type Params, type Tape, vjp } from '../nn/network.js';
@@ -14,6 +15,8 @@ export interface NtkvpOptions {
   readonly outputs?: NtkOutputs;
   /** Examples per batched pass (default 256). */
   readonly tileSize?: number;
+  /** a network whose output still has positions gives one output per position and channel, O = P·C (as empiricalNtk) */
+  readonly perPosition?: boolean;
 }
 
 /** Jᵀ·V summed over example tiles; `tapes` (when given) keeps each tile's forward pass for the next call. */
@@ -47,6 +50,7 @@ export function ntkOperator(
   X: Matrix,
   opts: NtkvpOptions & { readonly keepTapes?: boolean } = {},
 ): (V: Matrix) => Matrix {
+  requireFlatOutput(params.net, 'ntkvp', opts.perPosition === true);
   const outputs = opts.outputs ?? 'trace';
   const t = opts.tileSize ?? 256;
   if (outputs !== 'trace' && outputs !== 'full')

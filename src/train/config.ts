@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import type { LossNormalization } from '../analysis/common.js';
 import { InvalidArgumentError } from '../errors.js';
 import { Matrix } from '../linalg/index.js';
+import { requireFlatOutput } from '../arch/compile.js';
 import { formatArch, parseArch } from '../arch/parse.js';
 import type { Arch, Parameterization } from '../arch/types.js';
 import { lossDivisor } from '../analysis/common.js';
@@ -50,6 +51,9 @@ export interface TrainConfig {
   readonly trackers?: readonly Tracker[];
   /** Squared residual projections on the top eigenvectors of Θ₀ to keep per record (default 32). */
   readonly projections?: number;
+  /** a network whose output still has positions is trained on one output per position and channel (Y: n × P·C,
+   * position-major) instead of being refused (compile.ts requireFlatOutput) */
+  readonly perPosition?: boolean;
 }
 
 export interface TrainData {
@@ -216,6 +220,7 @@ function checkData(cfg: TrainConfig, data: TrainData): { net: Network; O: number
       `${X?.rows}, ${Y?.rows}`,
     );
   const net = buildNetwork(cfg.arch, cfg.inputShape ?? [X.cols], cfg.param ?? 'ntk');
+  requireFlatOutput(net, FN, cfg.perPosition === true);
   const O = net.outDim;
   if (Y.cols !== O)
     throw new InvalidArgumentError(FN, 'Y', `n × ${O} (one column per network output)`, `${Y.rows}×${Y.cols}`);

@@ -80,6 +80,16 @@ const NETS: [string, string, number[], BuildOptions?][] = [
     [4, 1, 2],
     { adjacency: GRAPH },
   ],
+  [
+    'attention on a sequence',
+    'dense(6),attention(heads=2,bstd=0.2,pos_emb=concat,pos_emb_chan=3),gap,dense(2)',
+    [3, 1, 2],
+  ],
+  [
+    'conv + attention',
+    'conv(4,2),relu,attention(heads=2,linear_scaling=false,mechanism=identity,pos_emb=sum,val_pos_emb=true),gap,dense(2)',
+    [3, 2, 1],
+  ],
 ];
 
 describe('empirical NTK: structured equals the Jacobian reference', () => {

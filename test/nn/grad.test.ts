@@ -113,6 +113,18 @@ const CASES: [string, string, number[], BuildOptions?][] = [
     [4, 1, 2],
     { adjacency: GRAPH },
   ],
+  ['attention (softmax, tied, sequence)', 'dense(4),attention(heads=2,bstd=0.3),gap,dense(2)', [3, 1, 2]],
+  [
+    'attention (identity, untied, concat embedding into values)',
+    'conv(4,2),attention(heads=2,key=3,val=2,out=3,linear_scaling=false,mechanism=identity,key_std=1.3,pos_emb=concat,pos_emb_chan=2,pos_emb_std=0.7,val_pos_emb=true),flatten,dense(2)',
+    [2, 2, 1],
+  ],
+  [
+    'attention (abs, summed embedding)',
+    'dense(4),attention(heads=1,mechanism=abs,pos_emb=sum,val_std=1.2),gap,dense(1)',
+    [3, 1, 2],
+  ],
+  ['attention (relu, frozen)', 'conv(2,1),relu,attention(heads=2,mechanism=relu,frozen),flatten,dense(1)', [2, 2, 1]],
 ];
 
 describe('finite networks: VJP matches central finite differences (parameters and inputs), JVP is its adjoint', () => {

@@ -13,6 +13,8 @@ import {
   withTheta,
 } from '../../src/nn/index.js';
 import { Rng } from '../../src/util/random.js';
+import { empiricalNtk } from '../../src/empirical/ntk.js';
+import { kernelFn } from '../../src/analytic/kernelFn.js';
 
 // scipy.special.erf / ndtr (scipy 1.10) at these points
 const XS = [
@@ -254,11 +256,19 @@ describe('networks: bad input gives errors that name the layer and why', () => {
     assert.throws(f, (e: unknown) => e instanceof InvalidArgumentError && re.test(e.message));
   it('conv on a flat input', () =>
     throwsLike(() => buildNetwork('conv(4,3)', [784]), /layer 0 `conv`.*image input.*flat \(784\).*--input-shape/));
-  it('dense after conv without flatten/gap', () =>
+  it("dense after conv without flatten/gap acts per position (NT's Dense); kernels then refuse the image output", () => {
+    const net = buildNetwork('conv(4,3),relu,dense(10)', [8, 8, 1]);
+    assert.deepEqual(net.outputShape, [8, 8, 10]);
+    const re = /`arch` must be a network whose output is flat.*image 8×8×10.*layer 2 `dense`.*`flatten` or `gap`/;
     throwsLike(
-      () => buildNetwork('conv(4,3),relu,dense(10)', [8, 8, 1]),
-      /layer 2 `dense`.*flat input.*image 8×8×4.*flatten.*gap/,
-    ));
+      () => empiricalNtk(init(net, new Rng(0)), new Matrix(1, 64)),
+      new RegExp(`^empiricalNtk: invalid argument. ${re.source}`),
+    );
+    throwsLike(
+      () => kernelFn('conv(4,3),relu,dense(10)', { inputShape: [8, 8, 1] }),
+      new RegExp(`^kernelFn: invalid argument. ${re.source}`),
+    );
+  });
   it('a kernel larger than the image (valid)', () =>
     throwsLike(() => buildNetwork('conv(4,5,padding=valid)', [3, 3, 1]), /layer 0 `conv`.*at least 5×5/));
   it('a pooling window larger than the image', () =>

@@ -117,7 +117,7 @@ describe('ntk train', () => {
       const out = join(dir, `order-${classes.replace(',', '')}`);
       const r = ntk([
         '--arch',
-        'dense(64),relu,dense(1)',
+        'flatten,dense(64),relu,dense(1)',
         '--data',
         'mnist:train:n=60:classes=0,1:seed=1:normalize=sphere',
         '--test-data',

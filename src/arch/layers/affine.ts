@@ -55,9 +55,12 @@ export interface RowMap {
   scatter(dA: Float64Array, n: number, out: Float64Array): Float64Array;
 }
 
-/** The finite passes of an affine layer; `rowMap` null when the rows are the examples. */
+/**
+ * The finite passes of an affine layer; `rowMap` null when the rows are the input's own rows: the examples (flat
+ * inputs) or each example's p.positions positions (a dense layer on the channel axis of an image, a 1×1 convolution).
+ */
 export function affineFinite(p: ParamLayer, inSize: number, outSize: number, rowMap: RowMap | null): FiniteOps {
-  const rowsOf = (n: number) => (rowMap ? rowMap.rows(n) : n);
+  const rowsOf = (n: number) => (rowMap ? rowMap.rows(n) : n * p.positions);
   const inputRows = (x: Float64Array, n: number, ctx: ForwardCtx | BackwardCtx): Float64Array =>
     rowMap ? rowMap.gather(x, n, ctx.buf('p', rowMap.rows(n) * p.fanIn, true)) : x;
   return {

@@ -24,6 +24,7 @@ const isAggregate = (s: LayerSpec): s is LayerSpec & { kind: 'aggregate' } => s.
 
 export const aggregate: LayerModule = {
   names: ['aggregate'],
+  perPosition: true,
   parse(ctx) {
     new LayerArgs(ctx).take([], [0, 0]);
     return { kind: 'aggregate' };
