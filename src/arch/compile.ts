@@ -206,6 +206,6 @@ export function requireFlatOutput(net: Network, fn: string, perPosition = false)
     'arch',
     'a network whose output is flat (one vector per example), or one output per position and channel when asked for',
     `its output is ${showShape(net.outputShape)}, after layer ${last.path} \`${last.name}\``,
-    `End the image or sequence part with ${flat.join(' or ')} (e.g. \`…,gap,dense(10)\`): on an input with positions, \`dense\` acts on the channel axis at every position (neural-tangents' Dense), so it keeps the positions. For one output per position and channel (${net.outputShape.join('·')} outputs), pass --per-position (library: perPosition: true).`,
+    `End the image or sequence part with ${flat.join(' or ')} (e.g. \`…,gap,dense(10)\`): on an input with positions, \`dense\` acts on the channel axis at every position (neural-tangents' Dense), so it keeps the positions. For one output per position and channel (${net.outputShape.join('·')} = ${net.outDim} outputs), pass --per-position (library: perPosition: true).`,
   );
 }

@@ -121,6 +121,8 @@ export interface ResolvedConfig {
   readonly trackers: ReadonlySet<Tracker>;
   readonly tracked: readonly number[];
   readonly projections: number;
+  /** the network's outputs with positions are trained on, one per position and channel (cfg.perPosition) */
+  readonly perPosition: boolean;
   /** SHA-256 (hex) of the resolved configuration and the data: a checkpoint is resumed only under the same hash. */
   readonly hash: string;
 }
@@ -205,6 +207,7 @@ export function resolveConfig(cfg: TrainConfig, data: TrainData): ResolvedConfig
     trackers: new Set(trackers),
     tracked,
     projections,
+    perPosition: cfg.perPosition === true,
     hash: h.digest('hex'),
   };
 }

@@ -28,6 +28,8 @@ export interface Ntk0ReferenceProblem {
   /** Default 'sum'. */
   readonly normalization?: LossNormalization;
   readonly reg?: { readonly lambda: number; readonly center: RegCenter };
+  /** outputs with positions, one per position and channel (TrainConfig.perPosition) */
+  readonly perPosition?: boolean;
   /** The GD run (η, updates done, momentum, batch size; defaults: no momentum, full batch): for the closed form. */
   readonly gd?: {
     readonly eta: number;
@@ -56,7 +58,8 @@ export function ntk0Reference(p: Ntk0ReferenceProblem): Ntk0Reference | null {
   const { params0, X, Y, loss, reg } = p;
   const n = X.rows;
   const N = lossDivisor(p.normalization ?? 'sum', n);
-  const ntk = (): Matrix => p.ntk0 ?? empiricalNtk(params0, X, null, { outputs: 'full' });
+  const ntk = (): Matrix =>
+    p.ntk0 ?? empiricalNtk(params0, X, null, { outputs: 'full', perPosition: p.perPosition === true });
   if (reg && reg.lambda > 0) {
     const offset = apply(params0, X).data;
     if (reg.center === 'zero') {

@@ -140,7 +140,11 @@ export async function ensembleVsGp(
   const O = data.Y.cols;
   const normalization = cfg.normalization ?? 'sum';
   const N = lossDivisor(normalization, n);
-  const kfn = kernelFn(cfg.arch, { inputShape: cfg.inputShape ?? [data.X.cols], param: cfg.param ?? 'ntk' });
+  const kfn = kernelFn(cfg.arch, {
+    inputShape: cfg.inputShape ?? [data.X.cols],
+    param: cfg.param ?? 'ntk',
+    perPosition: cfg.perPosition === true,
+  });
   const tr = await kfn(data.X, null, 'both');
   const te = await kfn(data.Xtest, data.X, 'both');
   const tt = await kfn(data.Xtest, null, 'nngp');

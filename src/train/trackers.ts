@@ -349,7 +349,7 @@ export function makeRecord(
       }
       return residual;
     },
-    ntkNow: () => (ntkNow ??= empiricalNtk(env.params, data.X, null, { outputs: 'full' })),
+    ntkNow: () => (ntkNow ??= empiricalNtk(env.params, data.X, null, { outputs: 'full', perPosition: R.perPosition })),
     testOutputs: () => (fTest ??= apply(env.params, data.Xtest as Matrix).data),
   };
   const rec: Record<string, unknown> = { step };

@@ -85,10 +85,10 @@ export function loadCheckpointHeader(dir: string): (TrainCheckpointHeader & Chec
 }
 
 /** λ_max of Θ₀ = J₀J₀ᵀ by Lanczos on NTK-vector products Θ₀v = J₀(J₀ᵀv) (one VJP and one JVP each). */
-export function ntkLambdaMax(params: Params, X: Matrix, seed = 0): number {
+export function ntkLambdaMax(params: Params, X: Matrix, seed = 0, perPosition = false): number {
   const n = X.rows;
   const O = params.net.outDim;
-  const theta = ntkOperator(params, X, { outputs: 'full', tileSize: n, keepTapes: true });
+  const theta = ntkOperator(params, X, { outputs: 'full', tileSize: n, keepTapes: true, perPosition });
   const res = lanczos((v, out) => out.set(theta(new Matrix(n, O, v)).data), n * O, { k: 1, seed, tol: 1e-8 });
   return res.values[0];
 }
@@ -141,7 +141,7 @@ function initialKernel(
   let ntk0: Ntk0 | null = null;
   let lambdaMax: number | null = null;
   if ([...R.trackers].some((t) => NTK_TRACKERS.includes(t))) {
-    const K = empiricalNtk(params0, X, null, { outputs: 'full' });
+    const K = empiricalNtk(params0, X, null, { outputs: 'full', perPosition: R.perPosition });
     const eig = eigh(K);
     lambdaMax = eig.values[D - 1];
     ntk0 = { K, eig, norm: norm2(K.data), lambdaMax };
@@ -150,8 +150,8 @@ function initialKernel(
   if (lambdaMax === null)
     lambdaMax =
       D <= FULL_NTK_MAX_OUTPUTS
-        ? eigvalsh(empiricalNtk(params0, X, null, { outputs: 'full' }))[D - 1]
-        : ntkLambdaMax(params0, X);
+        ? eigvalsh(empiricalNtk(params0, X, null, { outputs: 'full', perPosition: R.perPosition }))[D - 1]
+        : ntkLambdaMax(params0, X, 0, R.perPosition);
   const eta = (cfg.lr.fraction * 2) / (lambdaMax / R.N + R.lambda);
   if (!(Number.isFinite(eta) && eta > 0))
     throw new InvalidArgumentError(
