@@ -15,6 +15,7 @@
  * `--set elementwise`: every elementwise activation in `dense(w,bstd=0.2),ACT,dense(1)` on 4 inputs in d = 3, one
  * row per layer (NTK and NNGP errors per width; docs/kernels.md "Width sweep: elementwise activations").
  *   npx tsx bench/analytic/sweep.ts --only attention [--attn-widths 64,256,1024,4096]   (attention cases)
+ *   npx tsx bench/analytic/sweep.ts --only transformer [--attn-widths …]   (issue #14's transformer block)
  */
 import { parseArgs } from 'node:util';
 import { parseArch } from '../../src/arch/parse.js';
@@ -199,6 +200,15 @@ const cases: {
     name: 'attention, identity, 1/√d_k, heads = width/8 (sequence)',
     arch: (w) =>
       `dense(${w}),attention(heads=${w / 8},key=8,val=8,linear_scaling=false,mechanism=identity,pos_emb=sum,pos_emb_std=0.5),gap,dense(1)`,
+    shape: [3, 1, 2],
+    X: randn(4, 6, 7),
+    widths: attnWidths,
+  },
+  {
+    // issue #14's transformer block (pre-layernorm attention and MLP sub-blocks, residual sums) at width w, 4 heads
+    name: 'transformer block (sequence)',
+    arch: (w) =>
+      `dense(${w}),sum(layernorm,attention(heads=4) | identity),sum(layernorm,dense(${2 * w}),relu,dense(${w}) | identity),gap,dense(1)`,
     shape: [3, 1, 2],
     X: randn(4, 6, 7),
     widths: attnWidths,

@@ -90,6 +90,17 @@ const NETS: [string, string, number[], BuildOptions?][] = [
     'conv(4,2),relu,attention(heads=2,linear_scaling=false,mechanism=identity,pos_emb=sum,val_pos_emb=true),gap,dense(2)',
     [3, 2, 1],
   ],
+  [
+    // issue #14's transformer block at width 8 (test/arch/transformer.test.ts), on a sequence and on an image
+    'transformer block (sequence)',
+    'dense(8),sum(layernorm,attention(heads=4) | identity),sum(layernorm,dense(16),relu,dense(8) | identity),gap,dense(10)',
+    [3, 1, 4],
+  ],
+  [
+    'transformer block (image)',
+    'dense(8,bstd=0.2),sum(layernorm,attention(heads=4) | identity),sum(layernorm,dense(16),relu,dense(8) | identity),gap,dense(10)',
+    [2, 2, 3],
+  ],
 ];
 
 describe('empirical NTK: structured equals the Jacobian reference', () => {

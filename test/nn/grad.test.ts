@@ -125,6 +125,17 @@ const CASES: [string, string, number[], BuildOptions?][] = [
     [3, 1, 2],
   ],
   ['attention (relu, frozen)', 'conv(2,1),relu,attention(heads=2,mechanism=relu,frozen),flatten,dense(1)', [2, 2, 1]],
+  // issue #14's transformer block at width 8 (test/arch/transformer.test.ts), on a sequence and on an image
+  [
+    'transformer block (sequence)',
+    'dense(8),sum(layernorm,attention(heads=4) | identity),sum(layernorm,dense(16),relu,dense(8) | identity),gap,dense(10)',
+    [3, 1, 4],
+  ],
+  [
+    'transformer block (image)',
+    'dense(8,bstd=0.2),sum(layernorm,attention(heads=4,bstd=0.1) | identity),sum(layernorm,dense(16,bstd=0.1),relu,dense(8) | identity),gap,dense(10)',
+    [2, 2, 3],
+  ],
 ];
 
 describe('finite networks: VJP matches central finite differences (parameters and inputs), JVP is its adjoint', () => {
