@@ -37,8 +37,13 @@ describe('label-alignment (quick)', () => {
         random: { gamma: number; topKPower: number; ktaCentered: number };
       }[];
     };
-    const mnist = s.units.filter((u) => u.dataset === 'mnist');
-    assert.deepEqual(mnist.map((u) => u.model).sort(), ['analytic-cnn', 'analytic-mlp', 'cnn', 'mlp']);
+    const all = s.units.filter((u) => u.dataset === 'mnist');
+    assert.deepEqual(all.map((u) => u.model).sort(), ['analytic-cnn', 'analytic-mlp', 'cnn', 'mlp', 'transformer']);
+    // the transformer block (issue #14, image rows as tokens): aligned, less strongly (quick run: γ 0.19 vs −0.000)
+    const tr = all.find((u) => u.model === 'transformer');
+    assert.ok(tr && tr.true.gamma > 0.1 && tr.true.gamma > tr.random.gamma + 0.1, `transformer: γ ${tr?.true.gamma}`);
+    assert.ok(tr.true.topKPower > 3 * tr.random.topKPower && tr.true.ktaCentered > tr.random.ktaCentered);
+    const mnist = all.filter((u) => u.model !== 'transformer');
     for (const u of mnist) {
       assert.ok(u.true.gamma > 0.2, `${u.model}: γ_true = ${u.true.gamma}`);
       assert.ok(

@@ -7,7 +7,8 @@
  * labels spread evenly; and Kopitkov & Indelman (2020) / Baratin et al. (2021), who fit (vᵢᵀy)² ≈ C·λᵢ^γ for empirical
  * NTKs. Kernels: empirical NTKs of a finite MLP and a finite CNN at initialization (src/empirical, structured
  * implementation) and the analytic infinite-width NTKs of both architectures (src/kernels; the CNN on image data
- * only), on MNIST, Fashion-MNIST, sklearn digits and a synthetic teacher task. Per (data set, kernel): spectrum with
+ * only), and the empirical NTK of a finite transformer block (issue #14: attention, layernorm, residual sums) on a
+ * sequence view of the images (each image row is a token: h × w × c → h tokens of w·c features), on MNIST, Fashion-MNIST, sklearn digits and a synthetic teacher task. Per (data set, kernel): spectrum with
  * power-law fit, projections pᵢ = ‖vᵢᵀY‖²/‖Y‖² with fitted γ and envelope C (pᵢ ≤ C·λᵢ^γ), cumulative power,
  * kernel–target alignment (raw and centered).
  *
@@ -30,7 +31,7 @@ import { asRecord, cumulative, fmt, type JsonRecord, num, nums, permuteRows } fr
 
 const DATASETS = ['mnist', 'fashion-mnist', 'digits', 'synthetic'] as const;
 type DatasetKey = (typeof DATASETS)[number];
-const MODELS = ['mlp', 'cnn', 'analytic-mlp', 'analytic-cnn'] as const;
+const MODELS = ['mlp', 'cnn', 'analytic-mlp', 'analytic-cnn', 'transformer'] as const;
 type ModelKey = (typeof MODELS)[number];
 
 const paramsSchema = object({
@@ -42,6 +43,11 @@ const paramsSchema = object({
   mlpArch: withDefault(archString(), 'dense(512),relu,dense(512),relu,dense(1)'),
   /** Finite CNN (empirical NTK) and the same architecture's analytic NTK, image data sets only. */
   cnnArch: withDefault(archString(), 'conv(32,3,stride=2),relu,conv(32,3,stride=2),relu,flatten,dense(1)'),
+  /** Finite transformer block (empirical NTK) on the image rows as tokens, image data sets only. */
+  transformerArch: withDefault(
+    archString(),
+    'dense(64),sum(layernorm,attention(heads=4) | identity),sum(layernorm,dense(128),relu,dense(64) | identity),gap,dense(1)',
+  ),
   /** Share of ‖y‖² in the top-k eigenvectors. */
   topK: withDefault(integer({ min: 1 }), 20),
   /** Data subsample / synthetic data seed. */
@@ -54,6 +60,7 @@ const MODEL_LABEL: Record<ModelKey, string> = {
   cnn: 'CNN, empirical NTK',
   'analytic-mlp': 'MLP, analytic NTK (∞ width)',
   'analytic-cnn': 'CNN, analytic NTK (∞ width)',
+  transformer: 'transformer block (rows as tokens), empirical NTK',
 };
 const DATA_LABEL: Record<DatasetKey, string> = {
   mnist: 'MNIST (10 classes)',
@@ -130,10 +137,13 @@ export const labelAlignmentPreset = definePreset({
   reproduces:
     'Arora et al. 2019 (ICML), Fine-Grained Analysis…, §4/Fig. 1: true labels project mostly onto the top NTK eigenvectors ((vᵢᵀy)² grows with λᵢ, γ > 0), random labels spread evenly (γ ≈ 0)',
   description:
-    'Empirical NTKs of a finite MLP and CNN at initialization and the analytic (infinite-width) NTKs of the same architectures on MNIST, Fashion-MNIST, digits and a synthetic teacher task: spectra with power-law fits, (vᵢᵀy)² against λᵢ with fitted γ and envelope C, cumulative power, kernel–target alignment; true vs randomly permuted labels.',
+    'Empirical NTKs of a finite MLP and CNN at initialization and the analytic (infinite-width) NTKs of the same architectures, and the empirical NTK of a finite transformer block (attention, layernorm, residual sums) on the image rows as tokens, on MNIST, Fashion-MNIST, digits and a synthetic teacher task: spectra with power-law fits, (vᵢᵀy)² against λᵢ with fitted γ and envelope C, cumulative power, kernel–target alignment; true vs randomly permuted labels.',
   header: {
     command: 'ntk run label-alignment [--quick]',
-    expectedTime: { quick: '3–12 s', full: '35 s (measured on a quiet 2-core machine)' },
+    expectedTime: {
+      quick: '3–12 s without the transformer block, about 30 s with it (2-core machine under load)',
+      full: '35 s quiet without the transformer block (2-core machine); its three units add about 6 min under load',
+    },
   },
   uses: [],
   params: paramsSchema,
@@ -142,7 +152,7 @@ export const labelAlignmentPreset = definePreset({
     params: {
       n: 1000,
       datasets: ['mnist', 'fashion-mnist', 'digits', 'synthetic'],
-      models: ['mlp', 'cnn', 'analytic-mlp', 'analytic-cnn'],
+      models: ['mlp', 'cnn', 'analytic-mlp', 'analytic-cnn', 'transformer'],
     },
   },
   quick: { params: { n: 300, datasets: ['mnist', 'synthetic'] } },
@@ -154,8 +164,8 @@ export const labelAlignmentPreset = definePreset({
       const shape = specInputShape(labelAlignmentSpec(d, p.n, p.dataSeed)) as readonly number[];
       const cols = shape.reduce((a, b) => a * b, 1);
       checkArchFits(
-        isCnn(m) ? 'params.cnnArch' : 'params.mlpArch',
-        isCnn(m) ? p.cnnArch : p.mlpArch,
+        `params.${archField(m)}`,
+        p[archField(m)],
         modelShape(m, shape.length === 3 ? shape : undefined, cols),
         m.startsWith('analytic') ? 'analytic' : 'network',
       );
@@ -169,7 +179,7 @@ export const labelAlignmentPreset = definePreset({
     let done = 0;
     for (const [d, m] of jobs) {
       const spec = labelAlignmentSpec(d, p.n, p.dataSeed);
-      const arch = isCnn(m) ? p.cnnArch : p.mlpArch;
+      const arch = p[archField(m)];
       const key = ['label-alignment', 'unit-v1', spec, m, arch, ctx.config.seed];
       const raw = await ctx.cache.getOrCompute(key, async () => {
         const ds = loadDataset(spec);
@@ -224,16 +234,24 @@ export const labelAlignmentPreset = definePreset({
 });
 
 const isCnn = (m: ModelKey): boolean => m === 'cnn' || m === 'analytic-cnn';
+const archField = (m: ModelKey): 'mlpArch' | 'cnnArch' | 'transformerArch' =>
+  m === 'transformer' ? 'transformerArch' : isCnn(m) ? 'cnnArch' : 'mlpArch';
 
-/** A model's input shape: the CNNs take images (flat rows when the data have none), the MLPs flat rows. */
+/**
+ * A model's input shape: the CNNs take images (flat rows when the data have none), the MLPs flat rows, the
+ * transformer a sequence of the image rows (h × w × c → h tokens of w·c features, the image h×1×(w·c)).
+ */
 function modelShape(m: ModelKey, imageShape: readonly number[] | undefined, cols: number): readonly number[] {
+  if (m === 'transformer') return imageShape ? [imageShape[0], 1, imageShape[1] * imageShape[2]] : [cols];
   return isCnn(m) ? (imageShape ?? [cols]) : [cols];
 }
 
-/** The (data set, model) pairs a config runs (no CNN on the synthetic set: it has no image structure). */
+/** The (data set, model) pairs a config runs (no CNN or transformer on the synthetic set: it has no image structure). */
 function jobsOf(p: LabelAlignmentParams): [DatasetKey, ModelKey][] {
   return p.datasets.flatMap((d) =>
-    p.models.filter((m) => !(isCnn(m) && d === 'synthetic')).map((m) => [d, m] as [DatasetKey, ModelKey]),
+    p.models
+      .filter((m) => !((isCnn(m) || m === 'transformer') && d === 'synthetic'))
+      .map((m) => [d, m] as [DatasetKey, ModelKey]),
   );
 }
 
