@@ -10,7 +10,7 @@ import { extname } from 'node:path';
 import { parseDocument as parseYamlDocument } from 'yaml';
 import { ConfigError, NtkError } from '../errors.js';
 import { kernelFn } from '../analytic/kernelFn.js';
-import { buildNetwork } from '../arch/compile.js';
+import { buildNetwork, requireFlatOutput } from '../arch/compile.js';
 import { parseArch } from '../arch/parse.js';
 import { checkDatasetSpec } from '../data/registry.js';
 import {
@@ -87,7 +87,8 @@ export function dataSpecString(): Schema<string> {
 
 /**
  * Check at config time that an architecture compiles for an input shape (`kernelFn` also checks what the analytic
- * kernel needs, e.g. activations after affine layers); a ConfigError naming the field otherwise.
+ * kernel needs, e.g. activations after affine layers) and has the flat output the presets' kernels and training need
+ * (compile.ts requireFlatOutput: `dense` on an image acts per position); a ConfigError naming the field otherwise.
  */
 export function checkArchFits(
   path: string,
@@ -95,7 +96,9 @@ export function checkArchFits(
   inputShape: readonly number[],
   what: 'network' | 'analytic' = 'network',
 ): void {
-  atField(path, () => (what === 'analytic' ? kernelFn(arch, { inputShape }) : buildNetwork(arch, inputShape)));
+  atField(path, () =>
+    what === 'analytic' ? kernelFn(arch, { inputShape }) : requireFlatOutput(buildNetwork(arch, inputShape), 'ntk run'),
+  );
 }
 
 export const trainingSchema = object({

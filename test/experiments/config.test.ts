@@ -251,14 +251,18 @@ describe('bad input stops before any work', () => {
     assert.equal(r.status, 2, r.stderr);
     assert.match(r.stderr, /params\.models\[1\]\.arch: parseArch: invalid argument/);
     assert.equal(existsSync(out), false, 'no run folder was created');
-    // an architecture that parses but does not fit the data's inputs (dense on MNIST images after a conv)
+    // an architecture that parses but does not fit: dense after a conv acts per pixel (neural-tangents' Dense), so
+    // the output is an image, which training refuses (checked at config time)
     writeFileSync(
       cfg,
       'preset: convergence-bounds\nparams:\n  models: [{ name: CNN, arch: "conv(4,3),relu,dense(1)" }]\n',
     );
     const r2 = ntk(['run', cfg, '--quick', '--out', out]);
     assert.equal(r2.status, 2, r2.stderr);
-    assert.match(r2.stderr, /params\.models\[0\]\.arch: buildNetwork: .*`dense`` must be a flat input/);
+    assert.match(
+      r2.stderr,
+      /params\.models\[0\]\.arch: ntk run: .*output is flat.*image 28×28×1 \(h×w×c\), after layer 2 `dense`/,
+    );
     assert.equal(existsSync(out), false);
     rejects(
       () => resolveExperiment('convergence-bounds', { quick: true, sets: ['params.data=mnist:n=abc'] }),
