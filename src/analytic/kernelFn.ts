@@ -1,6 +1,6 @@
 /**
  * kernelFn: the analytic NNGP / NTK of an architecture between two sets of inputs, tiled over examples so any
- * n1, n2 work, with tiles spread over worker threads (node:worker_threads) so all cores are used.
+ * n1, n2 work, with tiles spread over the process's worker pool (src/util/workerPool.ts) so all cores are used.
  *
  *   const kfn = kernelFn('dense(512),relu,dense(1)', { inputShape: [784] });
  *   const theta = await kfn(x1, null, 'ntk');          // x2 = null: K(x1, x1), computed once per unordered pair
@@ -8,11 +8,10 @@
  *
  * Steps: (1) validate (shapes, finite values); (2) flat inputs: the input Gram x1·x2ᵀ by the backend's GEMM (syrk
  * when symmetric), both cores through OpenBLAS; (3) each set's variance chain (the diagonal K(x, x) after every
- * layer), in the main thread; (4) tiles of pairs: in-process when the work is small, else on `workers` threads
+ * layer), in the main thread; (4) tiles of pairs: in-process when the work is small, else on `workers` pool threads (kept across calls)
  * writing into shared output buffers; (5) outputs copied into ordinary Float64Array matrices.
  */
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import { InvalidArgumentError } from '../errors.js';
 import { gemm, syrk } from '../linalg/blas.js';
 import { Matrix } from '../linalg/matrix.js';
@@ -21,6 +20,7 @@ import { layerModule } from '../arch/registry.js';
 import { requireTrainedLayer } from '../arch/compile.js';
 import { assertFiniteResult, assertRows } from '../linalg/validate.js';
 import { kernelJobNeed, requireMemory } from '../util/memory.js';
+import { runPool } from '../util/workerPool.js';
 import type { Arch, KernelMethod, Node, Parameterization } from '../arch/types.js';
 import { type Block, type Chain, crossBlock, eachOp, selfChain, sliceChain } from './engine.js';
 import { type KernelOutputs, type Program, type ProgramOptions, compileProgram } from './program.js';
@@ -319,28 +319,33 @@ async function compute(
     sx2 = alloc(x2.data.length);
     sx2.set(x2.data);
   }
-  await runWorkers(nWorkers, list, {
-    arch: prog.arch,
-    inputShape: prog.inputShape,
-    param: prog.param,
-    method: prog.method,
-    options: {
-      outputs: prog.outputs,
-      perPosition: prog.perPosition,
-      ...(prog.net.options.adjacency ? { adjacency: prog.net.options.adjacency } : {}),
-    },
-    x1: sx1,
-    x2: sx2,
-    n1,
-    n2,
-    sym,
-    gram,
-    chain1,
-    chain2,
-    wantNtk,
-    outNngp,
-    outNtk,
-  });
+  await runPool(
+    HANDLER,
+    nWorkers,
+    {
+      arch: prog.arch,
+      inputShape: prog.inputShape,
+      param: prog.param,
+      method: prog.method,
+      options: {
+        outputs: prog.outputs,
+        perPosition: prog.perPosition,
+        ...(prog.net.options.adjacency ? { adjacency: prog.net.options.adjacency } : {}),
+      },
+      x1: sx1,
+      x2: sx2,
+      n1,
+      n2,
+      sym,
+      gram,
+      chain1,
+      chain2,
+      wantNtk,
+      outNngp,
+      outNtk,
+    } satisfies WorkerInit,
+    list,
+  );
   const own = (a: Float64Array) => {
     const m = new Matrix(r1, r2);
     m.data.set(a);
@@ -361,51 +366,5 @@ export interface WorkerInit extends Omit<Job, 'prog'> {
   readonly options: ProgramOptions;
 }
 
-function spawn(init: WorkerInit): Worker {
-  const here = import.meta.url;
-  if (here.endsWith('.ts')) {
-    // running from source under tsx: register tsx's loader inside the worker, then load worker.ts
-    const api = import.meta.resolve('tsx/esm/api');
-    const target = new URL('./worker.ts', here).href;
-    const code = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(target)}); })`;
-    return new Worker(code, { eval: true, workerData: init });
-  }
-  return new Worker(new URL('./worker.js', here), { workerData: init });
-}
-
-function runWorkers(n: number, list: readonly Tile[], init: WorkerInit): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let next = 0;
-    let running = n;
-    let failed = false;
-    const workers: Worker[] = [];
-    const finish = (w: Worker) => {
-      void w.terminate();
-      if (--running === 0 && !failed) resolve();
-    };
-    for (let k = 0; k < n; k++) {
-      const w = spawn(init);
-      workers.push(w);
-      const feed = () => {
-        if (failed) return;
-        if (next < list.length) w.postMessage(list[next++]);
-        else finish(w);
-      };
-      w.on('message', (m: { ready?: true; done?: true; error?: string }) => {
-        if (m.error !== undefined) {
-          failed = true;
-          for (const x of workers) void x.terminate();
-          reject(new Error(`kernelFn worker: ${m.error}`));
-          return;
-        }
-        feed();
-      });
-      w.on('error', (e) => {
-        if (failed) return;
-        failed = true;
-        for (const x of workers) void x.terminate();
-        reject(e);
-      });
-    }
-  });
-}
+/** The pool handler module that runs kernelFn's tiles (worker.ts; worker.js once built). */
+const HANDLER = new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url).href;

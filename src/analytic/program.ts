@@ -9,7 +9,9 @@
  * (p, p′) covariances (pooling, aggregate, attention), then `diag`; `diag` throughout when no layer needs `full`;
  * `full` to the end when per-logit outputs (`outputs: 'full'`) of an image-shaped output are asked for. A step whose
  * next layer needs every example's full self-covariance (attention's weights) is marked `keepFull`: the variance
- * chains keep those covariances for the cross blocks.
+ * chains keep those covariances for the cross blocks. An image network that begins with `flatten` (after
+ * kernel-identity layers only) is compiled as the flat-row network on the NHWC rows: its kernel is the same, and the
+ * input Gram is one GEMM instead of per-pixel products (the flatten fast path).
  */
 import { buildNetwork, type Network, requireFlatOutput, requireTrainedLayer } from '../arch/compile.js';
 import { parseArch } from '../arch/parse.js';
@@ -65,6 +67,23 @@ export interface Program {
   readonly fusedInput: boolean;
   /** the first layer needs every example's full self-covariance of the input (the chains keep it) */
   readonly inputFull: boolean;
+}
+
+/** Layers whose kernel step is the identity on every representation (the flatten fast path may skip them). */
+const KERNEL_IDENTITY = new Set(['identity']);
+
+/**
+ * The length of the leading stretch of top-level layers that ends with `flatten` and before it has only
+ * kernel-identity layers (0 when there is none): on an image input, its kernel is the flat-row kernel.
+ */
+function collapsiblePrefix(nodes: readonly Node[]): number {
+  for (let i = 0; i < nodes.length; i++) {
+    const n = nodes[i];
+    if (n.branches.length > 0) return 0;
+    if (n.name === 'flatten') return i + 1;
+    if (!KERNEL_IDENTITY.has(n.name)) return 0;
+  }
+  return 0;
 }
 
 const needsFull = (n: Node): boolean => n.analytic.needsFull === true || n.branches.some((b) => b.some(needsFull));
@@ -135,9 +154,19 @@ export function compileProgram(
     });
     return out;
   };
-  const input: Spatial = !image ? 'flat' : fullToEnd || net.nodes.some(needsFull) ? 'full' : 'diag';
-  const nodes = compile(net.nodes, input, true);
+  const spatialInput: Spatial = !image ? 'flat' : fullToEnd || net.nodes.some(needsFull) ? 'full' : 'diag';
+  // the flatten fast path: an image input that reaches `flatten` through layers that leave the kernel unchanged is
+  // the flat-row kernel of its NHWC rows (flatten keeps the equal-position entries and takes their mean: the input
+  // Gram x·x′/(h·w·c)); those layers are checked and then dropped, and the flat input Gram comes from the GEMM
+  const skip = spatialInput === 'diag' ? collapsiblePrefix(net.nodes) : 0;
+  for (const node of net.nodes.slice(0, skip)) {
+    node.analytic.check?.(node.path);
+    gaussian = node.analytic.gaussian({ gaussian, path: node.path, atInput: node.path === '0' }, []);
+  }
+  const input: Spatial = skip > 0 ? 'flat' : spatialInput;
+  const nodes = compile(net.nodes.slice(skip), input, true);
   const s = net.inputShape;
+  const spatial = s.length === 3 && skip === 0;
   return {
     net,
     outputs,
@@ -147,13 +176,13 @@ export function compileProgram(
     param,
     method,
     input,
-    inH: s.length === 3 ? s[0] : 1,
-    inW: s.length === 3 ? s[1] : 1,
-    inC: s.length === 3 ? s[2] : s[0],
+    inH: spatial ? s[0] : 1,
+    inW: spatial ? s[1] : 1,
+    inC: spatial ? s[2] : net.inDim,
     inDim: net.inDim,
     nodes,
     numIds: id,
     fusedInput: input === 'full' && nodes[0].step?.fromInput !== undefined,
-    inputFull: needsSelfFull(net.nodes[0]),
+    inputFull: needsSelfFull(net.nodes[skip]),
   };
 }
