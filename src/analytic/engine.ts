@@ -245,6 +245,30 @@ export function sliceChain(c: Chain, i0: number, i1: number, prog: Program): Cha
   };
 }
 
+/**
+ * A program that starts conv (fromInput), relu, gap: the three steps as one vectorized kernel on a cross block
+ * (conv.ts patchGramReluMean), then the rest; null when that does not apply or the kernels are not available.
+ */
+function fusedReluMean(
+  prog: Program,
+  b: Block,
+  c1: Chain,
+  c2: Chain,
+  src: VarSource,
+  wantNtk: boolean,
+): KernelRecord | null {
+  const [first, act, pool] = prog.nodes;
+  if (!prog.fusedInput || b.self || pool === undefined) return null;
+  const fused = first.step?.fromInputReluMean;
+  if (!fused || act.step?.simd !== 'relu' || pool.layer?.analytic.meanAllPositions !== true) return null;
+  const { inH: h, inW: w, inC: c } = prog;
+  const input = { x1: b.x1, n1: b.n1, x2: b.x2, n2: b.n2, self: false, h, w, c, var1: c1.input, var2: c2.input };
+  const r = fused({ ...input, wantNtk }, c1.ids[first.id], c2.ids[first.id]);
+  if (r === null) return null;
+  const k = { ...r, var1: c1.ids[pool.id], var2: c2.ids[pool.id] };
+  return runNodes(prog, prog.nodes.slice(3), k, src, false);
+}
+
 /** NNGP and/or NTK values (n1 × n2, row-major) of a cross block, given both sides' chains; with per-logit outputs,
  * per pair the final record's entries (1 flat, P² full). */
 export function crossBlock(
@@ -255,8 +279,9 @@ export function crossBlock(
   wantNtk: boolean,
 ): { nngp: Float64Array; ntk: Float64Array | null } {
   const src: VarSource = { after: (node) => ({ var1: c1.ids[node.id], var2: c2.ids[node.id] }), same: b.same ?? null };
-  const rec = inputRecord(prog, b, c1.input, c2.input, wantNtk);
-  const out = runNodes(prog, prog.nodes, rec, src, prog.fusedInput);
+  const out =
+    fusedReluMean(prog, b, c1, c2, src, wantNtk) ??
+    runNodes(prog, prog.nodes, inputRecord(prog, b, c1.input, c2.input, wantNtk), src, prog.fusedInput);
   // per-logit outputs: the final record itself (one value per pair when flat, P² when full)
   if (prog.outputs === 'full') return { nngp: out.nngp, ntk: out.ntk };
   return { nngp: finalValues(out, out.nngp), ntk: out.ntk ? finalValues(out, out.ntk) : null };

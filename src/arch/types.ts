@@ -291,6 +291,14 @@ export interface AnalyticStep {
   fuse?(k: KernelRecord, next: Node | null): KernelRecord | null;
   /** a first layer on full image records that builds its own input record from the raw inputs (e.g. patch Grams) */
   fromInput?(b: InputBlock): KernelRecord;
+  /** an activation whose kernel a vectorized native kernel computes (src/linalg/simd.ts) */
+  readonly simd?: 'relu';
+  /**
+   * fromInput fused with the following `simd` activation and a mean over all positions (gap), on a cross block:
+   * the flat record after the three layers (its variances: the chain's after the conv, `var1`/`var2`); null when
+   * the vectorized kernels are not available.
+   */
+  fromInputReluMean?(b: InputBlock, var1: Float64Array, var2: Float64Array): KernelRecord | null;
 }
 
 export interface AnalyticRunCtx {

@@ -34,6 +34,7 @@
  * without bias); then φ′(0) follows the finite network (relu′(0) = 0, abrelu′(0) = a, as PyTorch).
  */
 import { InvalidArgumentError } from '../../errors.js';
+import { simdKernels } from '../../linalg/simd.js';
 import { erf, normalCdf, normalPdf } from '../../util/special.js';
 import { LayerArgs, own } from '../args.js';
 import { type KernelRecord, entriesPerPair, pairsOf } from '../record.js';
@@ -402,6 +403,11 @@ export function activate(k: KernelRecord, fn: PairKernel): KernelRecord {
   const { var1, var2 } = k;
   const o = new Float64Array(2);
   const relu = fn === reluKernel;
+  const vec = relu && k.spatial === 'full' ? simdKernels() : null;
+  if (vec) {
+    vec.reluFull(k.nngp, tin, var1, var2, k.n1, k.n2, k.self, P, nngp, ntk);
+    return { ...k, nngp, ntk };
+  }
   for (let e = 0; e < pairs; e++) {
     const i = k.self ? e : Math.floor(e / k.n2);
     const j = k.self ? e : e - i * k.n2;
@@ -468,6 +474,11 @@ export function activateMeanAll(k: KernelRecord, fn: PairKernel): KernelRecord {
   const { var1, var2 } = k;
   const o = new Float64Array(2);
   const relu = fn === reluKernel;
+  const vec = relu && !k.self ? simdKernels() : null;
+  if (vec) {
+    vec.reluMeanAll(k.nngp, tin, var1, var2, k.n1, k.n2, P, nngp, ntk);
+    return { ...k, spatial: 'flat', h: 1, w: 1, nngp, ntk };
+  }
   const rs2 = new Float64Array(P);
   for (let e = 0; e < pairs; e++) {
     const i = k.self ? e : Math.floor(e / k.n2);
@@ -569,6 +580,7 @@ export function activationModule<S extends LayerSpec>(def: ActivationDef<S>): La
           prepare(method) {
             const fn = def.kernel(s, method);
             return {
+              ...(fn === reluKernel ? { simd: 'relu' as const } : {}),
               apply: (k) => activate(k, fn),
               // (cross blocks only: the self pass keeps every layer's variances)
               fuse: (k, next) =>

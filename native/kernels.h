@@ -1,0 +1,25 @@
+// Run-time dispatch of the vectorized analytic kernels (simd_kernels.h) by CPU feature.
+#pragma once
+#include <cstdint>
+
+#include "simd_kernels.h"
+
+namespace ntk_simd {
+
+enum Path { kBaseline = 0, kAvx2 = 1, kAvx512 = 2 };
+
+// The best path this CPU supports, the one in use, and a switch (false when the CPU lacks it).
+Path bestPath();
+Path currentPath();
+bool setPath(Path p);
+const char* pathName(Path p);
+
+void runReluMeanAll(const double* nngp, const double* ntk, const double* var1, const double* var2, int64_t n1,
+                    int64_t n2, int P, double* outK, double* outT);
+void runReluFull(const double* nngp, const double* ntk, const double* var1, const double* var2, int64_t n1, int64_t n2,
+                 bool self, int P, double* outK, double* outT);
+void runConvReluMean(const double* pa, const double* pbT, int64_t n1, int64_t n2, int Q, int K, Affine aff,
+                     const double* var1, const double* var2, double* outK, double* outT);
+void runAcos(const double* x, double* out, int64_t n);
+
+}  // namespace ntk_simd

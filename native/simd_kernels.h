@@ -1,0 +1,226 @@
+// The analytic CNN kernel's hot loops (src/arch/layers/activations.ts, conv.ts), written as plain loops that the
+// compiler vectorizes: one body, compiled once per instruction set (kernels.cc: AVX-512, AVX2+FMA, baseline x86-64)
+// and dispatched at run time. Pure C++ without N-API, so the same source also builds for WebAssembly SIMD (the
+// measurement in docs/kernels.md).
+//
+// Bit-identity with the TypeScript reference: every per-entry value is computed with the same IEEE operations in the
+// same order as the scalar code (fdlibm's rational arccos as fastAcos, (c·r1)/s2, no contraction into FMA: the file
+// is compiled with -ffp-contract=off), branches become selects of values computed on all lanes, and the sums over
+// entries are added one by one in the reference's order. The one FMA is the patch Gram's dot product, which mirrors
+// OpenBLAS's dgemm kernels (acc = fma(a_t, b_t, acc) for t = 0..K−1, then alpha·acc), the reference's GEMM.
+#pragma once
+#include <cmath>
+#include <cstdint>
+
+#define NTK_INLINE inline __attribute__((always_inline))
+
+namespace ntk_simd {
+
+constexpr double kPi = 3.141592653589793;
+constexpr double kHalfPi = kPi / 2;
+constexpr double kInv2Pi = 1 / (2 * kPi);
+
+// fdlibm e_asin.c's rational approximation R(t) on [0, 0.25] (activations.ts asinR)
+NTK_INLINE double asinR(double t) {
+  const double pS0 = 1.66666666666666657415e-1, pS1 = -3.25565818622400915405e-1, pS2 = 2.01212532134862925881e-1,
+               pS3 = -4.00555345006794114027e-2, pS4 = 7.91534994289814532176e-4, pS5 = 3.4793310759602116757e-5,
+               qS1 = -2.40339491173441421878, qS2 = 2.02094576023350569471, qS3 = -6.8828397160545329303e-1,
+               qS4 = 7.70381505559019352791e-2;
+  const double p = t * (pS0 + t * (pS1 + t * (pS2 + t * (pS3 + t * (pS4 + t * pS5)))));
+  const double q = 1 + t * (qS1 + t * (qS2 + t * (qS3 + t * qS4)));
+  return p / q;
+}
+
+// arccos on [−1, 1], branch-free and bit-identical to activations.ts fastAcos for every x in [−1, 1] (at ±1 the
+// |x| > ½ branch gives fastAcos's 0 and π exactly). 1 + x for x < 0 is the same IEEE operation as 1 − |x|.
+NTK_INLINE double acosSel(double x) {
+  const double ax = std::fabs(x);
+  const bool small = ax <= 0.5;
+  const double z = small ? x * x : 0.5 * (1 - ax);
+  const double r = asinR(z);
+  const double s = std::sqrt(z);
+  const double big = 2 * (s + s * r);
+  return small ? kHalfPi - (x + x * r) : (x > 0 ? big : kPi - big);
+}
+
+NTK_INLINE double clamp1(double rho) {
+  rho = rho > 1 ? 1 : rho;
+  return rho < -1 ? -1 : rho;
+}
+
+// The relu arc-cosine terms of one row p (q1 > 0) against positions p2 < n (activations.ts activateMeanAll):
+// tk[p2] = sq1·s2·J(ρ), tt[p2] = Θ̃·(π − θ), 0 where s2 = √max(q2, 0) is not > 0.
+NTK_INLINE void reluTerms(const double* __restrict c, const double* __restrict tin, const double* __restrict rs2, int n,
+                          double sq1, double r1, double* __restrict tk, double* __restrict tt) {
+  if (tin) {
+#pragma GCC ivdep
+    for (int p2 = 0; p2 < n; p2++) {
+      const double s2 = rs2[p2];
+      const double rho = clamp1((c[p2] * r1) / s2);
+      const double pt = kPi - acosSel(rho);
+      const double j = std::sqrt((1 - rho) * (1 + rho)) + pt * rho;
+      const bool ok = s2 > 0;
+      tk[p2] = ok ? sq1 * s2 * j : 0;
+      tt[p2] = ok ? tin[p2] * pt : 0;
+    }
+  } else {
+#pragma GCC ivdep
+    for (int p2 = 0; p2 < n; p2++) {
+      const double s2 = rs2[p2];
+      const double rho = clamp1((c[p2] * r1) / s2);
+      const double pt = kPi - acosSel(rho);
+      const double j = std::sqrt((1 - rho) * (1 + rho)) + pt * rho;
+      tk[p2] = s2 > 0 ? sq1 * s2 * j : 0;
+    }
+  }
+}
+
+// Sums in the reference's order (one by one): skipped entries add +0, which leaves any sum that started at +0
+// unchanged.
+NTK_INLINE void addInOrder(const double* tk, const double* tt, int n, double& sk, double& st) {
+  double a = sk, b = st;
+  if (tt) {
+    for (int p2 = 0; p2 < n; p2++) {
+      a += tk[p2];
+      b += tt[p2];
+    }
+  } else
+    for (int p2 = 0; p2 < n; p2++) a += tk[p2];
+  sk = a;
+  st = b;
+}
+
+// activateMeanAll with the relu kernel on a cross record (full, P×P per pair, pairs = n1·n2): the per-pair means
+// of K̃ and Θ̃ ⊙ Σ̇. tk, tt: scratch of P; rs2: scratch of P.
+NTK_INLINE void reluMeanAll(const double* nngp, const double* ntk, const double* var1, const double* var2, int64_t n1,
+                            int64_t n2, int P, double* outK, double* outT, double* rs2, double* tk, double* tt) {
+  const int64_t S = static_cast<int64_t>(P) * P;
+  for (int64_t e = 0; e < n1 * n2; e++) {
+    const int64_t i = e / n2, j = e - i * n2;
+    const double* v1 = var1 + i * P;
+    const double* v2 = var2 + j * P;
+    // (Math.max(NaN, 0) is NaN where fmax gives 0: either way the entry is skipped, as !(s2 > 0))
+    for (int p2 = 0; p2 < P; p2++) rs2[p2] = std::sqrt(std::fmax(v2[p2], 0.0));
+    double sk = 0, st = 0;
+    for (int p = 0; p < P; p++) {
+      const double q1 = v1[p];
+      if (!(q1 > 0)) continue;
+      const double sq1 = std::sqrt(q1);
+      const double r1 = 1 / sq1;
+      const int64_t row = e * S + static_cast<int64_t>(p) * P;
+      reluTerms(nngp + row, ntk ? ntk + row : nullptr, rs2, P, sq1, r1, tk, ntk ? tt : nullptr);
+      addInOrder(tk, ntk ? tt : nullptr, P, sk, st);
+    }
+    outK[e] = (sk * kInv2Pi) / S;
+    if (outT) outT[e] = (st * kInv2Pi) / S;
+  }
+}
+
+// activate() with the relu kernel on a full record: per entry K̃ and Θ̃ ⊙ Σ̇ (no sums: order-free).
+NTK_INLINE void reluFull(const double* nngp, const double* ntk, const double* var1, const double* var2, int64_t n1,
+                         int64_t n2, bool self, int P, double* outK, double* outT) {
+  const int64_t S = static_cast<int64_t>(P) * P;
+  const int64_t pairs = self ? n1 : n1 * n2;
+  for (int64_t e = 0; e < pairs; e++) {
+    const int64_t i = self ? e : e / n2, j = self ? e : e - i * n2;
+    const double* v1 = var1 + i * P;
+    const double* __restrict v2 = var2 + j * P;
+    for (int p = 0; p < P; p++) {
+      const double q1 = v1[p];
+      const double r1 = q1 > 0 ? 1 / std::sqrt(q1) : 0;
+      const double sq1 = std::sqrt(q1);
+      const int64_t row = e * S + static_cast<int64_t>(p) * P;
+      const double* __restrict c = nngp + row;
+      double* __restrict ok_ = outK + row;
+      if (ntk) {
+        const double* __restrict tin = ntk + row;
+        double* __restrict ot = outT + row;
+#pragma GCC ivdep
+        for (int p2 = 0; p2 < P; p2++) {
+          const double q2 = v2[p2];
+          const double rs2 = std::sqrt(q2);
+          const double rho = clamp1((c[p2] * r1) / rs2);
+          const double pt = kPi - acosSel(rho);
+          const double jj = std::sqrt((1 - rho) * (1 + rho)) + pt * rho;
+          const bool ok = (q2 > 0) & (r1 != 0);
+          ok_[p2] = ok ? sq1 * rs2 * jj * kInv2Pi : 0;
+          ot[p2] = ok ? tin[p2] * pt * kInv2Pi : 0;
+        }
+      } else {
+#pragma GCC ivdep
+        for (int p2 = 0; p2 < P; p2++) {
+          const double q2 = v2[p2];
+          const double rs2 = std::sqrt(q2);
+          const double rho = clamp1((c[p2] * r1) / rs2);
+          const double pt = kPi - acosSel(rho);
+          const double jj = std::sqrt((1 - rho) * (1 + rho)) + pt * rho;
+          const bool ok = (q2 > 0) & (r1 != 0);
+          ok_[p2] = ok ? sq1 * rs2 * jj * kInv2Pi : 0;
+        }
+      }
+    }
+  }
+}
+
+// How the first conv's NTK input Θ̃ follows from its patch Gram g (affine.ts affineKernel with avgT = 0):
+// 0: NNGP only; 1: ntk parameterization, Θ = 0 + Σ; 2: standard, Θ = 0 + (fanIn·g + b); 3: frozen, Θ = 0.
+struct Affine {
+  double alpha, sw2, sb2, fanIn, b;
+  int mode;
+};
+
+// conv (first layer, patch Gram of the raw inputs) → affine → relu → mean over all position pairs, fused, on a
+// cross block: per pair (i, j) and row p, the Gram row g[p2] = alpha·(patch_i(p) · patch_j(p2)) (pa: n1·Q × K
+// row-major; pbT: per j the transposed patches K × Q), Σ = sw2·g + sb2, Θ̃ as `aff.mode`, then the relu terms
+// and the means, in the reference's order. var1/var2: the variances after the conv (n × Q). Scratch: 5·Q.
+NTK_INLINE void convReluMean(const double* pa, const double* pbT, int64_t n1, int64_t n2, int Q, int K, Affine aff,
+                             const double* var1, const double* var2, double* outK, double* outT, double* scratch) {
+  double* __restrict acc = scratch;
+  double* __restrict tin = scratch + Q;
+  double* __restrict rs2 = scratch + 2 * Q;
+  double* __restrict tk = scratch + 3 * Q;
+  double* __restrict tt = scratch + 4 * Q;
+  const int64_t S = static_cast<int64_t>(Q) * Q;
+  const bool wantT = aff.mode != 0;
+  for (int64_t e = 0; e < n1 * n2; e++) {
+    const int64_t i = e / n2, j = e - i * n2;
+    const double* v1 = var1 + i * Q;
+    const double* v2 = var2 + j * Q;
+    const double* bT = pbT + j * static_cast<int64_t>(K) * Q;
+    for (int p2 = 0; p2 < Q; p2++) rs2[p2] = std::sqrt(std::fmax(v2[p2], 0.0));
+    double sk = 0, st = 0;
+    for (int p = 0; p < Q; p++) {
+      const double q1 = v1[p];
+      if (!(q1 > 0)) continue;
+      const double* a = pa + (i * Q + p) * K;
+      for (int p2 = 0; p2 < Q; p2++) acc[p2] = 0;
+      for (int t = 0; t < K; t++) {
+        const double at = a[t];
+        const double* __restrict b = bT + static_cast<int64_t>(t) * Q;
+#pragma GCC ivdep
+        for (int p2 = 0; p2 < Q; p2++) acc[p2] = std::fma(at, b[p2], acc[p2]);
+      }
+      const double alpha = aff.alpha, sw2 = aff.sw2, sb2 = aff.sb2, fanIn = aff.fanIn, bb = aff.b;
+      const int mode = aff.mode;
+#pragma GCC ivdep
+      for (int p2 = 0; p2 < Q; p2++) {
+        const double g = alpha * acc[p2];
+        const double s = sw2 * g + sb2;
+        tin[p2] = mode == 1 ? 0 + s : mode == 2 ? 0 + (fanIn * g + bb) : 0;
+        acc[p2] = s;
+      }
+      const double sq1 = std::sqrt(q1);
+      reluTerms(acc, wantT ? tin : nullptr, rs2, Q, sq1, 1 / sq1, tk, wantT ? tt : nullptr);
+      addInOrder(tk, wantT ? tt : nullptr, Q, sk, st);
+    }
+    outK[e] = (sk * kInv2Pi) / S;
+    if (outT) outT[e] = (st * kInv2Pi) / S;
+  }
+}
+
+NTK_INLINE void acosArray(const double* __restrict x, double* __restrict out, int64_t n) {
+#pragma GCC ivdep
+  for (int64_t k = 0; k < n; k++) out[k] = acosSel(clamp1(x[k]));
+}
+
+}  // namespace ntk_simd
