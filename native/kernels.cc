@@ -22,8 +22,8 @@ namespace ntk_simd {
   ATTR static void reluMeanAll_##SUFFIX(const double* nngp, const double* ntk, const double* var1,                 \
                                         const double* var2, int64_t n1, int64_t n2, int P, double* outK,           \
                                         double* outT) {                                                            \
-    std::vector<double> s(3 * static_cast<size_t>(P));                                                           \
-    reluMeanAll(nngp, ntk, var1, var2, n1, n2, P, outK, outT, s.data(), s.data() + P, s.data() + 2 * P);         \
+    std::vector<double> s(static_cast<size_t>(P));                                                               \
+    reluMeanAll(nngp, ntk, var1, var2, n1, n2, P, outK, outT, s.data());                                         \
   }                                                                                                                \
   ATTR static void reluFull_##SUFFIX(const double* nngp, const double* ntk, const double* var1, const double* var2, \
                                      int64_t n1, int64_t n2, bool self, int P, double* outK, double* outT) {       \
@@ -32,7 +32,7 @@ namespace ntk_simd {
   ATTR static void convReluMean_##SUFFIX(const double* pa, const double* pbT, int64_t n1, int64_t n2, int Q, int K, \
                                          Affine aff, const double* var1, const double* var2, double* outK,        \
                                          double* outT) {                                                           \
-    std::vector<double> s(5 * static_cast<size_t>(Q));                                                           \
+    std::vector<double> s((K + 3) * static_cast<size_t>(Q));                                                           \
     convReluMean(pa, pbT, n1, n2, Q, K, aff, var1, var2, outK, outT, s.data());                                   \
   }                                                                                                                \
   ATTR static void acos_##SUFFIX(const double* x, double* out, int64_t n) { acosArray(x, out, n); }

@@ -48,52 +48,54 @@ NTK_INLINE double clamp1(double rho) {
   return rho < -1 ? -1 : rho;
 }
 
-// The relu arc-cosine terms of one row p (q1 > 0) against positions p2 < n (activations.ts activateMeanAll):
-// tk[p2] = sq1·s2·J(ρ), tt[p2] = Θ̃·(π − θ), 0 where s2 = √max(q2, 0) is not > 0.
-NTK_INLINE void reluTerms(const double* __restrict c, const double* __restrict tin, const double* __restrict rs2, int n,
-                          double sq1, double r1, double* __restrict tk, double* __restrict tt) {
-  if (tin) {
-#pragma GCC ivdep
-    for (int p2 = 0; p2 < n; p2++) {
-      const double s2 = rs2[p2];
-      const double rho = clamp1((c[p2] * r1) / s2);
-      const double pt = kPi - acosSel(rho);
-      const double j = std::sqrt((1 - rho) * (1 + rho)) + pt * rho;
-      const bool ok = s2 > 0;
-      tk[p2] = ok ? sq1 * s2 * j : 0;
-      tt[p2] = ok ? tin[p2] * pt : 0;
-    }
-  } else {
-#pragma GCC ivdep
-    for (int p2 = 0; p2 < n; p2++) {
-      const double s2 = rs2[p2];
-      const double rho = clamp1((c[p2] * r1) / s2);
-      const double pt = kPi - acosSel(rho);
-      const double j = std::sqrt((1 - rho) * (1 + rho)) + pt * rho;
-      tk[p2] = s2 > 0 ? sq1 * s2 * j : 0;
-    }
-  }
+// The relu arc-cosine terms of one row p (q1 > 0) against positions p2 < n (activations.ts activateMeanAll),
+// added to sk (sq1·s2·J(ρ)) and st (Θ̃·(π − θ)) one by one in the reference's order; entries whose s2 = √max(q2, 0)
+// is not > 0 add nothing (skipping them or adding +0 is the same: a sum that starts at +0 never becomes −0). The sums
+// are in-order reductions: the compiler keeps their order (no -ffast-math) and overlaps them with the next terms.
+// One relu entry: tk = sq1·s2·J(ρ), tt = Θ̃·(π − θ), both 0 unless s2 > 0.
+NTK_INLINE void reluTerm(double c, double tin, double s2, double sq1, double r1, double& tk, double& tt) {
+  const double rho = clamp1((c * r1) / s2);
+  const double pt = kPi - acosSel(rho);
+  const double j = std::sqrt((1 - rho) * (1 + rho)) + pt * rho;
+  const bool ok = s2 > 0;
+  tk = ok ? sq1 * s2 * j : 0;
+  tt = ok ? tin * pt : 0;
 }
 
-// Sums in the reference's order (one by one): skipped entries add +0, which leaves any sum that started at +0
-// unchanged.
-NTK_INLINE void addInOrder(const double* tk, const double* tt, int n, double& sk, double& st) {
+constexpr int kChunk = 16;
+
+NTK_INLINE void reluRowSum(const double* __restrict c, const double* __restrict tin, const double* __restrict rs2,
+                           int n, double sq1, double r1, double& sk, double& st) {
   double a = sk, b = st;
-  if (tt) {
-    for (int p2 = 0; p2 < n; p2++) {
-      a += tk[p2];
-      b += tt[p2];
+  alignas(64) double tk[kChunk], tt[kChunk];
+  int p0 = 0;
+  // chunks of terms computed as vectors, then added in order: the adds of one chunk overlap the next chunk's terms
+  for (; p0 + kChunk <= n; p0 += kChunk) {
+    if (tin) {
+      for (int u = 0; u < kChunk; u++) reluTerm(c[p0 + u], tin[p0 + u], rs2[p0 + u], sq1, r1, tk[u], tt[u]);
+      for (int u = 0; u < kChunk; u++) {
+        a += tk[u];
+        b += tt[u];
+      }
+    } else {
+      for (int u = 0; u < kChunk; u++) reluTerm(c[p0 + u], 0, rs2[p0 + u], sq1, r1, tk[u], tt[u]);
+      for (int u = 0; u < kChunk; u++) a += tk[u];
     }
-  } else
-    for (int p2 = 0; p2 < n; p2++) a += tk[p2];
+  }
+  for (int p2 = p0; p2 < n; p2++) {
+    double x, y;
+    reluTerm(c[p2], tin ? tin[p2] : 0, rs2[p2], sq1, r1, x, y);
+    a += x;
+    b += y;
+  }
   sk = a;
-  st = b;
+  st = tin ? b : st;
 }
 
 // activateMeanAll with the relu kernel on a cross record (full, P×P per pair, pairs = n1·n2): the per-pair means
-// of K̃ and Θ̃ ⊙ Σ̇. tk, tt: scratch of P; rs2: scratch of P.
+// of K̃ and Θ̃ ⊙ Σ̇. rs2: scratch of P.
 NTK_INLINE void reluMeanAll(const double* nngp, const double* ntk, const double* var1, const double* var2, int64_t n1,
-                            int64_t n2, int P, double* outK, double* outT, double* rs2, double* tk, double* tt) {
+                            int64_t n2, int P, double* outK, double* outT, double* rs2) {
   const int64_t S = static_cast<int64_t>(P) * P;
   for (int64_t e = 0; e < n1 * n2; e++) {
     const int64_t i = e / n2, j = e - i * n2;
@@ -108,8 +110,7 @@ NTK_INLINE void reluMeanAll(const double* nngp, const double* ntk, const double*
       const double sq1 = std::sqrt(q1);
       const double r1 = 1 / sq1;
       const int64_t row = e * S + static_cast<int64_t>(p) * P;
-      reluTerms(nngp + row, ntk ? ntk + row : nullptr, rs2, P, sq1, r1, tk, ntk ? tt : nullptr);
-      addInOrder(tk, ntk ? tt : nullptr, P, sk, st);
+      reluRowSum(nngp + row, ntk ? ntk + row : nullptr, rs2, P, sq1, r1, sk, st);
     }
     outK[e] = (sk * kInv2Pi) / S;
     if (outT) outT[e] = (st * kInv2Pi) / S;
@@ -170,16 +171,17 @@ struct Affine {
 };
 
 // conv (first layer, patch Gram of the raw inputs) → affine → relu → mean over all position pairs, fused, on a
-// cross block: per pair (i, j) and row p, the Gram row g[p2] = alpha·(patch_i(p) · patch_j(p2)) (pa: n1·Q × K
-// row-major; pbT: per j the transposed patches K × Q), Σ = sw2·g + sb2, Θ̃ as `aff.mode`, then the relu terms
-// and the means, in the reference's order. var1/var2: the variances after the conv (n × Q). Scratch: 5·Q.
+// cross block: per pair (i, j) and row p with q1 > 0, the Gram row g[p2] = alpha·(patch_i(p) · patch_j(p2)) (pa:
+// n1·Q × K row-major; pbT: per j the transposed patches K × Q), Σ = sw2·g + sb2, Θ̃ as `aff.mode`, then the relu
+// terms and the means, in the reference's order. Only the positions p2 of x2 with √q2 > 0 are computed (the
+// reference skips the others): they are packed first (bc: K × m, cs2: m). var1/var2: the variances after the conv
+// (n × Q). Scratch: (K + 3)·Q.
 NTK_INLINE void convReluMean(const double* pa, const double* pbT, int64_t n1, int64_t n2, int Q, int K, Affine aff,
                              const double* var1, const double* var2, double* outK, double* outT, double* scratch) {
   double* __restrict acc = scratch;
   double* __restrict tin = scratch + Q;
-  double* __restrict rs2 = scratch + 2 * Q;
-  double* __restrict tk = scratch + 3 * Q;
-  double* __restrict tt = scratch + 4 * Q;
+  double* __restrict cs2 = scratch + 2 * Q;
+  double* __restrict bc = scratch + 3 * Q;
   const int64_t S = static_cast<int64_t>(Q) * Q;
   const bool wantT = aff.mode != 0;
   for (int64_t e = 0; e < n1 * n2; e++) {
@@ -187,31 +189,37 @@ NTK_INLINE void convReluMean(const double* pa, const double* pbT, int64_t n1, in
     const double* v1 = var1 + i * Q;
     const double* v2 = var2 + j * Q;
     const double* bT = pbT + j * static_cast<int64_t>(K) * Q;
-    for (int p2 = 0; p2 < Q; p2++) rs2[p2] = std::sqrt(std::fmax(v2[p2], 0.0));
+    int m = 0;
+    for (int p2 = 0; p2 < Q; p2++) {
+      const double s2 = std::sqrt(std::fmax(v2[p2], 0.0));
+      if (!(s2 > 0)) continue;
+      cs2[m] = s2;
+      for (int t = 0; t < K; t++) bc[static_cast<int64_t>(t) * Q + m] = bT[static_cast<int64_t>(t) * Q + p2];
+      m++;
+    }
     double sk = 0, st = 0;
     for (int p = 0; p < Q; p++) {
       const double q1 = v1[p];
       if (!(q1 > 0)) continue;
       const double* a = pa + (i * Q + p) * K;
-      for (int p2 = 0; p2 < Q; p2++) acc[p2] = 0;
+      for (int p2 = 0; p2 < m; p2++) acc[p2] = 0;
       for (int t = 0; t < K; t++) {
         const double at = a[t];
-        const double* __restrict b = bT + static_cast<int64_t>(t) * Q;
+        const double* __restrict b = bc + static_cast<int64_t>(t) * Q;
 #pragma GCC ivdep
-        for (int p2 = 0; p2 < Q; p2++) acc[p2] = std::fma(at, b[p2], acc[p2]);
+        for (int p2 = 0; p2 < m; p2++) acc[p2] = std::fma(at, b[p2], acc[p2]);
       }
       const double alpha = aff.alpha, sw2 = aff.sw2, sb2 = aff.sb2, fanIn = aff.fanIn, bb = aff.b;
       const int mode = aff.mode;
 #pragma GCC ivdep
-      for (int p2 = 0; p2 < Q; p2++) {
+      for (int p2 = 0; p2 < m; p2++) {
         const double g = alpha * acc[p2];
         const double s = sw2 * g + sb2;
         tin[p2] = mode == 1 ? 0 + s : mode == 2 ? 0 + (fanIn * g + bb) : 0;
         acc[p2] = s;
       }
       const double sq1 = std::sqrt(q1);
-      reluTerms(acc, wantT ? tin : nullptr, rs2, Q, sq1, 1 / sq1, tk, wantT ? tt : nullptr);
-      addInOrder(tk, wantT ? tt : nullptr, Q, sk, st);
+      reluRowSum(acc, wantT ? tin : nullptr, cs2, m, sq1, 1 / sq1, sk, st);
     }
     outK[e] = (sk * kInv2Pi) / S;
     if (outT) outT[e] = (st * kInv2Pi) / S;

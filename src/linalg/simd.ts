@@ -106,3 +106,16 @@ function bind(a: Addon): Omit<SimdKernels, 'path'> {
 export function resetSimd(): void {
   cached = undefined;
 }
+
+/** The paths this CPU runs, best first ([] without the addon's kernels): for tests of every dispatch path. */
+export function simdPaths(): SimdPath[] {
+  if (backend().name !== 'native') return [];
+  try {
+    const a = createRequire(import.meta.url)(ADDON_PATH) as Addon;
+    if (typeof a.simdBest !== 'function') return [];
+    const best = PATHS.indexOf(a.simdBest());
+    return PATHS.slice(best) as SimdPath[];
+  } catch {
+    return [];
+  }
+}
