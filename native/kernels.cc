@@ -30,10 +30,10 @@ namespace ntk_simd {
     reluFull(nngp, ntk, var1, var2, n1, n2, self, P, outK, outT);                                                  \
   }                                                                                                                \
   ATTR static void convReluMean_##SUFFIX(const double* pa, const double* pbT, int64_t n1, int64_t n2, int Q, int K, \
-                                         Affine aff, const double* var1, const double* var2, double* outK,        \
-                                         double* outT) {                                                           \
-    std::vector<double> s((K + 3) * static_cast<size_t>(Q));                                                           \
-    convReluMean(pa, pbT, n1, n2, Q, K, aff, var1, var2, outK, outT, s.data());                                   \
+                                         Affine aff, bool lowerFirst, const double* var1, const double* var2,     \
+                                         double* outK, double* outT) {                                             \
+    std::vector<double> s((K + 3) * static_cast<size_t>(Q));                                                     \
+    convReluMean(pa, pbT, n1, n2, Q, K, aff, lowerFirst, var1, var2, outK, outT, s.data());                       \
   }                                                                                                                \
   ATTR static void acos_##SUFFIX(const double* x, double* out, int64_t n) { acosArray(x, out, n); }
 
@@ -84,8 +84,8 @@ void runReluFull(const double* nngp, const double* ntk, const double* var1, cons
   NTK_DISPATCH(reluFull, nngp, ntk, var1, var2, n1, n2, self, P, outK, outT)
 }
 void runConvReluMean(const double* pa, const double* pbT, int64_t n1, int64_t n2, int Q, int K, Affine aff,
-                     const double* var1, const double* var2, double* outK, double* outT) {
-  NTK_DISPATCH(convReluMean, pa, pbT, n1, n2, Q, K, aff, var1, var2, outK, outT)
+                     bool lowerFirst, const double* var1, const double* var2, double* outK, double* outT) {
+  NTK_DISPATCH(convReluMean, pa, pbT, n1, n2, Q, K, aff, lowerFirst, var1, var2, outK, outT)
 }
 void runAcos(const double* x, double* out, int64_t n) { NTK_DISPATCH(acos, x, out, n) }
 

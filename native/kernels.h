@@ -19,7 +19,7 @@ void runReluMeanAll(const double* nngp, const double* ntk, const double* var1, c
 void runReluFull(const double* nngp, const double* ntk, const double* var1, const double* var2, int64_t n1, int64_t n2,
                  bool self, int P, double* outK, double* outT);
 void runConvReluMean(const double* pa, const double* pbT, int64_t n1, int64_t n2, int Q, int K, Affine aff,
-                     const double* var1, const double* var2, double* outK, double* outT);
+                     bool lowerFirst, const double* var1, const double* var2, double* outK, double* outT);
 void runAcos(const double* x, double* out, int64_t n);
 
 }  // namespace ntk_simd

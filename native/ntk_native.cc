@@ -340,8 +340,8 @@ Napi::Value ReluFull(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// convReluMean(pa, pbT, n1, n2, Q, K, alpha, sw2, sb2, mode, fanIn, b, var1, var2, outK, outT|null): the first
-// conv's patch Gram → affine → relu → mean over all position pairs, fused (simd_kernels.h convReluMean).
+// convReluMean(pa, pbT, n1, n2, Q, K, alpha, sw2, sb2, mode, fanIn, b, var1, var2, outK, outT|null, lowerFirst):
+// the first conv's patch Gram → affine → relu → mean over all position pairs, fused (simd_kernels.h convReluMean).
 Napi::Value ConvReluMean(const Napi::CallbackInfo& info) {
   int64_t n1, n2, Q, K, mode;
   ntk_simd::Affine a;
@@ -350,7 +350,10 @@ Napi::Value ConvReluMean(const Napi::CallbackInfo& info) {
       !GetDouble(info, 8, "sb2", a.sb2) || !GetInt(info, 9, "mode", mode) || !GetDouble(info, 10, "fanIn", a.fanIn) ||
       !GetDouble(info, 11, "b", a.b))
     return info.Env().Undefined();
+  bool lowerFirst;
+  if (!GetBool(info, 16, "lowerFirst", lowerFirst)) return info.Env().Undefined();
   if (mode > 3) return Fail(info.Env(), "`mode` must be 0..3"), info.Env().Undefined();
+  if (lowerFirst && n1 != n2) return Fail(info.Env(), "`lowerFirst` needs n1 == n2"), info.Env().Undefined();
   a.mode = static_cast<int>(mode);
   const size_t pairs = static_cast<size_t>(n1 * n2);
   const bool t = !info[15].IsNull();
@@ -361,7 +364,7 @@ Napi::Value ConvReluMean(const Napi::CallbackInfo& info) {
       !GetArray(info, 13, "var2", static_cast<size_t>(n2 * Q), v2) || !GetArray(info, 14, "outK", pairs, oK) ||
       (t && !GetArray(info, 15, "outT", pairs, oT)))
     return info.Env().Undefined();
-  ntk_simd::runConvReluMean(pa, pb, n1, n2, static_cast<int>(Q), static_cast<int>(K), a, v1, v2, oK, oT);
+  ntk_simd::runConvReluMean(pa, pb, n1, n2, static_cast<int>(Q), static_cast<int>(K), a, lowerFirst, v1, v2, oK, oT);
   return info.Env().Undefined();
 }
 

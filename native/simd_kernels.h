@@ -9,8 +9,27 @@
 // entries are added one by one in the reference's order. The one FMA is the patch Gram's dot product, which mirrors
 // OpenBLAS's dgemm kernels (acc = fma(a_t, b_t, acc) for t = 0..K−1, then alpha·acc), the reference's GEMM.
 #pragma once
+#if defined(__wasm__) && !defined(__wasi__)
+// freestanding WebAssembly (bench/analytic/wasm): the few libm functions used, as wasm instructions
+#include <stdint.h>
+namespace std {
+inline double sqrt(double x) { return __builtin_sqrt(x); }
+inline double fabs(double x) { return __builtin_fabs(x); }
+template <typename T>
+inline void swap(T& a, T& b) {
+  T t = a;
+  a = b;
+  b = t;
+}
+inline double fmax(double x, double y) { return x != x ? y : y != y ? x : x > y ? x : y; }
+// (no fused multiply-add in WebAssembly SIMD 1.0: convReluMean is not built for it)
+inline double fma(double a, double b, double c) { return __builtin_fma(a, b, c); }
+}  // namespace std
+#else
 #include <cmath>
 #include <cstdint>
+#include <utility>
+#endif
 
 #define NTK_INLINE inline __attribute__((always_inline))
 
@@ -175,9 +194,12 @@ struct Affine {
 // n1·Q × K row-major; pbT: per j the transposed patches K × Q), Σ = sw2·g + sb2, Θ̃ as `aff.mode`, then the relu
 // terms and the means, in the reference's order. Only the positions p2 of x2 with √q2 > 0 are computed (the
 // reference skips the others): they are packed first (bc: K × m, cs2: m). var1/var2: the variances after the conv
-// (n × Q). Scratch: (K + 3)·Q.
+// (n × Q). Scratch: (K + 3)·Q. `lowerFirst` (x1 and x2 are the same block of a symmetric job): pairs (i, j) with
+// j < i are computed as (j, i), as a 1 × 1 tile of the symmetric job computes them, so the result does not depend
+// on the tiling (the sums over p run over x1's side: K(a, b) and K(b, a) may differ in the last bits).
 NTK_INLINE void convReluMean(const double* pa, const double* pbT, int64_t n1, int64_t n2, int Q, int K, Affine aff,
-                             const double* var1, const double* var2, double* outK, double* outT, double* scratch) {
+                             bool lowerFirst, const double* var1, const double* var2, double* outK, double* outT,
+                             double* scratch) {
   double* __restrict acc = scratch;
   double* __restrict tin = scratch + Q;
   double* __restrict cs2 = scratch + 2 * Q;
@@ -185,7 +207,8 @@ NTK_INLINE void convReluMean(const double* pa, const double* pbT, int64_t n1, in
   const int64_t S = static_cast<int64_t>(Q) * Q;
   const bool wantT = aff.mode != 0;
   for (int64_t e = 0; e < n1 * n2; e++) {
-    const int64_t i = e / n2, j = e - i * n2;
+    int64_t i = e / n2, j = e - i * n2;
+    if (lowerFirst && j < i) std::swap(i, j);
     const double* v1 = var1 + i * Q;
     const double* v2 = var2 + j * Q;
     const double* bT = pbT + j * static_cast<int64_t>(K) * Q;

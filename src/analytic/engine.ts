@@ -4,7 +4,9 @@
  * the main thread or in a worker (worker.ts); knows nothing about tiling.
  */
 import { type KernelRecord, meanOverPositions, pairsOf, selfDiagonal, toDiag } from '../arch/record.js';
+import type { AnalyticStep } from '../arch/types.js';
 import { gemm } from '../linalg/blas.js';
+import { simdKernels } from '../linalg/simd.js';
 import type { OpNode, Program } from './program.js';
 
 /** Variances of one example set along the recursion: `input` (n × P_in) and, per op id, n × P after that op. */
@@ -246,6 +248,17 @@ export function sliceChain(c: Chain, i0: number, i1: number, prog: Program): Cha
 }
 
 /**
+ * How many leading steps of the program cross blocks run as one fused vectorized kernel: 3 for conv (fromInput),
+ * relu, gap with the native kernels available, else 0.
+ */
+export function fusedPrefix(prog: Program): number {
+  const [first, act, pool] = prog.nodes;
+  if (!prog.fusedInput || pool === undefined || !first.step?.fromInputReluMean) return 0;
+  if (act.step?.simd !== 'relu' || pool.layer?.analytic.meanAllPositions !== true) return 0;
+  return simdKernels() === null ? 0 : 3;
+}
+
+/**
  * A program that starts conv (fromInput), relu, gap: the three steps as one vectorized kernel on a cross block
  * (conv.ts patchGramReluMean), then the rest; null when that does not apply or the kernels are not available.
  */
@@ -257,13 +270,13 @@ function fusedReluMean(
   src: VarSource,
   wantNtk: boolean,
 ): KernelRecord | null {
-  const [first, act, pool] = prog.nodes;
-  if (!prog.fusedInput || b.self || pool === undefined) return null;
-  const fused = first.step?.fromInputReluMean;
-  if (!fused || act.step?.simd !== 'relu' || pool.layer?.analytic.meanAllPositions !== true) return null;
+  if (b.self || fusedPrefix(prog) === 0) return null;
+  const [first, , pool] = prog.nodes;
+  const fused = first.step?.fromInputReluMean as NonNullable<AnalyticStep['fromInputReluMean']>;
   const { inH: h, inW: w, inC: c } = prog;
   const input = { x1: b.x1, n1: b.n1, x2: b.x2, n2: b.n2, self: false, h, w, c, var1: c1.input, var2: c2.input };
-  const r = fused({ ...input, wantNtk }, c1.ids[first.id], c2.ids[first.id]);
+  const same = b.same === undefined ? {} : { same: b.same };
+  const r = fused({ ...input, wantNtk, ...same }, c1.ids[first.id], c2.ids[first.id]);
   if (r === null) return null;
   const k = { ...r, var1: c1.ids[pool.id], var2: c2.ids[pool.id] };
   return runNodes(prog, prog.nodes.slice(3), k, src, false);

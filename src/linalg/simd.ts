@@ -60,6 +60,7 @@ export interface SimdKernels {
     var2: Float64Array,
     outK: Float64Array,
     outT: Float64Array | null,
+    lowerFirst: boolean,
   ): void;
   vecAcos(x: Float64Array, out: Float64Array): void;
 }

@@ -364,7 +364,27 @@ function patchGramReluMean(
   const pairs = b.n1 * b.n2;
   const nngp = new Float64Array(pairs);
   const ntk = b.wantNtk ? new Float64Array(pairs) : null;
-  vec.convReluMean(pa, pbT, b.n1, b.n2, Q, K, 1 / K, sw2, sb2, mode, K, s.bstd !== 0 ? 1 : 0, var1, var2, nngp, ntk);
+  // a diagonal tile of K(x, x) (same block both sides): pairs below the diagonal as the 1 × 1 tiles compute them
+  const lowerFirst = b.same === 0 && b.n1 === b.n2;
+  vec.convReluMean(
+    pa,
+    pbT,
+    b.n1,
+    b.n2,
+    Q,
+    K,
+    1 / K,
+    sw2,
+    sb2,
+    mode,
+    K,
+    s.bstd !== 0 ? 1 : 0,
+    var1,
+    var2,
+    nngp,
+    ntk,
+    lowerFirst,
+  );
   return { n1: b.n1, n2: b.n2, self: false, spatial: 'flat', h: 1, w: 1, nngp, ntk, var1, var2 };
 }
 
