@@ -35,6 +35,11 @@ namespace ntk_simd {
     std::vector<double> s((K + 3) * static_cast<size_t>(Q));                                                     \
     convReluMean(pa, pbT, n1, n2, Q, K, aff, lowerFirst, var1, var2, outK, outT, s.data());                       \
   }                                                                                                                \
+  ATTR static void convReluSelf_##SUFFIX(const double* pa, int64_t n, int Q, int K, double alpha, double sw2,      \
+                                         double sb2, double* outQ, double* outR, double* outMean) {                 \
+    std::vector<double> s((2 * K + 3) * static_cast<size_t>(Q));                                                 \
+    convReluSelf(pa, n, Q, K, alpha, sw2, sb2, outQ, outR, outMean, s.data());                                    \
+  }                                                                                                                \
   ATTR static void acos_##SUFFIX(const double* x, double* out, int64_t n) { acosArray(x, out, n); }
 
 NTK_VARIANT(base, )
@@ -86,6 +91,10 @@ void runReluFull(const double* nngp, const double* ntk, const double* var1, cons
 void runConvReluMean(const double* pa, const double* pbT, int64_t n1, int64_t n2, int Q, int K, Affine aff,
                      bool lowerFirst, const double* var1, const double* var2, double* outK, double* outT) {
   NTK_DISPATCH(convReluMean, pa, pbT, n1, n2, Q, K, aff, lowerFirst, var1, var2, outK, outT)
+}
+void runConvReluSelf(const double* pa, int64_t n, int Q, int K, double alpha, double sw2, double sb2, double* outQ,
+                     double* outR, double* outMean) {
+  NTK_DISPATCH(convReluSelf, pa, n, Q, K, alpha, sw2, sb2, outQ, outR, outMean)
 }
 void runAcos(const double* x, double* out, int64_t n) { NTK_DISPATCH(acos, x, out, n) }
 

@@ -20,6 +20,8 @@ void runReluFull(const double* nngp, const double* ntk, const double* var1, cons
                  bool self, int P, double* outK, double* outT);
 void runConvReluMean(const double* pa, const double* pbT, int64_t n1, int64_t n2, int Q, int K, Affine aff,
                      bool lowerFirst, const double* var1, const double* var2, double* outK, double* outT);
+void runConvReluSelf(const double* pa, int64_t n, int Q, int K, double alpha, double sw2, double sb2, double* outQ,
+                     double* outR, double* outMean);
 void runAcos(const double* x, double* out, int64_t n);
 
 }  // namespace ntk_simd

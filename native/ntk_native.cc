@@ -368,6 +368,23 @@ Napi::Value ConvReluMean(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// convReluSelf(pa, n, Q, K, alpha, sw2, sb2, outQ, outR, outMean): the self pass of conv → relu → gap
+// (simd_kernels.h convReluSelf).
+Napi::Value ConvReluSelf(const Napi::CallbackInfo& info) {
+  int64_t n, Q, K;
+  double alpha, sw2, sb2;
+  if (!GetInt(info, 1, "n", n) || !GetInt(info, 2, "Q", Q, 1) || !GetInt(info, 3, "K", K, 1) ||
+      !GetDouble(info, 4, "alpha", alpha) || !GetDouble(info, 5, "sw2", sw2) || !GetDouble(info, 6, "sb2", sb2))
+    return info.Env().Undefined();
+  double *pa, *oQ, *oR, *oM;
+  if (!GetArray(info, 0, "pa", static_cast<size_t>(n * Q * K), pa) ||
+      !GetArray(info, 7, "outQ", static_cast<size_t>(n * Q), oQ) ||
+      !GetArray(info, 8, "outR", static_cast<size_t>(n * Q), oR) || !GetArray(info, 9, "outMean", static_cast<size_t>(n), oM))
+    return info.Env().Undefined();
+  ntk_simd::runConvReluSelf(pa, n, static_cast<int>(Q), static_cast<int>(K), alpha, sw2, sb2, oQ, oR, oM);
+  return info.Env().Undefined();
+}
+
 // vecAcos(x, out): the vectorized arccos (x clamped to [−1, 1]), for tests.
 Napi::Value VecAcos(const Napi::CallbackInfo& info) {
   double *x, *o;
@@ -404,6 +421,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("reluMeanAll", Napi::Function::New(env, ReluMeanAll));
   exports.Set("reluFull", Napi::Function::New(env, ReluFull));
   exports.Set("convReluMean", Napi::Function::New(env, ConvReluMean));
+  exports.Set("convReluSelf", Napi::Function::New(env, ConvReluSelf));
   exports.Set("vecAcos", Napi::Function::New(env, VecAcos));
   exports.Set("simdPath", Napi::Function::New(env, SimdPath));
   exports.Set("simdBest", Napi::Function::New(env, [](const Napi::CallbackInfo& i) {

@@ -249,6 +249,71 @@ NTK_INLINE void convReluMean(const double* pa, const double* pbT, int64_t n1, in
   }
 }
 
+// The self pass of conv (fromInput) → relu → gap (engine.ts selfChain), per example i: the conv record's diagonal
+// q[p] = sw2·g[p, p] + sb2 (outQ), the relu record's diagonal (outR) and the mean over all (p, p2) of the relu
+// record (outMean), with the reference's arithmetic: the patch Gram as convReluMean, relu entries as reluFull
+// (sq1·rs2·J·(1/2π)), their sum in row-major order divided by Q². pa: n·Q × K. Scratch: (2K + 3)·Q.
+NTK_INLINE void convReluSelf(const double* pa, int64_t n, int Q, int K, double alpha, double sw2, double sb2,
+                             double* outQ, double* outR, double* outMean, double* scratch) {
+  double* __restrict acc = scratch;
+  double* __restrict cs2 = scratch + Q;
+  double* __restrict row = scratch + 2 * Q;
+  double* __restrict bc = scratch + 3 * Q;
+  double* __restrict bT = scratch + (3 + K) * Q;
+  const double S = static_cast<double>(Q) * Q;
+  for (int64_t i = 0; i < n; i++) {
+    const double* a0 = pa + i * Q * K;
+    double* q = outQ + i * Q;
+    double* rd = outR + i * Q;
+    for (int p = 0; p < Q; p++)
+      for (int t = 0; t < K; t++) bT[static_cast<int64_t>(t) * Q + p] = a0[static_cast<int64_t>(p) * K + t];
+    // the diagonal: the Gram entry (p, p) as every other entry (fma chain, then alpha), then the affine step
+    for (int p = 0; p < Q; p++) {
+      double d = 0;
+      for (int t = 0; t < K; t++) d = std::fma(a0[static_cast<int64_t>(p) * K + t], a0[static_cast<int64_t>(p) * K + t], d);
+      q[p] = sw2 * (alpha * d) + sb2;
+    }
+    // positions with q > 0 (the others give relu entries 0 in row and column)
+    int m = 0;
+    for (int p2 = 0; p2 < Q; p2++) {
+      if (!(q[p2] > 0)) continue;
+      cs2[m] = std::sqrt(q[p2]);
+      for (int t = 0; t < K; t++) bc[static_cast<int64_t>(t) * Q + m] = bT[static_cast<int64_t>(t) * Q + p2];
+      m++;
+    }
+    double sum = 0;
+    int mi = 0;
+    for (int p = 0; p < Q; p++) {
+      const double q1 = q[p];
+      rd[p] = 0;
+      if (!(q1 > 0)) continue;
+      const double r1 = 1 / std::sqrt(q1);
+      const double sq1 = std::sqrt(q1);
+      const double* a = a0 + static_cast<int64_t>(p) * K;
+      for (int p2 = 0; p2 < m; p2++) acc[p2] = 0;
+      for (int t = 0; t < K; t++) {
+        const double at = a[t];
+        const double* __restrict b = bc + static_cast<int64_t>(t) * Q;
+#pragma GCC ivdep
+        for (int p2 = 0; p2 < m; p2++) acc[p2] = std::fma(at, b[p2], acc[p2]);
+      }
+#pragma GCC ivdep
+      for (int p2 = 0; p2 < m; p2++) {
+        const double c = sw2 * (alpha * acc[p2]) + sb2;
+        const double rs2 = cs2[p2];
+        const double rho = clamp1((c * r1) / rs2);
+        const double pt = kPi - acosSel(rho);
+        const double jj = std::sqrt((1 - rho) * (1 + rho)) + pt * rho;
+        row[p2] = sq1 * rs2 * jj * kInv2Pi;
+      }
+      for (int p2 = 0; p2 < m; p2++) sum += row[p2];
+      // this row's own position is the mi-th packed one (rows with q1 > 0 are exactly the packed positions)
+      rd[p] = row[mi++];
+    }
+    outMean[i] = sum / S;
+  }
+}
+
 NTK_INLINE void acosArray(const double* __restrict x, double* __restrict out, int64_t n) {
 #pragma GCC ivdep
   for (int64_t k = 0; k < n; k++) out[k] = acosSel(clamp1(x[k]));

@@ -199,6 +199,29 @@ export function selfChain(prog: Program, x: Float64Array, n: number, norms?: Flo
     },
     same: 0,
   };
+  // conv, relu, gap vectorized (fusedPrefix): the three layers' variances from one kernel, then the rest
+  const self = fusedPrefix(prog) > 0 ? prog.nodes[0].step?.selfReluMean?.(x, n) : null;
+  if (self) {
+    const [first, act, pool] = prog.nodes;
+    ids[first.id] = self.conv;
+    ids[act.id] = self.act;
+    ids[pool.id] = self.mean;
+    const v = self.mean;
+    const flat: KernelRecord = {
+      n1: n,
+      n2: n,
+      self: true,
+      spatial: 'flat',
+      h: 1,
+      w: 1,
+      nngp: v.slice(),
+      ntk: null,
+      var1: v,
+      var2: v,
+    };
+    runNodes(prog, prog.nodes.slice(3), flat, src, false);
+    return { input, ids };
+  }
   const gram = prog.input === 'flat' ? (norms ?? rowNorms(x, n, prog.inDim)) : undefined;
   const rec = inputRecord(prog, { x1: x, n1: n, x2: x, n2: n, self: true, gram }, input, input, false);
   const fused = prog.fusedInput;

@@ -299,6 +299,11 @@ export interface AnalyticStep {
    * the vectorized kernels are not available.
    */
   fromInputReluMean?(b: InputBlock, var1: Float64Array, var2: Float64Array): KernelRecord | null;
+  /**
+   * The self pass of the same three layers on n images (NHWC rows of x): the variances after the conv and after the
+   * activation (n × P each) and the mean after the pooling (n); null when the vectorized kernels are not available.
+   */
+  selfReluMean?(x: Float64Array, n: number): { conv: Float64Array; act: Float64Array; mean: Float64Array } | null;
 }
 
 export interface AnalyticRunCtx {

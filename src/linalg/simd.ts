@@ -62,6 +62,18 @@ export interface SimdKernels {
     outT: Float64Array | null,
     lowerFirst: boolean,
   ): void;
+  convReluSelf(
+    pa: Float64Array,
+    n: number,
+    Q: number,
+    K: number,
+    alpha: number,
+    sw2: number,
+    sb2: number,
+    outQ: Float64Array,
+    outR: Float64Array,
+    outMean: Float64Array,
+  ): void;
   vecAcos(x: Float64Array, out: Float64Array): void;
 }
 
@@ -99,6 +111,7 @@ function bind(a: Addon): Omit<SimdKernels, 'path'> {
     reluMeanAll: a.reluMeanAll,
     reluFull: a.reluFull,
     convReluMean: a.convReluMean,
+    convReluSelf: a.convReluSelf,
     vecAcos: a.vecAcos,
   };
 }

@@ -388,6 +388,22 @@ function patchGramReluMean(
   return { n1: b.n1, n2: b.n2, self: false, spatial: 'flat', h: 1, w: 1, nngp, ntk, var1, var2 };
 }
 
+/** The self pass of patchGram → affineKernel → relu → mean over all positions, vectorized (same bits); null without it. */
+function patchGramReluSelf(
+  g: ConvGeom,
+  s: ConvSpec,
+  x: Float64Array,
+  n: number,
+): { conv: Float64Array; act: Float64Array; mean: Float64Array } | null {
+  const vec = simdKernels();
+  if (vec === null) return null;
+  const pa = im2col(x.subarray(0, n * g.h * g.w * g.c), n, g);
+  const { sw2, sb2 } = affineVariances(s);
+  const out = { conv: new Float64Array(n * g.P), act: new Float64Array(n * g.P), mean: new Float64Array(n) };
+  vec.convReluSelf(pa, n, g.P, g.K, 1 / g.K, sw2, sb2, out.conv, out.act, out.mean);
+  return out;
+}
+
 export const conv: LayerModule = {
   names: ['conv'],
   affine: true,
@@ -465,6 +481,7 @@ export const conv: LayerModule = {
           },
           fromInput: (b) => patchGram(geom, b),
           fromInputReluMean: (b, v1, v2) => patchGramReluMean(geom, s, param, b, v1, v2),
+          selfReluMean: (x, n) => patchGramReluSelf(geom, s, x, n),
         }),
       },
     };
