@@ -15,12 +15,6 @@
 namespace std {
 inline double sqrt(double x) { return __builtin_sqrt(x); }
 inline double fabs(double x) { return __builtin_fabs(x); }
-template <typename T>
-inline void swap(T& a, T& b) {
-  T t = a;
-  a = b;
-  b = t;
-}
 inline double fmax(double x, double y) { return x != x ? y : y != y ? x : x > y ? x : y; }
 // (no fused multiply-add in WebAssembly SIMD 1.0: convReluMean is not built for it)
 inline double fma(double a, double b, double c) { return __builtin_fma(a, b, c); }
@@ -28,7 +22,6 @@ inline double fma(double a, double b, double c) { return __builtin_fma(a, b, c);
 #else
 #include <cmath>
 #include <cstdint>
-#include <utility>
 #endif
 
 #define NTK_INLINE inline __attribute__((always_inline))
@@ -195,8 +188,8 @@ struct Affine {
 // terms and the means, in the reference's order. Only the positions p2 of x2 with √q2 > 0 are computed (the
 // reference skips the others): they are packed first (bc: K × m, cs2: m). var1/var2: the variances after the conv
 // (n × Q). Scratch: (K + 3)·Q. `lowerFirst` (x1 and x2 are the same block of a symmetric job): pairs (i, j) with
-// j < i are computed as (j, i), as a 1 × 1 tile of the symmetric job computes them, so the result does not depend
-// on the tiling (the sums over p run over x1's side: K(a, b) and K(b, a) may differ in the last bits).
+// j < i take (j, i)'s values, as a 1 × 1 tile of the symmetric job computes them, so the result does not depend on
+// the tiling (the sums over p run over x1's side: K(a, b) and K(b, a) may differ in the last bits).
 NTK_INLINE void convReluMean(const double* pa, const double* pbT, int64_t n1, int64_t n2, int Q, int K, Affine aff,
                              bool lowerFirst, const double* var1, const double* var2, double* outK, double* outT,
                              double* scratch) {
@@ -207,8 +200,13 @@ NTK_INLINE void convReluMean(const double* pa, const double* pbT, int64_t n1, in
   const int64_t S = static_cast<int64_t>(Q) * Q;
   const bool wantT = aff.mode != 0;
   for (int64_t e = 0; e < n1 * n2; e++) {
-    int64_t i = e / n2, j = e - i * n2;
-    if (lowerFirst && j < i) std::swap(i, j);
+    const int64_t i = e / n2, j = e - i * n2;
+    if (lowerFirst && j < i) {
+      // (j, i)'s values, computed at an earlier e
+      outK[e] = outK[j * n2 + i];
+      if (outT) outT[e] = outT[j * n2 + i];
+      continue;
+    }
     const double* v1 = var1 + i * Q;
     const double* v2 = var2 + j * Q;
     const double* bT = pbT + j * static_cast<int64_t>(K) * Q;

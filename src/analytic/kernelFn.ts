@@ -251,10 +251,10 @@ async function compute(
   const n1 = x1.rows;
   const n2 = x2.rows;
   const S = widestEntries(prog);
-  // a fused vectorized prefix (engine.ts fusedPrefix) keeps none of its records: tiles of up to 8 × 8 pairs (a few
-  // ms each) amortize the patch extraction
+  // a fused vectorized prefix (engine.ts fusedPrefix) keeps none of its records: tiles of up to 16 × 16 pairs
+  // (tens of ms each) amortize the patch extraction
   const fused = fusedPrefix(prog);
-  const cap = fused > 0 ? 8 : prog.input === 'flat' ? 512 : 256;
+  const cap = fused > 0 ? 16 : prog.input === 'flat' ? 512 : 256;
   const T = opts.tile ?? Math.max(1, Math.min(cap, Math.floor(Math.sqrt(2e6 / widestEntries(prog, fused)))));
   const list = tiles(n1, n2, T, sym);
   const work = (sym ? (n1 * (n1 + 1)) / 2 : n1 * n2) * S * Math.max(1, prog.numIds);
