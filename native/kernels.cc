@@ -40,6 +40,12 @@ namespace ntk_simd {
     std::vector<double> s((2 * K + 3) * static_cast<size_t>(Q));                                                 \
     convReluSelf(pa, n, Q, K, alpha, sw2, sb2, outQ, outR, outMean, s.data());                                    \
   }                                                                                                                \
+  ATTR static void reluPoolFull_##SUFFIX(const double* src, const double* tin, const double* var1,               \
+                                         const double* var2, int64_t n1, int64_t n2, int P, const double* taps,    \
+                                         int T, const double* weights, int Q, double* out) {                      \
+    std::vector<double> s(static_cast<size_t>(P) * (Q + 1));                                                     \
+    reluPoolFull(src, tin, var1, var2, n1, n2, P, taps, T, weights, Q, out, s.data());                            \
+  }                                                                                                                \
   ATTR static void acos_##SUFFIX(const double* x, double* out, int64_t n) { acosArray(x, out, n); }
 
 NTK_VARIANT(base, )
@@ -95,6 +101,10 @@ void runConvReluMean(const double* pa, const double* pbT, int64_t n1, int64_t n2
 void runConvReluSelf(const double* pa, int64_t n, int Q, int K, double alpha, double sw2, double sb2, double* outQ,
                      double* outR, double* outMean) {
   NTK_DISPATCH(convReluSelf, pa, n, Q, K, alpha, sw2, sb2, outQ, outR, outMean)
+}
+void runReluPoolFull(const double* src, const double* tin, const double* var1, const double* var2, int64_t n1,
+                     int64_t n2, int P, const double* taps, int T, const double* weights, int Q, double* out) {
+  NTK_DISPATCH(reluPoolFull, src, tin, var1, var2, n1, n2, P, taps, T, weights, Q, out)
 }
 void runAcos(const double* x, double* out, int64_t n) { NTK_DISPATCH(acos, x, out, n) }
 

@@ -22,6 +22,9 @@ void runConvReluMean(const double* pa, const double* pbT, int64_t n1, int64_t n2
                      bool lowerFirst, const double* var1, const double* var2, double* outK, double* outT);
 void runConvReluSelf(const double* pa, int64_t n, int Q, int K, double alpha, double sw2, double sb2, double* outQ,
                      double* outR, double* outMean);
+// reluPoolFull on the nngp (tin null) or the ntk (src = the nngp, tin = the ntk) of a cross record
+void runReluPoolFull(const double* src, const double* tin, const double* var1, const double* var2, int64_t n1,
+                     int64_t n2, int P, const double* taps, int T, const double* weights, int Q, double* out);
 void runAcos(const double* x, double* out, int64_t n);
 
 }  // namespace ntk_simd

@@ -385,6 +385,30 @@ Napi::Value ConvReluSelf(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// reluPoolFull(nngp, ntk|null, var1, var2, n1, n2, P, taps, T, weights, Q, out): relu then full-representation
+// average pooling of the nngp (ntk null) or of the ntk entries (simd_kernels.h reluPoolFull); taps as doubles.
+Napi::Value ReluPoolFull(const Napi::CallbackInfo& info) {
+  int64_t n1, n2, P, T, Q;
+  if (!GetInt(info, 4, "n1", n1) || !GetInt(info, 5, "n2", n2) || !GetInt(info, 6, "P", P, 1) ||
+      !GetInt(info, 8, "T", T, 1) || !GetInt(info, 10, "Q", Q, 1))
+    return info.Env().Undefined();
+  const size_t pairs = static_cast<size_t>(n1 * n2), S = static_cast<size_t>(P * P);
+  const bool t = !info[1].IsNull();
+  double *K, *Tn = nullptr, *v1, *v2, *taps, *w, *o;
+  if (!GetArray(info, 0, "nngp", pairs * S, K) || (t && !GetArray(info, 1, "ntk", pairs * S, Tn)) ||
+      !GetArray(info, 2, "var1", static_cast<size_t>(n1 * P), v1) ||
+      !GetArray(info, 3, "var2", static_cast<size_t>(n2 * P), v2) ||
+      !GetArray(info, 7, "taps", static_cast<size_t>(Q * T), taps) || !GetArray(info, 9, "weights", static_cast<size_t>(Q), w) ||
+      !GetArray(info, 11, "out", pairs * static_cast<size_t>(Q * Q), o))
+    return info.Env().Undefined();
+  for (int64_t k = 0; k < Q * T; k++)
+    if (!(taps[k] >= -1 && taps[k] < static_cast<double>(P) && taps[k] == static_cast<double>(static_cast<int64_t>(taps[k]))))
+      return Fail(info.Env(), "`taps` must be integers in [-1, P)"), info.Env().Undefined();
+  ntk_simd::runReluPoolFull(K, Tn, v1, v2, n1, n2, static_cast<int>(P), taps, static_cast<int>(T), w,
+                            static_cast<int>(Q), o);
+  return info.Env().Undefined();
+}
+
 // vecAcos(x, out): the vectorized arccos (x clamped to [−1, 1]), for tests.
 Napi::Value VecAcos(const Napi::CallbackInfo& info) {
   double *x, *o;
@@ -422,6 +446,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("reluFull", Napi::Function::New(env, ReluFull));
   exports.Set("convReluMean", Napi::Function::New(env, ConvReluMean));
   exports.Set("convReluSelf", Napi::Function::New(env, ConvReluSelf));
+  exports.Set("reluPoolFull", Napi::Function::New(env, ReluPoolFull));
   exports.Set("vecAcos", Napi::Function::New(env, VecAcos));
   exports.Set("simdPath", Napi::Function::New(env, SimdPath));
   exports.Set("simdBest", Napi::Function::New(env, [](const Napi::CallbackInfo& i) {

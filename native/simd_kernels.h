@@ -175,6 +175,82 @@ NTK_INLINE void reluFull(const double* nngp, const double* ntk, const double* va
   }
 }
 
+// One row of activate()'s relu on a full record (reluFull's arithmetic): out[p2] for p2 < P.
+NTK_INLINE void reluFullRow(const double* __restrict c, const double* __restrict v2, int P, double q1,
+                            double* __restrict out) {
+  const double r1 = q1 > 0 ? 1 / std::sqrt(q1) : 0;
+  const double sq1 = std::sqrt(q1);
+#pragma GCC ivdep
+  for (int p2 = 0; p2 < P; p2++) {
+    const double q2 = v2[p2];
+    const double rs2 = std::sqrt(q2);
+    const double rho = clamp1((c[p2] * r1) / rs2);
+    const double pt = kPi - acosSel(rho);
+    const double jj = std::sqrt((1 - rho) * (1 + rho)) + pt * rho;
+    const bool ok = (q2 > 0) & (r1 != 0);
+    out[p2] = ok ? sq1 * rs2 * jj * kInv2Pi : 0;
+  }
+}
+
+// The same row's Θ̃ ⊙ Σ̇ entries.
+NTK_INLINE void reluFullRowT(const double* __restrict c, const double* __restrict tin, const double* __restrict v2,
+                             int P, double q1, double* __restrict out) {
+  const double r1 = q1 > 0 ? 1 / std::sqrt(q1) : 0;
+#pragma GCC ivdep
+  for (int p2 = 0; p2 < P; p2++) {
+    const double q2 = v2[p2];
+    const double rs2 = std::sqrt(q2);
+    const double rho = clamp1((c[p2] * r1) / rs2);
+    const double pt = kPi - acosSel(rho);
+    const bool ok = (q2 > 0) & (r1 != 0);
+    out[p2] = ok ? tin[p2] * pt * kInv2Pi : 0;
+  }
+}
+
+// activate() with relu then avgpool.ts poolFull, fused on a cross record (full, P×P per pair → Q×Q): each relu row
+// is pooled over its second index as soon as it is computed (tmp, P × Q), then the first index is pooled, in
+// poolFull's order. taps: Q × T input positions (−1: none), weights: Q. Scratch: P + P·Q.
+NTK_INLINE void reluPoolFull(const double* src, const double* tin, const double* var1, const double* var2, int64_t n1,
+                             int64_t n2, int P, const double* taps, int T, const double* weights, int Q, double* out,
+                             double* scratch) {
+  double* row = scratch;
+  double* tmp = scratch + P;
+  const int64_t S = static_cast<int64_t>(P) * P, SQ = static_cast<int64_t>(Q) * Q;
+  for (int64_t e = 0; e < n1 * n2; e++) {
+    const int64_t i = e / n2, j = e - i * n2;
+    const double* v1 = var1 + i * P;
+    const double* v2 = var2 + j * P;
+    for (int p = 0; p < P; p++) {
+      const int64_t r = e * S + static_cast<int64_t>(p) * P;
+      if (tin)
+        reluFullRowT(src + r, tin + r, v2, P, v1[p], row);
+      else
+        reluFullRow(src + r, v2, P, v1[p], row);
+      for (int q2 = 0; q2 < Q; q2++) {
+        double s = 0;
+        for (int t = 0; t < T; t++) {
+          const int p2 = static_cast<int>(taps[q2 * T + t]);
+          if (p2 >= 0) s += row[p2];
+        }
+        tmp[static_cast<int64_t>(p) * Q + q2] = s * weights[q2];
+      }
+    }
+    double* o = out + e * SQ;
+    for (int64_t k = 0; k < SQ; k++) o[k] = 0;
+    for (int q = 0; q < Q; q++) {
+      const double wq = weights[q];
+      double* __restrict orow = o + static_cast<int64_t>(q) * Q;
+      for (int t = 0; t < T; t++) {
+        const int p = static_cast<int>(taps[q * T + t]);
+        if (p < 0) continue;
+        const double* __restrict tr = tmp + static_cast<int64_t>(p) * Q;
+#pragma GCC ivdep
+        for (int q2 = 0; q2 < Q; q2++) orow[q2] += tr[q2] * wq;
+      }
+    }
+  }
+}
+
 // How the first conv's NTK input Θ̃ follows from its patch Gram g (affine.ts affineKernel with avgT = 0):
 // 0: NNGP only; 1: ntk parameterization, Θ = 0 + Σ; 2: standard, Θ = 0 + (fanIn·g + b); 3: frozen, Θ = 0.
 struct Affine {

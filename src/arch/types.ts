@@ -273,6 +273,15 @@ export interface AnalyticOps {
   readonly needsFull?: boolean;
   /** the layer's kernel is the mean over all position pairs (global average pooling: an activation before it fuses) */
   readonly meanAllPositions?: boolean;
+  /** a pooling of the full representation by windows (avgpool.ts poolFull: per output position Q its T input
+   * positions, −1 for none, and its weight; output h × w): relu before it fuses with it (vectorized kernels) */
+  readonly poolWindows?: {
+    readonly taps: Int32Array;
+    readonly T: number;
+    readonly weights: Float64Array;
+    readonly h: number;
+    readonly w: number;
+  };
   /** the representation after the layer (default: unchanged) */
   outRep?(rep: Spatial): Spatial;
   /** Gaussian-ness of the output given the input's; throws where the layer's kernel needs a Gaussian input. For

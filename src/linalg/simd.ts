@@ -74,6 +74,20 @@ export interface SimdKernels {
     outR: Float64Array,
     outMean: Float64Array,
   ): void;
+  reluPoolFull(
+    nngp: Float64Array,
+    ntk: Float64Array | null,
+    var1: Float64Array,
+    var2: Float64Array,
+    n1: number,
+    n2: number,
+    P: number,
+    taps: Float64Array,
+    T: number,
+    weights: Float64Array,
+    Q: number,
+    out: Float64Array,
+  ): void;
   vecAcos(x: Float64Array, out: Float64Array): void;
 }
 
@@ -112,6 +126,7 @@ function bind(a: Addon): Omit<SimdKernels, 'path'> {
     reluFull: a.reluFull,
     convReluMean: a.convReluMean,
     convReluSelf: a.convReluSelf,
+    reluPoolFull: a.reluPoolFull,
     vecAcos: a.vecAcos,
   };
 }

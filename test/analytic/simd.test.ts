@@ -150,6 +150,32 @@ describe(
         }
     });
 
+    test('relu + avgpool on full records through kernelFn: the same bits as the TypeScript path, every path', async () => {
+      const rng = new Rng(9);
+      const x1 = new Matrix(2, 8 * 8 * 2);
+      const x2 = new Matrix(3, 8 * 8 * 2);
+      for (const m of [x1, x2]) for (let i = 0; i < m.data.length; i++) m.data[i] = i % 5 === 0 ? 0 : rng.normal();
+      const archs = [
+        'conv(4,3),relu,avgpool(2),gap,dense(1)',
+        'conv(4,3,bstd=0.1),relu,avgpool(3,stride=2),conv(4,2),relu,gap,dense(2)',
+        'conv(4,3),relu,conv(4,3),relu,avgpool(2,padding=same),conv(4,3),erf,gap,dense(1)',
+      ];
+      for (const arch of archs)
+        for (const tile of [1, 2]) {
+          const run = async () => {
+            const f = kernelFn(arch, { inputShape: [8, 8, 2], workers: 0, tile });
+            const both = await f(x1, x2, 'both');
+            return [both.nngp.data, both.ntk.data, (await f(x2, null, 'ntk')).data];
+          };
+          useSimd('off');
+          const ref = await run();
+          for (const path of paths) {
+            useSimd(path);
+            (await run()).forEach((g, i) => sameBits(g, ref[i], `${arch} tile ${tile} ${path} output ${i}`));
+          }
+        }
+    });
+
     test('vectorized arccos: within 1 ulp of Math.acos on 10⁷ arguments, fastAcos bit for bit, all paths equal', () => {
       const n = 10_000_000;
       const x = new Float64Array(n);

@@ -38,7 +38,7 @@ import { simdKernels } from '../../linalg/simd.js';
 import { erf, normalCdf, normalPdf } from '../../util/special.js';
 import { LayerArgs, own } from '../args.js';
 import { type KernelRecord, entriesPerPair, pairsOf } from '../record.js';
-import type { FiniteOps, KernelMethod, LayerModule, LayerSpec, ParseCtx, Shape } from '../types.js';
+import type { FiniteOps, KernelMethod, LayerModule, LayerSpec, Node, ParseCtx, Shape } from '../types.js';
 import { quadratureKernel } from './pairQuadrature.js';
 
 export { quadratureKernel, type QuadratureOptions } from './pairQuadrature.js';
@@ -522,6 +522,25 @@ export function activateMeanAll(k: KernelRecord, fn: PairKernel): KernelRecord {
   return { ...k, spatial: 'flat', h: 1, w: 1, nngp, ntk };
 }
 
+/**
+ * relu followed by a pooling of the full representation (avgpool), fused on a cross block in one vectorized kernel
+ * (the same bits as activate then poolFull); null without the vectorized kernels.
+ */
+function reluPoolFull(k: KernelRecord, win: NonNullable<Node['analytic']['poolWindows']>): KernelRecord | null {
+  const vec = simdKernels();
+  if (vec === null) return null;
+  const P = k.h * k.w;
+  const Q = win.h * win.w;
+  const taps = Float64Array.from(win.taps);
+  const pairs = pairsOf(k);
+  const run = (tin: Float64Array | null) => {
+    const out = new Float64Array(pairs * Q * Q);
+    vec.reluPoolFull(k.nngp, tin, k.var1, k.var2, k.n1, k.n2, P, taps, win.T, win.weights, Q, out);
+    return out;
+  };
+  return { ...k, h: win.h, w: win.w, nngp: run(null), ntk: k.ntk ? run(k.ntk) : null };
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Activation modules
 
@@ -583,10 +602,12 @@ export function activationModule<S extends LayerSpec>(def: ActivationDef<S>): La
               ...(fn === reluKernel ? { simd: 'relu' as const } : {}),
               apply: (k) => activate(k, fn),
               // (cross blocks only: the self pass keeps every layer's variances)
-              fuse: (k, next) =>
-                !k.self && k.spatial === 'full' && next?.analytic.meanAllPositions === true
-                  ? activateMeanAll(k, fn)
-                  : null,
+              fuse: (k, next) => {
+                if (k.self || k.spatial !== 'full' || next === null) return null;
+                if (next.analytic.meanAllPositions === true) return activateMeanAll(k, fn);
+                const win = next.analytic.poolWindows;
+                return win && fn === reluKernel ? reluPoolFull(k, win) : null;
+              },
             };
           },
         },
