@@ -9,6 +9,8 @@
 #include <cblas.h>
 #include <lapacke.h>
 
+#include "kernels.h"
+
 #include <algorithm>
 #include <cstdint>
 #include <functional>
@@ -302,6 +304,132 @@ Napi::Value Trsm(const Napi::CallbackInfo& info, bool async) {
   }, {info[7], info[9]});
 }
 
+// ---- vectorized analytic kernels (kernels.h): synchronous, called from the kernel's worker threads
+
+// reluMeanAll(nngp, ntk|null, var1, var2, n1, n2, P, outK, outT|null): activateMeanAll's relu case (cross record).
+Napi::Value ReluMeanAll(const Napi::CallbackInfo& info) {
+  int64_t n1, n2, P;
+  if (!GetInt(info, 4, "n1", n1) || !GetInt(info, 5, "n2", n2) || !GetInt(info, 6, "P", P)) return info.Env().Undefined();
+  const size_t pairs = static_cast<size_t>(n1 * n2), S = static_cast<size_t>(P * P);
+  const bool t = !info[1].IsNull();
+  double *K, *T = nullptr, *v1, *v2, *oK, *oT = nullptr;
+  if (!GetArray(info, 0, "nngp", pairs * S, K) || (t && !GetArray(info, 1, "ntk", pairs * S, T)) ||
+      !GetArray(info, 2, "var1", static_cast<size_t>(n1 * P), v1) || !GetArray(info, 3, "var2", static_cast<size_t>(n2 * P), v2) ||
+      !GetArray(info, 7, "outK", pairs, oK) || (t && !GetArray(info, 8, "outT", pairs, oT)))
+    return info.Env().Undefined();
+  ntk_simd::runReluMeanAll(K, T, v1, v2, n1, n2, static_cast<int>(P), oK, oT);
+  return info.Env().Undefined();
+}
+
+// reluFull(nngp, ntk|null, var1, var2, n1, n2, self, P, outK, outT|null): activate()'s relu case, full record.
+Napi::Value ReluFull(const Napi::CallbackInfo& info) {
+  int64_t n1, n2, P;
+  bool self;
+  if (!GetInt(info, 4, "n1", n1) || !GetInt(info, 5, "n2", n2) || !GetBool(info, 6, "self", self) ||
+      !GetInt(info, 7, "P", P))
+    return info.Env().Undefined();
+  const size_t pairs = static_cast<size_t>(self ? n1 : n1 * n2), S = static_cast<size_t>(P * P);
+  const bool t = !info[1].IsNull();
+  double *K, *T = nullptr, *v1, *v2, *oK, *oT = nullptr;
+  if (!GetArray(info, 0, "nngp", pairs * S, K) || (t && !GetArray(info, 1, "ntk", pairs * S, T)) ||
+      !GetArray(info, 2, "var1", static_cast<size_t>(n1 * P), v1) ||
+      !GetArray(info, 3, "var2", static_cast<size_t>((self ? n1 : n2) * P), v2) ||
+      !GetArray(info, 8, "outK", pairs * S, oK) || (t && !GetArray(info, 9, "outT", pairs * S, oT)))
+    return info.Env().Undefined();
+  ntk_simd::runReluFull(K, T, v1, v2, n1, n2, self, static_cast<int>(P), oK, oT);
+  return info.Env().Undefined();
+}
+
+// convReluMean(pa, pbT, n1, n2, Q, K, alpha, sw2, sb2, mode, fanIn, b, var1, var2, outK, outT|null, lowerFirst):
+// the first conv's patch Gram → affine → relu → mean over all position pairs, fused (simd_kernels.h convReluMean).
+Napi::Value ConvReluMean(const Napi::CallbackInfo& info) {
+  int64_t n1, n2, Q, K, mode;
+  ntk_simd::Affine a;
+  if (!GetInt(info, 2, "n1", n1) || !GetInt(info, 3, "n2", n2) || !GetInt(info, 4, "Q", Q, 1) ||
+      !GetInt(info, 5, "K", K, 1) || !GetDouble(info, 6, "alpha", a.alpha) || !GetDouble(info, 7, "sw2", a.sw2) ||
+      !GetDouble(info, 8, "sb2", a.sb2) || !GetInt(info, 9, "mode", mode) || !GetDouble(info, 10, "fanIn", a.fanIn) ||
+      !GetDouble(info, 11, "b", a.b))
+    return info.Env().Undefined();
+  bool lowerFirst;
+  if (!GetBool(info, 16, "lowerFirst", lowerFirst)) return info.Env().Undefined();
+  if (mode > 3) return Fail(info.Env(), "`mode` must be 0..3"), info.Env().Undefined();
+  if (lowerFirst && n1 != n2) return Fail(info.Env(), "`lowerFirst` needs n1 == n2"), info.Env().Undefined();
+  a.mode = static_cast<int>(mode);
+  const size_t pairs = static_cast<size_t>(n1 * n2);
+  const bool t = !info[15].IsNull();
+  double *pa, *pb, *v1, *v2, *oK, *oT = nullptr;
+  if (!GetArray(info, 0, "pa", static_cast<size_t>(n1 * Q * K), pa) ||
+      !GetArray(info, 1, "pbT", static_cast<size_t>(n2 * Q * K), pb) ||
+      !GetArray(info, 12, "var1", static_cast<size_t>(n1 * Q), v1) ||
+      !GetArray(info, 13, "var2", static_cast<size_t>(n2 * Q), v2) || !GetArray(info, 14, "outK", pairs, oK) ||
+      (t && !GetArray(info, 15, "outT", pairs, oT)))
+    return info.Env().Undefined();
+  ntk_simd::runConvReluMean(pa, pb, n1, n2, static_cast<int>(Q), static_cast<int>(K), a, lowerFirst, v1, v2, oK, oT);
+  return info.Env().Undefined();
+}
+
+// convReluSelf(pa, n, Q, K, alpha, sw2, sb2, outQ, outR, outMean): the self pass of conv → relu → gap
+// (simd_kernels.h convReluSelf).
+Napi::Value ConvReluSelf(const Napi::CallbackInfo& info) {
+  int64_t n, Q, K;
+  double alpha, sw2, sb2;
+  if (!GetInt(info, 1, "n", n) || !GetInt(info, 2, "Q", Q, 1) || !GetInt(info, 3, "K", K, 1) ||
+      !GetDouble(info, 4, "alpha", alpha) || !GetDouble(info, 5, "sw2", sw2) || !GetDouble(info, 6, "sb2", sb2))
+    return info.Env().Undefined();
+  double *pa, *oQ, *oR, *oM;
+  if (!GetArray(info, 0, "pa", static_cast<size_t>(n * Q * K), pa) ||
+      !GetArray(info, 7, "outQ", static_cast<size_t>(n * Q), oQ) ||
+      !GetArray(info, 8, "outR", static_cast<size_t>(n * Q), oR) || !GetArray(info, 9, "outMean", static_cast<size_t>(n), oM))
+    return info.Env().Undefined();
+  ntk_simd::runConvReluSelf(pa, n, static_cast<int>(Q), static_cast<int>(K), alpha, sw2, sb2, oQ, oR, oM);
+  return info.Env().Undefined();
+}
+
+// reluPoolFull(nngp, ntk|null, var1, var2, n1, n2, P, taps, T, weights, Q, out): relu then full-representation
+// average pooling of the nngp (ntk null) or of the ntk entries (simd_kernels.h reluPoolFull); taps as doubles.
+Napi::Value ReluPoolFull(const Napi::CallbackInfo& info) {
+  int64_t n1, n2, P, T, Q;
+  if (!GetInt(info, 4, "n1", n1) || !GetInt(info, 5, "n2", n2) || !GetInt(info, 6, "P", P, 1) ||
+      !GetInt(info, 8, "T", T, 1) || !GetInt(info, 10, "Q", Q, 1))
+    return info.Env().Undefined();
+  const size_t pairs = static_cast<size_t>(n1 * n2), S = static_cast<size_t>(P * P);
+  const bool t = !info[1].IsNull();
+  double *K, *Tn = nullptr, *v1, *v2, *taps, *w, *o;
+  if (!GetArray(info, 0, "nngp", pairs * S, K) || (t && !GetArray(info, 1, "ntk", pairs * S, Tn)) ||
+      !GetArray(info, 2, "var1", static_cast<size_t>(n1 * P), v1) ||
+      !GetArray(info, 3, "var2", static_cast<size_t>(n2 * P), v2) ||
+      !GetArray(info, 7, "taps", static_cast<size_t>(Q * T), taps) || !GetArray(info, 9, "weights", static_cast<size_t>(Q), w) ||
+      !GetArray(info, 11, "out", pairs * static_cast<size_t>(Q * Q), o))
+    return info.Env().Undefined();
+  for (int64_t k = 0; k < Q * T; k++)
+    if (!(taps[k] >= -1 && taps[k] < static_cast<double>(P) && taps[k] == static_cast<double>(static_cast<int64_t>(taps[k]))))
+      return Fail(info.Env(), "`taps` must be integers in [-1, P)"), info.Env().Undefined();
+  ntk_simd::runReluPoolFull(K, Tn, v1, v2, n1, n2, static_cast<int>(P), taps, static_cast<int>(T), w,
+                            static_cast<int>(Q), o);
+  return info.Env().Undefined();
+}
+
+// vecAcos(x, out): the vectorized arccos (x clamped to [−1, 1]), for tests.
+Napi::Value VecAcos(const Napi::CallbackInfo& info) {
+  double *x, *o;
+  if (!GetArray(info, 0, "x", 0, x)) return info.Env().Undefined();
+  const size_t n = info[0].As<Napi::TypedArray>().ElementLength();
+  if (!GetArray(info, 1, "out", n, o)) return info.Env().Undefined();
+  ntk_simd::runAcos(x, o, static_cast<int64_t>(n));
+  return info.Env().Undefined();
+}
+
+// simdPath() → the path in use; simdPath(name) switches ('avx512' | 'avx2' | 'baseline'), false when unsupported.
+Napi::Value SimdPath(const Napi::CallbackInfo& info) {
+  if (info.Length() > 0 && info[0].IsString()) {
+    const std::string s = info[0].As<Napi::String>().Utf8Value();
+    ntk_simd::Path p = s == "avx512" ? ntk_simd::kAvx512 : s == "avx2" ? ntk_simd::kAvx2 : ntk_simd::kBaseline;
+    if (s != "avx512" && s != "avx2" && s != "baseline") return Fail(info.Env(), "unknown SIMD path " + s), info.Env().Undefined();
+    return Napi::Boolean::New(info.Env(), ntk_simd::setPath(p));
+  }
+  return Napi::String::New(info.Env(), ntk_simd::pathName(ntk_simd::currentPath()));
+}
+
 #define SYNC_ASYNC(name, fn)                                                                   \
   exports.Set(name, Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return fn(i, false); })); \
   exports.Set(name "Async", Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return fn(i, true); }));
@@ -314,6 +442,16 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   SYNC_ASYNC("potrf", Potrf);
   SYNC_ASYNC("potrs", Potrs);
   SYNC_ASYNC("trsm", Trsm);
+  exports.Set("reluMeanAll", Napi::Function::New(env, ReluMeanAll));
+  exports.Set("reluFull", Napi::Function::New(env, ReluFull));
+  exports.Set("convReluMean", Napi::Function::New(env, ConvReluMean));
+  exports.Set("convReluSelf", Napi::Function::New(env, ConvReluSelf));
+  exports.Set("reluPoolFull", Napi::Function::New(env, ReluPoolFull));
+  exports.Set("vecAcos", Napi::Function::New(env, VecAcos));
+  exports.Set("simdPath", Napi::Function::New(env, SimdPath));
+  exports.Set("simdBest", Napi::Function::New(env, [](const Napi::CallbackInfo& i) {
+                return Napi::String::New(i.Env(), ntk_simd::pathName(ntk_simd::bestPath()));
+              }));
   exports.Set("corename", Napi::Function::New(env, [](const Napi::CallbackInfo& i) {
                 return Napi::String::New(i.Env(), openblas_get_corename());
               }));

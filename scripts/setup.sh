@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set-up for a fresh Debian 12 machine with Node 20 (run as root, or with the packages already installed):
-# Debian packages (OpenBLAS, LAPACKE; with --test also the Python oracles and Chromium), npm ci (builds the addon),
+# Debian packages (OpenBLAS, LAPACKE; with --test also the Python oracles and Chromium; with --bench clang/lld), npm ci (builds the addon),
 # the TypeScript build, and the data caches. Safe to run again: each step is skipped when already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,6 +8,10 @@ cd "$(dirname "$0")/.."
 pkgs=(libopenblas-dev liblapacke-dev g++ make python3 dataset-fashion-mnist)
 if [[ "${1:-}" == "--test" ]]; then
   pkgs+=(python3-numpy python3-scipy python3-torch chromium)
+fi
+# --bench: clang and lld for bench/analytic/simd.ts's WebAssembly rows (the kernel built for wasm32)
+if [[ "${1:-}" == "--bench" || "${2:-}" == "--bench" ]]; then
+  pkgs+=(clang-14 lld-14)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

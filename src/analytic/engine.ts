@@ -4,7 +4,9 @@
  * the main thread or in a worker (worker.ts); knows nothing about tiling.
  */
 import { type KernelRecord, meanOverPositions, pairsOf, selfDiagonal, toDiag } from '../arch/record.js';
+import type { AnalyticStep } from '../arch/types.js';
 import { gemm } from '../linalg/blas.js';
+import { simdKernels } from '../linalg/simd.js';
 import type { OpNode, Program } from './program.js';
 
 /**
@@ -213,6 +215,29 @@ export function selfChain(prog: Program, x: Float64Array, n: number, norms?: Flo
     },
     same: 0,
   };
+  // conv, relu, gap vectorized (fusedPrefix): the three layers' variances from one kernel, then the rest
+  const self = fusedPrefix(prog) > 0 ? prog.nodes[0].step?.selfReluMean?.(x, n) : null;
+  if (self) {
+    const [first, act, pool] = prog.nodes;
+    ids[first.id] = self.conv;
+    ids[act.id] = self.act;
+    ids[pool.id] = self.mean;
+    const v = self.mean;
+    const flat: KernelRecord = {
+      n1: n,
+      n2: n,
+      self: true,
+      spatial: 'flat',
+      h: 1,
+      w: 1,
+      nngp: v.slice(),
+      ntk: null,
+      var1: v,
+      var2: v,
+    };
+    runNodes(prog, prog.nodes.slice(3), flat, src, false);
+    return { input, ids, inputFull: null, fulls };
+  }
   const gram = prog.input === 'flat' ? (norms ?? rowNorms(x, n, prog.inDim)) : undefined;
   const rec = inputRecord(prog, { x1: x, n1: n, x2: x, n2: n, self: true, gram }, input, input, false);
   const inputFull = prog.inputFull ? rec.nngp : null;
@@ -268,6 +293,41 @@ export function sliceChain(c: Chain, i0: number, i1: number, prog: Program): Cha
   };
 }
 
+/**
+ * How many leading steps of the program cross blocks run as one fused vectorized kernel: 3 for conv (fromInput),
+ * relu, gap with the native kernels available, else 0.
+ */
+export function fusedPrefix(prog: Program): number {
+  const [first, act, pool] = prog.nodes;
+  if (!prog.fusedInput || pool === undefined || !first.step?.fromInputReluMean) return 0;
+  if (act.step?.simd !== 'relu' || pool.layer?.analytic.meanAllPositions !== true) return 0;
+  return simdKernels() === null ? 0 : 3;
+}
+
+/**
+ * A program that starts conv (fromInput), relu, gap: the three steps as one vectorized kernel on a cross block
+ * (conv.ts patchGramReluMean), then the rest; null when that does not apply or the kernels are not available.
+ */
+function fusedReluMean(
+  prog: Program,
+  b: Block,
+  c1: Chain,
+  c2: Chain,
+  src: VarSource,
+  wantNtk: boolean,
+): KernelRecord | null {
+  if (b.self || fusedPrefix(prog) === 0) return null;
+  const [first, , pool] = prog.nodes;
+  const fused = first.step?.fromInputReluMean as NonNullable<AnalyticStep['fromInputReluMean']>;
+  const { inH: h, inW: w, inC: c } = prog;
+  const input = { x1: b.x1, n1: b.n1, x2: b.x2, n2: b.n2, self: false, h, w, c, var1: c1.input, var2: c2.input };
+  const same = b.same === undefined ? {} : { same: b.same };
+  const r = fused({ ...input, wantNtk, ...same }, c1.ids[first.id], c2.ids[first.id]);
+  if (r === null) return null;
+  const k = { ...r, var1: c1.ids[pool.id], var2: c2.ids[pool.id] };
+  return runNodes(prog, prog.nodes.slice(3), k, src, false);
+}
+
 /** NNGP and/or NTK values (n1 × n2, row-major) of a cross block, given both sides' chains; with per-logit outputs,
  * per pair the final record's entries (1 flat, P² full). */
 export function crossBlock(
@@ -289,7 +349,8 @@ export function crossBlock(
   };
   const rec = inputRecord(prog, b, c1.input, c2.input, wantNtk);
   const start = c1.inputFull && c2.inputFull ? { ...rec, full1: c1.inputFull, full2: c2.inputFull } : rec;
-  const out = runNodes(prog, prog.nodes, start, src, prog.fusedInput);
+  const out =
+    fusedReluMean(prog, b, c1, c2, src, wantNtk) ?? runNodes(prog, prog.nodes, start, src, prog.fusedInput);
   // per-logit outputs: the final record itself (one value per pair when flat, P² when full)
   if (prog.outputs === 'full') return { nngp: out.nngp, ntk: out.ntk };
   return { nngp: finalValues(out, out.nngp), ntk: out.ntk ? finalValues(out, out.ntk) : null };

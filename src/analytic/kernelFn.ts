@@ -22,7 +22,7 @@ import { assertFiniteResult, assertRows } from '../linalg/validate.js';
 import { kernelJobNeed, requireMemory } from '../util/memory.js';
 import { runPool } from '../util/workerPool.js';
 import type { Arch, KernelMethod, Node, Parameterization } from '../arch/types.js';
-import { type Block, type Chain, crossBlock, eachOp, selfChain, sliceChain } from './engine.js';
+import { type Block, type Chain, crossBlock, eachOp, fusedPrefix, selfChain, sliceChain } from './engine.js';
 import { type KernelOutputs, type Program, type ProgramOptions, compileProgram } from './program.js';
 
 export type Get = 'ntk' | 'nngp';
@@ -137,10 +137,10 @@ export function kernelFn(arch: Arch | string, opts: KernelFnOptions = {}): Kerne
   return Object.assign(fn, { arch }) as KernelFn;
 }
 
-/** Per-pair float64 entries at the widest layer: sizes the tiles. */
-function widestEntries(prog: Program): number {
-  let s = entriesPerPair(prog.input, prog.inH, prog.inW);
-  eachOp(prog.nodes, (n) => (s = Math.max(s, entriesPerPair(n.out, n.h, n.w))));
+/** Per-pair float64 entries at the widest layer (`skip`: after the first `skip` steps): sizes the tiles. */
+function widestEntries(prog: Program, skip = 0): number {
+  let s = skip > 0 ? 1 : entriesPerPair(prog.input, prog.inH, prog.inW);
+  eachOp(prog.nodes.slice(skip), (n) => (s = Math.max(s, entriesPerPair(n.out, n.h, n.w))));
   return s;
 }
 
@@ -255,7 +255,11 @@ async function compute(
   const n1 = x1.rows;
   const n2 = x2.rows;
   const S = widestEntries(prog);
-  const T = opts.tile ?? Math.max(1, Math.min(prog.input === 'flat' ? 512 : 256, Math.floor(Math.sqrt(2e6 / S))));
+  // a fused vectorized prefix (engine.ts fusedPrefix) keeps none of its records: tiles of up to 16 × 16 pairs
+  // (tens of ms each) amortize the patch extraction
+  const fused = fusedPrefix(prog);
+  const cap = fused > 0 ? 16 : prog.input === 'flat' ? 512 : 256;
+  const T = opts.tile ?? Math.max(1, Math.min(cap, Math.floor(Math.sqrt(2e6 / widestEntries(prog, fused)))));
   const list = tiles(n1, n2, T, sym);
   const work = (sym ? (n1 * (n1 + 1)) / 2 : n1 * n2) * S * Math.max(1, prog.numIds);
   const cores = Math.max(1, Math.min(availableParallelism(), 8));

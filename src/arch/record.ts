@@ -47,6 +47,8 @@ export interface InputBlock {
   readonly var1: Float64Array;
   readonly var2: Float64Array;
   readonly wantNtk: boolean;
+  /** a block of K(x, x): x2 row i + same is x1 row i (engine.ts Block.same) */
+  readonly same?: number;
 }
 
 export const pairsOf = (k: Pick<KernelRecord, 'n1' | 'n2' | 'self'>): number => (k.self ? k.n1 : k.n1 * k.n2);

@@ -282,6 +282,15 @@ export interface AnalyticOps {
   /** needs every example's full self-covariance K(x, x)[p, p′] of its input (`full1`/`full2` of the record), e.g.
    * attention weights computed from it: the engine keeps those of the step before along the variance chains */
   readonly needsSelfFull?: boolean;
+  /** a pooling of the full representation by windows (avgpool.ts poolFull: per output position Q its T input
+   * positions, −1 for none, and its weight; output h × w): relu before it fuses with it (vectorized kernels) */
+  readonly poolWindows?: {
+    readonly taps: Int32Array;
+    readonly T: number;
+    readonly weights: Float64Array;
+    readonly h: number;
+    readonly w: number;
+  };
   /** the representation after the layer (default: unchanged) */
   outRep?(rep: Spatial): Spatial;
   /** Gaussian-ness of the output given the input's; throws where the layer's kernel needs a Gaussian input. For
@@ -300,6 +309,19 @@ export interface AnalyticStep {
   fuse?(k: KernelRecord, next: Node | null): KernelRecord | null;
   /** a first layer on full image records that builds its own input record from the raw inputs (e.g. patch Grams) */
   fromInput?(b: InputBlock): KernelRecord;
+  /** an activation whose kernel a vectorized native kernel computes (src/linalg/simd.ts) */
+  readonly simd?: 'relu';
+  /**
+   * fromInput fused with the following `simd` activation and a mean over all positions (gap), on a cross block:
+   * the flat record after the three layers (its variances: the chain's after the conv, `var1`/`var2`); null when
+   * the vectorized kernels are not available.
+   */
+  fromInputReluMean?(b: InputBlock, var1: Float64Array, var2: Float64Array): KernelRecord | null;
+  /**
+   * The self pass of the same three layers on n images (NHWC rows of x): the variances after the conv and after the
+   * activation (n × P each) and the mean after the pooling (n); null when the vectorized kernels are not available.
+   */
+  selfReluMean?(x: Float64Array, n: number): { conv: Float64Array; act: Float64Array; mean: Float64Array } | null;
 }
 
 export interface AnalyticRunCtx {

@@ -34,10 +34,11 @@
  * without bias); then φ′(0) follows the finite network (relu′(0) = 0, abrelu′(0) = a, as PyTorch).
  */
 import { InvalidArgumentError } from '../../errors.js';
+import { simdKernels } from '../../linalg/simd.js';
 import { erf, normalCdf, normalPdf } from '../../util/special.js';
 import { LayerArgs, own } from '../args.js';
 import { type KernelRecord, entriesPerPair, pairsOf } from '../record.js';
-import type { FiniteOps, KernelMethod, LayerModule, LayerSpec, ParseCtx, Shape } from '../types.js';
+import type { FiniteOps, KernelMethod, LayerModule, LayerSpec, Node, ParseCtx, Shape } from '../types.js';
 import { quadratureKernel } from './pairQuadrature.js';
 
 export { quadratureKernel, type QuadratureOptions } from './pairQuadrature.js';
@@ -402,6 +403,11 @@ export function activate(k: KernelRecord, fn: PairKernel): KernelRecord {
   const { var1, var2 } = k;
   const o = new Float64Array(2);
   const relu = fn === reluKernel;
+  const vec = relu && k.spatial === 'full' ? simdKernels() : null;
+  if (vec) {
+    vec.reluFull(k.nngp, tin, var1, var2, k.n1, k.n2, k.self, P, nngp, ntk);
+    return { ...k, nngp, ntk };
+  }
   for (let e = 0; e < pairs; e++) {
     const i = k.self ? e : Math.floor(e / k.n2);
     const j = k.self ? e : e - i * k.n2;
@@ -468,6 +474,11 @@ export function activateMeanAll(k: KernelRecord, fn: PairKernel): KernelRecord {
   const { var1, var2 } = k;
   const o = new Float64Array(2);
   const relu = fn === reluKernel;
+  const vec = relu && !k.self ? simdKernels() : null;
+  if (vec) {
+    vec.reluMeanAll(k.nngp, tin, var1, var2, k.n1, k.n2, P, nngp, ntk);
+    return { ...k, spatial: 'flat', h: 1, w: 1, nngp, ntk };
+  }
   const rs2 = new Float64Array(P);
   for (let e = 0; e < pairs; e++) {
     const i = k.self ? e : Math.floor(e / k.n2);
@@ -509,6 +520,25 @@ export function activateMeanAll(k: KernelRecord, fn: PairKernel): KernelRecord {
     if (ntk) ntk[e] = (st * INV_2PI) / S;
   }
   return { ...k, spatial: 'flat', h: 1, w: 1, nngp, ntk };
+}
+
+/**
+ * relu followed by a pooling of the full representation (avgpool), fused on a cross block in one vectorized kernel
+ * (the same bits as activate then poolFull); null without the vectorized kernels.
+ */
+function reluPoolFull(k: KernelRecord, win: NonNullable<Node['analytic']['poolWindows']>): KernelRecord | null {
+  const vec = simdKernels();
+  if (vec === null) return null;
+  const P = k.h * k.w;
+  const Q = win.h * win.w;
+  const taps = Float64Array.from(win.taps);
+  const pairs = pairsOf(k);
+  const run = (tin: Float64Array | null) => {
+    const out = new Float64Array(pairs * Q * Q);
+    vec.reluPoolFull(k.nngp, tin, k.var1, k.var2, k.n1, k.n2, P, taps, win.T, win.weights, Q, out);
+    return out;
+  };
+  return { ...k, h: win.h, w: win.w, nngp: run(null), ntk: k.ntk ? run(k.ntk) : null };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -569,12 +599,15 @@ export function activationModule<S extends LayerSpec>(def: ActivationDef<S>): La
           prepare(method) {
             const fn = def.kernel(s, method);
             return {
+              ...(fn === reluKernel ? { simd: 'relu' as const } : {}),
               apply: (k) => activate(k, fn),
               // (cross blocks only: the self pass keeps every layer's variances)
-              fuse: (k, next) =>
-                !k.self && k.spatial === 'full' && next?.analytic.meanAllPositions === true
-                  ? activateMeanAll(k, fn)
-                  : null,
+              fuse: (k, next) => {
+                if (k.self || k.spatial !== 'full' || next === null) return null;
+                if (next.analytic.meanAllPositions === true) return activateMeanAll(k, fn);
+                const win = next.analytic.poolWindows;
+                return win && fn === reluKernel ? reluPoolFull(k, win) : null;
+              },
             };
           },
         },

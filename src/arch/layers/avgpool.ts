@@ -181,6 +181,7 @@ export const avgpool: LayerModule = {
       ),
       analytic: {
         needsFull: true,
+        poolWindows: { taps: win.taps, T: win.T, weights: win.weights, h: win.g.oh, w: win.g.ow },
         gaussian: (gc) => gc.gaussian,
         prepare: () => ({
           apply(r, run) {

@@ -11,10 +11,11 @@
  * kernel is computed directly as a Gram of im2col patches, patch(q)·patch′(q′)/(k²C), by the backend's GEMM.
  */
 import { gemm } from '../../linalg/blas.js';
-import { AFFINE_OPTIONS, LayerArgs, formatAffine, own } from '../args.js';
+import { simdKernels } from '../../linalg/simd.js';
+import { AFFINE_OPTIONS, LayerArgs, affineVariances, formatAffine, own } from '../args.js';
 import type { InputBlock, KernelRecord, Spatial } from '../record.js';
 import { pairsOf } from '../record.js';
-import type { AffineSpec, LayerModule, LayerSpec } from '../types.js';
+import type { AffineSpec, LayerModule, LayerSpec, Parameterization } from '../types.js';
 import { affineFinite, affineKernel } from './affine.js';
 
 export type Padding = 'same' | 'valid' | 'circular';
@@ -335,6 +336,74 @@ function patchGram(g: ConvGeom, b: InputBlock): KernelRecord {
   };
 }
 
+/**
+ * patchGram → affineKernel → relu → mean over all position pairs, fused in one vectorized native kernel (cross
+ * blocks; the same bits as the three steps: src/linalg/simd.ts); null without it.
+ */
+function patchGramReluMean(
+  g: ConvGeom,
+  s: ConvSpec,
+  param: Parameterization,
+  b: InputBlock,
+  var1: Float64Array,
+  var2: Float64Array,
+): KernelRecord | null {
+  const vec = simdKernels();
+  if (vec === null || b.self) return null;
+  const { P: Q, K } = g;
+  const img = b.h * b.w * b.c;
+  const pa = im2col(b.x1.subarray(0, b.n1 * img), b.n1, g);
+  // x2's patches transposed per image (K × Q): the Gram row of a patch of x1 is then a sum of contiguous rows
+  const pb = im2col(b.x2.subarray(0, b.n2 * img), b.n2, g);
+  const pbT = new Float64Array(pb.length);
+  for (let j = 0; j < b.n2; j++)
+    for (let q = 0; q < Q; q++) for (let t = 0; t < K; t++) pbT[(j * K + t) * Q + q] = pb[(j * Q + q) * K + t];
+  const { sw2, sb2 } = affineVariances(s);
+  // how Θ̃ follows from the Gram (affineKernel with avgT = 0): none, ntk (Θ = Σ), standard, frozen (Θ = 0)
+  const mode = !b.wantNtk ? 0 : s.frozen ? 3 : param === 'ntk' ? 1 : 2;
+  const pairs = b.n1 * b.n2;
+  const nngp = new Float64Array(pairs);
+  const ntk = b.wantNtk ? new Float64Array(pairs) : null;
+  // a diagonal tile of K(x, x) (same block both sides): pairs below the diagonal as the 1 × 1 tiles compute them
+  const lowerFirst = b.same === 0 && b.n1 === b.n2;
+  vec.convReluMean(
+    pa,
+    pbT,
+    b.n1,
+    b.n2,
+    Q,
+    K,
+    1 / K,
+    sw2,
+    sb2,
+    mode,
+    K,
+    s.bstd !== 0 ? 1 : 0,
+    var1,
+    var2,
+    nngp,
+    ntk,
+    lowerFirst,
+  );
+  return { n1: b.n1, n2: b.n2, self: false, spatial: 'flat', h: 1, w: 1, nngp, ntk, var1, var2 };
+}
+
+/** The self pass of patchGram → affineKernel → relu → mean over all positions, vectorized (same bits); null without it. */
+function patchGramReluSelf(
+  g: ConvGeom,
+  s: ConvSpec,
+  x: Float64Array,
+  n: number,
+): { conv: Float64Array; act: Float64Array; mean: Float64Array } | null {
+  const vec = simdKernels();
+  if (vec === null) return null;
+  const pa = im2col(x.subarray(0, n * g.h * g.w * g.c), n, g);
+  const { sw2, sb2 } = affineVariances(s);
+  const out = { conv: new Float64Array(n * g.P), act: new Float64Array(n * g.P), mean: new Float64Array(n) };
+  vec.convReluSelf(pa, n, g.P, g.K, 1 / g.K, sw2, sb2, out.conv, out.act, out.mean);
+  return out;
+}
+
 export const conv: LayerModule = {
   names: ['conv'],
   affine: true,
@@ -411,6 +480,8 @@ export const conv: LayerModule = {
             return affineKernel(k, s, geom.K, param, avgK, avgT, k.spatial, run.h, run.w);
           },
           fromInput: (b) => patchGram(geom, b),
+          fromInputReluMean: (b, v1, v2) => patchGramReluMean(geom, s, param, b, v1, v2),
+          selfReluMean: (x, n) => patchGramReluSelf(geom, s, x, n),
         }),
       },
     };
