@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 pkgs=(libopenblas-dev liblapacke-dev g++ make python3 dataset-fashion-mnist)
 if [[ "${1:-}" == "--test" ]]; then
-  pkgs+=(python3-numpy python3-scipy python3-torch chromium)
+  pkgs+=(python3-numpy python3-scipy python3-torch chromium redis-server)
 fi
 missing=()
 for p in "${pkgs[@]}"; do
