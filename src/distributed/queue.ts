@@ -359,6 +359,7 @@ export async function coordinate(
     );
     const t0 = Date.now();
     let lastSay = 0;
+    let saidDone = -1;
     let lastProgress = Date.now();
     const reconcile = (opts.reconcileSecs ?? 15) * 1000;
     while (done.size < T) {
@@ -398,8 +399,10 @@ export async function coordinate(
         }
       }
       if (done.size === T || unlogged.length >= 500 || now - lastFlush >= 1000) await flush();
-      if (done.size === T || now - lastSay >= 1000) {
+      // a line a second while tiles arrive, every 10 s while waiting
+      if (done.size === T || (now - lastSay >= 1000 && (done.size !== saidDone || now - lastSay >= 10_000))) {
         lastSay = now;
+        saidDone = done.size;
         const rate = (done.size - resumed) / Math.max(1e-3, (now - t0) / 1000);
         say(
           `tiles ${done.size}/${T} (${((100 * done.size) / T).toFixed(0)} %), ${rate.toFixed(2)} tiles/s, ETA ${fmtSecs((T - done.size) / rate)}`,

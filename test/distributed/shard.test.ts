@@ -92,4 +92,19 @@ describe('ntk kernel|empirical --shard i/N, ntk assemble', () => {
     assert.equal(r.status, 2);
     assert.match(r.stderr, /--shard: must be i\/N with 0 ≤ i < N/);
   });
+  test('--shard with --queue, or a bad --queue URL, is refused (exit 2)', () => {
+    const cmd = ['kernel', '--arch', 'dense(4),relu,dense(1)', '--x', flat];
+    let r = ntk(...cmd, '--shard', '0/2', '--queue', 'redis://127.0.0.1:1/0', '--out', join(dir, 'q.npy'));
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /--shard\/--queue: give one of them/);
+    r = ntk(...cmd, '--queue', 'http://127.0.0.1:6379', '--out', join(dir, 'q.npy'));
+    assert.equal(r.status, 2);
+    assert.match(
+      r.stderr,
+      /--queue: must be redis:\/\/HOST:PORT or redis:\/\/HOST:PORT\/DB .*got 'http:\/\/127\.0\.0\.1:6379'/,
+    );
+    r = ntk('worker', '--queue', 'redis://127.0.0.1');
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /--queue: must be redis:\/\//);
+  });
 });
