@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 pkgs=(libopenblas-dev liblapacke-dev g++ make python3 dataset-fashion-mnist)
 if [[ "${1:-}" == "--test" ]]; then
-  pkgs+=(python3-numpy python3-scipy python3-torch chromium)
+  pkgs+=(python3-numpy python3-scipy python3-torch chromium redis-server)
 fi
 # --bench: clang and lld for bench/analytic/simd.ts's WebAssembly rows (the kernel built for wasm32)
 if [[ "${1:-}" == "--bench" || "${2:-}" == "--bench" ]]; then

@@ -142,3 +142,18 @@ export class OutputError extends NtkError {
     this.errno = errno;
   }
 }
+
+/**
+ * A worker refuses a distributed kernel job (src/distributed): its ntk-lab version is not the job's, or what it received
+ * does not hash to the job's content hash. `job` is the job hash, `worker` who refused (host:pid).
+ */
+export class JobMismatchError extends NtkError {
+  override readonly name = 'JobMismatchError';
+  readonly job: string;
+  readonly worker: string;
+  constructor(job: string, worker: string, why: string) {
+    super('job_mismatch', `worker ${worker} refuses job ${job.slice(0, 16)}…: ${why}`);
+    this.job = job;
+    this.worker = worker;
+  }
+}

@@ -176,10 +176,10 @@ export interface Job {
   readonly outNtk: Float64Array | null;
 }
 
-/** Compute one tile and write it (and its mirror when symmetric) into the job's outputs. */
-export function runTile(job: Job, t: Tile): void {
-  const { prog, n2, inDim } = { ...job, inDim: job.prog.inDim };
-  const full = prog.outputs === 'full';
+/** The crossBlock of one tile: per pair (P × P per pair for `full` outputs), the NNGP and (when wanted) the NTK. */
+function tileResult(job: Job, t: Tile): { nngp: Float64Array; ntk: Float64Array | null } {
+  const { prog, n2 } = job;
+  const inDim = prog.inDim;
   const b1 = t.i1 - t.i0;
   const b2 = t.j1 - t.j0;
   let gram: Float64Array | undefined;
@@ -196,36 +196,80 @@ export function runTile(job: Job, t: Tile): void {
     gram,
     ...(job.sym ? { same: t.i0 - t.j0 } : {}),
   };
-  const r = crossBlock(
+  return crossBlock(
     prog,
     block,
     sliceChain(job.chain1, t.i0, t.i1, prog),
     sliceChain(job.chain2, t.j0, t.j1, prog),
     job.wantNtk,
   );
-  const write = (dst: Float64Array, src: Float64Array) => {
-    if (full) return writeFull(dst, src, prog, t, n2, job.sym);
-    for (let i = 0; i < b1; i++)
-      for (let j = 0; j < b2; j++) {
-        const v = src[i * b2 + j];
-        dst[(t.i0 + i) * n2 + t.j0 + j] = v;
-        if (job.sym) dst[(t.j0 + j) * n2 + t.i0 + i] = v;
-      }
-  };
-  if (job.outNngp) write(job.outNngp, r.nngp);
-  if (job.outNtk && r.ntk) write(job.outNtk, r.ntk);
+}
+
+/**
+ * Where a tile's entries go: `dst` holds output rows from `row0` and columns from `col0`, `stride` entries a row
+ * (the whole kernel: 0, 0, n2·O); `mirror`: also write the transposed entry (symmetric kernels).
+ */
+interface Dest {
+  readonly dst: Float64Array;
+  readonly stride: number;
+  readonly row0: number;
+  readonly col0: number;
+  readonly mirror: boolean;
+}
+
+function writeTile(d: Dest, src: Float64Array, prog: Program, t: Tile): void {
+  if (prog.outputs === 'full') return writeFull(d, src, prog, t);
+  const { dst, stride, row0, col0, mirror } = d;
+  const b1 = t.i1 - t.i0;
+  const b2 = t.j1 - t.j0;
+  for (let i = 0; i < b1; i++)
+    for (let j = 0; j < b2; j++) {
+      const v = src[i * b2 + j];
+      dst[(t.i0 + i - row0) * stride + t.j0 + j - col0] = v;
+      if (mirror) dst[(t.j0 + j - row0) * stride + t.i0 + i - col0] = v;
+    }
+}
+
+/** Compute one tile and write it (and its mirror when symmetric) into the job's outputs. */
+export function runTile(job: Job, t: Tile): void {
+  const r = tileResult(job, t);
+  const O = job.prog.outputs === 'full' ? job.prog.net.outDim : 1;
+  const at = (dst: Float64Array): Dest => ({ dst, stride: job.n2 * O, row0: 0, col0: 0, mirror: job.sym });
+  if (job.outNngp) writeTile(at(job.outNngp), r.nngp, job.prog, t);
+  if (job.outNtk && r.ntk) writeTile(at(job.outNtk), r.ntk, job.prog, t);
+}
+
+/**
+ * One tile's block of the kernel as runTile leaves it in the whole output: rows i0·O … i1·O, columns j0·O … j1·O
+ * (a diagonal tile of a symmetric kernel with its mirrored writes applied; elsewhere the mirror is the block's
+ * transpose). The same computation as runTile, so a kernel put together from blocks has the same bytes.
+ */
+export function tileBlock(job: Job, t: Tile, get: Get): Float64Array {
+  const r = tileResult(job, t);
+  const O = job.prog.outputs === 'full' ? job.prog.net.outDim : 1;
+  const cols = (t.j1 - t.j0) * O;
+  const out = new Float64Array((t.i1 - t.i0) * O * cols);
+  const src = get === 'ntk' ? r.ntk : r.nngp;
+  if (src === null) throw new InvalidArgumentError('tileBlock', 'get', 'nngp, or ntk on a job with wantNtk', get);
+  writeTile(
+    { dst: out, stride: cols, row0: t.i0 * O, col0: t.j0 * O, mirror: job.sym && t.i0 === t.j0 },
+    src,
+    job.prog,
+    t,
+  );
+  return out;
 }
 
 /**
  * Per-logit outputs of a tile: K[(i, o), (j, o′)] with o = p·C + c (NHWC position-major, C channels), nonzero only
  * for c = c′, where it is the pair's (p, p′) entry (P = 1 for flat outputs); `dst` is (n1·O) × (n2·O), zeroed.
  */
-function writeFull(dst: Float64Array, src: Float64Array, prog: Program, t: Tile, n2: number, sym: boolean): void {
+function writeFull(d: Dest, src: Float64Array, prog: Program, t: Tile): void {
+  const { dst, stride: cols, row0, col0, mirror } = d;
   const O = prog.net.outDim;
   const s = prog.net.outputShape;
   const P = s.length === 3 ? s[0] * s[1] : 1;
   const C = O / P;
-  const cols = n2 * O;
   const b2 = t.j1 - t.j0;
   for (let i = 0; i < t.i1 - t.i0; i++)
     for (let j = 0; j < b2; j++) {
@@ -236,11 +280,127 @@ function writeFull(dst: Float64Array, src: Float64Array, prog: Program, t: Tile,
         for (let q = 0; q < P; q++) {
           const v = src[base + p * P + q];
           for (let c = 0; c < C; c++) {
-            dst[(r0 + p * C + c) * cols + c0 + q * C + c] = v;
-            if (sym) dst[(c0 + q * C + c) * cols + r0 + p * C + c] = v;
+            dst[(r0 + p * C + c - row0) * cols + c0 + q * C + c - col0] = v;
+            if (mirror) dst[(c0 + q * C + c - row0) * cols + r0 + p * C + c - col0] = v;
           }
         }
     }
+}
+
+/** Examples per tile side: tiles of about 2·10⁶ per-pair entries at the widest layer (at most 512 flat, 256 images). */
+function tileSide(prog: Program): number {
+  // a fused vectorized prefix (engine.ts fusedPrefix) keeps none of its records: tiles of up to 16 × 16 pairs
+  // (tens of ms each) amortize the patch extraction
+  const fused = fusedPrefix(prog);
+  const cap = fused > 0 ? 16 : prog.input === 'flat' ? 512 : 256;
+  return Math.max(1, Math.min(cap, Math.floor(Math.sqrt(2e6 / widestEntries(prog, fused)))));
+}
+
+/**
+ * What every tile reads: the input Gram x1·x2ᵀ (flat inputs, by the backend's GEMM; syrk when symmetric) and each
+ * set's variance chain. `alloc` makes the Gram's buffer (shared memory when workers read it).
+ */
+function jobInputs(
+  prog: Program,
+  x1: Matrix,
+  x2: Matrix,
+  sym: boolean,
+  alloc: (n: number) => Float64Array,
+): { gram: Float64Array | null; chain1: Chain; chain2: Chain } {
+  const n1 = x1.rows;
+  const n2 = x2.rows;
+  let gram: Float64Array | null = null;
+  let norms1: Float64Array | undefined;
+  let norms2: Float64Array | undefined;
+  if (prog.input === 'flat') {
+    const d = prog.inDim;
+    const g = new Float64Array(n1 * n2);
+    if (sym) {
+      syrk({ n: n1, k: d, a: x1.data, c: g });
+      for (let i = 0; i < n1; i++) for (let j = 0; j < i; j++) g[j * n1 + i] = g[i * n1 + j];
+      norms1 = new Float64Array(n1);
+      for (let i = 0; i < n1; i++) norms1[i] = g[i * n1 + i];
+      norms2 = norms1;
+    } else {
+      gemm({ m: n1, n: n2, k: d, a: x1.data, b: x2.data, c: g, transB: true });
+    }
+    gram = alloc(n1 * n2);
+    if (gram.buffer instanceof SharedArrayBuffer) gram.set(g);
+    else gram = g;
+  }
+  const chain1 = selfChain(prog, x1.data, n1, norms1);
+  const chain2 = sym ? chain1 : selfChain(prog, x2.data, n2, norms2);
+  return { gram, chain1, chain2 };
+}
+
+/** A kernel job cut into tiles that can be computed anywhere (src/distributed): the tiles, and each tile's block. */
+export interface AnalyticTiling {
+  readonly rows: number;
+  readonly cols: number;
+  readonly sym: boolean;
+  /** examples per tile side */
+  readonly tile: number;
+  /** output rows (and columns) per example: 1, or the logits O with `full` outputs */
+  readonly perExample: number;
+  readonly tiles: readonly Tile[];
+  /** tile k's block (tileBlock); the Gram and variance chains are computed at the first call */
+  block(k: number): Float64Array;
+}
+
+/**
+ * The tiles of kernelFn(arch, opts)(x1, x2, get) as the single-machine computation makes them (same tile size,
+ * same per-tile code), so that blocks computed on other machines assemble into the same bytes.
+ */
+export function analyticTiling(
+  arch: Arch | string,
+  opts: KernelFnOptions & { readonly inputShape: readonly number[] },
+  x1In: Matrix,
+  x2In: Matrix | null,
+  get: Get,
+): AnalyticTiling {
+  if (get !== 'ntk' && get !== 'nngp') throw new InvalidArgumentError('analyticTiling', 'get', '`ntk` or `nngp`', get);
+  const prog = compileProgram(arch, opts.inputShape, opts.param ?? 'ntk', opts.method ?? 'exact', {
+    ...(opts.outputs !== undefined ? { outputs: opts.outputs } : {}),
+    ...(opts.perPosition !== undefined ? { perPosition: opts.perPosition } : {}),
+    ...(opts.adjacency !== undefined ? { adjacency: opts.adjacency } : {}),
+  });
+  const x1 = checkX('x1', x1In, prog.inDim);
+  const sym = x2In === null;
+  const x2 = sym ? x1 : checkX('x2', x2In, prog.inDim);
+  if (get === 'ntk') requireTrainedLayer('kernelFn', prog.net);
+  const T = opts.tile ?? tileSide(prog);
+  const list = tiles(x1.rows, x2.rows, T, sym);
+  const O = prog.outputs === 'full' ? prog.net.outDim : 1;
+  let job: Job | null = null;
+  return {
+    rows: x1.rows * O,
+    cols: x2.rows * O,
+    sym,
+    tile: T,
+    perExample: O,
+    tiles: list,
+    block(k: number): Float64Array {
+      if (!Number.isInteger(k) || k < 0 || k >= list.length)
+        throw new InvalidArgumentError('analyticTiling', 'tile', `an integer in [0, ${list.length})`, k);
+      if (job === null) {
+        const inputs = jobInputs(prog, x1, x2, sym, (n) => new Float64Array(n));
+        const [n1, n2] = [x1.rows, x2.rows];
+        job = {
+          prog,
+          x1: x1.data,
+          x2: x2.data,
+          n1,
+          n2,
+          sym,
+          ...inputs,
+          wantNtk: get === 'ntk',
+          outNngp: null,
+          outNtk: null,
+        };
+      }
+      return tileBlock(job, list[k], get);
+    },
+  };
 }
 
 async function compute(
@@ -255,11 +415,7 @@ async function compute(
   const n1 = x1.rows;
   const n2 = x2.rows;
   const S = widestEntries(prog);
-  // a fused vectorized prefix (engine.ts fusedPrefix) keeps none of its records: tiles of up to 16 × 16 pairs
-  // (tens of ms each) amortize the patch extraction
-  const fused = fusedPrefix(prog);
-  const cap = fused > 0 ? 16 : prog.input === 'flat' ? 512 : 256;
-  const T = opts.tile ?? Math.max(1, Math.min(cap, Math.floor(Math.sqrt(2e6 / widestEntries(prog, fused)))));
+  const T = opts.tile ?? tileSide(prog);
   const list = tiles(n1, n2, T, sym);
   const work = (sym ? (n1 * (n1 + 1)) / 2 : n1 * n2) * S * Math.max(1, prog.numIds);
   const cores = Math.max(1, Math.min(availableParallelism(), 8));
@@ -283,29 +439,7 @@ async function compute(
     }),
   );
   const alloc = (n: number) => (shared ? new Float64Array(new SharedArrayBuffer(8 * n)) : new Float64Array(n));
-  // input Gram (flat inputs) by the backend's GEMM; syrk when symmetric
-  let gram: Float64Array | null = null;
-  let norms1: Float64Array | undefined;
-  let norms2: Float64Array | undefined;
-  if (prog.input === 'flat') {
-    const d = prog.inDim;
-    const g = new Float64Array(n1 * n2);
-    if (sym) {
-      syrk({ n: n1, k: d, a: x1.data, c: g });
-      for (let i = 0; i < n1; i++) for (let j = 0; j < i; j++) g[j * n1 + i] = g[i * n1 + j];
-      norms1 = new Float64Array(n1);
-      for (let i = 0; i < n1; i++) norms1[i] = g[i * n1 + i];
-      norms2 = norms1;
-    } else {
-      gemm({ m: n1, n: n2, k: d, a: x1.data, b: x2.data, c: g, transB: true });
-    }
-    if (shared) {
-      gram = alloc(n1 * n2);
-      gram.set(g);
-    } else gram = g;
-  }
-  const chain1 = selfChain(prog, x1.data, n1, norms1);
-  const chain2 = sym ? chain1 : selfChain(prog, x2.data, n2, norms2);
+  const { gram, chain1, chain2 } = jobInputs(prog, x1, x2, sym, alloc);
   // per-logit outputs: (n1·O) × (n2·O)
   const O = prog.outputs === 'full' ? prog.net.outDim : 1;
   const [r1, r2] = [n1 * O, n2 * O];

@@ -3,6 +3,8 @@
  * network's parameters (--params-out) so another framework can rebuild it, and Monte-Carlo means over seeds.
  */
 import { parseArgs } from 'node:util';
+import { empiricalTiling } from '../empirical/ntk.js';
+import { DIST_OPTIONS, distMode, jobData, runDistributed } from './distributed.js';
 import {
   empiricalNtk,
   monteCarloNtk,
@@ -44,6 +46,10 @@ options:
   --stderr-out PATH        with --samples > 1: elementwise standard error of the mean (.npy)
   --params-out DIR         write each parametrized layer's W (PyTorch's layout) and b (out,)
                            as .npy plus manifest.json (with --samples, the first sample's network)
+  --shard i/N              compute only tile group i of N (0 ≤ i < N) into the folder --out DIR;
+                           \`ntk assemble DIR --out K.npy\` writes the kernel (docs/distributed.md)
+  --queue URL              redis://HOST:PORT[/DB]: coordinate the tiles on a Redis job queue that
+                           \`ntk worker --queue URL\` processes compute (resumable: rerun after a crash)
 
 Exit codes: 0 ok, 2 bad input (message names the problem).`;
 
@@ -65,6 +71,7 @@ export const empirical: Command = {
         out: { type: 'string' },
         'stderr-out': { type: 'string' },
         'params-out': { type: 'string' },
+        ...DIST_OPTIONS,
       },
       strict: true,
     });
@@ -91,8 +98,14 @@ export const empirical: Command = {
     const samples = int('--samples', o.samples, 1, 1) as number;
     const tileSize = int('--tile-size', o['tile-size'], 1, undefined);
     if (o['stderr-out'] !== undefined && samples < 2) throw new ConfigError('--stderr-out', 'needs --samples ≥ 2');
+    const dist = distMode(o);
+    if (dist && samples > 1)
+      throw new ConfigError(
+        '--samples',
+        `must be 1 with ${dist} (one network's kernel is cut into tiles); got ${samples}`,
+      );
     checkOutputs([
-      { flag: '--out', path: o.out, kind: 'file', binary: true },
+      { flag: '--out', path: o.out, kind: dist === '--shard' ? 'dir' : 'file', binary: true },
       { flag: '--stderr-out', path: o['stderr-out'], kind: 'file', binary: true },
       { flag: '--params-out', path: o['params-out'], kind: 'dir' },
     ]);
@@ -116,6 +129,14 @@ export const empirical: Command = {
     requireFlatOutput(net, 'empiricalNtk', perPosition);
     const opts = { implementation, outputs, tileSize, perPosition };
     const params = await namingOptions(o, () => init(net, samples === 1 ? new Rng(seed) : new Rng(seed).split(0)));
+    if (dist) {
+      const tiling = empiricalTiling(params, X, X2, opts);
+      const fields = { kind: 'empirical', arch: o.arch, inputShape: net.inputShape, param, get: 'ntk' } as const;
+      const data = jobData({ ...fields, outputs, perPosition, seed, implementation }, tiling.tile, X, X2, adjacency);
+      const code = await runDistributed(o, data, o.out);
+      if (o['params-out']) writeParams(params, o['params-out'], seed);
+      return code;
+    }
     let K: Matrix;
     let se: Matrix | null = null;
     if (samples === 1) K = await namingOptions(o, () => empiricalNtk(params, X, X2, opts));

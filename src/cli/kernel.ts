@@ -3,13 +3,15 @@ import { ConfigError } from '../errors.js';
 import { writeMatrixNpy } from '../io/npy.js';
 import { checkOutputPath, writesToStdout } from '../io/output.js';
 import { checkPd } from '../analytic/pd.js';
-import { kernelFn, maxWorkers } from '../analytic/kernelFn.js';
+import { analyticTiling, kernelFn, maxWorkers } from '../analytic/kernelFn.js';
+import { DIST_OPTIONS, distMode, jobData, runDistributed } from './distributed.js';
 import type { Command } from './command.js';
 import { INPUT_OPTIONS, loadAdjacency, loadInputs, namingOptions } from './inputs.js';
 import { ARCH_EXAMPLES } from '../arch/registry.js';
 
 const USAGE = `ntk kernel --arch SPEC (--data SPEC | --x X.npy) [--x2 X2.npy] [--param ntk|standard] [--get ntk|nngp]
            [--input-shape H,W,C|T,D] [--adjacency A.npy] [--outputs trace|full] [--per-position] [--workers N] [--check-pd] --out K.npy
+           [--shard i/N --out DIR | --queue redis://HOST:PORT[/DB]]
 
 The analytic infinite-width kernel (NTK or NNGP) of an architecture, neural-tangents' conventions (docs/kernels.md).
   --arch SPEC           e.g. '${ARCH_EXAMPLES.mlp}' or '${ARCH_EXAMPLES.bigCnn}'
@@ -28,7 +30,11 @@ The analytic infinite-width kernel (NTK or NNGP) of an architecture, neural-tang
                         4 × the cores, more are refused)
   --check-pd            print λ_min, λ_max, the condition number and whether K is strictly PD (symmetric K only)
   --out K.npy           float64 (n1, n2), written atomically (- : standard output, not a terminal;
-                        the summary lines then go to stderr)`;
+                        the summary lines then go to stderr)
+  --shard i/N           compute only tile group i of N (0 ≤ i < N) into the folder --out DIR (a Slurm array
+                        task each); \`ntk assemble DIR --out K.npy\` then writes the kernel (docs/distributed.md)
+  --queue URL           coordinate the tiles on a Redis job queue (BullMQ) that \`ntk worker --queue URL\`
+                        processes compute; resumable: rerun the same command after a crash`;
 
 export const kernel: Command = {
   usage: USAGE,
@@ -45,6 +51,7 @@ export const kernel: Command = {
         workers: { type: 'string' },
         'check-pd': { type: 'boolean', default: false },
         out: { type: 'string' },
+        ...DIST_OPTIONS,
       },
     });
     if (o.arch === undefined) throw new ConfigError('--arch', 'is required (e.g. --arch "dense(512),relu,dense(1)")');
@@ -69,9 +76,40 @@ export const kernel: Command = {
           `must be at most ${maxWorkers()} (4 × this machine's cores); got ${workers}`,
         );
     }
-    checkOutputPath('--out', o.out, { kind: 'file', binary: true });
+    const dist = distMode(o);
+    if (dist && o['check-pd'])
+      throw new ConfigError('--check-pd', `is not available with ${dist}: run ntk analyze on the kernel`);
+    checkOutputPath('--out', o.out, { kind: dist === '--shard' ? 'dir' : 'file', binary: true });
     const { X, X2, image } = loadInputs(o);
     const adjacency = loadAdjacency(o.adjacency);
+    if (dist) {
+      const inputShape = image ?? [X.cols];
+      const tiling = analyticTiling(
+        o.arch,
+        { inputShape, param, outputs, perPosition: o['per-position'], ...(adjacency ? { adjacency } : {}) },
+        X,
+        X2,
+        get,
+      );
+      const data = jobData(
+        {
+          kind: 'kernel',
+          arch: o.arch,
+          inputShape,
+          param,
+          get,
+          outputs,
+          perPosition: o['per-position'],
+          seed: null,
+          implementation: null,
+        },
+        tiling.tile,
+        X,
+        X2,
+        adjacency,
+      );
+      return runDistributed(o, data, o.out as string);
+    }
     const kfn = kernelFn(o.arch, {
       inputShape: image ?? [X.cols],
       param,

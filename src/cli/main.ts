@@ -47,6 +47,16 @@ const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./kernel.js')).kernel,
   },
   {
+    name: 'assemble',
+    summary: 'write the kernel .npy from the shards of `ntk kernel|empirical --shard i/N` (checks every tile)',
+    load: async () => (await import('./assemble.js')).assemble,
+  },
+  {
+    name: 'worker',
+    summary: 'compute kernel tiles from a Redis queue (`ntk kernel|empirical --queue redis://…`)',
+    load: async () => (await import('./worker.js')).worker,
+  },
+  {
     name: 'train',
     summary: 'train a network and its linearization by GD (mse/ce/soft-ce, regularization), tracking NTK dynamics',
     load: async () => (await import('./train.js')).trainCommand,

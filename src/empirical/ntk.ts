@@ -35,6 +35,7 @@ import { Matrix } from '../linalg/matrix.js';
 import { gemm } from '../linalg/blas.js';
 import { assertFinite, assertFiniteResult, assertRows } from '../linalg/validate.js';
 import { empiricalJobNeed, requireMemory } from '../util/memory.js';
+import { type Tile, tiles } from '../analytic/kernelFn.js';
 import { forward, layerTerms, type Network, type ParamLayer, type Params, Workspace } from '../nn/network.js';
 
 export type NtkImplementation = 'structured' | 'jacobian';
@@ -462,37 +463,62 @@ function chooseTiling(
   return { t: largest(streamedCost, tileBudget(opts)), cached: false };
 }
 
+/** An empirical-NTK job cut into tiles that can be computed anywhere (src/distributed): the tiles, and each tile's block. */
+export interface EmpiricalTiling {
+  readonly rows: number;
+  readonly cols: number;
+  readonly sym: boolean;
+  /** examples per tile side */
+  readonly tile: number;
+  /** output rows (and columns) per example: 1 (trace), or the logits O (full) */
+  readonly perExample: number;
+  /** tiles over examples, row tiles outer, column tiles from the row tile on when symmetric */
+  readonly tiles: readonly Tile[];
+  /**
+   * Tile k's block of Θ (rows i0·R … i1·R, columns j0·R … j1·R, the trace's 1/O applied; a diagonal tile of Θ(x, x)
+   * symmetrized), in a buffer that the next call reuses. Elsewhere in Θ(x, x) the mirror is its transpose.
+   */
+  block(k: number): Float64Array;
+}
+
 /**
- * The empirical NTK of `params` between the rows of X1 and X2 (X2 omitted: Θ(X1, X1), exactly symmetric).
- * Returns n₁ × n₂ (outputs `trace`) or n₁O × n₂O (outputs `full`, row i·O + o).
+ * The tiles of empiricalNtk(params, X1, X2, opts) as it computes them (same tile size, same per-tile code): what
+ * empiricalNtk runs on one machine and src/distributed runs on several. Validates like empiricalNtk, except the memory of
+ * the whole output (which a distributed job never holds).
  */
-export function empiricalNtk(params: Params, X1: Matrix, X2?: Matrix | null, opts: EmpiricalNtkOptions = {}): Matrix {
+export function empiricalTiling(
+  params: Params,
+  X1: Matrix,
+  X2?: Matrix | null,
+  opts: EmpiricalNtkOptions = {},
+  /** also refuse a job whose whole output does not fit in memory (empiricalNtk) */
+  wholeOutput = false,
+): EmpiricalTiling {
   requireFlatOutput(params.net, 'empiricalNtk', opts.perPosition === true);
   validate('empiricalNtk', params, X1, 'x1');
   const sym = X2 === undefined || X2 === null;
   const Xb = sym ? X1 : X2;
   validate('empiricalNtk', params, Xb, 'x2');
   requireTrainedLayer('empiricalNtk', params.net);
-  requireEmpiricalMemory(params.net, X1, X2, opts, 1);
+  if (wholeOutput) requireEmpiricalMemory(params.net, X1, X2, opts, 1);
   const plan = makePlan(params, opts);
   const { O, trace } = plan;
   const R = trace ? 1 : O;
   const n1 = X1.rows;
   const n2 = Xb.rows;
   const { t, cached } = chooseTiling(plan, opts, measureTile(plan, X1), Math.max(n1, n2), sym ? n1 : n1 + n2);
-  const K = new Matrix(n1 * R, n2 * R);
-  const W = n2 * R;
   const scale = trace ? 1 / O : 1;
   const tiles1 = Math.ceil(n1 / t);
-  const tiles2 = Math.ceil(n2 / t);
-  const total = sym ? (tiles1 * (tiles1 + 1)) / 2 : tiles1 * tiles2;
-  let done = 0;
+  const list = tiles(n1, n2, t, sym);
   const cache = cached && tiles1 > 1 ? new Map<string, TileFeat>() : null;
   // without the cache, row tiles and column tiles each reuse one set of buffers
   const rowWs = new Workspace();
   const colWs = new Workspace();
   const scratch = new Workspace();
   const passWs = new Workspace();
+  const blockWs = new Workspace();
+  let rowTile = -1;
+  let rowFeat: TileFeat | null = null;
   const feats = (which: 1 | 2, T: number): TileFeat => {
     const key = `${sym ? 1 : which}:${T}`;
     const hit = cache?.get(key);
@@ -503,35 +529,78 @@ export function empiricalNtk(params: Params, X1: Matrix, X2?: Matrix | null, opt
     cache?.set(key, f);
     return f;
   };
-  for (let I = 0; I < tiles1; I++) {
-    const a0 = I * t;
-    const F1 = feats(1, I);
-    for (let J = sym ? I : 0; J < tiles2; J++) {
-      const b0 = J * t;
+  return {
+    rows: n1 * R,
+    cols: n2 * R,
+    sym,
+    tile: t,
+    perExample: R,
+    tiles: list,
+    block(k: number): Float64Array {
+      if (!Number.isInteger(k) || k < 0 || k >= list.length)
+        throw new InvalidArgumentError('empiricalTiling', 'tile', `an integer in [0, ${list.length})`, k);
+      const I = list[k].i0 / t;
+      const J = list[k].j0 / t;
+      // a row tile's factors stay while its column tiles stream past (the order empiricalNtk asks in)
+      if (rowTile !== I || rowFeat === null) {
+        rowFeat = feats(1, I);
+        rowTile = I;
+      }
+      const F1 = rowFeat;
       const F2 = sym && J === I ? F1 : feats(2, J);
       const blk = contract(plan, F1, F2, scratch);
       const N1 = F1.n * R;
       const N2 = F2.n * R;
-      const r0 = a0 * R;
-      const c0 = b0 * R;
-      for (let r = 0; r < N1; r++) for (let c = 0; c < N2; c++) K.data[(r0 + r) * W + c0 + c] = scale * blk[r * N2 + c];
-      if (sym) {
-        if (J === I) {
-          for (let r = 0; r < N1; r++) {
-            for (let c = 0; c < r; c++) {
-              const v = 0.5 * (K.data[(r0 + r) * W + c0 + c] + K.data[(r0 + c) * W + c0 + r]);
-              K.data[(r0 + r) * W + c0 + c] = v;
-              K.data[(r0 + c) * W + c0 + r] = v;
-            }
+      const out = blockWs.get('block', N1 * N2, false);
+      for (let i = 0; i < N1 * N2; i++) out[i] = scale * blk[i];
+      if (sym && J === I) {
+        for (let r = 0; r < N1; r++) {
+          for (let c = 0; c < r; c++) {
+            const v = 0.5 * (out[r * N2 + c] + out[c * N2 + r]);
+            out[r * N2 + c] = v;
+            out[c * N2 + r] = v;
           }
-        } else {
-          for (let r = 0; r < N1; r++)
-            for (let c = 0; c < N2; c++) K.data[(c0 + c) * W + r0 + r] = scale * blk[r * N2 + c];
         }
       }
-      done++;
-      opts.onProgress?.(done, total);
-    }
+      return out;
+    },
+  };
+}
+
+/**
+ * Put tile `t`'s block (rows t.i0·R…, columns t.j0·R…, `R` rows per example) into a row-major matrix with `cols`
+ * columns, and its transpose into the mirror position when `mirror` (off-diagonal tiles of a symmetric kernel).
+ */
+export function placeBlock(
+  dst: Float64Array,
+  cols: number,
+  t: Tile,
+  R: number,
+  block: Float64Array,
+  mirror: boolean,
+): void {
+  const r0 = t.i0 * R;
+  const c0 = t.j0 * R;
+  const N1 = (t.i1 - t.i0) * R;
+  const N2 = (t.j1 - t.j0) * R;
+  for (let r = 0; r < N1; r++) dst.set(block.subarray(r * N2, (r + 1) * N2), (r0 + r) * cols + c0);
+  if (mirror)
+    for (let r = 0; r < N1; r++) for (let c = 0; c < N2; c++) dst[(c0 + c) * cols + r0 + r] = block[r * N2 + c];
+}
+
+/**
+ * The empirical NTK of `params` between the rows of X1 and X2 (X2 omitted: Θ(X1, X1), exactly symmetric).
+ * Returns n₁ × n₂ (outputs `trace`) or n₁O × n₂O (outputs `full`, row i·O + o).
+ */
+export function empiricalNtk(params: Params, X1: Matrix, X2?: Matrix | null, opts: EmpiricalNtkOptions = {}): Matrix {
+  const tiling = empiricalTiling(params, X1, X2, opts, true);
+  const { sym, perExample: R } = tiling;
+  const K = new Matrix(tiling.rows, tiling.cols);
+  const total = tiling.tiles.length;
+  for (let k = 0; k < total; k++) {
+    const t = tiling.tiles[k];
+    placeBlock(K.data, tiling.cols, t, R, tiling.block(k), sym && t.i0 !== t.j0);
+    opts.onProgress?.(k + 1, total);
   }
   assertFiniteResult(
     'empiricalNtk',
@@ -541,7 +610,7 @@ export function empiricalNtk(params: Params, X1: Matrix, X2?: Matrix | null, opt
       ? [{ name: 'x1', X: X1 }]
       : [
           { name: 'x1', X: X1 },
-          { name: 'x2', X: Xb },
+          { name: 'x2', X: X2 as Matrix },
         ],
   );
   return K;
