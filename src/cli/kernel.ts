@@ -1,31 +1,49 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../errors.js';
 import { writeMatrixNpy } from '../io/npy.js';
+import { Matrix } from '../linalg/matrix.js';
 import { checkOutputPath, writesToStdout } from '../io/output.js';
 import { checkPd } from '../analytic/pd.js';
-import { kernelFn, maxWorkers } from '../analytic/kernelFn.js';
+import { type Get, kernelFn, maxWorkers } from '../analytic/kernelFn.js';
 import type { Command } from './command.js';
 import { INPUT_OPTIONS, loadAdjacency, loadInputs, namingOptions } from './inputs.js';
 import { ARCH_EXAMPLES } from '../arch/registry.js';
 
-const USAGE = `ntk kernel --arch SPEC (--data SPEC | --x X.npy) [--x2 X2.npy] [--param ntk|standard] [--get ntk|nngp]
-           [--input-shape H,W,C] [--adjacency A.npy] [--outputs trace|full] [--workers N] [--check-pd] --out K.npy
+const USAGE = `ntk kernel --arch SPEC (--data SPEC | --x X.npy) [--data2 SPEC | --x2 X2.npy] [--param ntk|standard]
+           [--get ntk|nngp|nngp,ntk] [--input-shape H,W,C] [--adjacency A.npy] [--outputs trace|full] [--workers N]
+           [--check-pd] --out K.npy
 
 The analytic infinite-width kernel (NTK or NNGP) of an architecture, neural-tangents' conventions (docs/kernels.md).
   --arch SPEC           e.g. '${ARCH_EXAMPLES.mlp}' or '${ARCH_EXAMPLES.bigCnn}'
   --data SPEC           a dataset spec (ntk data --help), or --x X.npy: (n, d) or (n, h, w, c) float array
-  --x2 X2.npy           second set (default: K(x, x))
+  --data2 SPEC          second set as a dataset spec, or --x2 X2.npy (default: K(x, x)); the test–train
+                        kernel K(test, train) is --data TEST --data2 TRAIN (rows: test points)
   --input-shape H,W,C   per-example image shape for (n, d) inputs (NHWC, h·w·c = d)
   --adjacency A.npy     (V, V) graph of the \`aggregate\` layers, shared by all examples (inputs (n, V, 1, F))
   --outputs             trace (default): n1×n2, mean over output logits; full: (n1·O)×(n2·O), row i·O + o
                         (node-level kernels of a graph network that ends on its nodes)
   --param               ntk (default) or standard
-  --get                 ntk (default) or nngp
+  --get                 ntk (default), nngp, or both in one pass: nngp,ntk (= ntk,nngp = both; neural-tangents'
+                        get=('nngp','ntk')); then --out K.npy writes K.nngp.npy and K.ntk.npy
   --workers N           worker threads (default: all cores when the job is large; 0 = in-process; at most
                         4 × the cores, more are refused)
   --check-pd            print λ_min, λ_max, the condition number and whether K is strictly PD (symmetric K only)
   --out K.npy           float64 (n1, n2), written atomically (- : standard output, not a terminal;
-                        the summary lines then go to stderr)`;
+                        the summary lines then go to stderr; one array only)`;
+
+/** --get: one kernel, or both (`nngp,ntk`, `ntk,nngp`, `both`) computed in one pass. */
+export function parseGet(text: string | undefined): Get | 'both' {
+  const t = text ?? 'ntk';
+  if (t === 'ntk' || t === 'nngp' || t === 'both') return t;
+  const parts = t.split(',').map((x) => x.trim());
+  if (parts.length === 2 && parts.includes('ntk') && parts.includes('nngp')) return 'both';
+  throw new ConfigError('--get', `must be ntk, nngp or nngp,ntk (both in one pass); got '${t}'`);
+}
+
+/** Where `--out K.npy` writes kernel `get` when both are computed: K.nngp.npy / K.ntk.npy (stem + '.' + get). */
+export function bothPath(out: string, get: Get): string {
+  return `${out.endsWith('.npy') ? out.slice(0, -4) : out}.${get}.npy`;
+}
 
 export const kernel: Command = {
   usage: USAGE,
@@ -35,6 +53,7 @@ export const kernel: Command = {
       options: {
         arch: { type: 'string' },
         ...INPUT_OPTIONS,
+        data2: { type: 'string' },
         param: { type: 'string' },
         get: { type: 'string' },
         outputs: { type: 'string' },
@@ -49,8 +68,10 @@ export const kernel: Command = {
     const param = o.param ?? 'ntk';
     if (param !== 'ntk' && param !== 'standard')
       throw new ConfigError('--param', `must be ntk or standard; got '${param}'`);
-    const get = o.get ?? 'ntk';
-    if (get !== 'ntk' && get !== 'nngp') throw new ConfigError('--get', `must be ntk or nngp; got '${get}'`);
+    const get = parseGet(o.get);
+    const gets: Get[] = get === 'both' ? ['nngp', 'ntk'] : [get];
+    if (get === 'both' && writesToStdout(o.out))
+      throw new ConfigError('--out', 'must be a file path with --get nngp,ntk (two arrays: K.nngp.npy, K.ntk.npy)');
     const outputs = o.outputs ?? 'trace';
     if (outputs !== 'trace' && outputs !== 'full')
       throw new ConfigError('--outputs', `must be trace or full; got '${outputs}'`);
@@ -65,8 +86,11 @@ export const kernel: Command = {
           `must be at most ${maxWorkers()} (4 × this machine's cores); got ${workers}`,
         );
     }
-    checkOutputPath('--out', o.out, { kind: 'file', binary: true });
+    const outs = o.out === undefined ? [] : get === 'both' ? gets.map((g) => bothPath(o.out as string, g)) : [o.out];
+    for (const path of outs) checkOutputPath('--out', path, { kind: 'file', binary: true });
     const { X, X2, image } = loadInputs(o);
+    if (o['check-pd'] && X2 !== null)
+      throw new ConfigError('--check-pd', 'needs a symmetric kernel K(x, x): drop --x2/--data2');
     const adjacency = loadAdjacency(o.adjacency);
     const kfn = kernelFn(o.arch, {
       inputShape: image ?? [X.cols],
@@ -76,18 +100,27 @@ export const kernel: Command = {
       ...(workers !== undefined ? { workers } : {}),
     });
     const t0 = performance.now();
-    const K = await namingOptions(o, () => kfn(X, X2, get));
+    const Ks: Matrix[] = await namingOptions(o, async () => {
+      if (get !== 'both') return [await kfn(X, X2, get)];
+      const both = await kfn(X, X2, 'both');
+      return [both.nngp, both.ntk];
+    });
     const secs = (performance.now() - t0) / 1000;
-    if (o.out !== undefined) writeMatrixNpy(o.out, K);
+    outs.forEach((path, i) => writeMatrixNpy(path, Ks[i]));
     const say = writesToStdout(o.out) ? process.stderr : process.stdout; // --out -: the .npy owns stdout
-    say.write(`${get} ${K.rows}×${K.cols} in ${secs.toFixed(2)} s${o.out !== undefined ? ` → ${o.out}` : ''}\n`);
+    gets.forEach((g, i) => {
+      const K = Ks[i];
+      const time = i === 0 ? ` in ${secs.toFixed(2)} s${gets.length > 1 ? ' (both, one pass)' : ''}` : '';
+      say.write(`${g} ${K.rows}×${K.cols}${time}${outs[i] !== undefined ? ` → ${outs[i]}` : ''}\n`);
+    });
     if (o['check-pd']) {
-      if (X2 !== null) throw new ConfigError('--check-pd', 'needs a symmetric kernel K(x, x): drop --x2');
-      const r = checkPd(K);
-      say.write(
-        `λ_min = ${r.lambdaMin.toExponential(6)}  λ_max = ${r.lambdaMax.toExponential(6)}  condition = ${r.condition.toExponential(4)}\n` +
-          `${r.strictlyPd ? 'strictly positive definite' : `NOT strictly positive definite (λ_min ≤ tolerance ${r.tolerance.toExponential(2)})`} on these ${r.n} points\n`,
-      );
+      gets.forEach((g, i) => {
+        const r = checkPd(Ks[i]);
+        say.write(
+          `${gets.length > 1 ? `${g}: ` : ''}λ_min = ${r.lambdaMin.toExponential(6)}  λ_max = ${r.lambdaMax.toExponential(6)}  condition = ${r.condition.toExponential(4)}\n` +
+            `${r.strictlyPd ? 'strictly positive definite' : `NOT strictly positive definite (λ_min ≤ tolerance ${r.tolerance.toExponential(2)})`} on these ${r.n} points\n`,
+        );
+      });
     }
     return 0;
   },
