@@ -47,6 +47,11 @@ const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./kernel.js')).kernel,
   },
   {
+    name: 'predict',
+    summary: 'NNGP posterior and NTK-GP predictions on a test set (times, covariances, leave-one-out ridge, accuracy)',
+    load: async () => (await import('./predict.js')).predict,
+  },
+  {
     name: 'train',
     summary: 'train a network and its linearization by GD (mse/ce/soft-ce, regularization), tracking NTK dynamics',
     load: async () => (await import('./train.js')).trainCommand,
