@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 
-const areas = ['linalg', 'data', 'empirical', 'analytic', 'analysis', 'train', 'refactor'];
+const areas = ['linalg', 'data', 'empirical', 'analytic', 'analysis', 'predict', 'train', 'refactor'];
 const parts = [
   '# Benchmarks',
   '',

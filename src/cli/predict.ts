@@ -8,12 +8,15 @@ import { parseArgs } from 'node:util';
 import { kernelFn, type KernelFn, maxWorkers } from '../analytic/kernelFn.js';
 import { alignClasses, loadDataset } from '../data/index.js';
 import type { Dataset } from '../data/types.js';
-import { ConfigError, InvalidArgumentError } from '../errors.js';
+import { ConfigError, InvalidArgumentError, NtkError } from '../errors.js';
 import { writeJsonAtomic } from '../io/atomic.js';
 import { npyToFloat64, readNpy, writeMatrixNpy, writeNpy } from '../io/npy.js';
 import { checkOutputPath } from '../io/output.js';
 import { Matrix } from '../linalg/matrix.js';
+import { readParams } from '../empirical/export.js';
+import type { TrainingTime } from '../analysis/predictions.js';
 import {
+  linearizedNetwork,
   type LooCurve,
   predictDense,
   type PredictGet,
@@ -30,7 +33,7 @@ import { assertFiniteFile } from './inputs.js';
 const USAGE = `ntk predict --arch SPEC --train SPEC --test SPEC --out DIR [--get nngp|ntk|both] [--time T,…|inf]
             [--ridge R|auto] [--lr η] [--normalization sum|mean] [--cov full|none] [--param ntk|standard]
             [--kernels DIR | --ktrain K.npy --ktest K.npy [--ktest-test K.npy]] [--solver dense|ooc|auto]
-            [--workers N] [--quiet]
+            [--params DIR] [--workers N] [--quiet]
 
 Infinite-width predictions on a test set (neural-tangents' predict.gradient_descent_mse_ensemble; docs/predict.md):
   nngp   the NNGP posterior (exact Bayesian inference): mean K_*(K + ρI)⁻¹Y, cov K_** − K_*(K + ρI)⁻¹K_*ᵀ
@@ -56,6 +59,10 @@ Infinite-width predictions on a test set (neural-tangents' predict.gradient_desc
   --ktest K.npy         --get nngp,ntk --out K.npy writes them); --ktest: test–train (m×n, rows = test points);
   --ktest-test K.npy    --ktest-test: NNGP test–test (for covariances)
   --solver              dense (in memory), ooc (out of core; not in this build) or auto (default: dense when it fits)
+  --params DIR          also the linearized predictions of a given finite network (DIR from ntk empirical
+                        --params-out): f₀ + Θ̂_*Θ̂⁻¹(I − e^{−aΘ̂t})(Y − f₀) with its empirical NTK Θ̂ over all
+                        outputs, trained by gradient flow at each --time (same --lr, --normalization) → lin.mean.npy
+                        (T, m, O); Θ̂'s null modes do not move (t = inf needs no ridge)
   --workers N           kernel worker threads (as ntk kernel)
   --quiet               no progress lines (they are written to stderr only when it is a terminal)
   --out DIR             nngp.mean.npy (m, O), nngp.cov.npy (m, m), ntk.mean.npy (T, m, O), ntk.cov.npy (T, m, m),
@@ -124,6 +131,26 @@ function looTable(name: string, c: LooCurve): string {
   return [`  leave-one-out curve (${name}):`, ...rows].join('\n');
 }
 
+/** --params DIR (from \`ntk empirical --params-out DIR\`): the network and θ, checked against the data. */
+function loadParams(dir: string, train: Dataset, O: number) {
+  let r: ReturnType<typeof readParams>;
+  try {
+    r = readParams(dir);
+  } catch (e) {
+    if (e instanceof NtkError) throw new ConfigError('--params', e.message);
+    throw e;
+  }
+  const d = r.params.net.inputShape.reduce((a, b) => a * b, 1);
+  if (d !== train.X.cols)
+    throw new ConfigError('--params', `${dir}'s network takes ${d} input features; --train has ${train.X.cols}`);
+  if (r.params.net.outDim !== O)
+    throw new ConfigError(
+      '--params',
+      `${dir}'s network has ${r.params.net.outDim} outputs; the --train targets have ${O} columns`,
+    );
+  return { params: r.params, seed: r.manifest.seed };
+}
+
 export const predict: Command = {
   usage: USAGE,
   async run(argv) {
@@ -145,6 +172,7 @@ export const predict: Command = {
         ktest: { type: 'string' },
         'ktest-test': { type: 'string' },
         solver: { type: 'string' },
+        params: { type: 'string' },
         workers: { type: 'string' },
         quiet: { type: 'boolean', default: false },
         out: { type: 'string' },
@@ -245,6 +273,7 @@ export const predict: Command = {
         : null;
     const classification =
       trainClasses && test.task === 'classification' ? { y: test.y, names: train.classes } : undefined;
+    const finite = o.params === undefined ? null : loadParams(o.params, train, O);
     const say = !o.quiet && process.stderr.isTTY ? (s: string) => process.stderr.write(`${s}\n`) : () => {};
     const t0 = performance.now();
     const elapsed = () => (performance.now() - t0) / 1000;
@@ -354,6 +383,21 @@ export const predict: Command = {
       trainClasses ?? undefined,
     );
     Object.assign(seconds, result.seconds);
+    let lin: { predictions: { at: TrainingTime; mean: Matrix }[] } | null = null;
+    if (finite) {
+      say(
+        `linearized network (${finite.params.net.numParams} parameters, n·O = ${n * O}) …  elapsed ${fmt(elapsed())}`,
+      );
+      const ts = performance.now();
+      const net = linearizedNetwork(finite.params, train.X, test.X);
+      const flow = net.predict(
+        Y,
+        times.map((time) => ({ time })),
+        { eta, normalization },
+      );
+      lin = { predictions: [...flow.predictions] };
+      seconds['linearized network'] = (performance.now() - ts) / 1000;
+    }
 
     // ---- outputs ----
     const out = o.out;
@@ -394,6 +438,19 @@ export const predict: Command = {
         return { time: fmtTime(p.time), ...mt };
       });
     }
+    if (lin) {
+      const ps = lin.predictions;
+      const mean = new Float64Array(ps.length * m * O);
+      ps.forEach((p, i) => mean.set(p.mean.data, i * m * O));
+      writeNpy(join(out, 'lin.mean.npy'), mean, [ps.length, m, O]);
+      written.push('lin.mean.npy');
+      metrics.lin = ps.map((p) => {
+        const mt = predictionMetrics(p.mean, test.targets, classification);
+        const time = 'time' in p.at ? p.at.time : Number.NaN;
+        lines.push(line(`lin t = ${fmtTime(time)}`, 0, mt));
+        return { time: fmtTime(time), ...mt };
+      });
+    }
     seconds.total = elapsed();
     const summary = {
       ntkLab: VERSION,
@@ -413,6 +470,15 @@ export const predict: Command = {
       lr: eta,
       normalization,
       covariance: cov,
+      ...(finite
+        ? {
+            params: {
+              dir: o.params,
+              seed: finite.seed,
+              numParams: finite.params.net.numParams,
+            },
+          }
+        : {}),
       kernels: kernelsFromFiles ? 'files' : cached ? `cache ${o.kernels}` : 'computed',
       ridge: {
         ...(result.nngp ? { nngp: result.nngp.ridge } : {}),

@@ -14,3 +14,4 @@ export {
   RIDGE_GRID,
   type TimedPrediction,
 } from './dense.js';
+export { type LinearizedNetworkPrediction, linearizedNetwork, type LinearizedNetworkResult } from './linearized.js';

@@ -15,6 +15,7 @@ import { eigh, eigvalsh } from '../../src/linalg/ops.js';
 import { leaveOneOutCurve, predictDense } from '../../src/predict/index.js';
 import { Rng } from '../../src/util/random.js';
 
+const hasTorch = spawnSync('/usr/bin/python3', ['-c', 'import torch, functorch'], { encoding: 'utf8' }).status === 0;
 const dir = mkdtempSync(join(tmpdir(), 'ntk-predict-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 const ntk = (...args: string[]) =>
@@ -153,6 +154,25 @@ describe('predictDense against numpy/scipy on the same kernels', () => {
   });
 });
 
+describe('readParams', () => {
+  test('reads back what writeParams wrote, θ bit for bit (conv layouts inverted)', async () => {
+    const { buildNetwork } = await import('../../src/arch/compile.js');
+    const { init } = await import('../../src/nn/network.js');
+    const { readParams, writeParams } = await import('../../src/empirical/export.js');
+    const net = buildNetwork(
+      'conv(3,3,bstd=0.2),relu,conv(2,2,stride=2),flatten,dense(4),relu,dense(2)',
+      [6, 5, 2],
+      'standard',
+    );
+    const p0 = init(net, new Rng(9));
+    writeParams(p0, join(dir, 'rp'), 9);
+    const { params, manifest } = readParams(join(dir, 'rp'));
+    assert.equal(manifest.seed, 9);
+    assert.equal(params.net.param, 'standard');
+    assert.deepEqual(Array.from(params.theta), Array.from(p0.theta));
+  });
+});
+
 describe('ntk predict', () => {
   const files = () => {
     const d = join(dir, 'cli');
@@ -241,6 +261,76 @@ describe('ntk predict', () => {
     assert.match(s2.kernels, /^cache /);
     assert.deepEqual(s2.metrics, s.metrics);
   });
+
+  test(
+    '--params (ntk empirical --params-out): linearized network predictions equal PyTorch jacrev + numpy to 1e-8',
+    {
+      skip: hasTorch ? false : '/usr/bin/python3 has no torch/functorch',
+    },
+    () => {
+      const d = join(dir, 'lin');
+      spawnSync('mkdir', ['-p', d]);
+      const arch = 'dense(16,bstd=0.2),relu,dense(12),erf,dense(3)';
+      writeMatrixNpy(join(d, 'X.npy'), X);
+      writeMatrixNpy(join(d, 'Xs.npy'), Xs);
+      const labels = (k: number, seed: number) =>
+        Float64Array.from(new Rng(seed).normals(k), (v) => (v < -0.4 ? 0 : v < 0.4 ? 1 : 2));
+      writeNpy(join(d, 'l.npy'), labels(n, 6), [n]);
+      writeNpy(join(d, 'ls.npy'), labels(m, 7), [m]);
+      const e = spawnSync(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          'src/cli/main.ts',
+          'empirical',
+          '--arch',
+          arch,
+          '--x',
+          join(d, 'X.npy'),
+          '--params-out',
+          join(d, 'P'),
+          '--seed',
+          '3',
+          '--out',
+          join(d, 'E.npy'),
+        ],
+        { encoding: 'utf8' },
+      );
+      assert.equal(e.status, 0, e.stderr);
+      const out = join(d, 'out');
+      const r = ntk(
+        ...['--arch', arch, '--get', 'ntk', '--params', join(d, 'P'), '--time', '1,10,inf', '--lr', '0.5'],
+        ...['--normalization', 'mean', '--cov', 'none', '--ridge', '1e-6', '--out', out],
+        ...['--train', `npy:x=${join(d, 'X.npy')}:y=${join(d, 'l.npy')}:task=classification:labels=onehot`],
+        ...['--test', `npy:x=${join(d, 'Xs.npy')}:y=${join(d, 'ls.npy')}:task=classification:labels=onehot`],
+      );
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stdout, /lin t = 10 /);
+      const py = spawnSync(
+        '/usr/bin/python3',
+        [
+          'test/predict/linearized_ref.py',
+          join(d, 'P'),
+          join(d, 'X.npy'),
+          join(d, 'Xs.npy'),
+          join(d, 'l.npy'),
+          String(0.5 / n),
+          '1,10,inf',
+          join(d, 'ref.npy'),
+        ],
+        { encoding: 'utf8' },
+      );
+      assert.equal(py.status, 0, py.stderr);
+      const got = readNpy(join(out, 'lin.mean.npy'));
+      assert.deepEqual(got.shape, [3, m, 3]);
+      const e8 = relErr(got.data as Float64Array, readNpy(join(d, 'ref.npy')).data as Float64Array);
+      assert.ok(e8 < 1e-8, `relative error ${e8}`);
+      const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+      assert.equal(s.metrics.lin.length, 3);
+      assert.equal(s.params.seed, 3);
+    },
+  );
 
   test('bad input: exit 2, typed messages, nothing written', () => {
     const d = files();
