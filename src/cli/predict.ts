@@ -51,7 +51,8 @@ Infinite-width predictions on a test set (neural-tangents' predict.gradient_desc
   --ridge R|auto        absolute ridge ρ added to the inverted train–train kernel (default 0); auto: per kernel,
                         the ρ of least leave-one-out MSE over ρ = s·mean(diag K), s ∈ {0, 1e-8, 10^-7.5, …, 1},
                         all from one eigendecomposition; the curve is printed and in summary.json
-  --cov full|none       posterior covariances (m×m per prediction; default full when m ≤ 2000)
+  --cov full|none       posterior covariances (m×m per prediction; default full when m ≤ 2000 and the kernels
+                        they need are computed or given, --ktest-test included)
   --param               ntk (default) or standard
   --kernels DIR         kernel cache: read DIR's kernels when its kernels.json matches --arch/--param/--train/
                         --test, else compute them and write them there (ktrain.*.npy, ktest.*.npy, ktt.nngp.npy)
@@ -110,6 +111,15 @@ function readKernelFile(flag: string, path: string, rows: number, cols: number, 
   const data = npyToFloat64(a);
   assertFiniteFile(flag, path, data, cols);
   return new Matrix(rows, cols, data);
+}
+
+/** Whether a kernel cache's kernels.json names the same kernels (an unreadable one does not). */
+function sameManifest(path: string, manifest: object): boolean {
+  try {
+    return JSON.stringify(JSON.parse(readFileSync(path, 'utf8'))) === JSON.stringify(manifest);
+  } catch {
+    return false;
+  }
 }
 
 /** Seconds as 1m05s / 12s. */
@@ -244,7 +254,11 @@ export const predict: Command = {
     const n = train.X.rows;
     const m = test.X.rows;
     const O = train.targets.cols;
-    const cov = o.cov === undefined ? m <= 2000 : o.cov === 'full';
+    // default: covariances when m ≤ 2000 and the kernels they need are at hand (computed, or all given as files)
+    const cov =
+      o.cov === undefined
+        ? m <= 2000 && (!files || (o['ktest-test'] !== undefined && get !== 'ntk'))
+        : o.cov === 'full';
     const wanted: Get[] = get === 'both' ? ['nngp', 'ntk'] : [get];
     // the NTK-GP's covariance needs the NNGP kernels too
     const needs: Get[] = cov && get === 'ntk' ? ['nngp', 'ntk'] : wanted;
@@ -293,7 +307,7 @@ export const predict: Command = {
     const cached =
       o.kernels !== undefined &&
       existsSync(cacheFile('kernels.json')) &&
-      JSON.stringify(JSON.parse(readFileSync(cacheFile('kernels.json'), 'utf8'))) === JSON.stringify(manifest);
+      sameManifest(cacheFile('kernels.json'), manifest);
     if (kernelsFromFiles || cached) {
       const ts = performance.now();
       for (const g of needs) {
