@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { kernelFn, type KernelFn, maxWorkers } from '../analytic/kernelFn.js';
 import { alignClasses, loadDataset } from '../data/index.js';
 import type { Dataset } from '../data/types.js';
-import { ConfigError, InvalidArgumentError, NtkError } from '../errors.js';
+import { ConfigError, InvalidArgumentError, NtkError, ResourceError } from '../errors.js';
 import { writeJsonAtomic } from '../io/atomic.js';
 import { npyToFloat64, readNpy, writeMatrixNpy, writeNpy } from '../io/npy.js';
 import { checkOutputPath } from '../io/output.js';
@@ -273,14 +273,25 @@ export const predict: Command = {
         'the NTK-GP covariance needs the NNGP kernels as well: use --get both with kernel files, or --cov none',
       );
     // each train–train kernel, its factor or eigenvectors (and their copy), the test–train kernels, covariances
-    requireMemory(
-      '--train',
-      `n = ${n}, m = ${m} (--solver dense)`,
-      float64Need('the kernels and their factors in memory', [
-        ...needs.flatMap(() => [n * n, n * n, n * n, m * n]),
-        ...(cov ? [m * m, m * m * times.length] : []),
-      ]),
-    );
+    try {
+      requireMemory(
+        '--train',
+        `n = ${n}, m = ${m} (--solver dense)`,
+        float64Need('the kernels and their factors in memory', [
+          ...needs.flatMap(() => [n * n, n * n, n * n, m * n]),
+          ...(cov ? [m * m, m * m * times.length] : []),
+        ]),
+      );
+    } catch (e) {
+      // a problem beyond memory is the out-of-core solver's (a separate module, not in this build)
+      if (!(e instanceof ResourceError)) throw e;
+      throw new ResourceError(
+        e.argument,
+        `${e.detail}; the out-of-core solver (--solver ooc) for problems beyond memory is not in this build`,
+        e.bytesNeeded,
+        e.bytesAvailable,
+      );
+    }
     const trainClasses =
       train.task === 'classification' && ['onehot', 'centered', 'soft', 'pm1'].includes(train.encoding)
         ? train.y

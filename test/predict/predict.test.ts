@@ -351,6 +351,24 @@ describe('ntk predict', () => {
       assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
       assert.match(r.stderr, re);
     }
+    // beyond memory: refused before any kernel, pointing at the out-of-core solver
+    const big = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'src/cli/main.ts',
+        'predict',
+        ...base,
+        '--train',
+        'gaussian:n=30:d=3',
+        '--test',
+        'gaussian:n=5:d=3',
+      ],
+      { encoding: 'utf8', env: { ...process.env, NTK_MEMORY_LIMIT: '10000' } },
+    );
+    assert.equal(big.status, 2, big.stderr);
+    assert.match(big.stderr, /--train: n = 30, m = 5 \(--solver dense\) needs .*--solver ooc/);
     // NaN in a kernel file, named with its entry
     const nan = K.clone();
     nan.data[n + 2] = Number.NaN;
