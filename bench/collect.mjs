@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 
-const areas = ['linalg', 'data', 'empirical', 'analytic', 'fast', 'analysis', 'train', 'refactor'];
+const areas = ['linalg', 'data', 'empirical', 'analytic', 'fast', 'analysis', 'predict', 'train', 'refactor'];
 const parts = [
   '# Benchmarks',
   '',

@@ -145,6 +145,16 @@ export function leastSquares(
   return { slope, intercept, r2: syy === 0 ? Number.NaN : 1 - ssr / syy, count: n, sxx, ssr };
 }
 
+/** The NumericalError (code `singular_kernel`) of a singular kernel: says so and suggests a ridge. */
+export function singularKernelError(fn: string, ridge: number, detail: string, kernel = 'the kernel'): NumericalError {
+  const what = `${kernel}${ridge > 0 ? ` plus ridge ${ridge}` : ''}`;
+  return new NumericalError(
+    'singular_kernel',
+    `${fn}: ${what} is singular or not positive definite (${detail}), so K⁻¹ is undefined or dominated by rounding. ` +
+      'Add a ridge: { ridge: ρ } in the library or --ridge ρ on the command line (e.g. ρ = 1e-6·tr(K)/n).',
+  );
+}
+
 /**
  * Cholesky factor L of A + ridge·I, or a NumericalError (code `singular_kernel`) that says the kernel is singular and
  * suggests a ridge: when potrf fails, or when (min pivot / max pivot)² < n·ε (numerically singular: the factorization
@@ -154,13 +164,7 @@ export function choleskyOrSingular(fn: string, A: Matrix, ridge: number): Matrix
   const n = A.rows;
   const B = A.clone();
   for (let i = 0; i < n; i++) B.data[i * n + i] += ridge;
-  const what = `the kernel${ridge > 0 ? ` plus ridge ${ridge}` : ''}`;
-  const err = (detail: string) =>
-    new NumericalError(
-      'singular_kernel',
-      `${fn}: ${what} is singular or not positive definite (${detail}), so K⁻¹ is undefined or dominated by rounding. ` +
-        'Add a ridge: { ridge: ρ } in the library or --ridge ρ on the command line (e.g. ρ = 1e-6·tr(K)/n).',
-    );
+  const err = (detail: string) => singularKernelError(fn, ridge, detail);
   let L: Matrix;
   try {
     L = cholesky(B).L;

@@ -1,4 +1,7 @@
-/** The input options shared by `ntk empirical` and `ntk kernel`: --data | --x, --x2, --input-shape, --adjacency. */
+/**
+ * The input options shared by `ntk empirical` and `ntk kernel`: --data | --x, --x2, --input-shape, --adjacency
+ * (`ntk kernel` adds --data2, which loadInputs also reads).
+ */
 import { loadDataset } from '../data/index.js';
 import { ConfigError, ResourceError } from '../errors.js';
 import { npyToFloat64, readNpy } from '../io/npy.js';
@@ -62,7 +65,13 @@ function readX(path: string, flag: string): { X: Matrix; image: number[] | null 
   );
 }
 
-export function loadInputs(o: { data?: string; x?: string; x2?: string; 'input-shape'?: string }): Inputs {
+export function loadInputs(o: {
+  data?: string;
+  x?: string;
+  x2?: string;
+  data2?: string;
+  'input-shape'?: string;
+}): Inputs {
   if ((o.data === undefined) === (o.x === undefined))
     throw new ConfigError('--data/--x', 'give exactly one of --data SPEC or --x X.npy');
   let X: Matrix;
@@ -73,10 +82,19 @@ export function loadInputs(o: { data?: string; x?: string; x2?: string; 'input-s
     image = ds.imageShape ? [...ds.imageShape] : null;
   } else ({ X, image } = readX(o.x as string, '--x'));
   let X2: Matrix | null = null;
+  if (o.x2 !== undefined && o.data2 !== undefined)
+    throw new ConfigError('--x2/--data2', 'give at most one of --data2 SPEC or --x2 X2.npy');
   if (o.x2 !== undefined) {
     X2 = readX(o.x2, '--x2').X;
     if (X2.cols !== X.cols)
       throw new ConfigError('--x2', `must have ${X.cols} features per example like x; ${o.x2} has ${X2.cols}`);
+  } else if (o.data2 !== undefined) {
+    X2 = loadDataset(o.data2).X;
+    if (X2.cols !== X.cols)
+      throw new ConfigError(
+        '--data2',
+        `must have ${X.cols} features per example like the first set; ${o.data2} has ${X2.cols}`,
+      );
   }
   const text = o['input-shape'];
   if (text === undefined) return { X, X2, image };

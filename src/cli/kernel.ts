@@ -1,22 +1,25 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../errors.js';
 import { writeMatrixNpy } from '../io/npy.js';
+import { Matrix } from '../linalg/matrix.js';
 import { checkOutputPath, writesToStdout } from '../io/output.js';
 import { checkPd } from '../analytic/pd.js';
-import { analyticTiling, kernelFn, maxWorkers } from '../analytic/kernelFn.js';
+import { analyticTiling, type Get, kernelFn, maxWorkers } from '../analytic/kernelFn.js';
 import { DIST_OPTIONS, distMode, jobData, runDistributed } from './distributed.js';
 import type { Command } from './command.js';
 import { INPUT_OPTIONS, loadAdjacency, loadInputs, namingOptions } from './inputs.js';
 import { ARCH_EXAMPLES } from '../arch/registry.js';
 
-const USAGE = `ntk kernel --arch SPEC (--data SPEC | --x X.npy) [--x2 X2.npy] [--param ntk|standard] [--get ntk|nngp]
-           [--input-shape H,W,C|T,D] [--adjacency A.npy] [--outputs trace|full] [--per-position] [--workers N] [--check-pd] --out K.npy
+const USAGE = `ntk kernel --arch SPEC (--data SPEC | --x X.npy) [--data2 SPEC | --x2 X2.npy] [--param ntk|standard]
+           [--get ntk|nngp|nngp,ntk] [--input-shape H,W,C|T,D] [--adjacency A.npy] [--outputs trace|full]
+           [--per-position] [--workers N] [--check-pd] --out K.npy
            [--shard i/N --out DIR | --queue redis://HOST:PORT[/DB]]
 
 The analytic infinite-width kernel (NTK or NNGP) of an architecture, neural-tangents' conventions (docs/kernels.md).
   --arch SPEC           e.g. '${ARCH_EXAMPLES.mlp}' or '${ARCH_EXAMPLES.bigCnn}'
   --data SPEC           a dataset spec (ntk data --help), or --x X.npy: (n, d) or (n, h, w, c) float array
-  --x2 X2.npy           second set (default: K(x, x))
+  --data2 SPEC          second set as a dataset spec, or --x2 X2.npy (default: K(x, x)); the test–train
+                        kernel K(test, train) is --data TEST --data2 TRAIN (rows: test points)
   --input-shape H,W,C   per-example image shape for (n, d) inputs (NHWC, h·w·c = d); T,D: a sequence of T tokens
                         × D features, the image T×1×D (or a 4-D (n, T, 1, D) .npy)
   --adjacency A.npy     (V, V) graph of the \`aggregate\` layers, shared by all examples (inputs (n, V, 1, F))
@@ -25,16 +28,31 @@ The analytic infinite-width kernel (NTK or NNGP) of an architecture, neural-tang
   --per-position        a network whose output still has positions (image, sequence) has O = P·C outputs, one
                         per position and channel, position-major (implied by \`aggregate\`); else refused
   --param               ntk (default) or standard
-  --get                 ntk (default) or nngp
+  --get                 ntk (default), nngp, or both in one pass: nngp,ntk (= ntk,nngp = both; neural-tangents'
+                        get=('nngp','ntk')); then --out K.npy writes K.nngp.npy and K.ntk.npy
   --workers N           worker threads (default: all cores when the job is large; 0 = in-process; at most
                         4 × the cores, more are refused)
   --check-pd            print λ_min, λ_max, the condition number and whether K is strictly PD (symmetric K only)
   --out K.npy           float64 (n1, n2), written atomically (- : standard output, not a terminal;
-                        the summary lines then go to stderr)
+                        the summary lines then go to stderr; one array only)
   --shard i/N           compute only tile group i of N (0 ≤ i < N) into the folder --out DIR (a Slurm array
                         task each); \`ntk assemble DIR --out K.npy\` then writes the kernel (docs/distributed.md)
   --queue URL           coordinate the tiles on a Redis job queue (BullMQ) that \`ntk worker --queue URL\`
                         processes compute; resumable: rerun the same command after a crash`;
+
+/** --get: one kernel, or both (`nngp,ntk`, `ntk,nngp`, `both`) computed in one pass. */
+export function parseGet(text: string | undefined): Get | 'both' {
+  const t = text ?? 'ntk';
+  if (t === 'ntk' || t === 'nngp' || t === 'both') return t;
+  const parts = t.split(',').map((x) => x.trim());
+  if (parts.length === 2 && parts.includes('ntk') && parts.includes('nngp')) return 'both';
+  throw new ConfigError('--get', `must be ntk, nngp or nngp,ntk (both in one pass); got '${t}'`);
+}
+
+/** Where `--out K.npy` writes kernel `get` when both are computed: K.nngp.npy / K.ntk.npy (stem + '.' + get). */
+export function bothPath(out: string, get: Get): string {
+  return `${out.endsWith('.npy') ? out.slice(0, -4) : out}.${get}.npy`;
+}
 
 export const kernel: Command = {
   usage: USAGE,
@@ -44,6 +62,7 @@ export const kernel: Command = {
       options: {
         arch: { type: 'string' },
         ...INPUT_OPTIONS,
+        data2: { type: 'string' },
         param: { type: 'string' },
         get: { type: 'string' },
         outputs: { type: 'string' },
@@ -60,8 +79,10 @@ export const kernel: Command = {
     const param = o.param ?? 'ntk';
     if (param !== 'ntk' && param !== 'standard')
       throw new ConfigError('--param', `must be ntk or standard; got '${param}'`);
-    const get = o.get ?? 'ntk';
-    if (get !== 'ntk' && get !== 'nngp') throw new ConfigError('--get', `must be ntk or nngp; got '${get}'`);
+    const get = parseGet(o.get);
+    const gets: Get[] = get === 'both' ? ['nngp', 'ntk'] : [get];
+    if (get === 'both' && writesToStdout(o.out))
+      throw new ConfigError('--out', 'must be a file path with --get nngp,ntk (two arrays: K.nngp.npy, K.ntk.npy)');
     const outputs = o.outputs ?? 'trace';
     if (outputs !== 'trace' && outputs !== 'full')
       throw new ConfigError('--outputs', `must be trace or full; got '${outputs}'`);
@@ -79,8 +100,18 @@ export const kernel: Command = {
     const dist = distMode(o);
     if (dist && o['check-pd'])
       throw new ConfigError('--check-pd', `is not available with ${dist}: run ntk analyze on the kernel`);
-    checkOutputPath('--out', o.out, { kind: dist === '--shard' ? 'dir' : 'file', binary: true });
+    if (dist && get === 'both')
+      throw new ConfigError(
+        '--get',
+        `nngp,ntk is not available with ${dist} (one kernel per job): run --get nngp and --get ntk`,
+      );
+    if (dist) checkOutputPath('--out', o.out, { kind: dist === '--shard' ? 'dir' : 'file', binary: true });
+    const outs =
+      o.out === undefined || dist ? [] : get === 'both' ? gets.map((g) => bothPath(o.out as string, g)) : [o.out];
+    for (const path of outs) checkOutputPath('--out', path, { kind: 'file', binary: true });
     const { X, X2, image } = loadInputs(o);
+    if (o['check-pd'] && X2 !== null)
+      throw new ConfigError('--check-pd', 'needs a symmetric kernel K(x, x): drop --x2/--data2');
     const adjacency = loadAdjacency(o.adjacency);
     if (dist) {
       const inputShape = image ?? [X.cols];
@@ -89,7 +120,7 @@ export const kernel: Command = {
         { inputShape, param, outputs, perPosition: o['per-position'], ...(adjacency ? { adjacency } : {}) },
         X,
         X2,
-        get,
+        get as Get, // both: refused above
       );
       const data = jobData(
         {
@@ -97,7 +128,7 @@ export const kernel: Command = {
           arch: o.arch,
           inputShape,
           param,
-          get,
+          get: get as Get,
           outputs,
           perPosition: o['per-position'],
           seed: null,
@@ -119,18 +150,27 @@ export const kernel: Command = {
       ...(workers !== undefined ? { workers } : {}),
     });
     const t0 = performance.now();
-    const K = await namingOptions(o, () => kfn(X, X2, get));
+    const Ks: Matrix[] = await namingOptions(o, async () => {
+      if (get !== 'both') return [await kfn(X, X2, get)];
+      const both = await kfn(X, X2, 'both');
+      return [both.nngp, both.ntk];
+    });
     const secs = (performance.now() - t0) / 1000;
-    if (o.out !== undefined) writeMatrixNpy(o.out, K);
+    outs.forEach((path, i) => writeMatrixNpy(path, Ks[i]));
     const say = writesToStdout(o.out) ? process.stderr : process.stdout; // --out -: the .npy owns stdout
-    say.write(`${get} ${K.rows}×${K.cols} in ${secs.toFixed(2)} s${o.out !== undefined ? ` → ${o.out}` : ''}\n`);
+    gets.forEach((g, i) => {
+      const K = Ks[i];
+      const time = i === 0 ? ` in ${secs.toFixed(2)} s${gets.length > 1 ? ' (both, one pass)' : ''}` : '';
+      say.write(`${g} ${K.rows}×${K.cols}${time}${outs[i] !== undefined ? ` → ${outs[i]}` : ''}\n`);
+    });
     if (o['check-pd']) {
-      if (X2 !== null) throw new ConfigError('--check-pd', 'needs a symmetric kernel K(x, x): drop --x2');
-      const r = checkPd(K);
-      say.write(
-        `λ_min = ${r.lambdaMin.toExponential(6)}  λ_max = ${r.lambdaMax.toExponential(6)}  condition = ${r.condition.toExponential(4)}\n` +
-          `${r.strictlyPd ? 'strictly positive definite' : `NOT strictly positive definite (λ_min ≤ tolerance ${r.tolerance.toExponential(2)})`} on these ${r.n} points\n`,
-      );
+      gets.forEach((g, i) => {
+        const r = checkPd(Ks[i]);
+        say.write(
+          `${gets.length > 1 ? `${g}: ` : ''}λ_min = ${r.lambdaMin.toExponential(6)}  λ_max = ${r.lambdaMax.toExponential(6)}  condition = ${r.condition.toExponential(4)}\n` +
+            `${r.strictlyPd ? 'strictly positive definite' : `NOT strictly positive definite (λ_min ≤ tolerance ${r.tolerance.toExponential(2)})`} on these ${r.n} points\n`,
+        );
+      });
     }
     return 0;
   },

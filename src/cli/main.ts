@@ -47,6 +47,11 @@ const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./kernel.js')).kernel,
   },
   {
+    name: 'predict',
+    summary: 'NNGP posterior and NTK-GP predictions on a test set (times, covariances, leave-one-out ridge, accuracy)',
+    load: async () => (await import('./predict.js')).predict,
+  },
+  {
     name: 'assemble',
     summary: 'write the kernel .npy from the shards of `ntk kernel|empirical --shard i/N` (checks every tile)',
     load: async () => (await import('./assemble.js')).assemble,

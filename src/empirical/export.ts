@@ -4,9 +4,11 @@
  * each parametrized layer's index, position, kind, shapes, parameterization, wstd, bstd and forward multipliers.
  * All files are written atomically.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeJsonAtomic, writeNpy } from '../io/index.js';
+import { FormatError } from '../errors.js';
+import { npyToFloat64, readNpy, writeJsonAtomic, writeNpy } from '../io/index.js';
+import { buildNetwork } from '../arch/compile.js';
 import { formatArch } from '../arch/parse.js';
 import { LAYER_MODULES } from '../arch/registry.js';
 import type { Node } from '../arch/types.js';
@@ -97,4 +99,48 @@ export function writeParams(params: Params, dir: string, seed: number | null = n
   };
   writeJsonAtomic(join(dir, 'manifest.json'), manifest);
   return manifest;
+}
+
+/**
+ * Read back a folder written by writeParams (`--params-out`): the network rebuilt from manifest.json (arch, input
+ * shape, parameterization) and θ from the .npy files. Each layer's export is a permutation of its stored weights
+ * (PyTorch's layout), inverted by exporting the index vector 0…size−1. FormatError on a missing or inconsistent file.
+ */
+export function readParams(dir: string): { readonly params: Params; readonly manifest: ParamsManifest } {
+  const path = join(dir, 'manifest.json');
+  if (!existsSync(path)) throw new FormatError(path, 'does not exist (a --params-out folder holds manifest.json)');
+  let manifest: ParamsManifest;
+  try {
+    manifest = JSON.parse(readFileSync(path, 'utf8')) as ParamsManifest;
+  } catch (e) {
+    throw new FormatError(path, `is not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+  }
+  if (manifest.format !== 'ntk-lab-params/1')
+    throw new FormatError(path, `format must be 'ntk-lab-params/1'; found ${JSON.stringify(manifest.format)}`);
+  const net = buildNetwork(manifest.arch, manifest.inputShape, manifest.param);
+  const params: Params = { net, theta: new Float64Array(net.numParams) };
+  if (manifest.layers.length !== net.paramLayers.length)
+    throw new FormatError(path, `lists ${manifest.layers.length} layers; the network has ${net.paramLayers.length}`);
+  for (const p of net.paramLayers) {
+    const entry = manifest.layers.find((l) => l.index === p.index);
+    if (!entry) throw new FormatError(path, `has no entry for parametrized layer ${p.index} (${p.path})`);
+    const { W, b } = layerParams(params, p);
+    const perm = p.exportWeights(Float64Array.from({ length: W.length }, (_, i) => i));
+    const w = readNpy(join(dir, entry.W.file));
+    if (w.shape.join(',') !== perm.shape.join(','))
+      throw new FormatError(
+        join(dir, entry.W.file),
+        `shape (${w.shape.join(', ')}); layer ${p.path} needs (${perm.shape.join(', ')})`,
+      );
+    const wd = npyToFloat64(w);
+    for (let k = 0; k < wd.length; k++) W[perm.data[k]] = wd[k];
+    if (b) {
+      if (!entry.b) throw new FormatError(path, `layer ${p.path} has a bias; the manifest lists none`);
+      const bd = npyToFloat64(readNpy(join(dir, entry.b.file)));
+      if (bd.length !== b.length)
+        throw new FormatError(join(dir, entry.b.file), `${bd.length} entries; layer ${p.path}'s bias has ${b.length}`);
+      b.set(bd);
+    }
+  }
+  return { params, manifest };
 }

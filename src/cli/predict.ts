@@ -1,0 +1,559 @@
+/**
+ * `ntk predict`: NNGP posterior and NTK-GP predictions (mean, covariance, at training times) of an architecture's
+ * infinite-width limit on a test set, with leave-one-out ridge selection and test metrics (docs/predict.md).
+ */
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { kernelFn, type KernelFn, maxWorkers } from '../analytic/kernelFn.js';
+import { alignClasses, loadDataset } from '../data/index.js';
+import type { Dataset } from '../data/types.js';
+import { ConfigError, InvalidArgumentError, NtkError, ResourceError } from '../errors.js';
+import { writeJsonAtomic } from '../io/atomic.js';
+import { npyToFloat64, readNpy, writeMatrixNpy, writeNpy } from '../io/npy.js';
+import { checkOutputPath } from '../io/output.js';
+import { Matrix } from '../linalg/matrix.js';
+import { readParams } from '../empirical/export.js';
+import type { TrainingTime } from '../analysis/predictions.js';
+import {
+  linearizedNetwork,
+  type LooCurve,
+  predictDense,
+  type PredictGet,
+  type PredictKernels,
+  predictionMetrics,
+  RIDGE_GRID,
+} from '../predict/index.js';
+import { float64Need, requireMemory } from '../util/memory.js';
+import { VERSION } from '../version.js';
+import type { Command } from './command.js';
+import { bothPath } from './kernel.js';
+import { assertFiniteFile } from './inputs.js';
+
+const USAGE = `ntk predict --arch SPEC --train SPEC --test SPEC --out DIR [--get nngp|ntk|both] [--time T,…|inf]
+            [--ridge R|auto] [--lr η] [--normalization sum|mean] [--cov full|none] [--param ntk|standard]
+            [--kernels DIR | --ktrain K.npy --ktest K.npy [--ktest-test K.npy]] [--solver dense|ooc|auto]
+            [--params DIR] [--workers N] [--quiet]
+
+Infinite-width predictions on a test set (neural-tangents' predict.gradient_descent_mse_ensemble; docs/predict.md):
+  nngp   the NNGP posterior (exact Bayesian inference): mean K_*(K + ρI)⁻¹Y, cov K_** − K_*(K + ρI)⁻¹K_*ᵀ
+  ntk    the NTK-GP: infinitely wide networks trained by gradient flow on the squared loss from random
+         initialization, at each --time t: mean Θ_*(Θ + ρI)⁻¹(I − e^{−a(Θ+ρI)t})Y (t = inf: kernel regression
+         with Θ), covariance Lee et al. 2019 eq. (16)
+  --arch SPEC           architecture (as ntk kernel); not needed when every kernel is given as a file
+  --train SPEC          training set (dataset spec; its targets Y in the spec's labels= encoding)
+  --test SPEC           test set: same feature count, task and encoding; its classes among the training classes
+  --get                 nngp, ntk or both (default)
+  --time T,…|inf        NTK-GP gradient-flow times, ≥ 0 (default inf); a = η/N multiplies t:
+                        loss ‖f − Y‖²/(2N), N = 1 for --normalization sum (½‖f − y‖², default) or n for mean;
+                        neural-tangents' (learning_rate η_nt, t) is --normalization mean --lr η_nt/O at the same t
+  --lr η                learning rate η (default 1)
+  --ridge R|auto        absolute ridge ρ added to the inverted train–train kernel (default 0); auto: per kernel,
+                        the ρ of least leave-one-out MSE over ρ = s·mean(diag K), s ∈ {0, 1e-8, 10^-7.5, …, 1},
+                        all from one eigendecomposition; the curve is printed and in summary.json
+  --cov full|none       posterior covariances (m×m per prediction; default full when m ≤ 2000 and the kernels
+                        they need are computed or given, --ktest-test included)
+  --param               ntk (default) or standard
+  --kernels DIR         kernel cache: read DIR's kernels when its kernels.json matches --arch/--param/--train/
+                        --test, else compute them and write them there (ktrain.*.npy, ktest.*.npy, ktt.nngp.npy)
+  --ktrain K.npy        precomputed train–train kernel (--get both: K.nngp.npy and K.ntk.npy, as ntk kernel
+  --ktest K.npy         --get nngp,ntk --out K.npy writes them); --ktest: test–train (m×n, rows = test points);
+  --ktest-test K.npy    --ktest-test: NNGP test–test (for covariances)
+  --solver              dense (in memory), ooc (out of core; not in this build) or auto (default: dense when it fits)
+  --params DIR          also the linearized predictions of a given finite network (DIR from ntk empirical
+                        --params-out): f₀ + Θ̂_*Θ̂⁻¹(I − e^{−aΘ̂t})(Y − f₀) with its empirical NTK Θ̂ over all
+                        outputs, trained by gradient flow at each --time (same --lr, --normalization) → lin.mean.npy
+                        (T, m, O); Θ̂'s null modes do not move (t = inf needs no ridge)
+  --workers N           kernel worker threads (as ntk kernel)
+  --quiet               no progress lines (they are written to stderr only when it is a terminal)
+  --out DIR             nngp.mean.npy (m, O), nngp.cov.npy (m, m), ntk.mean.npy (T, m, O), ntk.cov.npy (T, m, m),
+                        summary.json (metrics: test MSE = mean over points and outputs; classification: accuracy
+                        overall and per class by argmax, or sign for ±1 targets)`;
+
+type Get = 'nngp' | 'ntk';
+
+function parseTimes(text: string | undefined): number[] {
+  if (text === undefined) return [Number.POSITIVE_INFINITY];
+  const parts = text.split(',').map((s) => s.trim());
+  return parts.map((s) => {
+    const v = s === 'inf' || s === 'Infinity' ? Number.POSITIVE_INFINITY : Number(s);
+    if (s === '' || Number.isNaN(v) || v < 0)
+      throw new ConfigError('--time', `must be times t ≥ 0 (or inf), comma-separated; got '${s}' in '${text}'`);
+    return v;
+  });
+}
+
+function parseRidge(text: string | undefined): number | 'auto' {
+  if (text === undefined) return 0;
+  if (text === 'auto') return 'auto';
+  const v = Number(text);
+  if (text.trim() === '' || !Number.isFinite(v) || v < 0)
+    throw new ConfigError('--ridge', `must be a number ≥ 0 or auto; got '${text}'`);
+  return v;
+}
+
+function positive(flag: string, text: string | undefined, dflt: number): number {
+  if (text === undefined) return dflt;
+  const v = Number(text);
+  if (text.trim() === '' || !Number.isFinite(v) || v <= 0)
+    throw new ConfigError(flag, `must be a number > 0; got '${text}'`);
+  return v;
+}
+
+function readKernelFile(flag: string, path: string, rows: number, cols: number, what: string): Matrix {
+  if (!existsSync(path)) throw new ConfigError(flag, `${path} does not exist`);
+  const a = readNpy(path);
+  if (a.shape.length !== 2 || a.shape[0] !== rows || a.shape[1] !== cols)
+    throw new ConfigError(
+      flag,
+      `must be the ${what}, shape (${rows}, ${cols}); ${path} has shape (${a.shape.join(', ')})`,
+    );
+  const data = npyToFloat64(a);
+  assertFiniteFile(flag, path, data, cols);
+  return new Matrix(rows, cols, data);
+}
+
+/** Whether a kernel cache's kernels.json names the same kernels (an unreadable one does not). */
+function sameManifest(path: string, manifest: object): boolean {
+  try {
+    return JSON.stringify(JSON.parse(readFileSync(path, 'utf8'))) === JSON.stringify(manifest);
+  } catch {
+    return false;
+  }
+}
+
+/** Seconds as 1m05s / 12s. */
+function fmt(s: number): string {
+  if (!Number.isFinite(s)) return '?';
+  return s >= 60 ? `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${s.toFixed(1)}s`;
+}
+
+function fmtTime(t: number): string {
+  return t === Number.POSITIVE_INFINITY ? 'inf' : String(t);
+}
+
+function looTable(name: string, c: LooCurve): string {
+  const rows = c.points.map(
+    (p) =>
+      `    ρ = ${p.ridge.toExponential(2).padEnd(10)} LOO MSE ${p.looMse === null ? 'singular'.padEnd(11) : p.looMse.toExponential(4).padEnd(11)}` +
+      `${p.looAccuracy === null ? '' : ` LOO acc ${(100 * p.looAccuracy).toFixed(2)} %`}${p.ridge === c.best ? '  ← chosen' : ''}`,
+  );
+  return [`  leave-one-out curve (${name}):`, ...rows].join('\n');
+}
+
+/** --params DIR (from \`ntk empirical --params-out DIR\`): the network and θ, checked against the data. */
+function loadParams(dir: string, train: Dataset, O: number) {
+  let r: ReturnType<typeof readParams>;
+  try {
+    r = readParams(dir);
+  } catch (e) {
+    if (e instanceof NtkError) throw new ConfigError('--params', e.message);
+    throw e;
+  }
+  const d = r.params.net.inputShape.reduce((a, b) => a * b, 1);
+  if (d !== train.X.cols)
+    throw new ConfigError('--params', `${dir}'s network takes ${d} input features; --train has ${train.X.cols}`);
+  if (r.params.net.outDim !== O)
+    throw new ConfigError(
+      '--params',
+      `${dir}'s network has ${r.params.net.outDim} outputs; the --train targets have ${O} columns`,
+    );
+  return { params: r.params, seed: r.manifest.seed };
+}
+
+export const predict: Command = {
+  usage: USAGE,
+  async run(argv) {
+    const { values: o } = parseArgs({
+      args: argv,
+      options: {
+        arch: { type: 'string' },
+        train: { type: 'string' },
+        test: { type: 'string' },
+        get: { type: 'string' },
+        time: { type: 'string' },
+        ridge: { type: 'string' },
+        lr: { type: 'string' },
+        normalization: { type: 'string' },
+        cov: { type: 'string' },
+        param: { type: 'string' },
+        kernels: { type: 'string' },
+        ktrain: { type: 'string' },
+        ktest: { type: 'string' },
+        'ktest-test': { type: 'string' },
+        solver: { type: 'string' },
+        params: { type: 'string' },
+        workers: { type: 'string' },
+        quiet: { type: 'boolean', default: false },
+        out: { type: 'string' },
+      },
+    });
+    // ---- every check before any work ----
+    if (o.train === undefined)
+      throw new ConfigError('--train', 'is required (a dataset spec, e.g. mnist:train:n=1000)');
+    if (o.test === undefined) throw new ConfigError('--test', 'is required (a dataset spec, e.g. mnist:test:n=500)');
+    if (o.out === undefined) throw new ConfigError('--out', 'is required (a folder for predictions and summary.json)');
+    const get = (o.get ?? 'both') as PredictGet;
+    if (get !== 'nngp' && get !== 'ntk' && get !== 'both')
+      throw new ConfigError('--get', `must be nngp, ntk or both; got '${o.get}'`);
+    const times = parseTimes(o.time);
+    if (o.time !== undefined && get === 'nngp')
+      throw new ConfigError(
+        '--time',
+        'applies to the NTK-GP (gradient-flow time); the NNGP posterior has none: use --get ntk or both',
+      );
+    const ridge = parseRidge(o.ridge);
+    const eta = positive('--lr', o.lr, 1);
+    const normalization = o.normalization ?? 'sum';
+    if (normalization !== 'sum' && normalization !== 'mean')
+      throw new ConfigError('--normalization', `must be sum or mean; got '${normalization}'`);
+    const param = o.param ?? 'ntk';
+    if (param !== 'ntk' && param !== 'standard')
+      throw new ConfigError('--param', `must be ntk or standard; got '${param}'`);
+    if (o.cov !== undefined && o.cov !== 'full' && o.cov !== 'none')
+      throw new ConfigError('--cov', `must be full or none; got '${o.cov}'`);
+    const solver = o.solver ?? 'auto';
+    if (solver !== 'dense' && solver !== 'ooc' && solver !== 'auto')
+      throw new ConfigError('--solver', `must be dense, ooc or auto; got '${solver}'`);
+    if (solver === 'ooc')
+      throw new ConfigError(
+        '--solver',
+        'ooc: the out-of-core solver is not in this build; use --solver dense (kernels in memory) or auto',
+      );
+    const files = o.ktrain !== undefined || o.ktest !== undefined || o['ktest-test'] !== undefined;
+    if (files && o.kernels !== undefined)
+      throw new ConfigError('--kernels', 'give either --kernels DIR or --ktrain/--ktest files, not both');
+    if (files && (o.ktrain === undefined || o.ktest === undefined))
+      throw new ConfigError(o.ktrain === undefined ? '--ktrain' : '--ktest', 'is required with the other kernel file');
+    let workers: number | undefined;
+    if (o.workers !== undefined) {
+      workers = Number(o.workers);
+      if (!Number.isSafeInteger(workers) || workers < 0 || workers > maxWorkers())
+        throw new ConfigError('--workers', `must be an integer in [0, ${maxWorkers()}]; got '${o.workers}'`);
+    }
+    checkOutputPath('--out', o.out, { kind: 'dir' });
+    if (o.kernels !== undefined) checkOutputPath('--kernels', o.kernels, { kind: 'dir' });
+    const train = loadDataset(o.train);
+    let test: Dataset;
+    try {
+      test = alignClasses(loadDataset(o.test), train);
+    } catch (e) {
+      if (e instanceof InvalidArgumentError) throw new ConfigError('--test', e.message);
+      throw e;
+    }
+    if (test.X.cols !== train.X.cols)
+      throw new ConfigError(
+        '--test',
+        `must have ${train.X.cols} features per example like --train; ${o.test} has ${test.X.cols}`,
+      );
+    if (test.targets.cols !== train.targets.cols)
+      throw new ConfigError(
+        '--test',
+        `must have ${train.targets.cols} target column(s) like --train (the same labels= encoding); ${o.test} has ${test.targets.cols}`,
+      );
+    const n = train.X.rows;
+    const m = test.X.rows;
+    const O = train.targets.cols;
+    // default: covariances when m ≤ 2000 and the kernels they need are at hand (computed, or all given as files)
+    const cov =
+      o.cov === undefined
+        ? m <= 2000 && (!files || (o['ktest-test'] !== undefined && get !== 'ntk'))
+        : o.cov === 'full';
+    const wanted: Get[] = get === 'both' ? ['nngp', 'ntk'] : [get];
+    // the NTK-GP's covariance needs the NNGP kernels too
+    const needs: Get[] = cov && get === 'ntk' ? ['nngp', 'ntk'] : wanted;
+    const kernelsFromFiles = files;
+    if (!kernelsFromFiles && o.arch === undefined)
+      throw new ConfigError('--arch', 'is required unless the kernels are given as files (--ktrain/--ktest)');
+    if (kernelsFromFiles && cov && o['ktest-test'] === undefined)
+      throw new ConfigError('--ktest-test', 'is required for covariances with kernel files (or give --cov none)');
+    if (kernelsFromFiles && get === 'ntk' && cov)
+      throw new ConfigError(
+        '--cov',
+        'the NTK-GP covariance needs the NNGP kernels as well: use --get both with kernel files, or --cov none',
+      );
+    // each train–train kernel, its factor or eigenvectors (and their copy), the test–train kernels, covariances
+    try {
+      requireMemory(
+        '--train',
+        `n = ${n}, m = ${m} (--solver dense)`,
+        float64Need('the kernels and their factors in memory', [
+          ...needs.flatMap(() => [n * n, n * n, n * n, m * n]),
+          ...(cov ? [m * m, m * m * times.length] : []),
+        ]),
+      );
+    } catch (e) {
+      // a problem beyond memory is the out-of-core solver's (a separate module, not in this build)
+      if (!(e instanceof ResourceError)) throw e;
+      throw new ResourceError(
+        e.argument,
+        `${e.detail}; the out-of-core solver (--solver ooc) for problems beyond memory is not in this build`,
+        e.bytesNeeded,
+        e.bytesAvailable,
+      );
+    }
+    const trainClasses =
+      train.task === 'classification' && ['onehot', 'centered', 'soft', 'pm1'].includes(train.encoding)
+        ? train.y
+        : null;
+    const classification =
+      trainClasses && test.task === 'classification' ? { y: test.y, names: train.classes } : undefined;
+    const finite = o.params === undefined ? null : loadParams(o.params, train, O);
+    const say = !o.quiet && process.stderr.isTTY ? (s: string) => process.stderr.write(`${s}\n`) : () => {};
+    const t0 = performance.now();
+    const elapsed = () => (performance.now() - t0) / 1000;
+
+    // ---- kernels ----
+    const seconds: Record<string, number> = {};
+    const K: { [g in Get]?: { train: Matrix; testTrain: Matrix } } = {};
+    let testTest: Matrix | undefined;
+    const manifest = {
+      ntkLab: VERSION,
+      arch: o.arch ?? null,
+      param,
+      train: train.spec,
+      test: test.spec,
+    };
+    const cacheFile = (name: string) => join(o.kernels as string, name);
+    const cached =
+      o.kernels !== undefined &&
+      existsSync(cacheFile('kernels.json')) &&
+      sameManifest(cacheFile('kernels.json'), manifest);
+    if (kernelsFromFiles || cached) {
+      const ts = performance.now();
+      for (const g of needs) {
+        const path = (p: string) => (get === 'both' ? bothPath(p, g) : p);
+        const tr = kernelsFromFiles ? path(o.ktrain as string) : cacheFile(`ktrain.${g}.npy`);
+        const te = kernelsFromFiles ? path(o.ktest as string) : cacheFile(`ktest.${g}.npy`);
+        if (!kernelsFromFiles && !existsSync(tr)) continue;
+        K[g] = {
+          train: readKernelFile('--ktrain', tr, n, n, `${g} train–train kernel (n × n)`),
+          testTrain: readKernelFile('--ktest', te, m, n, `${g} test–train kernel (m × n, rows = test points)`),
+        };
+      }
+      if (cov) {
+        const tt = kernelsFromFiles ? (o['ktest-test'] as string) : cacheFile('ktt.nngp.npy');
+        if (kernelsFromFiles || existsSync(tt))
+          testTest = readKernelFile('--ktest-test', tt, m, m, 'NNGP test–test kernel (m × m)');
+      }
+      seconds['kernels (read)'] = (performance.now() - ts) / 1000;
+    }
+    const missing = needs.filter((g) => !K[g]);
+    if (missing.length > 0 || (cov && !testTest)) {
+      if (o.arch === undefined) throw new ConfigError('--arch', 'is required to compute the kernels');
+      if (o.kernels !== undefined) mkdirSync(o.kernels, { recursive: true });
+      const image = train.imageShape ? [...train.imageShape] : null;
+      const kfn: KernelFn = kernelFn(o.arch, {
+        inputShape: image ?? [train.X.cols],
+        param,
+        ...(workers !== undefined ? { workers } : {}),
+      });
+      const which = missing.length === 2 ? 'both' : missing[0];
+      if (missing.length > 0) {
+        let ts = performance.now();
+        say(`kernels: train–train ${n}×${n} (${which}) …`);
+        const tr = which === 'both' ? await kfn(train.X, null, 'both') : { [which]: await kfn(train.X, null, which) };
+        seconds['kernels train–train'] = (performance.now() - ts) / 1000;
+        say(`kernels: train–train done in ${fmt(seconds['kernels train–train'])}`);
+        ts = performance.now();
+        // test–train in row chunks, for progress with an ETA
+        const chunk = Math.min(m, Math.max(1000, Math.ceil(m / 20))); // each call starts its workers
+        const parts: { [g in Get]?: Matrix } = {};
+        for (const g of missing) parts[g] = new Matrix(m, n);
+        for (let r0 = 0; r0 < m; r0 += chunk) {
+          const r1 = Math.min(m, r0 + chunk);
+          const Xc = new Matrix(r1 - r0, test.X.cols, test.X.data.subarray(r0 * test.X.cols, r1 * test.X.cols));
+          const part = which === 'both' ? await kfn(Xc, train.X, 'both') : { [which]: await kfn(Xc, train.X, which) };
+          for (const g of missing) (parts[g] as Matrix).data.set((part as Record<Get, Matrix>)[g].data, r0 * n);
+          const el = (performance.now() - ts) / 1000;
+          say(`kernels: test–train rows ${r1}/${m}  elapsed ${fmt(el)}  ETA ${fmt((el * (m - r1)) / r1)}`);
+        }
+        seconds['kernels test–train'] = (performance.now() - ts) / 1000;
+        for (const g of missing) {
+          K[g] = { train: (tr as Record<Get, Matrix>)[g], testTrain: parts[g] as Matrix };
+          if (o.kernels !== undefined) {
+            writeMatrixNpy(cacheFile(`ktrain.${g}.npy`), K[g].train);
+            writeMatrixNpy(cacheFile(`ktest.${g}.npy`), K[g].testTrain);
+          }
+        }
+      }
+      if (cov && !testTest) {
+        const ts = performance.now();
+        say(`kernels: test–test ${m}×${m} (nngp) …`);
+        testTest = await kfn(test.X, null, 'nngp');
+        seconds['kernels test–test'] = (performance.now() - ts) / 1000;
+        if (o.kernels !== undefined) writeMatrixNpy(cacheFile('ktt.nngp.npy'), testTest);
+      }
+      if (o.kernels !== undefined) writeJsonAtomic(cacheFile('kernels.json'), manifest);
+    }
+
+    // ---- solve ----
+    const kernels: PredictKernels = {
+      ...(K.nngp ? { nngp: { ...K.nngp, ...(testTest ? { testTest } : {}) } } : {}),
+      ...(K.ntk ? { ntk: K.ntk } : {}),
+    };
+    const Y = train.targets;
+    const result = predictDense(
+      kernels,
+      Y,
+      {
+        get,
+        times,
+        ridge,
+        eta,
+        normalization,
+        covariance: cov,
+        onPhase: (p) => say(`${p} (n = ${n}) …  elapsed ${fmt(elapsed())}`),
+      },
+      trainClasses ?? undefined,
+    );
+    Object.assign(seconds, result.seconds);
+    let lin: { predictions: { at: TrainingTime; mean: Matrix }[] } | null = null;
+    if (finite) {
+      say(
+        `linearized network (${finite.params.net.numParams} parameters, n·O = ${n * O}) …  elapsed ${fmt(elapsed())}`,
+      );
+      const ts = performance.now();
+      const net = linearizedNetwork(finite.params, train.X, test.X);
+      const flow = net.predict(
+        Y,
+        times.map((time) => ({ time })),
+        { eta, normalization },
+      );
+      lin = { predictions: [...flow.predictions] };
+      seconds['linearized network'] = (performance.now() - ts) / 1000;
+    }
+
+    // ---- outputs ----
+    const out = o.out;
+    mkdirSync(out, { recursive: true });
+    const written: string[] = [];
+    const metrics: Record<string, unknown> = {};
+    const lines: string[] = [];
+    const line = (name: string, r: number, mt: ReturnType<typeof predictionMetrics>) =>
+      `  ${name.padEnd(16)} ridge ${r.toExponential(2).padEnd(10)} test MSE ${mt.mse.toExponential(4)}` +
+      (mt.accuracy === null ? '' : `  accuracy ${(100 * mt.accuracy).toFixed(2)} %`);
+    if (result.nngp) {
+      const p = result.nngp.prediction;
+      writeMatrixNpy(join(out, 'nngp.mean.npy'), p.mean);
+      written.push('nngp.mean.npy');
+      if (p.covariance) {
+        writeMatrixNpy(join(out, 'nngp.cov.npy'), p.covariance);
+        written.push('nngp.cov.npy');
+      }
+      const mt = predictionMetrics(p.mean, test.targets, classification);
+      metrics.nngp = mt;
+      lines.push(line('nngp', result.nngp.ridge, mt));
+    }
+    if (result.ntk) {
+      const ps = result.ntk.predictions;
+      const mean = new Float64Array(ps.length * m * O);
+      ps.forEach((p, i) => mean.set(p.mean.data, i * m * O));
+      writeNpy(join(out, 'ntk.mean.npy'), mean, [ps.length, m, O]);
+      written.push('ntk.mean.npy');
+      if (ps[0].covariance) {
+        const c = new Float64Array(ps.length * m * m);
+        ps.forEach((p, i) => c.set((p.covariance as Matrix).data, i * m * m));
+        writeNpy(join(out, 'ntk.cov.npy'), c, [ps.length, m, m]);
+        written.push('ntk.cov.npy');
+      }
+      metrics.ntk = ps.map((p) => {
+        const mt = predictionMetrics(p.mean, test.targets, classification);
+        lines.push(line(`ntk t = ${fmtTime(p.time)}`, (result.ntk as { ridge: number }).ridge, mt));
+        return { time: fmtTime(p.time), ...mt };
+      });
+    }
+    if (lin) {
+      const ps = lin.predictions;
+      const mean = new Float64Array(ps.length * m * O);
+      ps.forEach((p, i) => mean.set(p.mean.data, i * m * O));
+      writeNpy(join(out, 'lin.mean.npy'), mean, [ps.length, m, O]);
+      written.push('lin.mean.npy');
+      metrics.lin = ps.map((p) => {
+        const mt = predictionMetrics(p.mean, test.targets, classification);
+        const time = 'time' in p.at ? p.at.time : Number.NaN;
+        lines.push(line(`lin t = ${fmtTime(time)}`, 0, mt));
+        return { time: fmtTime(time), ...mt };
+      });
+    }
+    seconds.total = elapsed();
+    const summary = {
+      ntkLab: VERSION,
+      command: 'predict',
+      arch: o.arch ?? null,
+      param,
+      train: train.spec,
+      test: test.spec,
+      n,
+      m,
+      outputs: O,
+      task: train.task,
+      ...(train.task === 'classification' ? { classes: train.classes, encoding: train.encoding } : {}),
+      get,
+      solver: 'dense',
+      times: get === 'nngp' ? null : times.map(fmtTime),
+      lr: eta,
+      normalization,
+      covariance: cov,
+      ...(finite
+        ? {
+            params: {
+              dir: o.params,
+              seed: finite.seed,
+              numParams: finite.params.net.numParams,
+            },
+          }
+        : {}),
+      kernels: kernelsFromFiles ? 'files' : cached ? `cache ${o.kernels}` : 'computed',
+      ridge: {
+        ...(result.nngp ? { nngp: result.nngp.ridge } : {}),
+        ...(result.ntk ? { ntk: result.ntk.ridge } : {}),
+        mode: ridge === 'auto' ? 'auto (leave-one-out, one eigendecomposition per kernel)' : 'fixed',
+        ...(ridge === 'auto' ? { grid: RIDGE_GRID.map((s) => `${s}·mean(diag K)`) } : {}),
+      },
+      leaveOneOut: {
+        ...(result.nngp?.loo ? { nngp: result.nngp.loo } : {}),
+        ...(result.ntk?.loo ? { ntk: result.ntk.loo } : {}),
+      },
+      metrics,
+      seconds,
+      files: [...written, 'summary.json'],
+    };
+    writeJsonAtomic(join(out, 'summary.json'), summary);
+    const head =
+      `ntk predict: n = ${n} train, m = ${m} test, ${O} output${O > 1 ? 's' : ''}` +
+      (train.task === 'classification' ? `, ${train.classes.length} classes (${train.encoding})` : ', regression');
+    const loo = [
+      ...(result.nngp?.loo ? [looTable('nngp', result.nngp.loo)] : []),
+      ...(result.ntk?.loo ? [looTable('ntk', result.ntk.loo)] : []),
+    ];
+    const perClass = (metrics.nngp ?? (metrics.ntk as unknown[] | undefined)?.[0]) as
+      ReturnType<typeof predictionMetrics> | undefined;
+    const pc = perClass?.perClass
+      ? [
+          `  per-class accuracy (${metrics.nngp ? 'nngp' : 'ntk, first time'}): ` +
+            perClass.perClass
+              .map((c) => `${c.class} ${c.accuracy === null ? '–' : (100 * c.accuracy).toFixed(1)}`)
+              .join('  '),
+        ]
+      : [];
+    const timing = Object.entries(seconds)
+      .map(([k, v]) => `${k} ${fmt(v)}`)
+      .join(', ');
+    process.stdout.write(
+      [
+        head,
+        ...lines,
+        ...pc,
+        ...loo,
+        `  time: ${timing}`,
+        `  wrote ${written
+          .concat('summary.json')
+          .map((f) => join(out, f))
+          .join(', ')}`,
+        '',
+      ].join('\n'),
+    );
+    return 0;
+  },
+};

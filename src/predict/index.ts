@@ -1,0 +1,17 @@
+/** Predictions on test data: NNGP posterior, NTK-GP at training times, leave-one-out ridges, metrics (docs/predict.md). */
+export {
+  leaveOneOutCurve,
+  type LooCurve,
+  type LooPoint,
+  predictDense,
+  predictedClasses,
+  type PredictGet,
+  type PredictionMetrics,
+  predictionMetrics,
+  type PredictKernels,
+  type PredictOptions,
+  type PredictResult,
+  RIDGE_GRID,
+  type TimedPrediction,
+} from './dense.js';
+export { type LinearizedNetworkPrediction, linearizedNetwork, type LinearizedNetworkResult } from './linearized.js';
