@@ -5,6 +5,7 @@ export * from './analysis/index.js';
 export * from './io/index.js';
 export * from './data/index.js';
 export * from './analytic/index.js';
+export * from './predict/index.js';
 export {
   parseArch,
   formatArch,

@@ -37,7 +37,7 @@ import { gemm, syrk } from '../linalg/blas.js';
 import { Matrix } from '../linalg/matrix.js';
 import { backend } from '../linalg/registry.js';
 import { formatBytes } from '../util/memory.js';
-import type { Arch } from '../arch/types.js';
+import type { Arch, Parameterization } from '../arch/types.js';
 
 export type OocPhase = 'kernels' | 'factor' | 'solve' | 'predict';
 
@@ -59,6 +59,8 @@ export interface OutOfCoreOptions {
   readonly inputShape?: readonly number[];
   /** which kernel (default `nngp`) */
   readonly get?: Get;
+  /** kernelFn's parameterization (default ntk; the NNGP of dense layers is the same in both) */
+  readonly param?: Parameterization;
   /** n × d training inputs */
   readonly xTrain: Matrix;
   /** n × C training targets */
@@ -231,6 +233,7 @@ export async function outOfCoreRegression(o: OutOfCoreOptions): Promise<OutOfCor
   const kfn = kernelFn(o.arch, {
     ...(o.inputShape ? { inputShape: o.inputShape } : { inputShape: [X.cols] }),
     ...(o.workers !== undefined ? { workers: o.workers } : {}),
+    ...(o.param ? { param: o.param } : {}),
   });
   const dir = o.dir;
   const kdir = join(dir, 'kernel');
@@ -245,6 +248,8 @@ export async function outOfCoreRegression(o: OutOfCoreOptions): Promise<OutOfCor
     C,
     tile: b,
     get,
+    // (absent for the default, so manifests written before `param` existed still match)
+    ...(o.param && o.param !== 'ntk' ? { param: o.param } : {}),
     arch: archText,
     inputShape: o.inputShape ?? [X.cols],
     sha256: { xTrain: sha(X.data), xTest: sha(Xs.data), yTrain: sha(Y.data) },
