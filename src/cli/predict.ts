@@ -27,6 +27,7 @@ import {
 import { float64Need, requireMemory } from '../util/memory.js';
 import { VERSION } from '../version.js';
 import type { Command } from './command.js';
+import { predictOoc } from './predictOoc.js';
 import { bothPath } from './kernel.js';
 import { assertFiniteFile } from './inputs.js';
 
@@ -59,7 +60,9 @@ Infinite-width predictions on a test set (neural-tangents' predict.gradient_desc
   --ktrain K.npy        precomputed train–train kernel (--get both: K.nngp.npy and K.ntk.npy, as ntk kernel
   --ktest K.npy         --get nngp,ntk --out K.npy writes them); --ktest: test–train (m×n, rows = test points);
   --ktest-test K.npy    --ktest-test: NNGP test–test (for covariances)
-  --solver              dense (in memory), ooc (out of core; not in this build) or auto (default: dense when it fits)
+  --solver              dense (in memory), ooc (out of core: kernel and Cholesky tiles on disk in --kernels DIR,
+                        resumable; t = ∞, one kernel, --ridge absolute; docs/predict-scale.md) or auto (default:
+                        dense when it fits)
   --params DIR          also the linearized predictions of a given finite network (DIR from ntk empirical
                         --params-out): f₀ + Θ̂_*Θ̂⁻¹(I − e^{−aΘ̂t})(Y − f₀) with its empirical NTK Θ̂ over all
                         outputs, trained by gradient flow at each --time (same --lr, --normalization) → lin.mean.npy
@@ -215,11 +218,43 @@ export const predict: Command = {
     const solver = o.solver ?? 'auto';
     if (solver !== 'dense' && solver !== 'ooc' && solver !== 'auto')
       throw new ConfigError('--solver', `must be dense, ooc or auto; got '${solver}'`);
-    if (solver === 'ooc')
-      throw new ConfigError(
-        '--solver',
-        'ooc: the out-of-core solver is not in this build; use --solver dense (kernels in memory) or auto',
+    if (solver === 'ooc') {
+      // the out-of-core solver (src/predict/outOfCore.ts): kernel regression at t = ∞ with one kernel, tiles kept in
+      // the --kernels folder (a rerun resumes from it)
+      if (o.arch === undefined) throw new ConfigError('--arch', 'is required with --solver ooc');
+      if (o.kernels === undefined)
+        throw new ConfigError(
+          '--kernels',
+          'is required with --solver ooc (the folder for the kernel and factor tiles)',
+        );
+      if (get === 'both') throw new ConfigError('--get', 'must be nngp or ntk with --solver ooc (one kernel)');
+      if (o.time !== undefined && o.time !== 'inf')
+        throw new ConfigError('--time', 'must be inf with --solver ooc (kernel regression)');
+      if (ridge === 'auto') throw new ConfigError('--ridge', 'must be a number with --solver ooc (auto needs eigh)');
+      for (const flag of ['ktrain', 'ktest', 'ktest-test', 'params'] as const)
+        if (o[flag] !== undefined) throw new ConfigError(`--${flag}`, 'is not available with --solver ooc');
+      const param = o.param ?? 'ntk';
+      if (param !== 'ntk' && param !== 'standard')
+        throw new ConfigError('--param', `must be ntk or standard; got '${param}'`);
+      checkOutputPath('--out', o.out, { kind: 'dir' });
+      checkOutputPath('--kernels', o.kernels, { kind: 'dir' });
+      const summary = await predictOoc({
+        arch: o.arch,
+        train: o.train,
+        test: o.test,
+        get,
+        param,
+        ridge,
+        ridgeRelative: false, // --ridge is absolute, as in the dense path (neural-tangents' diag_reg)
+        kernels: o.kernels,
+        out: o.out,
+      });
+      const acc = typeof summary.accuracy === 'number' ? `, accuracy ${(100 * summary.accuracy).toFixed(2)}%` : '';
+      process.stdout.write(
+        `ntk predict (ooc): n = ${summary.n}, m = ${summary.m}${acc}, relative residual ${(summary.residuals as number[]).at(-1)?.toExponential(2)} → ${o.out}\n`,
       );
+      return 0;
+    }
     const files = o.ktrain !== undefined || o.ktest !== undefined || o['ktest-test'] !== undefined;
     if (files && o.kernels !== undefined)
       throw new ConfigError('--kernels', 'give either --kernels DIR or --ktrain/--ktest files, not both');
@@ -283,11 +318,11 @@ export const predict: Command = {
         ]),
       );
     } catch (e) {
-      // a problem beyond memory is the out-of-core solver's (a separate module, not in this build)
+      // a problem beyond memory is the out-of-core solver's
       if (!(e instanceof ResourceError)) throw e;
       throw new ResourceError(
         e.argument,
-        `${e.detail}; the out-of-core solver (--solver ooc) for problems beyond memory is not in this build`,
+        `${e.detail}; use the out-of-core solver for problems beyond memory (--solver ooc --kernels DIR)`,
         e.bytesNeeded,
         e.bytesAvailable,
       );

@@ -15,3 +15,5 @@ export {
   type TimedPrediction,
 } from './dense.js';
 export { type LinearizedNetworkPrediction, linearizedNetwork, type LinearizedNetworkResult } from './linearized.js';
+/** Predictions at scale: out-of-core kernel regression (tiles on disk, docs/predict-scale.md). */
+export * from './outOfCore.js';

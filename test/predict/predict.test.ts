@@ -332,6 +332,35 @@ describe('ntk predict', () => {
     },
   );
 
+  test("--solver ooc (tiles on disk) gives the dense path's NNGP predictions at t = ∞ (same absolute ridge)", () => {
+    const common = ['--arch', ARCH, '--train', 'gaussian:n=40:d=3:k=2', '--test', 'gaussian:n=12:d=3:k=2:seed=5'];
+    const dense = join(dir, 'ooc-dense');
+    const ooc = join(dir, 'ooc-out');
+    let r = ntk(...common, '--get', 'nngp', '--ridge', '1e-3', '--cov', 'none', '--out', dense);
+    assert.equal(r.status, 0, r.stderr);
+    r = ntk(
+      ...common,
+      '--get',
+      'nngp',
+      '--ridge',
+      '1e-3',
+      '--solver',
+      'ooc',
+      '--kernels',
+      join(dir, 'ooc-k'),
+      '--out',
+      ooc,
+    );
+    assert.equal(r.status, 0, r.stderr);
+    const a = readMatrixNpy(join(dense, 'nngp.mean.npy')).data;
+    const b = readMatrixNpy(join(ooc, 'predictions.npy')).data;
+    assert.equal(a.length, b.length);
+    let worst = 0;
+    for (let i = 0; i < a.length; i++)
+      worst = Math.max(worst, Math.abs(a[i] - b[i]) / Math.max(1e-300, Math.abs(a[i])));
+    assert.ok(worst < 1e-9, `worst relative difference ${worst}`);
+  });
+
   test('bad input: exit 2, typed messages, nothing written', () => {
     const d = files();
     const out = join(dir, 'never');
@@ -342,7 +371,7 @@ describe('ntk predict', () => {
       [['--train', 'gaussian:n=10:d=3', '--test', 'gaussian:n=5:d=3', '--time', '1,-2'], /--time.*≥ 0.*'-2'/],
       [
         ['--train', 'gaussian:n=10:d=3', '--test', 'gaussian:n=5:d=3', '--solver', 'ooc'],
-        /--solver.*not in this build/,
+        /--kernels.*required with --solver ooc/,
       ],
       [['--train', 'gaussian:n=10:d=3', '--test', 'gaussian:n=5:d=3', '--ridge', '-1'], /--ridge/],
     ];
