@@ -47,6 +47,8 @@ export interface KernelFnOptions {
   readonly outputs?: KernelOutputs;
   /** `aggregate`'s graph: a V × V adjacency (Matrix) shared by all examples (see src/arch/layers/aggregate.ts) */
   readonly adjacency?: ProgramOptions['adjacency'];
+  /** called after each finished tile of pairs with (done, total) */
+  readonly onProgress?: (done: number, total: number) => void;
 }
 
 export interface KernelFn {
@@ -305,7 +307,10 @@ async function compute(
   const outNtk = wantNtk ? alloc(r1 * r2) : null;
   if (!shared) {
     const job: Job = { prog, x1: x1.data, x2: x2.data, n1, n2, sym, gram, chain1, chain2, wantNtk, outNngp, outNtk };
-    for (const t of list) runTile(job, t);
+    for (const [k, t] of list.entries()) {
+      runTile(job, t);
+      opts.onProgress?.(k + 1, list.length);
+    }
     return { nngp: outNngp ? new Matrix(r1, r2, outNngp) : null, ntk: outNtk ? new Matrix(r1, r2, outNtk) : null };
   }
   const sx1 = alloc(x1.data.length);
@@ -315,7 +320,9 @@ async function compute(
     sx2 = alloc(x2.data.length);
     sx2.set(x2.data);
   }
-  await runWorkers(nWorkers, list, {
+  let finished = 0;
+  const onTile = () => opts.onProgress?.(++finished, list.length);
+  await runWorkers(nWorkers, list, onTile, {
     arch: prog.arch,
     inputShape: prog.inputShape,
     param: prog.param,
@@ -368,7 +375,7 @@ function spawn(init: WorkerInit): Worker {
   return new Worker(new URL('./worker.js', here), { workerData: init });
 }
 
-function runWorkers(n: number, list: readonly Tile[], init: WorkerInit): Promise<void> {
+function runWorkers(n: number, list: readonly Tile[], onTile: () => void, init: WorkerInit): Promise<void> {
   return new Promise((resolve, reject) => {
     let next = 0;
     let running = n;
@@ -393,6 +400,7 @@ function runWorkers(n: number, list: readonly Tile[], init: WorkerInit): Promise
           reject(new Error(`kernelFn worker: ${m.error}`));
           return;
         }
+        if (m.done) onTile();
         feed();
       });
       w.on('error', (e) => {

@@ -8,4 +8,4 @@ export {
 } from './ntk.js';
 export { ntkvp, ntkOperator, type NtkvpOptions } from './ntkvp.js';
 export { monteCarloNtk, type MonteCarloEstimate, type MonteCarloOptions } from './montecarlo.js';
-export { writeParams, type ParamsManifest, type ParamsManifestLayer } from './export.js';
+export { readParams, writeParams, type ParamsManifest, type ParamsManifestLayer } from './export.js';

@@ -187,3 +187,41 @@ function testPage(page: string): void {
     }
   });
 }
+
+/** The example commands of a --help text: the `ntk …` lines of its `examples` section(s). */
+export function helpExamples(usage: string): string[] {
+  const out: string[] = [];
+  let inExamples = false;
+  for (const line of usage.split('\n')) {
+    if (/^examples\b/.test(line)) inExamples = true;
+    else if (inExamples && /^\s+ntk\s/.test(line)) out.push(stripComment(line).trim());
+    else if (!/^\s/.test(line) || line.trim() === '') inExamples = false;
+  }
+  return out;
+}
+
+/** Every example of every `ntk <command> --help` runs as written (the same rules), in command order, one folder. */
+export function testHelpExamples(): void {
+  describe('every example in ntk <command> --help runs as written', () => {
+    const cwd = scratch();
+    const all = [...COMMANDS].flatMap((c) => helpExamples(usageOf(c)).map((text) => ({ c, text })));
+    it('the help texts have examples', () => {
+      for (const c of ['data', 'kernel', 'empirical', 'analyze', 'train', 'run', 'report'])
+        assert.ok(
+          all.some((e) => e.c === c),
+          `ntk ${c} --help has no examples section`,
+        );
+    });
+    for (const { c, text } of all) {
+      it(`ntk ${c} --help: ${text}`, async () => {
+        if (isFullPreset(text)) {
+          const r = await runUntilProgress(text, cwd);
+          assert.ok(r.progressed && (r.status === 130 || r.status === null), `expected a started run:\n${r.out}`);
+          return;
+        }
+        const r = runToEnd(text, cwd);
+        assert.equal(r.status, 0, r.out);
+      });
+    }
+  });
+}
