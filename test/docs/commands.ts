@@ -27,6 +27,22 @@ export const PAGES = [
     .sort(),
 ];
 
+/** Pages with a *-commands.test.ts of their own. */
+const OWN_FILE = ['README.md', 'docs/experiments.md', 'docs/json.md'];
+
+/** The other pages, split in two halves by their number of commands (half 0 or 1), so each file stays short. */
+export function otherPages(half: 0 | 1): string[] {
+  const pages = PAGES.filter((p) => !OWN_FILE.includes(p));
+  const counts = pages.map((p) => docCommands(p, readFileSync(join(ROOT, p), 'utf8')).length);
+  const total = counts.reduce((a, b) => a + b, 0);
+  let acc = 0;
+  return pages.filter((_, i) => {
+    const first = acc < total / 2;
+    acc += counts[i];
+    return half === 0 ? first : !first;
+  });
+}
+
 interface DocCommand {
   readonly page: string;
   readonly line: number;
