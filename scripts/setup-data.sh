@@ -3,11 +3,16 @@
 # Fashion-MNIST in Debian's dataset-fashion-mnist (/usr/share/datasets/fashion-mnist).
 # This script extracts the sklearn toy datasets (iris, wine, breast cancer, digits, diabetes) from Debian's
 # python3-sklearn package into the project cache, without installing the package:
-#   bash scripts/setup-data.sh [CACHE_DIR]      (default: <repo>/.cache/datasets)
+#   bash scripts/setup-data.sh [CACHE_DIR]
+# CACHE_DIR defaults to the loader's dataset cache: $NTK_CACHE/datasets, else $XDG_CACHE_HOME/ntk-lab/datasets, else
+# ~/.cache/ntk-lab/datasets (src/data/paths.ts).
 # Safe to run again: it does nothing when the files are already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cache="${1:-$PWD/.cache/datasets}"
+if [[ -n "${NTK_CACHE:-}" ]]; then user_cache="$NTK_CACHE"
+elif [[ -n "${XDG_CACHE_HOME:-}" ]]; then user_cache="$XDG_CACHE_HOME/ntk-lab"
+else user_cache="$HOME/.cache/ntk-lab"; fi
+cache="${1:-$user_cache/datasets}"
 dest="$cache/sklearn"
 files=(iris.csv wine_data.csv breast_cancer.csv digits.csv.gz diabetes_data_raw.csv.gz diabetes_target.csv.gz)
 

@@ -21,4 +21,5 @@ export * as empirical from './empirical/index.js';
 export * as report from './report/index.js';
 export * as experiments from './experiments/index.js';
 export * as train from './train/index.js';
+export { Rng } from './util/random.js';
 export { VERSION } from './version.js';

@@ -214,14 +214,18 @@ describe('disk full while writing (EFBIG under ulimit -f 16)', () => {
 });
 
 describe("'-', /dev/stdout and links", () => {
-  it('kernel --out - writes the same .npy bytes to stdout (the summary line goes to stderr)', () => {
+  it('kernel --out - writes the same .npy bytes to stdout (the summary lines go to stderr)', () => {
     const w = workdir();
     const args = ['kernel', ...ARCH, '--data', 'sphere:n=10:d=3:seed=4'];
     assert.equal(ntk([...args, '--out', 'K.npy'], w).status, 0);
     const r = ntk([...args, '--out', '-'], w);
     assert.equal(r.status, 0, r.stderr.toString());
     assert.ok(r.stdout.equals(readFileSync(join(w, 'K.npy'))), 'stdout holds exactly the .npy file');
-    assert.match(r.stderr.toString(), /^ntk 10×10 in .* s → -\n$/);
+    // the summary: the line earlier versions printed, then what the file holds (issue #16)
+    assert.match(
+      r.stderr.toString(),
+      /^ntk 10×10 in .* s → -\n10×10 trace NTK K\(x, x\) \(analytic, infinite width, ntk\)\n$/,
+    );
     assert.equal(existsSync(join(w, '-')), false, 'no file named -');
   });
 

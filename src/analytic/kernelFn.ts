@@ -50,6 +50,8 @@ export interface KernelFnOptions {
   /** a network whose output still has positions (an image or sequence) gives one output per position and channel,
    * O = P·C, position-major, instead of being refused (implied when the network contains `aggregate`) */
   readonly perPosition?: boolean;
+  /** called after each finished tile of pairs with (done, total) */
+  readonly onProgress?: (done: number, total: number) => void;
 }
 
 export interface KernelFn {
@@ -447,7 +449,10 @@ async function compute(
   const outNtk = wantNtk ? alloc(r1 * r2) : null;
   if (!shared) {
     const job: Job = { prog, x1: x1.data, x2: x2.data, n1, n2, sym, gram, chain1, chain2, wantNtk, outNngp, outNtk };
-    for (const t of list) runTile(job, t);
+    for (const [k, t] of list.entries()) {
+      runTile(job, t);
+      opts.onProgress?.(k + 1, list.length);
+    }
     return { nngp: outNngp ? new Matrix(r1, r2, outNngp) : null, ntk: outNtk ? new Matrix(r1, r2, outNtk) : null };
   }
   const sx1 = alloc(x1.data.length);
@@ -457,6 +462,7 @@ async function compute(
     sx2 = alloc(x2.data.length);
     sx2.set(x2.data);
   }
+  let finished = 0;
   await runPool(
     HANDLER,
     nWorkers,
@@ -483,6 +489,7 @@ async function compute(
       outNtk,
     } satisfies WorkerInit,
     list,
+    () => opts.onProgress?.(++finished, list.length),
   );
   const own = (a: Float64Array) => {
     const m = new Matrix(r1, r2);

@@ -21,6 +21,7 @@ import { checkOutputPath, readMatrixNpy, writeJsonAtomic } from '../io/index.js'
 import { Matrix } from '../linalg/index.js';
 import type { Command } from './command.js';
 import { assertFiniteFile } from './inputs.js';
+import { checkJsonStdout, emitSummary, JSON_FLAG } from './summary.js';
 
 const USAGE = `ntk analyze --kernel K.npy [--labels y.npy | --data SPEC] --out results.json [options]
 
@@ -47,6 +48,14 @@ options:
                          bounds of √(2yᵀ(K+ρI)⁻¹y/n) and the γ-only estimate, and the same bounds of the convergence
                          curves, with B log-spaced spectral bands (src/analysis/bounds.ts)
 
+  --json                 print the summary below as JSON on stdout (docs/json.md); the results stay in --out
+
+examples (K.npy from the \`ntk kernel --help\` example):
+  ntk analyze --kernel K.npy --data mnist:train:n=100 --out analysis.json
+  ntk analyze --kernel K.npy --data mnist:train:n=100 --out analysis.json --ridge 1e-6 --bounds 8 --json
+
+At the end a summary goes to stdout (stderr with --out -): n, λ_max, λ_min, condition number, and with labels
+the fitted γ, the kernel–target alignment and the generalization quantity, and the time.
 Non-finite numbers are written as the strings "Infinity", "-Infinity", "NaN".
 Exit codes: 0 ok (warnings on stderr), 2 bad input (message names the problem).`;
 
@@ -92,6 +101,7 @@ interface AnalyzeOptions {
   readonly symTol: number;
   readonly bands?: number;
   readonly normalization: LossNormalization;
+  readonly json: boolean;
 }
 
 /** The command line, checked (everything that needs no file). */
@@ -112,6 +122,7 @@ function parseOptions(argv: string[]): AnalyzeOptions {
       'top-k-method': { type: 'string' },
       'sym-tol': { type: 'string' },
       bounds: { type: 'string' },
+      ...JSON_FLAG,
     },
     strict: true,
   });
@@ -151,6 +162,7 @@ function parseOptions(argv: string[]): AnalyzeOptions {
     symTol,
     bands,
     normalization,
+    json: o.json === true,
   };
 }
 
@@ -234,6 +246,7 @@ export const analyze: Command = {
   async run(argv) {
     const o = parseOptions(argv);
     checkOutputPath('--out', o.out, { kind: 'file' });
+    checkJsonStdout(o.json, [o.out]);
     const t0 = performance.now();
     const { K, Y } = readInputs(o);
     const topKMethod = o.topKMethod ?? 'syevr';
@@ -275,6 +288,44 @@ export const analyze: Command = {
     };
     writeJsonAtomic(o.out, toJson(result));
     for (const w of warnings) process.stderr.write(`ntk analyze: warning: ${w}\n`);
+    const al = result.alignment as { gamma: number | null } | undefined;
+    const kta = result.kernelTargetAlignment as { raw: number; centered: number } | undefined;
+    const gen = result.generalization as { value?: number; ridge?: number; error?: string } | undefined;
+    const seconds = (performance.now() - t0) / 1000;
+    const g = (x: number | null | undefined) => (x === null || x === undefined ? 'n/a' : x.toPrecision(4));
+    const human = [
+      `${K.rows}×${K.cols} kernel ${o.kernel}: λ_max ${g(spec.lambdaMax)}, λ_min ${g(spec.lambdaMin)}, condition ${g(spec.conditionNumber)}${spec.complete ? '' : ` (top ${spec.computed})`}`,
+    ];
+    if (Y) {
+      human.push(
+        `labels ${o.labels ?? o.data} (${Y.cols} output${Y.cols === 1 ? '' : 's'}): γ ${g(al?.gamma)}, KTA ${g(kta?.raw)} (centered ${g(kta?.centered)})` +
+          (gen === undefined
+            ? ''
+            : gen.value !== undefined
+              ? `, √(2yᵀ(K+ρI)⁻¹y/n) ${g(gen.value)} (ρ = ${gen.ridge})`
+              : ', generalization quantity: n/a (see the warning)'),
+      );
+    }
+    human.push(`results → ${o.out === '-' ? 'standard output' : o.out}; ${seconds.toFixed(2)} s`);
+    emitSummary(
+      o.json,
+      {
+        command: 'analyze',
+        ok: true,
+        seconds,
+        outputs: [{ flag: '--out', path: o.out, holds: 'analysis results JSON' }],
+        n: K.rows,
+        lambdaMax: spec.lambdaMax,
+        lambdaMin: spec.lambdaMin,
+        conditionNumber: spec.conditionNumber,
+        gamma: al?.gamma ?? null,
+        kernelTargetAlignment: kta ?? null,
+        generalization: gen?.value ?? null,
+        ridge: o.ridge,
+        warnings,
+      },
+      human,
+    );
     return 0;
   },
 };

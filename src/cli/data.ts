@@ -9,7 +9,7 @@ import { checkOutputs, writesToStdout } from '../io/output.js';
 import type { Command } from './command.js';
 
 const USAGE = `ntk data describe <spec> [options]
-ntk data list
+ntk data list [--json]
 
 Loads a dataset from a spec string and prints n, d, classes and their balance, row norms, and the coherence
 ρ = max_{i≠j} |x̂ᵢᵀx̂ⱼ| of the rows projected to the unit sphere (after the spec's own normalization).
@@ -21,6 +21,10 @@ Spec strings: name[:split][:key=value]…  e.g.
   npy:x=X.npy:y=y.npy         mnist:n=1000:normalize=standardize,sphere:labels=centered:corrupt=0.2
 (see docs/data.md for every key)
 
+examples:
+  ntk data describe mnist:train:n=100:classes=0,1:seed=3 --export-x X.npy --export-targets T.npy
+  ntk data list --json
+
 Options (describe):
   --json               print the summary as JSON
   --rho-rows <m>       compute ρ on at most m rows (a seeded random subset; default 10000; 0 = all rows)
@@ -28,7 +32,7 @@ Options (describe):
   --export-y <file>    write y as .npy (int32 class indices, or float64 regression targets)
   --export-targets <file>  write the encoded targets (n×k float64) as .npy
                        (an --export-* file may be -: standard output, not a terminal; the summary then goes to stderr)
-  --cache-dir <dir>    dataset cache (default <package root>/.cache/datasets)`;
+  --cache-dir <dir>    dataset cache (default $NTK_CACHE/datasets, else ~/.cache/ntk-lab/datasets: docs/data.md)`;
 
 function fmt(x: number): string {
   return Number.isInteger(x) ? String(x) : x.toPrecision(6);
@@ -71,7 +75,12 @@ export const data: Command = {
   async run(argv) {
     const [sub, ...rest] = argv;
     if (sub === 'list') {
-      for (const name of DATASET_NAMES) process.stdout.write(`${name.padEnd(14)} ${DATASETS[name].description}\n`);
+      const { values } = parseArgs({ args: rest, options: { json: { type: 'boolean', default: false } } });
+      if (values.json) {
+        const rows = DATASET_NAMES.map((name) => ({ name, description: DATASETS[name].description }));
+        process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+      } else
+        for (const name of DATASET_NAMES) process.stdout.write(`${name.padEnd(14)} ${DATASETS[name].description}\n`);
       return 0;
     }
     if (sub !== 'describe')

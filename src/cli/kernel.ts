@@ -9,6 +9,8 @@ import { DIST_OPTIONS, distMode, jobData, runDistributed } from './distributed.j
 import type { Command } from './command.js';
 import { INPUT_OPTIONS, loadAdjacency, loadInputs, namingOptions } from './inputs.js';
 import { ARCH_EXAMPLES } from '../arch/registry.js';
+import { progress } from './progress.js';
+import { checkJsonStdout, emitSummary, JSON_FLAG, type OutputFile } from './summary.js';
 
 const USAGE = `ntk kernel --arch SPEC (--data SPEC | --x X.npy) [--data2 SPEC | --x2 X2.npy] [--param ntk|standard]
            [--get ntk|nngp|nngp,ntk] [--input-shape H,W,C|T,D] [--adjacency A.npy] [--outputs trace|full]
@@ -38,7 +40,16 @@ The analytic infinite-width kernel (NTK or NNGP) of an architecture, neural-tang
   --shard i/N           compute only tile group i of N (0 ≤ i < N) into the folder --out DIR (a Slurm array
                         task each); \`ntk assemble DIR --out K.npy\` then writes the kernel (docs/distributed.md)
   --queue URL           coordinate the tiles on a Redis job queue (BullMQ) that \`ntk worker --queue URL\`
-                        processes compute; resumable: rerun the same command after a crash`;
+                        processes compute; resumable: rerun the same command after a crash
+  --json                print the summary (and the --check-pd numbers) as JSON on stdout (docs/json.md)
+
+examples:
+  ntk kernel --arch 'flatten,dense(512),relu,dense(1)' --data mnist:train:n=100 --out K.npy --check-pd
+  ntk kernel --arch 'conv(16,3),relu,gap,dense(1)' --data mnist:train:n=20 --get nngp --out nngp.npy --json
+
+Progress (tiles, with an ETA) goes to stderr when it is a terminal; the summary (shape, what the file holds,
+time) to stdout.
+Exit codes: 0 ok, 2 bad input (message names the problem).`;
 
 /** --get: one kernel, or both (`nngp,ntk`, `ntk,nngp`, `both`) computed in one pass. */
 export function parseGet(text: string | undefined): Get | 'both' {
@@ -71,6 +82,7 @@ export const kernel: Command = {
         'check-pd': { type: 'boolean', default: false },
         out: { type: 'string' },
         ...DIST_OPTIONS,
+        ...JSON_FLAG,
       },
     });
     if (o.arch === undefined) throw new ConfigError('--arch', 'is required (e.g. --arch "dense(512),relu,dense(1)")');
@@ -109,6 +121,7 @@ export const kernel: Command = {
     const outs =
       o.out === undefined || dist ? [] : get === 'both' ? gets.map((g) => bothPath(o.out as string, g)) : [o.out];
     for (const path of outs) checkOutputPath('--out', path, { kind: 'file', binary: true });
+    checkJsonStdout(o.json, outs.length > 0 ? outs : [o.out]);
     const { X, X2, image } = loadInputs(o);
     if (o['check-pd'] && X2 !== null)
       throw new ConfigError('--check-pd', 'needs a symmetric kernel K(x, x): drop --x2/--data2');
@@ -141,6 +154,7 @@ export const kernel: Command = {
       );
       return runDistributed(o, data, o.out as string);
     }
+    const bar = progress('ntk kernel', 'tiles');
     const kfn = kernelFn(o.arch, {
       inputShape: image ?? [X.cols],
       param,
@@ -148,30 +162,70 @@ export const kernel: Command = {
       perPosition: o['per-position'],
       ...(adjacency ? { adjacency } : {}),
       ...(workers !== undefined ? { workers } : {}),
+      onProgress: bar.update,
     });
     const t0 = performance.now();
-    const Ks: Matrix[] = await namingOptions(o, async () => {
-      if (get !== 'both') return [await kfn(X, X2, get)];
-      const both = await kfn(X, X2, 'both');
-      return [both.nngp, both.ntk];
-    });
+    let Ks: Matrix[];
+    try {
+      Ks = await namingOptions(o, async () => {
+        if (get !== 'both') return [await kfn(X, X2, get)];
+        const both = await kfn(X, X2, 'both');
+        return [both.nngp, both.ntk];
+      });
+    } finally {
+      bar.end();
+    }
     const secs = (performance.now() - t0) / 1000;
     outs.forEach((path, i) => writeMatrixNpy(path, Ks[i]));
-    const say = writesToStdout(o.out) ? process.stderr : process.stdout; // --out -: the .npy owns stdout
+    const K = Ks[0];
+    const pair = X2 === null ? 'K(x, x)' : 'K(x, x2)';
+    const what = (g: Get) =>
+      `${K.rows}×${K.cols} ${outputs} ${g === 'ntk' ? 'NTK' : 'NNGP'} ${pair} (analytic, infinite width, ${param})`;
+    const files: OutputFile[] = outs.map((path, i) => ({
+      flag: '--out',
+      path,
+      shape: [K.rows, K.cols],
+      holds: what(gets[i]),
+    }));
+    // first the lines earlier versions printed (one per kernel: scripts parse them), then what each file holds
+    const human: string[] = [];
     gets.forEach((g, i) => {
-      const K = Ks[i];
       const time = i === 0 ? ` in ${secs.toFixed(2)} s${gets.length > 1 ? ' (both, one pass)' : ''}` : '';
-      say.write(`${g} ${K.rows}×${K.cols}${time}${outs[i] !== undefined ? ` → ${outs[i]}` : ''}\n`);
+      human.push(`${g} ${K.rows}×${K.cols}${time}${outs[i] !== undefined ? ` → ${outs[i]}` : ''}`);
     });
+    human.push(...gets.map(what));
+    let pd: Record<string, unknown> | null = null;
     if (o['check-pd']) {
-      gets.forEach((g, i) => {
-        const r = checkPd(Ks[i]);
-        say.write(
-          `${gets.length > 1 ? `${g}: ` : ''}λ_min = ${r.lambdaMin.toExponential(6)}  λ_max = ${r.lambdaMax.toExponential(6)}  condition = ${r.condition.toExponential(4)}\n` +
-            `${r.strictlyPd ? 'strictly positive definite' : `NOT strictly positive definite (λ_min ≤ tolerance ${r.tolerance.toExponential(2)})`} on these ${r.n} points\n`,
+      const rs = Ks.map((Ki) => checkPd(Ki));
+      pd = gets.length > 1 ? Object.fromEntries(gets.map((g, i) => [g, { ...rs[i] }])) : { ...rs[0] };
+      rs.forEach((r, i) => {
+        const tag = gets.length > 1 ? `${gets[i]}: ` : '';
+        human.push(
+          `${tag}λ_min = ${r.lambdaMin.toExponential(6)}  λ_max = ${r.lambdaMax.toExponential(6)}  condition = ${r.condition.toExponential(4)}`,
+          `${r.strictlyPd ? 'strictly positive definite' : `NOT strictly positive definite (λ_min ≤ tolerance ${r.tolerance.toExponential(2)})`} on these ${r.n} points`,
         );
       });
     }
+    emitSummary(
+      o.json,
+      {
+        command: 'kernel',
+        ok: true,
+        seconds: secs,
+        outputs: files,
+        kernel: {
+          kind: get === 'both' ? 'nngp,ntk' : get,
+          rows: K.rows,
+          cols: K.cols,
+          outputs,
+          symmetric: X2 === null,
+        },
+        network: { arch: o.arch, param },
+        inputs: { n1: X.rows, n2: X2 === null ? X.rows : X2.rows, d: X.cols, image },
+        checkPd: pd,
+      },
+      human,
+    );
     return 0;
   },
 };

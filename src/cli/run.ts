@@ -3,12 +3,14 @@
  * the config (before any computation), run the preset, write the run folder. Exit codes: 0 ok, 2 bad input,
  * 130 interrupted by SIGINT or SIGTERM (finished units are cached; the same command resumes).
  */
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../errors.js';
 import { InterruptedError } from '../experiments/cache.js';
 import { runExperiment } from '../experiments/runner.js';
 import { checkOutputs } from '../io/output.js';
 import type { Command } from './command.js';
+import { emitSummary, JSON_FLAG } from './summary.js';
 
 const USAGE = `ntk run <config.json|config.yaml|preset-name> [options]
 
@@ -20,8 +22,13 @@ hash, so re-running (or extending a sweep) reuses them and an interrupted run re
 options:
   --out DIR          run folder (default runs/<name>, or runs/<name>-quick with --quick)
   --quick            apply the preset's (and the config's) quick overrides: small sizes, seconds
-  --set key=value    override one field (repeatable); for spectrum-demo e.g. --set params.dim=5 --set 'sweep.n=[100,200]'
+  --set key=value    override one config field (repeatable); the fields each preset reads: docs/presets.md
   --cache DIR        shared cache folder (default <out>/cache)
+  --json             print the summary (run folder, results, figures, cache use, time) as JSON on stdout
+
+examples:
+  ntk run spectrum-demo --quick --set params.dim=5 --set 'sweep.n=[100,200]' --out runs/spectrum-demo-d5
+  ntk run examples/label-alignment.yaml --quick --out runs/label-alignment-quick
 
 The run folder is locked while the run is in progress: a second run on it is refused (exit 2).
 Presets: ntk list.   Exit codes: 0 ok, 2 bad input, 130 interrupted by Ctrl-C or SIGTERM (run the same
@@ -37,6 +44,7 @@ export const run: Command = {
         quick: { type: 'boolean', default: false },
         set: { type: 'string', multiple: true },
         cache: { type: 'string' },
+        ...JSON_FLAG,
       },
       allowPositionals: true,
       strict: true,
@@ -60,10 +68,24 @@ export const run: Command = {
         handleSigint: true,
         command: ['ntk', 'run', ...argv].join(' '),
       });
-      process.stdout.write(
-        `${summary.outDir}/report.html\n` +
+      emitSummary(
+        o.json,
+        {
+          command: 'run',
+          ok: true,
+          seconds: summary.seconds,
+          outputs: [{ flag: '--out', path: join(summary.outDir, 'report.html'), holds: 'the HTML report' }],
+          outDir: summary.outDir,
+          cacheDir: summary.cacheDir,
+          results: summary.results,
+          figures: summary.figures,
+          cache: summary.cache,
+        },
+        [
+          `${summary.outDir}/report.html`,
           `done in ${summary.seconds.toFixed(1)} s: ${summary.results.length} results, ${summary.figures.length} figures; ` +
-          `cache: ${summary.cache.hits} unit(s) reused, ${summary.cache.computed} computed\n`,
+            `cache: ${summary.cache.hits} unit(s) reused, ${summary.cache.computed} computed`,
+        ],
       );
       return 0;
     } catch (e) {

@@ -21,6 +21,7 @@ import { type Tracker, TRACKERS, type TrainRecord } from '../train/trackers.js';
 import { loadCheckpointHeader, train, type TrainResult } from '../train/trainer.js';
 import { VERSION } from '../version.js';
 import type { Command } from './command.js';
+import { emitSummary, JSON_FLAG } from './summary.js';
 
 const USAGE = `ntk train --arch SPEC --data SPEC --loss mse|ce|soft-ce --lr LR --steps T --out DIR [options]
 
@@ -52,7 +53,12 @@ options:
   --checkpoint-every K   also checkpoint every K steps (default: every 60 s)
   --resume               continue from DIR/checkpoint.bin (same options required)
   --quiet                no progress lines on stderr
+  --json                 print summary.json's content as JSON on stdout at the end (docs/json.md)
   --out DIR              run folder                                                                      (required)
+
+examples:
+  ntk train --arch 'dense(64),relu,dense(1)' --data sphere:n=50:d=5:seed=1 --loss mse --lr 0.1 --steps 50 --out runs/train-mse
+  ntk train --arch 'dense(64),relu,dense(2)' --data gaussian:n=60:d=4:k=2:seed=2 --loss ce --lr frac:0.5 --steps 50 --out runs/train-ce
 
 Ctrl-C or SIGTERM stops after the current step with a checkpoint (resume with --resume). The run folder is
 locked while training (a second run on it is refused); a folder written by \`ntk run\` is refused.
@@ -99,6 +105,7 @@ function parseFlags(argv: readonly string[]) {
       'checkpoint-every': { type: 'string' },
       resume: { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
+      ...JSON_FLAG,
       out: { type: 'string' },
     },
     strict: true,
@@ -365,7 +372,7 @@ async function trainLocked(
   writeMetrics(result.history);
   const seconds = (performance.now() - t0) / 1000;
   const reference = summaryReference(result, data.X, data.Y, { loss, normalization, reg, momentum, batchSize });
-  writeJsonAtomic(join(out, 'summary.json'), {
+  const summary = {
     status: result.status,
     message: result.message,
     step: result.step,
@@ -376,7 +383,13 @@ async function trainLocked(
     final: result.history.at(-1) ?? null,
     reference,
     backend: { name: info.name, corename: info.corename, threads: info.threads },
-  });
+  };
+  writeJsonAtomic(join(out, 'summary.json'), summary);
+  if (o.json) {
+    const files = ['config.json', 'metrics.jsonl', 'summary.json', 'checkpoint.bin'];
+    const outputs = files.map((f) => ({ flag: '--out', path: join(out, f), holds: f }));
+    emitSummary(true, { command: 'train', ok: result.status === 'completed', outputs, ...summary }, []);
+  }
   if (result.status === 'diverged') {
     process.stderr.write(`ntk train: ${result.message}\n`);
     return 3;

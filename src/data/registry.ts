@@ -7,6 +7,7 @@
  * Without `n` all rows are kept in source order; with `n` the rows come in a seeded random order.
  */
 import { InvalidArgumentError } from '../errors.js';
+import { didYouMean } from '../util/suggest.js';
 import { Matrix } from '../linalg/matrix.js';
 import { Rng } from '../util/random.js';
 import { datasetNeed, requireMemory } from '../util/memory.js';
@@ -177,7 +178,7 @@ function checkKeys(spec: DatasetSpec): void {
       throw new InvalidArgumentError(
         'loadDataset',
         key,
-        `not set for ${spec.name} (its keys: ${[...allowed].join(', ')})`,
+        `not set for ${spec.name} (its keys: ${[...allowed].join(', ')})${didYouMean(key, [...allowed])}`,
         spec[key],
       );
     }

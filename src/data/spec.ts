@@ -9,6 +9,7 @@
  * Lists are comma-separated. Values may not contain ':' (use the DatasetSpec object for such paths).
  */
 import { InvalidArgumentError } from '../errors.js';
+import { didYouMean } from '../util/suggest.js';
 import {
   DATASET_NAMES,
   type DatasetName,
@@ -77,7 +78,7 @@ export function parseDatasetSpec(text: string): DatasetSpec {
   const parts = text.trim().split(':');
   const name = parts[0];
   if (!(DATASET_NAMES as readonly string[]).includes(name)) {
-    bad('spec', `a spec whose name is one of ${DATASET_NAMES.join(', ')}`, text);
+    bad('spec', `a spec whose name is one of ${DATASET_NAMES.join(', ')}${didYouMean(name, DATASET_NAMES)}`, text);
   }
   const spec: Mutable<DatasetSpec> = { name: name as DatasetName };
   const seen = new Set<string>();
@@ -91,13 +92,18 @@ export function parseDatasetSpec(text: string): DatasetSpec {
         key = 'split';
         value = p;
       } else {
-        bad('spec', `key=value parts after the name (the second part may be train, test or all); got '${p}'`, text);
+        bad(
+          'spec',
+          `key=value parts after the name (the second part may be train, test or all); got '${p}'${didYouMean(p, i === 1 ? ['train', 'test', 'all', ...KEYS] : KEYS)}`,
+          text,
+        );
       }
     } else {
       key = p.slice(0, eq);
       value = p.slice(eq + 1);
     }
-    if (!(KEYS as readonly string[]).includes(key)) bad('spec', `keys among ${KEYS.join(', ')}; got '${key}'`, text);
+    if (!(KEYS as readonly string[]).includes(key))
+      bad('spec', `keys among ${KEYS.join(', ')}; got '${key}'${didYouMean(key, KEYS)}`, text);
     if (seen.has(key)) bad('spec', `each key at most once; '${key}' repeats`, text);
     seen.add(key);
     setKey(spec, key as Key, value);

@@ -16,7 +16,7 @@ import { type NpyArray, npyToFloat64, readNpy } from '../io/npy.js';
 import { Matrix } from '../linalg/matrix.js';
 import { firstNonFinite } from '../linalg/validate.js';
 import { SKLEARN_SHA256, verifySha256 } from './checksums.js';
-import { datasetCacheDir } from './paths.js';
+import { datasetCacheDir, legacyDatasetCacheDir } from './paths.js';
 import type { RawData } from './raw.js';
 import type { LoadOptions, Task } from './types.js';
 
@@ -31,11 +31,14 @@ export function sklearnFile(file: string, opts: LoadOptions = {}): { path: strin
   const path = join(dir, file);
   const expected = SKLEARN_SHA256[file];
   if (!existsSync(path)) {
-    const system = join(SYSTEM_SKLEARN_DATA, file);
+    // an explicit cache folder is the only place looked at besides the system copy; the default one also takes over
+    // the pre-0.2 cache inside the package
+    const legacy = opts.cacheDir === undefined ? join(legacyDatasetCacheDir(), 'sklearn', file) : null;
+    const system = legacy !== null && existsSync(legacy) ? legacy : join(SYSTEM_SKLEARN_DATA, file);
     if (!existsSync(system)) {
       throw new FormatError(
         path,
-        `sklearn data file not found. Run \`bash scripts/setup-data.sh\` (extracts Debian python3-sklearn's CSVs into ${dir}), install python3-sklearn, or pass a cache folder that has sklearn/${file}.`,
+        `sklearn data file not found. Run \`bash scripts/setup-data.sh\` (extracts Debian python3-sklearn's CSVs into ${dir}), install python3-sklearn, or pass a cache folder that has sklearn/${file} (the default one is $NTK_CACHE/datasets, docs/data.md).`,
       );
     }
     const bytes = readFileSync(system);

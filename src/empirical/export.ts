@@ -2,17 +2,19 @@
  * Export a network's parameters so that another framework can rebuild the exact network: one `.npy` per weight and
  * bias (W in PyTorch's layout: Linear (out, in), Conv2d (out, in, kh, kw); b: (out,)) and a `manifest.json` naming
  * each parametrized layer's index, position, kind, shapes, parameterization, wstd, bstd and forward multipliers.
- * All files are written atomically.
+ * All files are written atomically. `readParams` loads such a folder back into a network (`--params DIR`).
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FormatError } from '../errors.js';
 import { npyToFloat64, readNpy, writeJsonAtomic, writeNpy } from '../io/index.js';
+import { firstNonFinite } from '../linalg/validate.js';
 import { buildNetwork } from '../arch/compile.js';
-import { formatArch } from '../arch/parse.js';
+import { formatArch, parseArch } from '../arch/parse.js';
 import { LAYER_MODULES } from '../arch/registry.js';
 import type { Node } from '../arch/types.js';
-import { layerParams, type Params } from '../nn/network.js';
+import { init, layerParams, type Network, type Params } from '../nn/network.js';
+import { Rng } from '../util/random.js';
 
 export interface ParamsManifestLayer {
   readonly index: number;
@@ -102,45 +104,78 @@ export function writeParams(params: Params, dir: string, seed: number | null = n
 }
 
 /**
- * Read back a folder written by writeParams (`--params-out`): the network rebuilt from manifest.json (arch, input
- * shape, parameterization) and θ from the .npy files. Each layer's export is a permutation of its stored weights
- * (PyTorch's layout), inverted by exporting the index vector 0…size−1. FormatError on a missing or inconsistent file.
+ * The inverse of writeParams: load `dir`'s manifest.json and .npy files into a network built from the same
+ * architecture (`net`): every parametrized layer's W (PyTorch's layout, converted back by inverting the layer's
+ * exportWeights permutation) and b. The manifest must describe `net` — same architecture, input shape,
+ * parameterization and per-layer shapes — else a FormatError names the field. Returns the parameters (the noise
+ * seed of random layers from `seed`); `manifest.seed` is reported, not used.
  */
-export function readParams(dir: string): { readonly params: Params; readonly manifest: ParamsManifest } {
-  const path = join(dir, 'manifest.json');
-  if (!existsSync(path)) throw new FormatError(path, 'does not exist (a --params-out folder holds manifest.json)');
+export function readParams(dir: string, netIn?: Network, seed = 0): { params: Params; manifest: ParamsManifest } {
+  const mpath = join(dir, 'manifest.json');
+  if (!existsSync(mpath)) throw new FormatError(mpath, 'does not exist (a --params-out folder holds manifest.json)');
   let manifest: ParamsManifest;
   try {
-    manifest = JSON.parse(readFileSync(path, 'utf8')) as ParamsManifest;
+    manifest = JSON.parse(readFileSync(mpath, 'utf8')) as ParamsManifest;
   } catch (e) {
-    throw new FormatError(path, `is not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+    throw new FormatError(mpath, `cannot read the parameters manifest: ${(e as Error).message}`);
   }
-  if (manifest.format !== 'ntk-lab-params/1')
-    throw new FormatError(path, `format must be 'ntk-lab-params/1'; found ${JSON.stringify(manifest.format)}`);
-  const net = buildNetwork(manifest.arch, manifest.inputShape, manifest.param);
-  const params: Params = { net, theta: new Float64Array(net.numParams) };
-  if (manifest.layers.length !== net.paramLayers.length)
-    throw new FormatError(path, `lists ${manifest.layers.length} layers; the network has ${net.paramLayers.length}`);
-  for (const p of net.paramLayers) {
-    const entry = manifest.layers.find((l) => l.index === p.index);
-    if (!entry) throw new FormatError(path, `has no entry for parametrized layer ${p.index} (${p.path})`);
-    const { W, b } = layerParams(params, p);
-    const perm = p.exportWeights(Float64Array.from({ length: W.length }, (_, i) => i));
-    const w = readNpy(join(dir, entry.W.file));
-    if (w.shape.join(',') !== perm.shape.join(','))
+  const want = (field: string, ok: boolean, expected: string, got: unknown): void => {
+    if (!ok)
       throw new FormatError(
-        join(dir, entry.W.file),
-        `shape (${w.shape.join(', ')}); layer ${p.path} needs (${perm.shape.join(', ')})`,
+        mpath,
+        `${field} must be ${expected} (the network given); the manifest has ${JSON.stringify(got)}`,
       );
-    const wd = npyToFloat64(w);
-    for (let k = 0; k < wd.length; k++) W[perm.data[k]] = wd[k];
+  };
+  want('format', manifest.format === 'ntk-lab-params/1', "'ntk-lab-params/1'", manifest.format);
+  const net = netIn ?? buildNetwork(manifest.arch, manifest.inputShape, manifest.param);
+  const arch = formatArch(net.arch);
+  want(
+    'arch',
+    typeof manifest.arch === 'string' && formatArch(parseArch(manifest.arch)) === arch,
+    `'${arch}'`,
+    manifest.arch,
+  );
+  want(
+    'inputShape',
+    JSON.stringify(manifest.inputShape) === JSON.stringify(net.inputShape),
+    JSON.stringify(net.inputShape),
+    manifest.inputShape,
+  );
+  want('param', manifest.param === net.param, `'${net.param}'`, manifest.param);
+  want(
+    'layers',
+    Array.isArray(manifest.layers) && manifest.layers.length === net.paramLayers.length,
+    `${net.paramLayers.length} parametrized layers`,
+    manifest.layers?.length,
+  );
+  const params = init(net, new Rng(seed));
+  params.theta.fill(0);
+  net.paramLayers.forEach((p, l) => {
+    const m = manifest.layers[l];
+    const at = `layers[${l}]`;
+    want(`${at}.path`, m.path === p.path, `'${p.path}'`, m.path);
+    const { W, b } = layerParams(params, p);
+    // where each exported entry lives in θ: exportWeights applied to the indices 0..n−1
+    const perm = p.exportWeights(Float64Array.from({ length: W.length }, (_, i) => i));
+    const wFile = join(dir, m.W?.file ?? '');
+    const w = readNpy(wFile);
+    want(
+      `${at}.W shape (${wFile})`,
+      JSON.stringify(w.shape) === JSON.stringify(perm.shape),
+      JSON.stringify(perm.shape),
+      w.shape,
+    );
+    const wv = npyToFloat64(w);
+    for (let k = 0; k < wv.length; k++) W[perm.data[k]] = wv[k];
     if (b) {
-      if (!entry.b) throw new FormatError(path, `layer ${p.path} has a bias; the manifest lists none`);
-      const bd = npyToFloat64(readNpy(join(dir, entry.b.file)));
-      if (bd.length !== b.length)
-        throw new FormatError(join(dir, entry.b.file), `${bd.length} entries; layer ${p.path}'s bias has ${b.length}`);
-      b.set(bd);
-    }
-  }
+      want(`${at}.b`, m.b !== null && m.b !== undefined, 'a bias file (the layer has a bias: bstd > 0)', m.b);
+      const bFile = join(dir, (m.b as { file: string }).file);
+      const bv = npyToFloat64(readNpy(bFile));
+      want(`${at}.b length (${bFile})`, bv.length === b.length, String(b.length), bv.length);
+      b.set(bv);
+    } else want(`${at}.b`, m.b === null || m.b === undefined, 'null (the layer has no bias: bstd = 0)', m.b);
+  });
+  const bad = firstNonFinite(params.theta);
+  if (bad >= 0) throw new FormatError(dir, `parameter ${bad} of θ is ${params.theta[bad]} (not finite)`);
   return { params, manifest };
 }

@@ -18,6 +18,7 @@ import {
   type SectionField,
 } from './config.js';
 import { ROOT, type Schema } from './schema.js';
+import { didYouMean } from '../util/suggest.js';
 
 export interface PresetHeader {
   /** The command that reproduces this experiment, e.g. `ntk run spectrum-demo`. */
@@ -142,7 +143,7 @@ export function getPreset(name: string): Preset {
   if (!p) {
     throw new ConfigError(
       'preset',
-      `unknown preset "${name}". Valid presets: ${
+      `unknown preset "${name}"${didYouMean(name, [...REGISTRY.keys()], '"')}. Valid presets: ${
         listPresets()
           .map((x) => x.name)
           .join(', ') || '(none)'

@@ -2,13 +2,16 @@
  * NumPy `.npy` files (format versions 1.0, 2.0 and 3.0 read; 1.0 written unless the header needs 2.0).
  *
  * Supported dtypes: float64 `<f8`, float32 `<f4`, int32 `<i4`, int64 `<i8`, uint8 `|u1` (big-endian `>f8` etc. are
- * read and converted to native order; files are always written little-endian). C order only: a file with
- * `fortran_order: True` is rejected with a FormatError, as is anything malformed (bad magic, truncated header or
- * data, unparsable header dict, data length ≠ product of the shape).
+ * read and converted to native order; files are always written little-endian); numpy bools `|b1` are read as uint8
+ * 0/1. Fortran-order files (`fortran_order: True`) are read and transposed to C order. Anything malformed (bad magic,
+ * truncated header or data, unparsable header dict, data length ≠ product of the shape, a bool byte other than 0/1)
+ * is a FormatError. `.npz` archives (numpy.savez / savez_compressed): `readNpz`, and `readNpy('f.npz')` (its only
+ * array) or `readNpy('f.npz:name')`.
  *
  * Format reference: https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html
  */
 import { readFileSync } from 'node:fs';
+import { inflateRawSync } from 'node:zlib';
 import { FormatError, InvalidArgumentError } from '../errors.js';
 import { Matrix } from '../linalg/matrix.js';
 import { writeFileAtomic } from './atomic.js';
@@ -49,15 +52,19 @@ const DTYPES: Record<NpyDtype, DtypeInfo> = {
 
 export const NPY_DTYPES: readonly NpyDtype[] = Object.keys(DTYPES) as NpyDtype[];
 
+/** numpy's bool: one byte 0/1, read as uint8. */
+const BOOL: DtypeInfo = { dtype: 'uint8', size: 1, descr: '|b1' };
+
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** Map a numpy descr string to (dtype, byte order); null when unsupported. */
 function parseDescr(descr: string): { info: DtypeInfo; little: boolean } | null {
-  const m = /^([<>|=]?)([fiu])(\d+)$/.exec(descr);
+  const m = /^([<>|=]?)([fiub])(\d+)$/.exec(descr);
   if (!m) return null;
   const [, order, kind, sizeText] = m;
   const size = Number(sizeText);
   let dtype: NpyDtype | null = null;
+  if (kind === 'b') return size === 1 && order !== '<' && order !== '>' ? { info: BOOL, little: true } : null;
   if (kind === 'f' && size === 8) dtype = 'float64';
   else if (kind === 'f' && size === 4) dtype = 'float32';
   else if (kind === 'i' && size === 4) dtype = 'int32';
@@ -205,6 +212,7 @@ interface NpyHeader {
   readonly little: boolean;
   readonly shape: number[];
   readonly dataOffset: number;
+  readonly fortran: boolean;
 }
 
 function parseHeader(buf: Uint8Array, file: string): NpyHeader {
@@ -252,20 +260,20 @@ function parseHeader(buf: Uint8Array, file: string): NpyHeader {
   }
   const extra = [...dict.keys()].filter((k) => k !== 'descr' && k !== 'fortran_order' && k !== 'shape');
   if (extra.length > 0) throw new FormatError(file, `.npy header has unexpected keys: ${extra.join(', ')}`);
-  if (fortran) {
-    throw new FormatError(
-      file,
-      'Fortran-order (column-major) .npy arrays are not supported; save with np.ascontiguousarray',
-    );
-  }
   const parsed = parseDescr(descr);
   if (!parsed) {
     throw new FormatError(
       file,
-      `unsupported .npy dtype '${descr}' (supported: <f8, <f4, <i4, <i8, |u1 and their > forms)`,
+      `unsupported .npy dtype '${descr}' (supported: <f8, <f4, <i4, <i8, |u1, |b1 and their > forms)`,
     );
   }
-  return { info: parsed.info, little: parsed.little, shape: shape as number[], dataOffset: start + headerLen };
+  return {
+    info: parsed.info,
+    little: parsed.little,
+    shape: shape as number[],
+    dataOffset: start + headerLen,
+    fortran,
+  };
 }
 
 function makeArray(dtype: NpyDtype, length: number): NpyData {
@@ -303,11 +311,60 @@ export function decodeNpy(buf: Uint8Array, file = '<buffer>'): NpyArray {
     const s = h.info.size;
     for (let i = 0; i < nbytes; i += s) dst.subarray(i, i + s).reverse();
   }
-  return { dtype: h.info.dtype, shape: h.shape, data: out } as NpyArray;
+  if (h.info === BOOL) {
+    const bad = (out as Uint8Array).findIndex((v) => v > 1);
+    if (bad >= 0)
+      throw new FormatError(file, `bool .npy element ${bad} is the byte ${(out as Uint8Array)[bad]}, not 0 or 1`);
+  }
+  const data = h.fortran ? fortranToC(out, h.shape) : out;
+  return { dtype: h.info.dtype, shape: h.shape, data } as NpyArray;
 }
 
-/** Read a `.npy` file. Throws FormatError (naming the file) for anything malformed or unsupported. */
+/** Column-major (Fortran) data of `shape` in row-major (C) order: element (i₀, …, i_k) moves from Σ iⱼ·Fⱼ. */
+function fortranToC<T extends NpyData>(a: T, shape: readonly number[]): T {
+  if (shape.filter((s) => s > 1).length < 2) return a; // one varying axis: both orders are the same
+  const out = makeArray(a instanceof BigInt64Array ? 'int64' : dtypeOfArray(a), a.length) as T;
+  const k = shape.length;
+  const fstride = new Array<number>(k);
+  for (let j = 0, s = 1; j < k; s *= shape[j], j++) fstride[j] = s;
+  const idx = new Array<number>(k).fill(0);
+  let f = 0;
+  for (let c = 0; c < a.length; c++) {
+    (out as unknown as number[])[c] = (a as unknown as number[])[f];
+    for (let j = k - 1; j >= 0; j--) {
+      if (++idx[j] < shape[j]) {
+        f += fstride[j];
+        break;
+      }
+      f -= (shape[j] - 1) * fstride[j];
+      idx[j] = 0;
+    }
+  }
+  return out;
+}
+
+function dtypeOfArray(a: NpyData): NpyDtype {
+  const d = npyDtypeOf(a);
+  if (d === null) throw new InvalidArgumentError('decodeNpy', 'data', 'a supported typed array', a);
+  return d;
+}
+
+/**
+ * Read a `.npy` file — or one array of a `.npz` archive: `f.npz` (when it holds one array) or `f.npz:name`. Throws
+ * FormatError (naming the file) for anything malformed or unsupported.
+ */
 export function readNpy(path: string): NpyArray {
+  const npz = /^(.*\.npz)(?::([^/]+))?$/.exec(path);
+  if (npz) {
+    const arrays = readNpz(npz[1]);
+    const names = [...arrays.keys()];
+    const name = npz[2] ?? (names.length === 1 ? names[0] : undefined);
+    if (name === undefined)
+      throw new FormatError(npz[1], `holds ${names.length} arrays (${names.join(', ')}): name one as ${npz[1]}:NAME`);
+    const a = arrays.get(name);
+    if (!a) throw new FormatError(npz[1], `has no array '${name}' (it holds ${names.join(', ') || 'none'})`);
+    return a;
+  }
   let buf: Buffer;
   try {
     buf = readFileSync(path);
@@ -454,4 +511,61 @@ export function readMatrixNpy(path: string): Matrix {
 export function writeMatrixNpy(path: string, m: Matrix, dtype: 'float64' | 'float32' = 'float64'): void {
   if (!(m instanceof Matrix)) throw new InvalidArgumentError('writeMatrixNpy', 'm', 'a Matrix', m);
   writeNpy(path, m.data, [m.rows, m.cols], dtype);
+}
+
+/**
+ * The arrays of a `.npz` archive (numpy.savez: stored; savez_compressed: deflated), by name without `.npy`, in
+ * archive order. Reads the ZIP central directory (ZIP64 archives are refused); each member is decoded as a `.npy`.
+ */
+export function readNpz(path: string): Map<string, NpyArray> {
+  let buf: Buffer;
+  try {
+    buf = readFileSync(path);
+  } catch (e) {
+    throw new FormatError(path, `cannot read .npz file: ${(e as Error).message}`);
+  }
+  const bad = (why: string): never => {
+    throw new FormatError(path, `not a readable .npz (ZIP) archive: ${why}`);
+  };
+  // end of central directory: signature 0x06054b50 within the last 64 KiB + 22 bytes
+  let eocd = -1;
+  for (let i = buf.length - 22; i >= Math.max(0, buf.length - 22 - 0xffff); i--) {
+    if (buf.readUInt32LE(i) === 0x06054b50) {
+      eocd = i;
+      break;
+    }
+  }
+  if (eocd < 0) bad('no end-of-central-directory record');
+  const count = buf.readUInt16LE(eocd + 10);
+  let p = buf.readUInt32LE(eocd + 16);
+  if (count === 0xffff || p === 0xffffffff) bad('ZIP64 archives are not supported');
+  const out = new Map<string, NpyArray>();
+  for (let e = 0; e < count; e++) {
+    if (p + 46 > buf.length || buf.readUInt32LE(p) !== 0x02014b50) bad(`central directory entry ${e} is damaged`);
+    const method = buf.readUInt16LE(p + 10);
+    const csize = buf.readUInt32LE(p + 20);
+    const usize = buf.readUInt32LE(p + 24);
+    const nlen = buf.readUInt16LE(p + 28);
+    const xlen = buf.readUInt16LE(p + 30);
+    const clen = buf.readUInt16LE(p + 32);
+    const local = buf.readUInt32LE(p + 42);
+    const name = buf.subarray(p + 46, p + 46 + nlen).toString('utf8');
+    p += 46 + nlen + xlen + clen;
+    if (local + 30 > buf.length || buf.readUInt32LE(local) !== 0x04034b50) bad(`member ${name}: damaged local header`);
+    const start = local + 30 + buf.readUInt16LE(local + 26) + buf.readUInt16LE(local + 28);
+    if (start + csize > buf.length) bad(`member ${name} is truncated`);
+    const raw = buf.subarray(start, start + csize);
+    let bytes: Uint8Array;
+    if (method === 0) bytes = raw;
+    else if (method === 8) {
+      try {
+        bytes = inflateRawSync(raw);
+      } catch (err) {
+        return bad(`member ${name}: ${(err as Error).message}`);
+      }
+    } else return bad(`member ${name} uses compression method ${method} (stored and deflate are supported)`);
+    if (bytes.length !== usize) bad(`member ${name}: ${bytes.length} bytes, the directory says ${usize}`);
+    out.set(name.replace(/\.npy$/, ''), decodeNpy(bytes, `${path}:${name}`));
+  }
+  return out;
 }

@@ -49,3 +49,4 @@ export type { PassOptions, Shape, ParamLayer, Network, Params, Tape, LayerTerms,
 export { parseArch, formatArch } from '../arch/parse.js';
 export type { Arch, BuildOptions, LayerSpec, Parameterization } from '../arch/types.js';
 export { erf, normalCdf, normalPdf } from '../util/special.js';
+export { Rng } from '../util/random.js';

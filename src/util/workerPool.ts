@@ -76,8 +76,15 @@ function release(pw: PoolWorker): void {
 /**
  * Run `tasks` on `n` workers (n ≥ 1) of the pool, each set up with `init` by the handler module at `handler` (a file
  * URL). Resolves when every task is done; rejects on the first error (the job's workers are then terminated).
+ * `onTask` is called after each finished task (progress).
  */
-export function runPool(handler: string, n: number, init: unknown, tasks: readonly unknown[]): Promise<void> {
+export function runPool(
+  handler: string,
+  n: number,
+  init: unknown,
+  tasks: readonly unknown[],
+  onTask?: () => void,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     const mine: PoolWorker[] = [];
     while (mine.length < n) mine.push(idle.pop() ?? spawn());
@@ -107,7 +114,10 @@ export function runPool(handler: string, n: number, init: unknown, tasks: readon
       };
       pw.onMessage = (m) => {
         if (m.error !== undefined) fail(new Error(`worker: ${m.error}`));
-        else feed();
+        else {
+          if (m.done) onTask?.();
+          feed();
+        }
       };
       pw.onError = fail;
       pw.w.postMessage({ job: { handler, init } });

@@ -27,6 +27,22 @@ export const PAGES = [
     .sort(),
 ];
 
+/** Pages with a *-commands.test.ts of their own. */
+const OWN_FILE = ['README.md', 'docs/experiments.md', 'docs/json.md'];
+
+/** The other pages, split in two halves by their number of commands (half 0 or 1), so each file stays short. */
+export function otherPages(half: 0 | 1): string[] {
+  const pages = PAGES.filter((p) => !OWN_FILE.includes(p));
+  const counts = pages.map((p) => docCommands(p, readFileSync(join(ROOT, p), 'utf8')).length);
+  const total = counts.reduce((a, b) => a + b, 0);
+  let acc = 0;
+  return pages.filter((_, i) => {
+    const first = acc < total / 2;
+    acc += counts[i];
+    return half === 0 ? first : !first;
+  });
+}
+
 interface DocCommand {
   readonly page: string;
   readonly line: number;
@@ -184,6 +200,44 @@ function testPage(page: string): void {
           assert.equal(r.status, 0, r.out);
         });
       }
+    }
+  });
+}
+
+/** The example commands of a --help text: the `ntk …` lines of its `examples` section(s). */
+export function helpExamples(usage: string): string[] {
+  const out: string[] = [];
+  let inExamples = false;
+  for (const line of usage.split('\n')) {
+    if (/^examples\b/.test(line)) inExamples = true;
+    else if (inExamples && /^\s+ntk\s/.test(line)) out.push(stripComment(line).trim());
+    else if (!/^\s/.test(line) || line.trim() === '') inExamples = false;
+  }
+  return out;
+}
+
+/** Every example of every `ntk <command> --help` runs as written (the same rules), in command order, one folder. */
+export function testHelpExamples(): void {
+  describe('every example in ntk <command> --help runs as written', () => {
+    const cwd = scratch();
+    const all = [...COMMANDS].flatMap((c) => helpExamples(usageOf(c)).map((text) => ({ c, text })));
+    it('the help texts have examples', () => {
+      for (const c of ['data', 'kernel', 'empirical', 'analyze', 'train', 'run', 'report'])
+        assert.ok(
+          all.some((e) => e.c === c),
+          `ntk ${c} --help has no examples section`,
+        );
+    });
+    for (const { c, text } of all) {
+      it(`ntk ${c} --help: ${text}`, async () => {
+        if (isFullPreset(text)) {
+          const r = await runUntilProgress(text, cwd);
+          assert.ok(r.progressed && (r.status === 130 || r.status === null), `expected a started run:\n${r.out}`);
+          return;
+        }
+        const r = runToEnd(text, cwd);
+        assert.equal(r.status, 0, r.out);
+      });
     }
   });
 }

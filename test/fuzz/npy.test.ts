@@ -139,13 +139,29 @@ describe('fuzz: .npy reader', () => {
         const b = decodeNpy(encodeNpy(a.data, a.shape, a.dtype));
         if (b.dtype !== a.dtype || b.shape.join() !== a.shape.join() || !sameBytes(bytesOf(a), bytesOf(b)))
           return 're-encoding changed the array';
-        // (2) the data are the file's trailing bytes (each element byte-swapped for a big-endian descr)
+        // (2) the data are the file's trailing bytes (each element byte-swapped for a big-endian descr; for
+        // fortran_order: True, element (i₀…i_k) at Fortran offset Σ iⱼ·Π_{l<j} shape_l, found here by division)
         const tail = buf.subarray(buf.length - a.data.byteLength);
         const size = a.data.BYTES_PER_ELEMENT;
         const header = Buffer.from(buf.subarray(0, buf.length - a.data.byteLength)).toString('latin1');
         const big = size > 1 && /descr['"]\s*:\s*['"]>/.test(header);
-        const expect = big ? tail.slice() : tail;
+        let expect = big ? tail.slice() : tail;
         if (big) for (let k = 0; k < expect.length; k += size) expect.subarray(k, k + size).reverse();
+        if (/fortran_order['"]\s*:\s*True/.test(header)) {
+          const c = new Uint8Array(expect.length);
+          for (let e = 0; e < n; e++) {
+            let rest = e;
+            let f = 0;
+            const idx = a.shape.map(() => 0);
+            for (let j = a.shape.length - 1; j >= 0; j--) {
+              idx[j] = rest % a.shape[j];
+              rest = Math.floor(rest / a.shape[j]);
+            }
+            for (let j = a.shape.length - 1; j >= 0; j--) f = f * a.shape[j] + idx[j];
+            c.set(expect.subarray(f * size, (f + 1) * size), e * size);
+          }
+          expect = c;
+        }
         if (!sameBytes(bytesOf(a), expect)) return 'data bytes differ from the file';
         accepted.push({ i, a });
       },
@@ -179,7 +195,8 @@ for i in json.loads(sys.argv[1]):
         wrong.push(`#${np.i}: accepted as ${a.dtype} (${a.shape.join(', ')}), numpy refuses: ${np.error}`);
         continue;
       }
-      const ours = { dtype: a.dtype, shape: [...a.shape] };
+      // numpy's bool reads as uint8 0/1 here
+      const ours = { dtype: a.dtype === 'uint8' && np.dtype === 'bool' ? 'bool' : a.dtype, shape: [...a.shape] };
       if (np.dtype !== ours.dtype || JSON.stringify(np.shape) !== JSON.stringify(ours.shape)) {
         wrong.push(
           `#${np.i}: ${ours.dtype} (${ours.shape.join(', ')}) here, numpy ${np.dtype} (${np.shape?.join(', ')})`,

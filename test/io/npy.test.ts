@@ -10,6 +10,7 @@ import {
   type NpyDtype,
   readMatrixNpy,
   readNpy,
+  readNpz,
   writeMatrixNpy,
   writeNpy,
 } from '../../src/io/npy.js';
@@ -193,10 +194,10 @@ describe('npy rejects bad input with a FormatError naming the file', () => {
     expectFormat(put('dict.npy', withHeader("{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3)")), /malformed/));
   it('a header missing shape', () =>
     expectFormat(put('noshape.npy', withHeader("{'descr': '<f8', 'fortran_order': False}")), /'shape'/));
-  it('Fortran order', () =>
+  it('a bool byte other than 0 or 1', () =>
     expectFormat(
-      put('fortran.npy', withHeader("{'descr': '<f8', 'fortran_order': True, 'shape': (2, 3), }")),
-      /Fortran/,
+      put('bool7.npy', withHeader("{'descr': '|b1', 'fortran_order': False, 'shape': (3,), }", Uint8Array.of(1, 7, 0))),
+      /bool \.npy element 1 is the byte 7/,
     ));
   it('an unsupported dtype', () =>
     expectFormat(
@@ -238,4 +239,54 @@ describe('npy rejects bad input with a FormatError naming the file', () => {
     assert.throws(() => readFileSync(join(dir, 'bad.npy')), /ENOENT/);
   });
   it('writing a non-integer as int64', () => assert.throws(() => encodeNpy([1.5], [1], 'int64'), /safe integer/));
+});
+
+// issue #16: what numpy writes that ntk-lab used to refuse — Fortran order, bools, .npz archives (numpy's own files)
+describe('numpy interop: Fortran order, bool, .npz', () => {
+  const d = tempDir('ntk-npz-');
+  python(`
+import numpy as np
+a = np.arange(24, dtype='<f8').reshape(2, 3, 4) * 1.5 - 7
+np.save('${d}/f3.npy', np.asfortranarray(a))
+np.save('${d}/f2i.npy', np.asfortranarray(np.arange(6, dtype='>i4').reshape(2, 3)))
+np.save('${d}/c3.npy', a)
+np.save('${d}/b.npy', np.array([[True, False, True], [False, False, True]]))
+np.savez('${d}/s.npz', x=a, y=np.array([1, 2, 3], dtype='<i8'))
+np.savez_compressed('${d}/z.npz', x=np.asfortranarray(a), mask=np.array([True, False]))
+np.savez('${d}/one.npz', np.eye(3))
+`);
+  it('a Fortran-order file reads as the same C-order array numpy gives', () => {
+    const f = readNpy(join(d, 'f3.npy'));
+    const c = readNpy(join(d, 'c3.npy'));
+    assert.deepEqual([...f.shape], [2, 3, 4]);
+    assert.deepEqual([...(f.data as Float64Array)], [...(c.data as Float64Array)]);
+    const i = readNpy(join(d, 'f2i.npy'));
+    assert.equal(i.dtype, 'int32');
+    assert.deepEqual([...(i.data as Int32Array)], [0, 1, 2, 3, 4, 5]);
+  });
+  it('bool arrays read as uint8 0/1', () => {
+    const b = readNpy(join(d, 'b.npy'));
+    assert.equal(b.dtype, 'uint8');
+    assert.deepEqual([...b.shape], [2, 3]);
+    assert.deepEqual([...(b.data as Uint8Array)], [1, 0, 1, 0, 0, 1]);
+  });
+  it('.npz: savez and savez_compressed, by name, and the only array of a one-array archive', () => {
+    const s = readNpz(join(d, 's.npz'));
+    assert.deepEqual([...s.keys()], ['x', 'y']);
+    const c = readNpy(join(d, 'c3.npy'));
+    assert.deepEqual([...(s.get('x')?.data as Float64Array)], [...(c.data as Float64Array)]);
+    assert.deepEqual([...(readNpy(join(d, 's.npz:y')).data as BigInt64Array)], [1n, 2n, 3n]);
+    const z = readNpz(join(d, 'z.npz'));
+    assert.deepEqual([...(z.get('x')?.data as Float64Array)], [...(c.data as Float64Array)], 'deflated + Fortran');
+    assert.deepEqual([...(z.get('mask')?.data as Uint8Array)], [1, 0]);
+    const eye = readMatrixNpy(join(d, 'one.npz'));
+    assert.deepEqual([eye.rows, eye.cols, eye.get(1, 1), eye.get(0, 1)], [3, 3, 1, 0]);
+    assert.throws(() => readNpy(join(d, 's.npz')), /holds 2 arrays \(x, y\): name one as .*s\.npz:NAME/);
+    assert.throws(() => readNpy(join(d, 's.npz:w')), /has no array 'w' \(it holds x, y\)/);
+    writeFileSync(join(d, 'bad.npz'), readFileSync(join(d, 's.npz')).subarray(0, 100));
+    assert.throws(
+      () => readNpz(join(d, 'bad.npz')),
+      (e) => e instanceof FormatError && /\.npz \(ZIP\)/.test(e.message),
+    );
+  });
 });
