@@ -4,19 +4,16 @@
  */
 import { type FigureSpec, type Mark, meanStd } from '../../report/figure.js';
 import type { ReportTable } from '../../report/html.js';
+import { formatPm } from '../../report/scale.js';
 import type { RunContext } from '../preset.js';
 import { cumulative, decayFit, fmt, pm as meanPm } from './presetUtils.js';
 import type { SpectrumDemoParams, UnitResult } from './spectrumDemo.js';
 
 type Ctx = RunContext<SpectrumDemoParams>;
 
-/** presetUtils' mean ± std, written with the std to as many digits as the mean, ± 0 included (this report's style). */
-const pm = (xs: readonly number[], d = 3) => {
-  const { mu, sd } = meanPm(xs, d);
-  return { mu, sd, text: `${fmt(mu, d)} ± ${fmt(sd, d)}` };
-};
+const pm = meanPm;
 
-const pct = (x: { mu: number; sd: number }) => `${fmt(100 * x.mu, 1)}% ± ${fmt(100 * x.sd, 1)}%`;
+const pct = (x: { mu: number; sd: number }) => formatPm(100 * x.mu, 100 * x.sd, '%');
 
 /** What every part of the report reads: the config, the sweep (ns ascending) and the units by (n, seed). */
 interface View {
