@@ -2,8 +2,42 @@
  * A self-contained HTML report: one file, no scripts, no external fonts, styles or images; figures are inline SVG.
  * All text is escaped; the only raw markup inserted is SVG produced by `renderSvg`.
  */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import temml from 'temml';
 import { formatSig } from './scale.js';
 import { escapeXml } from './svg.js';
+
+/**
+ * Text with inline math: `$…$` segments are TeX, rendered to MathML by temml (inlined, so the report stays
+ * self-contained and offline; browsers draw MathML with the system's math font); `\$` is a literal dollar sign;
+ * everything else is escaped. A formula temml cannot parse is shown as its source in red, not thrown.
+ */
+export function richText(text: string): string {
+  const out: string[] = [];
+  const re = /(?<!\\)\$([^$]+?)(?<!\\)\$/g;
+  let last = 0;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    out.push(escapeXml(text.slice(last, m.index).replace(/\\\$/g, '$')));
+    out.push(temml.renderToString(m[1], { throwOnError: false }));
+    last = m.index + m[0].length;
+  }
+  out.push(escapeXml(text.slice(last).replace(/\\\$/g, '$')));
+  return out.join('');
+}
+
+/** temml's stylesheet for system math fonts, without its @font-face (which would load a file). */
+function mathCss(): string {
+  try {
+    const file = createRequire(import.meta.url).resolve('temml/dist/Temml-Local.css');
+    return readFileSync(file, 'utf8')
+      .replace(/\/\*[\s\S]*?\*\//g, '')
+      .replace(/@font-face\s*\{[^}]*\}/g, '')
+      .replace(/\s*\n\s*/g, ' ');
+  } catch {
+    return '';
+  }
+}
 
 export type Cell = string | number | null;
 
@@ -96,7 +130,7 @@ function paragraphs(text: string): string {
     .split(/\n\s*\n/)
     .map((p) => p.trim())
     .filter((p) => p.length > 0)
-    .map((p) => `<p>${escapeXml(p)}</p>`)
+    .map((p) => `<p>${richText(p)}</p>`)
     .join('\n');
 }
 
@@ -105,14 +139,14 @@ function table(t: ReportTable): string {
   const body = t.rows
     .map(
       (r) =>
-        `<tr>${r.map((c) => `<td${typeof c === 'number' ? ' class="num"' : ''}>${escapeXml(formatCell(c))}</td>`).join('')}</tr>`,
+        `<tr>${r.map((c) => `<td${typeof c === 'number' ? ' class="num"' : ''}>${typeof c === 'string' ? richText(c) : escapeXml(formatCell(c))}</td>`).join('')}</tr>`,
     )
     .join('\n');
   return [
     '<figure class="table">',
-    t.title ? `<figcaption>${escapeXml(t.title)}</figcaption>` : '',
+    t.title ? `<figcaption>${richText(t.title)}</figcaption>` : '',
     `<table><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`,
-    t.note ? `<p class="note">${escapeXml(t.note)}</p>` : '',
+    t.note ? `<p class="note">${richText(t.note)}</p>` : '',
     '</figure>',
   ]
     .filter((s) => s)
@@ -135,20 +169,20 @@ function paperBlock(p: PaperVsHere, id: string): string {
   const rows = p.claims
     .map(
       (c) =>
-        `<tr><td>${escapeXml(c.claim)}</td><td>${escapeXml(c.paper)}</td><td>${escapeXml(c.here)}</td>` +
-        `<td><span class="verdict ${VERDICT_CLASS[c.verdict]}">${escapeXml(c.verdict)}</span><div class="why">${escapeXml(c.why)}</div></td></tr>`,
+        `<tr><td>${richText(c.claim)}</td><td>${richText(c.paper)}</td><td>${richText(c.here)}</td>` +
+        `<td><span class="verdict ${VERDICT_CLASS[c.verdict]}">${escapeXml(c.verdict)}</span><div class="why">${richText(c.why)}</div></td></tr>`,
     )
     .join('\n');
   return [
     `<section id="${id}" class="paper">`,
     '<h2>Paper versus here</h2>',
     `<p class="ref">${escapeXml(p.reference)}</p>`,
-    `<p>${escapeXml(p.setting)}</p>`,
+    `<p>${richText(p.setting)}</p>`,
     `<p class="tally">${escapeXml(`${p.claims.length} claim${p.claims.length === 1 ? '' : 's'}: ${counts || 'none'}.`)}</p>`,
     '<figure class="table">',
     `<table class="claims"><thead><tr><th>claim</th><th>paper</th><th>here</th><th>verdict</th></tr></thead><tbody>\n${rows}\n</tbody></table>`,
     '</figure>',
-    p.lookFor ? `<p class="look"><strong>Look for:</strong> ${escapeXml(p.lookFor)}</p>` : '',
+    p.lookFor ? `<p class="look"><strong>Look for:</strong> ${richText(p.lookFor)}</p>` : '',
     '</section>',
   ]
     .filter((x) => x)
@@ -189,7 +223,7 @@ figure.table { margin: 16px 0 0; }
 figure.table figcaption { margin: 0 0 6px; font-weight: 600; color: #1f2328; }
 table { border-collapse: collapse; font-size: 13.5px; width: 100%; }
 th, td { padding: 5px 10px; border-bottom: 1px solid #e6e8eb; text-align: left; vertical-align: top; overflow-wrap: break-word; }
-th { background: #f6f8fa; font-weight: 600; }
+th { background: #f6f8fa; font-weight: 600; overflow-wrap: anywhere; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 tbody tr:nth-child(even) td { background: #fafbfc; }
 p.note { font-size: 12.5px; color: #59636e; margin: 6px 0 0; }
@@ -198,7 +232,7 @@ summary { cursor: pointer; font-weight: 600; }
 pre { font: 12.5px/1.45 ui-monospace, "DejaVu Sans Mono", monospace; white-space: pre-wrap; overflow-wrap: anywhere; margin: 10px 0 0; }
 footer { margin-top: 24px; font-size: 12.5px; color: #59636e; }
 math { font-size: 1.05em; }
-@media (max-width: 1000px) { main { padding: 20px 12px 48px; } section { padding: 16px 14px; } th, td { padding: 4px 6px; font-size: 12.5px; } }
+@media (max-width: 1000px) { main { padding: 20px 12px 48px; } section { padding: 16px 14px; } th, td { padding: 4px 5px; font-size: 12px; overflow-wrap: anywhere; } }
 @media print { body { background: #fff; } section { break-inside: auto; border: none; } figure.plot, tr { break-inside: avoid; } details { display: none; } }
 `;
 
@@ -225,7 +259,7 @@ export function renderHtml(r: ReportInput): string {
         ? `<div class="figures">\n${s.figures
             .map(
               (f) =>
-                `<figure class="plot" id="fig-${escapeXml(f.name)}"${naturalWidth(f.svg)}>\n${f.svg.trim()}\n${f.caption ? `<figcaption>${escapeXml(f.caption)}</figcaption>` : ''}</figure>`,
+                `<figure class="plot" id="fig-${escapeXml(f.name)}"${naturalWidth(f.svg)}>\n${f.svg.trim()}\n${f.caption ? `<figcaption>${richText(f.caption)}</figcaption>` : ''}</figure>`,
             )
             .join('\n')}\n</div>`
         : '';
@@ -247,7 +281,7 @@ export function renderHtml(r: ReportInput): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeXml(r.title)}</title>
-<style>${CSS}</style>
+<style>${CSS}${mathCss()}</style>
 </head>
 <body>
 <main>

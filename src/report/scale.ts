@@ -236,7 +236,10 @@ export function formatSig(v: number, digits = 3): string {
     }
     return `${ms}×${powerOfTen(ee)}`.replace(/^-/, '−');
   }
-  return v.toPrecision(digits).replace(/^-/, '−');
+  // (toPrecision writes 78100 as "7.81e+4": numbers with more integer digits than `digits` are rounded instead)
+  const p = v.toPrecision(digits);
+  const t = p.includes('e') ? Number.parseFloat(p).toString() : p;
+  return t.replace(/^-/, '−');
 }
 
 /**

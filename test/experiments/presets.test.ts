@@ -6,9 +6,12 @@
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { resolveExperiment, runExperiment } from '../../src/experiments/runner.js';
+import { checkReport, closeBrowser, HAVE_CHROMIUM } from '../report/browserCheck.js';
 import { ROOT, tempDir } from './helpers.js';
+
+after(closeBrowser);
 
 const readJson = (p: string): unknown => JSON.parse(readFileSync(p, 'utf8'));
 
@@ -22,6 +25,11 @@ async function quickRun(preset: string): Promise<string> {
   const html = readFileSync(join(out, 'report.html'), 'utf8');
   assert.ok(!/NaN/.test(readFileSync(join(out, 'report.json'), 'utf8').replace(/"NaN"/g, '')), 'no NaN in report');
   assert.ok(html.includes('<svg'), 'report has inline SVG');
+  assert.ok(html.includes('<section id="paper-versus-here" class="paper">'), 'paper-versus-here block');
+  assert.ok(!/As expected/.test(html), 'no fixed "as expected" sentences');
+  // In headless Chromium at 1400 and 900 px: no text outside its figure, no table scrollbar, no console errors,
+  // no network, claims shown; screenshots in test-artifacts/reports/ (test/report/browserCheck.ts).
+  if (HAVE_CHROMIUM) await checkReport(join(out, 'report.html'), preset);
   return out;
 }
 

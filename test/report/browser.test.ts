@@ -10,6 +10,7 @@ import { describe, it } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { runExperiment } from '../../src/experiments/runner.js';
+import { checkReport, closeBrowser } from './browserCheck.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CHROMIUM = '/usr/bin/chromium';
@@ -53,7 +54,12 @@ describe(
         assert.deepEqual(problems, []);
         assert.deepEqual(requests, [url], 'the only request is the report file itself');
         assert.equal(await page.title(), 'NTK spectrum and label alignment on the sphere (synthetic demo)');
-        assert.equal(await page.locator('section').count(), 3);
+        assert.equal(await page.locator('section:not(.paper)').count(), 3);
+        assert.equal(
+          await page.locator('section.paper table.claims tbody tr').count(),
+          3,
+          'paper versus here: 3 claims',
+        );
         assert.equal(await page.locator('figure.plot svg').count(), 5);
         assert.ok((await page.locator('table').count()) >= 3);
         // Figures really rendered: each SVG has a non-zero box.
@@ -70,8 +76,11 @@ describe(
         mkdirSync(artifacts, { recursive: true });
         await page.screenshot({ path: join(artifacts, 'report.png'), fullPage: true });
         assert.ok(existsSync(join(artifacts, 'report.png')));
+        // text inside figures, tables without scrollbars, at 1400 and 900 px (test-artifacts/reports/spectrum-demo-*.png)
+        await checkReport(file, 'spectrum-demo');
       } finally {
         await context.close();
+        await closeBrowser();
         rmSync(tmp, { recursive: true, force: true });
       }
     });

@@ -56,7 +56,12 @@ export interface PageReport {
 }
 
 /** Check `file` at each width; assert no problems; screenshots as test-artifacts/reports/<name>-<width>.png. */
-export async function checkReport(file: string, name: string, widths = [1400, 900]): Promise<PageReport[]> {
+export async function checkReport(
+  file: string,
+  name: string,
+  opts: { widths?: number[]; paper?: boolean } = {},
+): Promise<PageReport[]> {
+  const widths = opts.widths ?? [1400, 900];
   const ctx = await browser();
   const out: PageReport[] = [];
   mkdirSync(ARTIFACTS, { recursive: true });
@@ -116,7 +121,8 @@ export async function checkReport(file: string, name: string, widths = [1400, 90
         };
       });
       problems.push(...r.bad);
-      if (r.claims === 0) problems.push('no paper-versus-here block (section.paper with claims)');
+      if (opts.paper !== false && r.claims === 0)
+        problems.push('no paper-versus-here block (section.paper with claims)');
       await page.screenshot({ path: join(ARTIFACTS, `${name}-${width}.png`), fullPage: true });
       out.push({ problems, figures: r.figures, texts: r.texts, tables: r.tables, claims: r.claims });
       assert.deepEqual(problems, [], `${name} at ${width} px`);
