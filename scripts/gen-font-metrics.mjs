@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Writes src/report/fontMetrics.ts: advance widths (in 1/1000 em) of DejaVu Sans and DejaVu Sans Bold, read from
 // the TrueType files' cmap (format 4) and hmtx tables, for the characters figures use (Basic Latin, Latin-1,
-// Greek, sub/superscripts, arrows, math operators, box/geometric symbols). The SVGs name 'DejaVu Sans' first, so
+// Greek, phonetic and other sub/superscripts (ᵀ, ᵢ, ᵏ), letterlike symbols, arrows, math operators, geometric
+// symbols). The SVGs name 'DejaVu Sans' first, so
 // the widths the layout measures are those the browser draws with (DejaVu Sans ships with most Linux systems; the
 // fallbacks Verdana and sans-serif are narrower, so text never grows past its box).
 //   node scripts/gen-font-metrics.mjs [/usr/share/fonts/truetype/dejavu]
@@ -21,7 +22,8 @@ const RANGES = [
   [0x2200, 0x22ff],
   [0x2016, 0x2016],
   [0x2070, 0x208e],
-  [0x1d62, 0x1d6a],
+  [0x1d00, 0x1dbf],
+  [0x2100, 0x214f],
   [0x2c7c, 0x2c7c],
   [0x25a0, 0x25cf],
   [0x2713, 0x2717],

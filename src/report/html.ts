@@ -176,7 +176,7 @@ function paperBlock(p: PaperVsHere, id: string): string {
   return [
     `<section id="${id}" class="paper">`,
     '<h2>Paper versus here</h2>',
-    `<p class="ref">${escapeXml(p.reference)}</p>`,
+    `<p class="ref">${richText(p.reference)}</p>`,
     `<p>${richText(p.setting)}</p>`,
     `<p class="tally">${escapeXml(`${p.claims.length} claim${p.claims.length === 1 ? '' : 's'}: ${counts || 'none'}.`)}</p>`,
     '<figure class="table">',

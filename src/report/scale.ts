@@ -43,17 +43,17 @@ export function niceLinearDomain(lo: number, hi: number, count = 6): [number, nu
 
 /**
  * A log domain around the positive data [lo, hi] that does not run to the next decade: the extent widened by 3% of
- * its span in log space (at least 0.02 decades), an end within 0.06 decades of a power of ten moved onto it.
+ * its span in log space (at least 0.02 decades); an end within 0.06 decades inside a power of ten ends on it.
  */
 export function logDataDomain(lo: number, hi: number): [number, number] {
   if (!(lo > 0 && hi >= lo && Number.isFinite(hi))) return niceLogDomain(lo > 0 ? lo : 1, hi > 0 ? hi : 10);
   const a = Math.log10(lo);
   const b = Math.log10(hi);
   const pad = Math.max(0.02, 0.03 * (b - a));
-  let x = a - pad;
-  let y = b + pad;
-  if (Math.floor(a + 1e-9) >= x - 0.06 && Math.floor(a + 1e-9) <= a) x = Math.min(x, Math.floor(a + 1e-9));
-  if (Math.ceil(b - 1e-9) <= y + 0.06 && Math.ceil(b - 1e-9) >= b) y = Math.max(y, Math.ceil(b - 1e-9));
+  const fa = Math.floor(a + 1e-9);
+  const cb = Math.ceil(b - 1e-9);
+  const x = a - fa <= 0.06 ? fa : a - pad;
+  const y = cb - b <= 0.06 ? cb : b + pad;
   const out: [number, number] = [clean(10 ** Math.max(-323, x)), clean(10 ** Math.min(308, y))];
   return out[0] > 0 && Number.isFinite(out[1]) && out[0] < out[1] ? out : niceLogDomain(lo, hi);
 }

@@ -339,7 +339,7 @@ function datasetFigures(ctx: Ctx, us: Unit[], d: DatasetKey): void {
     ];
     return {
       title: MODEL_LABEL[u.model],
-      subtitle: `γ = ${fmt(u.gammaTrue, 2)} true (R² ${fmt(u.r2True, 2)}), ${fmt(u.gammaRandom, 2)} random`,
+      subtitle: `γ = ${fmt(u.gammaTrue, 2)} true (R² = ${fmt(u.r2True, 2)}), ${fmt(u.gammaRandom, 2)} random`,
       x: { label: 'eigenvalue λᵢ', type: 'log' },
       y: { label: 'pᵢ = ‖vᵢᵀY‖² / ‖Y‖²', type: 'log' },
       marks,
@@ -446,7 +446,7 @@ function alignmentSection(ctx: Ctx, units: Unit[], datasets: DatasetKey[]): void
       `γ_random from ${fmt(Math.min(...units.map((u) => u.gammaRandom)), 3)} to ${fmt(Math.max(...units.map((u) => u.gammaRandom)), 3)}, where γ = 0 means every direction gets about 1/n of ‖y‖²). ` +
       'A positive γ means the squared projections (vᵢᵀy)² grow like $\\lambda_i^{\\gamma}$: gradient descent, which fits direction i at rate ∝ λᵢ, fits such labels fast.' +
       (weak.length
-        ? `\n\nThe power law itself describes the projections poorly for ${weak.map((u) => `${u.dataset}/${u.model} (R² ${fmt(u.r2True, 2)})`).join(', ')}: there the slope says the labels sit higher in the spectrum, not that (vᵢᵀy)² follows C·λᵢ^γ.`
+        ? `\n\nThe power law itself describes the projections poorly for ${weak.map((u) => `${u.dataset}/${u.model} (R² = ${fmt(u.r2True, 2)})`).join(', ')}: there the slope says the labels sit higher in the spectrum, not that (vᵢᵀy)² follows $C\\lambda_i^{\\gamma}$.`
         : '') +
       (against.length
         ? `\n\nNot aligned beyond random labels: ${against.map((u) => `${u.dataset}/${u.model} (γ ${fmt(u.gammaTrue, 3)} vs ${fmt(u.gammaRandom, 3)})`).join(', ')}.`
@@ -471,7 +471,7 @@ function paperVsHere(ctx: Ctx, units: Unit[]): void {
     `${fmt(Math.min(...units.map(f)), d)} to ${fmt(Math.max(...units.map(f)), d)}`;
   ctx.setPaperVsHere({
     reference:
-      'Arora, Du, Hu, Li & Wang, “Fine-Grained Analysis of Optimization and Generalization for Overparameterized Two-Layer Neural Networks”, ICML 2019, §4 and Fig. 1; power-law fits (vᵢᵀy)² ≈ C·λᵢ^γ: Kopitkov & Indelman 2020, Baratin et al. 2021.',
+      'Arora, Du, Hu, Li & Wang, “Fine-Grained Analysis of Optimization and Generalization for Overparameterized Two-Layer Neural Networks”, ICML 2019, §4 and Fig. 1; power-law fits $p_i \\approx C\\lambda_i^{\\gamma}$: Kopitkov & Indelman 2020, Baratin et al. 2021.',
     setting: settingLine(
       ctx.quick,
       `n = ${p.n} points per data set, ${[...new Set(units.map((u) => u.dataset))].join(', ')}; ${units.length} (data set, kernel) pairs; finite nets at initialization and their infinite-width NTKs`,
@@ -504,7 +504,7 @@ function paperVsHere(ctx: Ctx, units: Unit[]): void {
         why: 'share > 3 × k/n in every pair → reproduced',
       }),
       claim({
-        claim: '$(v_i^\\top y)^2$ follows a power law $C\\lambda_i^{\\gamma}$',
+        claim: '(vᵢᵀy)² follows a power law $C\\lambda_i^{\\gamma}$',
         paper:
           'Kopitkov & Indelman 2020; Baratin et al. 2021: a fitted power law describes the projections (empirical NTKs)',
         here: `R² of the log–log fit (true labels) ${range((u) => u.r2True, 2)}, median ${fmt(medR2, 2)}`,
