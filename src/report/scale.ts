@@ -118,7 +118,12 @@ export function linearTicks(lo: number, hi: number, count = 6, percent = false, 
   const ends = (): Tick[] => [a, b].map((v) => ({ value: v, label: formatNumber(v), minor: false }));
   if (!(b > a)) return [{ value: a, label: formatNumber(percent ? a * 100 : a) + (percent ? '%' : ''), minor: false }];
   const scale = scaleLinear().domain([a, b]);
-  let values = scale.ticks(count).map(clean);
+  let values: number[];
+  try {
+    values = scale.ticks(count).map(clean);
+  } catch {
+    values = []; // d3 cannot step a subnormal span (10⁻³²⁰ wide): the two ends, below
+  }
   // a span beyond the doubles' range (or below their resolution): the two ends
   if (values.length === 0 || values.length > 1000 || !values.every(Number.isFinite)) return ends();
   if (integer) {

@@ -220,6 +220,7 @@ function renderPlot(
 /** Rows × columns for n panels with at most `columns` per row, rows balanced (4 → 2 × 2, 5 → 3 + 2). */
 export function facetGrid(n: number, columns: number): { rows: number; cols: number } {
   const c0 = Math.min(columns, Math.max(1, n));
+  if (n === 0) return { rows: 0, cols: c0 };
   const rows = Math.ceil(n / c0);
   return { rows, cols: Math.ceil(n / rows) };
 }

@@ -40,6 +40,7 @@ describe('layout', () => {
     assert.deepEqual(facetGrid(5, 3), { rows: 2, cols: 3 });
     assert.deepEqual(facetGrid(3, 3), { rows: 1, cols: 3 });
     assert.deepEqual(facetGrid(2, 2), { rows: 1, cols: 2 });
+    assert.deepEqual(facetGrid(0, 3), { rows: 0, cols: 1 }, 'no panels: an empty grid, no NaN');
   });
 
   it('a facet grid whose panels share a legend draws it once; shareY gives every panel the same y ticks', () => {
