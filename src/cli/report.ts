@@ -41,16 +41,18 @@ export const report: Command = {
     if (positionals.length !== 1)
       throw new ConfigError('RUN_DIR', `expected exactly one run folder; got ${positionals.length}`);
     const dir = positionals[0];
-    const kind = runFolderKind(dir);
-    if (!existsSync(join(dir, 'config.json')) || kind === null) {
-      throw new ConfigError(
-        'RUN_DIR',
-        `${dir} has no config.json of \`ntk run\` or \`ntk train\`; is it a run folder written by \`ntk run\`?`,
-      );
+    if (!existsSync(join(dir, 'config.json'))) {
+      throw new ConfigError('RUN_DIR', `${dir} has no config.json; is it a run folder written by \`ntk run\`?`);
     }
     const figDir = join(dir, 'figures');
     checkOutputPath('RUN_DIR', dir, { kind: 'dir' });
     if (existsSync(figDir)) checkOutputPath('RUN_DIR', figDir, { kind: 'dir' });
+    const kind = runFolderKind(dir);
+    if (kind === null)
+      throw new ConfigError(
+        'RUN_DIR',
+        `${dir}/config.json is neither a run's (\`ntk run\`: a preset) nor a training run's (\`ntk train\`)`,
+      );
     const svgs: [string, string][] = [];
     let html: string;
     if (kind.kind === 'train') {

@@ -57,7 +57,7 @@ describe('ntk report on a training folder', () => {
   it('refuses a folder that is neither a run nor a training folder (exit 2, naming it)', () => {
     const r = ntk(['report', dir]);
     assert.equal(r.status, 2);
-    assert.match(r.stderr, /has no config\.json of `ntk run` or `ntk train`/);
+    assert.match(r.stderr, /has no config\.json; is it a run folder written by `ntk run`\?/);
   });
 });
 
