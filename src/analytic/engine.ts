@@ -349,8 +349,7 @@ export function crossBlock(
   };
   const rec = inputRecord(prog, b, c1.input, c2.input, wantNtk);
   const start = c1.inputFull && c2.inputFull ? { ...rec, full1: c1.inputFull, full2: c2.inputFull } : rec;
-  const out =
-    fusedReluMean(prog, b, c1, c2, src, wantNtk) ?? runNodes(prog, prog.nodes, start, src, prog.fusedInput);
+  const out = fusedReluMean(prog, b, c1, c2, src, wantNtk) ?? runNodes(prog, prog.nodes, start, src, prog.fusedInput);
   // per-logit outputs: the final record itself (one value per pair when flat, P² when full)
   if (prog.outputs === 'full') return { nngp: out.nngp, ntk: out.ntk };
   return { nngp: finalValues(out, out.nngp), ntk: out.ntk ? finalValues(out, out.ntk) : null };

@@ -51,8 +51,13 @@ const COMMANDS: CommandEntry[] = [
   },
   {
     name: 'report',
-    summary: 're-render report.html of a run folder from its config, results and figure specs',
+    summary: 're-render report.html of a run or training folder (--png, --pdf: figures for papers)',
     load: async () => (await import('./report.js')).report,
+  },
+  {
+    name: 'compare',
+    summary: 'one report putting run folders of a preset side by side (settings, verdicts, figures)',
+    load: async () => (await import('./compare.js')).compare,
   },
   {
     name: 'assemble',

@@ -5,7 +5,7 @@
  * plain `Preset` values and no type is asserted at the registry boundary.
  */
 import { ConfigError } from '../errors.js';
-import type { ReportTable } from '../report/html.js';
+import type { PaperVsHere, ReportTable } from '../report/html.js';
 import type { FigureSpec } from '../report/figure.js';
 import type { Rng } from '../util/random.js';
 import type { DiskCache } from './cache.js';
@@ -60,6 +60,8 @@ export interface RunContext<P> {
   addFigure(name: string, spec: FigureSpec, caption?: string): void;
   /** Add a report section (figures by name). */
   addSection(section: SectionInput): void;
+  /** Set the report's paper-versus-here block (claims with computed verdicts), shown first. */
+  setPaperVsHere(block: PaperVsHere): void;
 }
 
 export interface PresetDefinition<P> {

@@ -23,7 +23,7 @@ import { lockRunFolder, runFolderKind } from '../io/runFolder.js';
 import { backend } from '../linalg/index.js';
 import { Matrix } from '../linalg/matrix.js';
 import type { FigureSpec } from '../report/figure.js';
-import { renderHtml, type ReportSection, type ReportTable } from '../report/html.js';
+import { type PaperVsHere, renderHtml, type ReportSection, type ReportTable } from '../report/html.js';
 import { renderSvg } from '../report/svg.js';
 import { readFigureSpecFile } from '../report/validate.js';
 import { Rng } from '../util/random.js';
@@ -174,6 +174,7 @@ export interface StoredReport {
   readonly title: string;
   readonly subtitle: string;
   readonly sections: StoredSection[];
+  readonly paper?: PaperVsHere;
 }
 
 export function defaultOutDir(name: string, quick: boolean): string {
@@ -286,6 +287,7 @@ interface RunOutputs {
   readonly results: string[];
   readonly figures: Map<string, { spec: FigureSpec; caption?: string }>;
   readonly sections: StoredSection[];
+  paper?: PaperVsHere;
 }
 
 interface ContextEnv {
@@ -358,6 +360,9 @@ function runContext(env: ContextEnv): Omit<RunContext<unknown>, 'config'> {
         figures: (s.figures ?? []).map((name) => ({ name, caption: figures.get(name)?.caption })),
         tables: [...(s.tables ?? [])],
       });
+    },
+    setPaperVsHere(block) {
+      env.outputs.paper = block;
     },
   };
 }
@@ -438,6 +443,7 @@ async function runLocked(
     title: preset.title,
     subtitle: `${preset.reproduces} (${quick ? 'quick' : 'full'} mode)`,
     sections: outputs.sections,
+    ...(outputs.paper ? { paper: outputs.paper } : {}),
   };
   writeJsonAtomic(join(outDir, 'report.json'), toJsonValue(stored));
   const finishedAt = new Date().toISOString();
@@ -507,7 +513,33 @@ function storedReport(v: object, file: string): StoredReport {
       if (!ok) bad(`${at}.tables[${j}]`, 'a table {title?, columns: strings, rows: lists of strings/numbers/null}', t);
     });
   });
-  return { title: r.title as string, subtitle: r.subtitle as string, sections: sections as StoredSection[] };
+  const paper = r.paper;
+  if (paper !== undefined) {
+    if (!isPlainObject(paper)) return bad('paper', 'an object', paper);
+    for (const k of ['reference', 'setting'] as const)
+      if (typeof paper[k] !== 'string') bad(`paper.${k}`, 'a string', paper[k]);
+    if (paper.lookFor !== undefined && typeof paper.lookFor !== 'string')
+      bad('paper.lookFor', 'a string', paper.lookFor);
+    if (!Array.isArray(paper.claims)) return bad('paper.claims', 'a list', paper.claims);
+    paper.claims.forEach((c: unknown, i) => {
+      const ok =
+        isPlainObject(c) &&
+        ['claim', 'paper', 'here', 'why'].every((k) => typeof c[k] === 'string') &&
+        ['reproduced', 'not reproduced', 'inconclusive'].includes(c.verdict as string);
+      if (!ok)
+        bad(
+          `paper.claims[${i}]`,
+          'a claim {claim, paper, here, why: strings; verdict: "reproduced", "not reproduced" or "inconclusive"}',
+          c,
+        );
+    });
+  }
+  return {
+    title: r.title as string,
+    subtitle: r.subtitle as string,
+    sections: sections as StoredSection[],
+    ...(paper !== undefined ? { paper: paper as unknown as PaperVsHere } : {}),
+  };
 }
 
 /**
@@ -563,6 +595,7 @@ export function renderRunReport(runDir: string): string {
         ? undefined
         : `This run's status is "${str(run.status)}"; the report may be incomplete.`,
     sections,
+    paper: r.paper,
     config: c.config,
   });
 }

@@ -1,6 +1,6 @@
 /** Heatmap colors: the viridis and diverging color maps, a heatmap's value domain, and its color bar. */
 import { at, type HeatmapMark } from './figure.js';
-import { linearTicks, makeScale } from './scale.js';
+import { linearTicks, makeScale, type Tick } from './scale.js';
 import { AXIS, escapeXml, MUTED, r2, TEXT } from './svgBase.js';
 
 // Viridis, 9 stops (matplotlib's colormap, sampled).
@@ -59,7 +59,26 @@ export function heatColor(m: HeatmapMark, dom: [number, number], v: number): str
   return interpolate(m.scheme === 'diverging' ? DIVERGING : VIRIDIS, t);
 }
 
-export function colorBar(m: HeatmapMark, x: number, y: number, h: number): string[] {
+/** The color bar's ticks (its value domain, linear). */
+export function colorBarTicks(m: HeatmapMark): Tick[] {
+  const dom = heatDomain(m);
+  return linearTicks(dom[0], dom[1], 5);
+}
+
+/**
+ * The color bar at (x, y), h px high, with its ticks; its label (already fitted to the width) on a line above it,
+ * right-aligned at `labelRight` (the figure's edge) so that a long label runs left over the plot's top, not off
+ * the canvas.
+ */
+export function colorBar(
+  m: HeatmapMark,
+  ticks: Tick[],
+  x: number,
+  y: number,
+  h: number,
+  label: string,
+  labelRight: number,
+): string[] {
   const dom = heatDomain(m);
   const out: string[] = [];
   const steps = 48;
@@ -71,13 +90,15 @@ export function colorBar(m: HeatmapMark, x: number, y: number, h: number): strin
   }
   out.push(`<rect x="${r2(x)}" y="${r2(y)}" width="12" height="${r2(h)}" fill="none" stroke="${AXIS}"/>`);
   const s = makeScale('linear', dom, [y + h, y]);
-  for (const t of linearTicks(dom[0], dom[1], 5)) {
+  for (const t of ticks) {
     const py = s.map(t.value);
     out.push(`<line x1="${r2(x + 12)}" y1="${r2(py)}" x2="${r2(x + 16)}" y2="${r2(py)}" stroke="${AXIS}"/>`);
     out.push(`<text x="${r2(x + 18)}" y="${r2(py + 4)}" font-size="10.5" fill="${MUTED}">${escapeXml(t.label)}</text>`);
   }
-  if (m.label) {
-    out.push(`<text x="${r2(x)}" y="${r2(y - 6)}" font-size="11" fill="${TEXT}">${escapeXml(m.label)}</text>`);
+  if (label) {
+    out.push(
+      `<text x="${r2(labelRight)}" y="${r2(y - 8)}" text-anchor="end" font-size="11" fill="${TEXT}">${escapeXml(label)}</text>`,
+    );
   }
   return out;
 }

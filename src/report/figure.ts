@@ -26,6 +26,8 @@ export interface AxisSpec {
   readonly ticks?: number;
   /** Tick labels as percentages (0.25 → 25%). */
   readonly percent?: boolean;
+  /** Integer-valued axis (indices, counts, steps): ticks only at integers. */
+  readonly integer?: boolean;
 }
 
 /** Palette index (0–7, wraps) or a CSS color string. */
@@ -111,8 +113,12 @@ export interface HeatmapMark {
   readonly scheme?: 'viridis' | 'diverging';
   /** Color domain [min, max]; default the finite data's extent (symmetric about 0 for diverging). */
   readonly domain?: readonly [number, number];
-  /** Label of the color bar. */
+  /** Label of the color bar: the quantity the cells show. */
   readonly label?: string;
+  /** The recorded quantity of each row (e.g. the training step a row was recorded at): ticks show these values. */
+  readonly rowValues?: Series;
+  /** The quantity of each column (e.g. the eigenvector index i): ticks show these values. */
+  readonly colValues?: Series;
 }
 
 export type Mark = LineMark | DotMark | BandMark | AreaMark | RuleMark | TextMark | HeatmapMark;
@@ -134,13 +140,20 @@ export interface PlotSpec {
   readonly grid?: boolean;
 }
 
-/** Several plots side by side (small multiples), `columns` per row. */
+/**
+ * Several plots in a grid (small multiples), at most `columns` per row; rows are balanced (4 panels with
+ * `columns: 3` are drawn 2 × 2, not 3 + 1). When every panel has the same legend, it is drawn once above the grid.
+ */
 export interface FacetSpec {
   readonly type: 'facets';
   readonly title?: string;
   readonly subtitle?: string;
   readonly columns: number;
   readonly panels: readonly PlotSpec[];
+  /** One x domain for every panel (the union of their data), so panels compare by position. */
+  readonly shareX?: boolean;
+  /** One y domain for every panel. */
+  readonly shareY?: boolean;
 }
 
 export type FigureSpec = PlotSpec | FacetSpec;

@@ -1,6 +1,7 @@
 /** The legend: one item per labelled mark (first label wins), laid out in rows above the plot area. */
 import { colorOf, type PlotSpec } from './figure.js';
-import { approxTextWidth, escapeXml, r2, TEXT } from './svgBase.js';
+import { escapeXml, r2, TEXT } from './svgBase.js';
+import { fitText, textWidth } from './text.js';
 
 export interface LegendItem {
   label: string;
@@ -30,13 +31,17 @@ export function legendItems(spec: PlotSpec): LegendItem[] {
   return out;
 }
 
-/** Lay legend items out in rows no wider than `width`; returns the rows' items with x offsets. */
+/**
+ * Lay legend items out in rows no wider than `width` (labels measured with the font's metrics; one longer than a
+ * row is shortened with "…"); returns the rows' items with x offsets.
+ */
 export function layoutLegend(items: LegendItem[], width: number): LegendPlacement[] {
   const out: LegendPlacement[] = [];
   let x = 0;
   let row = 0;
-  for (const item of items) {
-    const w = 22 + approxTextWidth(item.label, 12) + 14;
+  for (const it of items) {
+    const item = { ...it, label: fitText(it.label, 12, Math.max(20, width - 23)) };
+    const w = 23 + textWidth(item.label, 12) + 14;
     if (x > 0 && x + w > width) {
       row++;
       x = 0;

@@ -1,8 +1,10 @@
 /**
- * Scales and ticks for figures: nice linear ticks (steps 1, 2, 2.5, 5 × 10ᵏ), decade ticks for log scales (with
- * 2× and 5× ticks when the domain spans less than two decades), and tick labels with a Unicode minus and
- * superscript exponents (10⁻³).
+ * Scales and ticks for figures: linear ticks and their labels from d3-scale / d3-format (steps 1, 2, 5 × 10ᵏ, as
+ * many decimals as the step needs, Unicode minus), integer ticks on integer axes, decade ticks for log scales (with
+ * 2× and 5× ticks when the domain spans less than two decades, linear ticks inside a single decade), and
+ * superscript exponents (10⁻³) for very large and small numbers.
  */
+import { scaleLinear } from 'd3-scale';
 import type { ScaleType } from './figure.js';
 
 export interface Tick {
@@ -26,17 +28,34 @@ export function niceStep(span: number, count: number): number {
   return clean(m * p);
 }
 
-/** Extend [lo, hi] outward to multiples of a nice step; a zero-width domain gets some room. */
+/** Extend [lo, hi] outward to multiples of a nice step (d3's `nice`); a zero-width domain gets some room. */
 export function niceLinearDomain(lo: number, hi: number, count = 6): [number, number] {
   if (lo === hi) {
     const d = lo === 0 ? 1 : Math.abs(lo) * 0.1;
     lo -= d;
     hi += d;
   }
-  const step = niceStep(hi - lo, count);
-  const out: [number, number] = [clean(Math.floor(lo / step + 1e-9) * step), clean(Math.ceil(hi / step - 1e-9) * step)];
+  const [a, b] = scaleLinear().domain([lo, hi]).nice(count).domain();
+  const out: [number, number] = [clean(a), clean(b)];
   // a span that overflows (data near ±1e308) or underflows (subnormal data): the data's own extent
   return out.every(Number.isFinite) && out[0] < out[1] ? out : [lo, hi];
+}
+
+/**
+ * A log domain around the positive data [lo, hi] that does not run to the next decade: the extent widened by 3% of
+ * its span in log space (at least 0.02 decades); an end within 0.06 decades inside a power of ten ends on it.
+ */
+export function logDataDomain(lo: number, hi: number): [number, number] {
+  if (!(lo > 0 && hi >= lo && Number.isFinite(hi))) return niceLogDomain(lo > 0 ? lo : 1, hi > 0 ? hi : 10);
+  const a = Math.log10(lo);
+  const b = Math.log10(hi);
+  const pad = Math.max(0.02, 0.03 * (b - a));
+  const fa = Math.floor(a + 1e-9);
+  const cb = Math.ceil(b - 1e-9);
+  const x = a - fa <= 0.06 ? fa : a - pad;
+  const y = cb - b <= 0.06 ? cb : b + pad;
+  const out: [number, number] = [clean(10 ** Math.max(-323, x)), clean(10 ** Math.min(308, y))];
+  return out[0] > 0 && Number.isFinite(out[1]) && out[0] < out[1] ? out : niceLogDomain(lo, hi);
 }
 
 /** Extend a positive [lo, hi] to whole decades (and at least one decade). */
@@ -92,41 +111,40 @@ export function formatNumber(v: number, digits = 3): string {
   return s.replace(/^-/, '−');
 }
 
-/** Labels for ticks at a given step: enough decimals to tell neighbours apart. */
-function linearLabel(v: number, step: number, percent: boolean): string {
-  if (percent) {
-    if (!Number.isFinite(step * 100) || !Number.isFinite(v * 100)) return `${formatNumber(v)}×10²%`; // beyond 1e306
-    if (step * 100 < 1e-3 || Math.abs(v * 100) >= 1e5) return `${formatNumber(v * 100)}%`; // exponent form
-    const d = Math.max(0, -Math.floor(Math.log10(step * 100) + 1e-9));
-    return `${(v * 100).toFixed(d).replace(/^-/, '−')}%`;
-  }
-  const a = Math.max(Math.abs(v), step);
-  if (a >= 1e5 || step < 1e-3) return formatNumber(v);
-  const d = Math.max(
-    0,
-    -Math.floor(Math.log10(step) + 1e-9) + (step / 10 ** Math.floor(Math.log10(step)) === 2.5 ? 1 : 0),
-  );
-  return v.toFixed(d).replace(/^-/, '−');
-}
-
-/** Ticks for a linear domain [lo, hi] (in any order). */
-export function linearTicks(lo: number, hi: number, count = 6, percent = false): Tick[] {
+/** Ticks for a linear domain [lo, hi] (in any order); `integer`: only integer values (an index, a count). */
+export function linearTicks(lo: number, hi: number, count = 6, percent = false, integer = false): Tick[] {
   const a = Math.min(lo, hi);
   const b = Math.max(lo, hi);
-  if (!(b > a)) return [{ value: a, label: linearLabel(a, 1, percent), minor: false }];
-  const step = niceStep(b - a, count);
-  const out: Tick[] = [];
-  const first = Math.ceil(a / step - 1e-9);
-  const last = Math.floor(b / step + 1e-9);
-  if (!(step > 0 && Number.isFinite(step) && last - first <= 1000)) {
-    // a span beyond the doubles' range (or below their resolution): the two ends
-    return [a, b].map((v) => ({ value: v, label: formatNumber(v), minor: false }));
+  const ends = (): Tick[] => [a, b].map((v) => ({ value: v, label: formatNumber(v), minor: false }));
+  if (!(b > a)) return [{ value: a, label: formatNumber(percent ? a * 100 : a) + (percent ? '%' : ''), minor: false }];
+  const scale = scaleLinear().domain([a, b]);
+  let values: number[];
+  try {
+    values = scale.ticks(count).map(clean);
+  } catch {
+    values = []; // d3 cannot step a subnormal span (10⁻³²⁰ wide): the two ends, below
   }
-  for (let i = first; i <= last; i++) {
-    const v = clean(i * step);
-    out.push({ value: v, label: linearLabel(v, step, percent), minor: false });
+  // a span beyond the doubles' range (or below their resolution): the two ends
+  if (values.length === 0 || values.length > 1000 || !values.every(Number.isFinite)) return ends();
+  if (integer) {
+    values = values.filter(Number.isInteger);
+    if (values.length < 2 && Math.floor(b) - Math.ceil(a) <= 12) {
+      values = [];
+      for (let v = Math.ceil(a); v <= Math.floor(b); v++) values.push(v);
+    }
+    if (values.length === 0) return ends();
+    return values.map((v) => ({ value: v, label: formatNumber(v), minor: false }));
   }
-  return out;
+  const step = values.length > 1 ? Math.abs(values[1] - values[0]) : b - a;
+  const big = Math.max(Math.abs(a), Math.abs(b));
+  let label: (v: number) => string;
+  if (percent) {
+    if (!Number.isFinite(step * 100) || !Number.isFinite(big * 100)) label = (v) => `${formatNumber(v)}×10²%`;
+    else if (step * 100 < 1e-3 || big * 100 >= 1e5) label = (v) => `${formatNumber(v * 100)}%`;
+    else label = scale.tickFormat(count, '%');
+  } else if (big >= 1e5 || step < 1e-3) label = (v) => formatNumber(v);
+  else label = scale.tickFormat(count, 'f');
+  return values.map((v) => ({ value: v, label: label(v).replace(/^-/, '−'), minor: false }));
 }
 
 /** Ticks for a positive log domain [lo, hi]: labelled decades (thinned when many), minor 2…9 ticks when few. */
@@ -152,7 +170,13 @@ export function logTicks(lo: number, hi: number): Tick[] {
       }
     }
   }
-  return out.sort((p, q) => p.value - q.value);
+  out.sort((p, q) => p.value - q.value);
+  // inside a single decade (fewer than two labels): linear ticks, which a log axis shows just as well there
+  if (out.filter((t) => !t.minor).length < 2 && decades <= 2) {
+    const lin = linearTicks(10 ** a, 10 ** b, 4).filter((t) => t.value > 0);
+    if (lin.length >= 2) return lin;
+  }
+  return out;
 }
 
 function logLabel(k: number): string {
@@ -195,4 +219,56 @@ export function makeScale(type: ScaleType, domain: readonly [number, number], ra
 /** A pixel position that overflowed (a point 1e300 domain widths away) placed far off the canvas instead. */
 function offCanvas(px: number): number {
   return Number.isFinite(px) ? px : px > 0 ? 1e9 : -1e9;
+}
+
+/**
+ * The reports' one rule for numbers: `digits` significant figures (default 3, trailing zeros kept, so 0.99996 is
+ * "1.00", not "1"), integers below 10⁵ in full, exponent form (2.5×10⁻⁷) below 10⁻³ and from 10⁵ on; Unicode minus.
+ */
+export function formatSig(v: number, digits = 3): string {
+  if (!Number.isFinite(v)) return formatNumber(v);
+  if (v === 0) return '0';
+  const a = Math.abs(v);
+  if (Number.isInteger(v) && a < 1e5) return String(v).replace(/^-/, '−');
+  if (a >= 1e5 || a < 1e-3) {
+    const e = Math.floor(Math.log10(a));
+    const m = clean(e < -307 ? (v * 1e300) / 10 ** (e + 300) : v / 10 ** e);
+    let ms = m.toPrecision(digits);
+    let ee = e;
+    if (Math.abs(Number.parseFloat(ms)) >= 10) {
+      ee += 1;
+      ms = (m / 10).toPrecision(digits);
+    }
+    return `${ms}×${powerOfTen(ee)}`.replace(/^-/, '−');
+  }
+  // (toPrecision writes 78100 as "7.81e+4": numbers with more integer digits than `digits` are rounded instead)
+  const p = v.toPrecision(digits);
+  const t = p.includes('e') ? Number.parseFloat(p).toString() : p;
+  return t.replace(/^-/, '−');
+}
+
+/**
+ * Mean ± std by the same rule: the std to 2 significant figures, the mean to the std's last decimal place (at
+ * least `digits` significant figures when the std is 0 or tiny, then without "± 0"). `unit` is written once, after
+ * both: "(14.3 ± 9.4)%".
+ */
+export function formatPm(mu: number, sd: number, unit = '', digits = 3): string {
+  if (!Number.isFinite(mu) || !Number.isFinite(sd) || sd <= 0 || sd < Math.abs(mu) * 1e-6)
+    return `${formatSig(mu, digits)}${unit}`;
+  const a = Math.max(Math.abs(mu), sd);
+  if (a >= 1e5 || a < 1e-3) {
+    const e = Math.floor(Math.log10(a));
+    const s = 10 ** e;
+    return `(${formatPm(mu / s, sd / s, '', digits)})×${powerOfTen(e)}${unit}`.replace('((', '(').replace('))', ')');
+  }
+  const place = Math.floor(Math.log10(sd)) - 1; // the std's second significant digit
+  const decimals = Math.max(0, -place);
+  const m = mu.toFixed(decimals).replace(/^-/, '−');
+  const s = sd.toFixed(decimals);
+  return unit ? `(${m} ± ${s})${unit}` : `${m} ± ${s}`;
+}
+
+/** A fraction as a percentage by the same rule: 0.51043 → "51.0%". */
+export function formatPercent(frac: number, digits = 3): string {
+  return `${formatSig(100 * frac, digits)}%`;
 }

@@ -1,6 +1,10 @@
 /** What every part of the SVG renderer shares: the palette of non-data elements, number and text formatting. */
 
-export const FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', 'Noto Sans', sans-serif";
+/**
+ * The figures' font: DejaVu Sans, whose advance widths text.ts measures with (layout is computed, not guessed);
+ * its fallbacks are narrower, so text drawn with one of them stays inside the box measured for DejaVu Sans.
+ */
+export const FONT = "'DejaVu Sans', 'Bitstream Vera Sans', Verdana, sans-serif";
 export const TEXT = '#1f2328';
 export const MUTED = '#59636e';
 export const GRID = '#e6e8eb';
@@ -17,10 +21,6 @@ export function escapeXml(s: string): string {
   return s.replace(/[&<>"']/g, (c) =>
     c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '"' ? '&quot;' : '&#39;',
   );
-}
-
-export function approxTextWidth(s: string, size: number): number {
-  return s.length * size * 0.56;
 }
 
 /** The plot area: top-left corner (x0, y0) and size, in SVG coordinates. */

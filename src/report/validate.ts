@@ -135,6 +135,7 @@ class Checker {
     this.optBool(a, 'reverse', f);
     this.int(a, 'ticks', f, 1, 50, true);
     this.optBool(a, 'percent', f);
+    this.optBool(a, 'integer', f);
   }
 
   mark(v: unknown, field: string): void {
@@ -193,6 +194,14 @@ class Checker {
         this.oneOf(m, 'scheme', f, ['viridis', 'diverging']);
         this.domain(m.domain, `${f}domain`, false);
         this.optString(m, 'label', f);
+        for (const [k, len] of [
+          ['rowValues', m.rows],
+          ['colValues', m.cols],
+        ] as const) {
+          if (m[k] === undefined) continue;
+          const got = this.series(m, k, f);
+          if (got !== len) this.fail(`${f}${k}`, `of length ${k === 'rowValues' ? 'rows' : 'cols'} = ${len}`, got);
+        }
         return;
       }
     }
@@ -222,6 +231,8 @@ class Checker {
     this.optString(s, 'title', '');
     this.optString(s, 'subtitle', '');
     this.int(s, 'columns', '', 1, 100, false);
+    this.optBool(s, 'shareX', '');
+    this.optBool(s, 'shareY', '');
     if (!Array.isArray(s.panels)) this.fail('panels', 'a list of plots', s.panels);
     if (s.panels.length > FIGURE_LIMITS.panels)
       this.fail('panels', `at most ${FIGURE_LIMITS.panels} plots`, s.panels.length);

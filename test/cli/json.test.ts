@@ -184,7 +184,22 @@ describe('human summaries', () => {
 });
 
 describe('help texts and suggestions', () => {
-  const commands = ['data', 'kernel', 'empirical', 'analyze', 'train', 'run', 'list', 'report', 'doctor', 'completion'];
+  const commands = [
+    'data',
+    'kernel',
+    'empirical',
+    'analyze',
+    'predict',
+    'train',
+    'run',
+    'list',
+    'report',
+    'compare',
+    'assemble',
+    'worker',
+    'doctor',
+    'completion',
+  ];
   it('ntk --help lists the commands in workflow order, and every --help states its exit codes', () => {
     const top = ntk(['--help']).stdout;
     const order = commands.map((c) => top.indexOf(`\n  ${c} `));

@@ -10,6 +10,12 @@ import { describe, it } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { runExperiment } from '../../src/experiments/runner.js';
+import { FONT } from '../../src/report/svgBase.js';
+import { textWidth } from '../../src/report/text.js';
+import { checkReport, closeBrowser } from './browserCheck.js';
+
+// the page's DOM inside page.evaluate (this project's tsconfig has no DOM lib)
+declare const document: any;
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CHROMIUM = '/usr/bin/chromium';
@@ -53,7 +59,12 @@ describe(
         assert.deepEqual(problems, []);
         assert.deepEqual(requests, [url], 'the only request is the report file itself');
         assert.equal(await page.title(), 'NTK spectrum and label alignment on the sphere (synthetic demo)');
-        assert.equal(await page.locator('section').count(), 3);
+        assert.equal(await page.locator('section:not(.paper)').count(), 3);
+        assert.equal(
+          await page.locator('section.paper table.claims tbody tr').count(),
+          3,
+          'paper versus here: 3 claims',
+        );
         assert.equal(await page.locator('figure.plot svg').count(), 5);
         assert.ok((await page.locator('table').count()) >= 3);
         // Figures really rendered: each SVG has a non-zero box.
@@ -70,8 +81,45 @@ describe(
         mkdirSync(artifacts, { recursive: true });
         await page.screenshot({ path: join(artifacts, 'report.png'), fullPage: true });
         assert.ok(existsSync(join(artifacts, 'report.png')));
+        // text inside figures, tables without scrollbars, at 1400 and 900 px (test-artifacts/reports/spectrum-demo-*.png)
+        await checkReport(file, 'spectrum-demo');
+        // the layout's text widths (font metrics, src/report/text.ts) are the widths Chromium draws
+        const samples: [string, number, boolean][] = [
+          ['Label projections against NTK eigenvalues — MNIST (10 classes)', 15, true],
+          ['eigenvalue λᵢ', 13, false],
+          ['Σᵢ≤ₖ pᵢ (share of ‖Y‖²)', 13, false],
+          ['log₁₀ (vᵢᵀr)²/‖r‖²', 11, false],
+          ['−1.23×10⁻⁵', 12, false],
+          ['fit: λᵢ ∝ i^−1.5 (n = 400)', 12, false],
+        ];
+        const measured = await page.evaluate(
+          ([list, font]) =>
+            list.map(([t, size, bold]) => {
+              const ns = 'http://www.w3.org/2000/svg';
+              const svg = document.createElementNS(ns, 'svg');
+              const el = document.createElementNS(ns, 'text');
+              el.setAttribute('font-family', font);
+              el.setAttribute('font-size', String(size));
+              if (bold) el.setAttribute('font-weight', '600');
+              el.textContent = t;
+              svg.appendChild(el);
+              document.body.appendChild(svg);
+              const w = el.getComputedTextLength();
+              svg.remove();
+              return w;
+            }),
+          [samples, FONT] as const,
+        );
+        samples.forEach(([t, size, bold], i) => {
+          const w = textWidth(t, size, bold);
+          assert.ok(
+            Math.abs(measured[i] - w) <= 0.02 * w + 0.5,
+            `"${t}": measured ${measured[i]} px, computed ${w} px`,
+          );
+        });
       } finally {
         await context.close();
+        await closeBrowser();
         rmSync(tmp, { recursive: true, force: true });
       }
     });

@@ -23,7 +23,7 @@ export type BoundKey = (typeof BOUND_KEYS)[number];
 
 export const BOUND_LABELS: Record<BoundKey | 'exact', string> = {
   exact: 'exact linearized',
-  classical: 'classical (1 − ηλ_min)^{2k}',
+  classical: 'classical (1 − ηλ_min)²ᵏ',
   alignment: 'alignment (one envelope C)',
   piecewise: 'piecewise envelope (C per band)',
   bandMass: 'band mass (P_B, slowest λ of band)',

@@ -19,6 +19,7 @@ import type { ReportTable } from '../../report/html.js';
 import { train } from '../../train/trainer.js';
 import { definePreset, type RunContext } from '../preset.js';
 import { array, type Infer, integer, number, object, withDefault } from '../schema.js';
+import { claim, settingLine, verdict } from './claims.js';
 import { asRecord, fmt, type JsonRecord, num, nums } from './presetUtils.js';
 
 const paramsSchema = object({
@@ -322,10 +323,55 @@ function report(ctx: Ctx, units: Unit[], data: Data): void {
       last.meanErr < first.meanErr &&
       Math.abs(Math.log(last.varRatio)) <= Math.abs(Math.log(first.varRatio)) + 0.1
         ? 'The agreement improves with width, as the infinite-width theory predicts. '
-        : 'The agreement does NOT clearly improve with width in this run (finite-ensemble noise or too-narrow networks). ') +
+        : 'The agreement does not clearly improve with width in this run (finite-ensemble noise or too-narrow networks). ') +
       `With ${p.members} members, sampling noise alone gives about ${fmt(1 / Math.sqrt(p.members), 2)} in the first number and ±${fmt(Math.sqrt(2 / (p.members - 1)), 2)} in the ratio. ` +
       'The NNGP posterior mean (the Bayesian answer with the NNGP kernel) is a different function: GD-trained ensembles are not Bayesian posteriors.',
     figures: ['predictions', 'variance'],
     tables: [table],
+  });
+  const noiseMean = 1 / Math.sqrt(p.members);
+  const noiseVar = Math.sqrt(2 / (p.members - 1));
+  const improves = units.length > 1 && last.meanErr < first.meanErr;
+  const varOk = Math.abs(last.varRatio - 1) <= 2 * noiseVar;
+  ctx.setPaperVsHere({
+    reference:
+      'Lee, Xiao, Schoenholz, Bahri, Novak, Sohl-Dickstein & Pennington, “Wide Neural Networks of Any Depth Evolve as Linear Models Under Gradient Descent”, NeurIPS 2019, §2.3–2.4 and Fig. 3.',
+    setting: settingLine(
+      ctx.quick,
+      `1-D regression on the circle, n = ${p.n}, widths ${p.widths.join(', ')}, ${p.members} members, ${p.steps} steps`,
+      'Fig. 3: ensembles of wide networks on small regression tasks (the predictive mean and ±2σ band lie on the NTK-GP’s); widths in the thousands',
+      ctx.quick
+        ? [
+            `${p.members} members vs 32 in this preset’s full run`,
+            `${p.steps} steps vs 1000`,
+            `widths up to ${Math.max(...p.widths)}`,
+          ]
+        : [],
+    ),
+    lookFor:
+      'the ensemble’s mean and ±2σ band on top of the NTK-GP’s at large width, not at small width; the NNGP mean is a different function.',
+    claims: [
+      claim({
+        claim: 'The ensemble mean matches the NTK-GP mean at large width',
+        paper: 'Fig. 3: mean on top of the NTK-GP’s (qualitative)',
+        here: `RMS(mean − GP mean) = ${fmt(last.meanErr, 3)} GP σ at width ${last.width}; sampling noise alone ≈ ${fmt(noiseMean, 2)}σ`,
+        verdict: verdict(last.meanErr <= 2 * noiseMean, last.meanErr > 10 * noiseMean),
+        why: 'within 2× sampling noise → reproduced; more than 10× → not reproduced; between: inconclusive at this width',
+      }),
+      claim({
+        claim: 'The ensemble variance matches the NTK-GP variance',
+        paper: 'Fig. 3: the ±2σ bands coincide',
+        here: `variance ratio ${fmt(last.varRatio, 3)} at width ${last.width} (± ${fmt(noiseVar, 2)} from sampling)`,
+        verdict: verdict(varOk, Math.abs(last.varRatio - 1) > 5 * noiseVar),
+        why: 'within 2 sampling errors of 1 → reproduced; beyond 5 → not reproduced',
+      }),
+      claim({
+        claim: 'Agreement improves with width',
+        paper: 'Lee et al. 2019 §2.4: finite-width corrections shrink as width grows',
+        here: `mean error ${fmt(first.meanErr, 3)}σ (width ${first.width}) → ${fmt(last.meanErr, 3)}σ (width ${last.width})`,
+        verdict: units.length < 2 ? 'inconclusive' : improves ? 'reproduced' : 'not reproduced',
+        why: units.length < 2 ? 'one width only' : 'smaller error at the largest width → reproduced',
+      }),
+    ],
   });
 }

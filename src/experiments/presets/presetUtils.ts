@@ -4,7 +4,7 @@
  * mean ± std formatting, and number formatting for report text.
  */
 import { Matrix } from '../../linalg/index.js';
-import { formatNumber } from '../../report/scale.js';
+import { formatPm, formatSig } from '../../report/scale.js';
 import type { JsonValue } from '../config.js';
 
 export type JsonRecord = { [key: string]: JsonValue };
@@ -37,7 +37,8 @@ export function records(v: JsonValue | undefined, what: string): JsonRecord[] {
   return Array.isArray(v) ? v.map((e) => asRecord(e, what)) : [];
 }
 
-export const fmt = (v: number, d = 3): string => formatNumber(v, d);
+/** A number in report text and tables: `d` significant figures (at least 2), the reports' one rule (formatSig). */
+export const fmt = (v: number, d = 3): string => formatSig(v, Math.max(2, d));
 
 export interface MeanStd {
   readonly mu: number;
@@ -45,11 +46,11 @@ export interface MeanStd {
   readonly text: string;
 }
 
-/** Mean ± sample std of a list. */
+/** Mean ± sample std of a list; `text` by the reports' rule (formatPm: the std to 2 figures, the mean to match). */
 export function pm(xs: readonly number[], d = 3): MeanStd {
   const mu = xs.reduce((a, b) => a + b, 0) / xs.length;
   const sd = xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - mu) ** 2, 0) / (xs.length - 1)) : 0;
-  return { mu, sd, text: xs.length > 1 ? `${fmt(mu, d)} ± ${fmt(sd, 2)}` : fmt(mu, d) };
+  return { mu, sd, text: formatPm(mu, sd, '', Math.max(2, d)) };
 }
 
 /** Prefix sums. */
