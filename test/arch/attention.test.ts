@@ -18,17 +18,8 @@ import { writeMatrixNpy } from '../../src/io/npy.js';
 import { Matrix } from '../../src/linalg/index.js';
 import { apply, buildNetwork, forward, init, layerParams, type Params, vjp } from '../../src/nn/index.js';
 import { Rng } from '../../src/util/random.js';
+import { randn as randX, relErr } from './helpers.js';
 
-const randX = (n: number, d: number, seed: number) => new Matrix(n, d, new Rng(seed).normals(n * d));
-const relErr = (a: Float64Array, b: Float64Array) => {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num += (a[i] - b[i]) ** 2;
-    den += b[i] ** 2;
-  }
-  return Math.sqrt(num / den);
-};
 const throwsLike = (f: () => unknown, re: RegExp) =>
   assert.throws(f, (e: unknown) => e instanceof InvalidArgumentError && re.test(e.message));
 

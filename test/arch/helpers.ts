@@ -11,12 +11,15 @@ import { Rng } from '../../src/util/random.js';
 export const randn = (rows: number, cols: number, seed: number): Matrix =>
   new Matrix(rows, cols, new Rng(seed).normals(rows * cols));
 
-export const relErr = (a: Matrix, b: Matrix): number => {
+/** ‖a − b‖ / ‖b‖ (Frobenius), of matrices or plain arrays. */
+export const relErr = (a: Matrix | ArrayLike<number>, b: Matrix | ArrayLike<number>): number => {
+  const x = a instanceof Matrix ? a.data : a;
+  const y = b instanceof Matrix ? b.data : b;
   let num = 0;
   let den = 0;
-  for (let i = 0; i < a.data.length; i++) {
-    num += (a.data[i] - b.data[i]) ** 2;
-    den += b.data[i] ** 2;
+  for (let i = 0; i < x.length; i++) {
+    num += (x[i] - y[i]) ** 2;
+    den += y[i] ** 2;
   }
   return Math.sqrt(num / den);
 };

@@ -10,6 +10,7 @@ import { Matrix } from '../../src/linalg/matrix.js';
 import { outOfCoreRegression, type OocPhase } from '../../src/predict/outOfCore.js';
 import { Rng } from '../../src/util/random.js';
 import { python, tempDir } from '../io/helpers.js';
+import { relErr } from '../arch/helpers.js';
 
 const ARCH = 'dense(1,wvar=1.6,bvar=0.2),relu,dense(1,wvar=1.6,bvar=0.2),relu,dense(1,wvar=1.6,bvar=0.2)';
 
@@ -23,16 +24,6 @@ function data(n: number, m: number, d: number, C: number, seed: number) {
     );
   return { X: g(n, d), Xs: g(m, d), Y: g(n, C) };
 }
-
-const relErr = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num += (a[i] - b[i]) ** 2;
-    den += b[i] ** 2;
-  }
-  return Math.sqrt(num / den);
-};
 
 test('out-of-core solve equals numpy’s dense solve on the same kernels (uneven tiles, relative ridge)', async () => {
   const { X, Xs, Y } = data(230, 40, 6, 3, 1);
