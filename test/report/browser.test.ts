@@ -12,13 +12,12 @@ import { chromium } from 'playwright-core';
 import { runExperiment } from '../../src/experiments/runner.js';
 import { FONT } from '../../src/report/svgBase.js';
 import { textWidth } from '../../src/report/text.js';
-import { checkReport, closeBrowser } from './browserCheck.js';
+import { CHROMIUM, CHROMIUM_ARGS, checkReport, closeBrowser } from './browserCheck.js';
 
 // the page's DOM inside page.evaluate (this project's tsconfig has no DOM lib)
 declare const document: any;
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const CHROMIUM = '/usr/bin/chromium';
 
 describe(
   'report.html in headless Chromium',
@@ -33,16 +32,7 @@ describe(
       const context = await chromium.launchPersistentContext(profile, {
         executablePath: CHROMIUM,
         headless: true,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
+        args: CHROMIUM_ARGS,
         viewport: { width: 1280, height: 900 },
       });
       try {
