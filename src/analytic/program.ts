@@ -15,6 +15,7 @@
  */
 import { buildNetwork, type Network, requireFlatOutput, requireTrainedLayer } from '../arch/compile.js';
 import { parseArch } from '../arch/parse.js';
+import { layerModule } from '../arch/registry.js';
 import type { Spatial } from '../arch/record.js';
 import type { AnalyticStep, Arch, BuildOptions, KernelMethod, Node, Parameterization } from '../arch/types.js';
 import { InvalidArgumentError } from '../errors.js';
@@ -113,6 +114,28 @@ export function compileProgram(
   if (net.paramLayers.length === 0) requireTrainedLayer('kernelFn', net);
   // a network that ends on its positions: one output per position and channel when asked for (or with aggregate)
   requireFlatOutput(net, 'kernelFn', opts.perPosition === true);
+  // per-logit outputs after a last `flatten` with no affine layer behind it are correlated across positions: they are
+  // the per-position outputs of the network before the flatten (the same NHWC order), so that network is compiled
+  let lastFlatten = -1;
+  net.nodes.forEach((n, i) => layerModule(n.name)?.flattens === true && (lastFlatten = i));
+  if (outputs === 'full' && lastFlatten >= 0 && net.nodes[lastFlatten].name === 'flatten') {
+    const behind = net.nodes.slice(lastFlatten + 1);
+    const affine = (ns: readonly Node[]): boolean =>
+      ns.some((n) => layerModule(n.name)?.affine === true || n.branches.some(affine));
+    if (behind.length === 0 && arch[arch.length - 1].kind === 'flatten')
+      return compileProgram(arch.slice(0, -1), inputShape, param, method, { ...opts, perPosition: true });
+    if (!affine(behind)) {
+      const f = net.nodes[lastFlatten];
+      const b = behind.length > 0 ? `layer ${behind[0].path} \`${behind[0].name}\` follows` : 'a block ends with';
+      throw new InvalidArgumentError(
+        'kernelFn',
+        'outputs',
+        '`trace`, or `full` on a network whose last `flatten` is followed by an affine layer (e.g. `dense`) or ends it',
+        'full',
+        `${b} the \`flatten\` at layer ${f.path}; end the network with the flatten, written last at the top level (its outputs are then the per-position ones), add a readout, or ask for outputs 'trace'.`,
+      );
+    }
+  }
   const image = net.inputShape.length === 3;
   // per-logit outputs of an image-shaped output need its (p, p′) covariances: full to the end
   const fullToEnd = outputs === 'full' && net.outputShape.length === 3;

@@ -85,6 +85,17 @@ describe('outputs with positions: one rule in every path', () => {
     const mc = monteCarloNtk(buildNetwork(wide, SHAPE), X, null, { samples: 8, outputs: 'full', perPosition: true });
     assert.equal(an.rows, 3 * 8);
     assert.ok(relErr(mc.mean, an) < 0.03, `${relErr(mc.mean, an)}`);
+    // the same network ending in `flatten` (no readout): its P·C outputs are the per-position ones, correlated
+    // across positions of one channel, so outputs 'full' is the same kernel (it was δ between different outputs)
+    const flat = await kernelFn(`${wide},flatten`, { inputShape: SHAPE, outputs: 'full', workers: 0 })(X, null, 'ntk');
+    assert.ok(relErr(flat, an) < 1e-13, `${relErr(flat, an)}`);
+    const mcFlat = monteCarloNtk(buildNetwork(`${wide},flatten`, SHAPE), X, null, { samples: 8, outputs: 'full' });
+    assert.ok(relErr(mcFlat.mean, flat) < 0.03, `${relErr(mcFlat.mean, flat)}`);
+    // a non-affine layer between that flatten and the end: refused for outputs 'full' (the trace is unaffected)
+    assert.throws(
+      () => kernelFn(`${wide},flatten,relu`, { inputShape: SHAPE, outputs: 'full' }),
+      /kernelFn: .*`outputs` must be .*ends it\. Value: `full`.*layer 4 `relu` follows the `flatten` at layer 3/,
+    );
   });
 
   it('training with perPosition fits the P·C outputs (Y: n × 8), λ_max(Θ₀) and the NTK trackers included', async () => {
