@@ -25,6 +25,16 @@ import {
   RIDGE_GRID,
 } from '../predict/index.js';
 import { float64Need, requireMemory } from '../util/memory.js';
+import {
+  checkEnsembleConfig,
+  type Ensemble,
+  type EnsembleConfig,
+  type EnsembleGap,
+  ensembleGap,
+  trainEnsemble,
+} from '../predict/ensemble.js';
+import { lossDivisor } from '../analysis/common.js';
+import { eigh } from '../linalg/index.js';
 import { VERSION } from '../version.js';
 import type { Command } from './command.js';
 import { predictOoc } from './predictOoc.js';
@@ -34,7 +44,7 @@ import { assertFiniteFile } from './inputs.js';
 const USAGE = `ntk predict --arch SPEC --train SPEC --test SPEC --out DIR [--get nngp|ntk|both] [--time T,…|inf]
             [--ridge R|auto] [--lr η] [--normalization sum|mean] [--cov full|none] [--param ntk|standard]
             [--kernels DIR | --ktrain K.npy --ktest K.npy [--ktest-test K.npy]] [--solver dense|ooc|auto]
-            [--params DIR] [--workers N] [--quiet]
+            [--params DIR] [--ensemble K [--seed S] [--decompose]] [--workers N] [--quiet]
 
 Infinite-width predictions on a test set (neural-tangents' predict.gradient_descent_mse_ensemble; docs/predict.md):
   nngp   the NNGP posterior (exact Bayesian inference): mean K_*(K + ρI)⁻¹Y, cov K_** − K_*(K + ρI)⁻¹K_*ᵀ
@@ -67,6 +77,18 @@ Infinite-width predictions on a test set (neural-tangents' predict.gradient_desc
                         --params-out): f₀ + Θ̂_*Θ̂⁻¹(I − e^{−aΘ̂t})(Y − f₀) with its empirical NTK Θ̂ over all
                         outputs, trained by gradient flow at each --time (same --lr, --normalization) → lin.mean.npy
                         (T, m, O); Θ̂'s null modes do not move (t = inf needs no ridge)
+  --ensemble K          also train K ≥ 2 finite networks of --arch (its widths), seeds S … S+K−1, by full-batch GD
+                        on the same loss ‖f − Y‖²/(2N), --normalization and --lr, for k = t steps at each --time
+                        (integers; one step is flow time 1 in a·t), and compare them with the NTK-GP:
+                        RMS(ensemble mean − GP mean)/GP σ with its noise 1/√K, χ² over the GP covariance's
+                        eigen-directions, variance ratio tr S/tr Σ with its spread, and the mean gap split over
+                        the same inits into finite width (f − f_pair, f_pair = the NTK-GP's map of the member's
+                        own f₀), init (f₀ sampling) and time discretization, each with its standard error
+                        → ensemble.mean.npy (T, m, O), ensemble.cov.npy (T, m, m), summary.json "ensemble"
+                        (needs --get ntk|both, --ridge 0, covariances)
+  --seed S              the ensemble's first seed (default 0)
+  --decompose           with --ensemble: also train each member's linearization alongside and split the finite-
+                        width part into nonlinear (f − f_lin) and kernel (Θ̂₀ vs Θ) → ensemble.lin.{mean,cov}.npy
   --workers N           kernel worker threads (as ntk kernel)
   --quiet               no progress lines (they are written to stderr only when it is a terminal)
   --out DIR             nngp.mean.npy (m, O), nngp.cov.npy (m, m), ntk.mean.npy (T, m, O), ntk.cov.npy (T, m, m),
@@ -188,6 +210,9 @@ export const predict: Command = {
         params: { type: 'string' },
         workers: { type: 'string' },
         quiet: { type: 'boolean', default: false },
+        ensemble: { type: 'string' },
+        seed: { type: 'string' },
+        decompose: { type: 'boolean', default: false },
         out: { type: 'string' },
       },
     });
@@ -218,6 +243,51 @@ export const predict: Command = {
     const solver = o.solver ?? 'auto';
     if (solver !== 'dense' && solver !== 'ooc' && solver !== 'auto')
       throw new ConfigError('--solver', `must be dense, ooc or auto; got '${solver}'`);
+    // --ensemble: finite networks beside the NTK-GP (every check that needs no data here, the rest after loading)
+    let ensembleK: number | null = null;
+    let ensembleSeed = 0;
+    if (o.ensemble !== undefined) {
+      ensembleK = Number(o.ensemble);
+      if (!/^\d+$/.test(o.ensemble.trim()) || !Number.isSafeInteger(ensembleK) || ensembleK < 2)
+        throw new ConfigError('--ensemble', `must be an integer K ≥ 2 (the ensemble size); got '${o.ensemble}'`);
+      if (o.seed !== undefined) {
+        ensembleSeed = Number(o.seed);
+        if (!/^\d+$/.test(o.seed.trim()) || !Number.isSafeInteger(ensembleSeed))
+          throw new ConfigError('--seed', `must be an integer ≥ 0; got '${o.seed}'`);
+      }
+      if (o.arch === undefined)
+        throw new ConfigError(
+          '--arch',
+          'is required with --ensemble (the finite networks to train, with their widths)',
+        );
+      if (solver === 'ooc') throw new ConfigError('--ensemble', 'is not available with --solver ooc');
+      if (get === 'nngp')
+        throw new ConfigError(
+          '--get',
+          'must be ntk or both with --ensemble (the ensemble is compared with the NTK-GP)',
+        );
+      if (o.time === undefined)
+        throw new ConfigError(
+          '--time',
+          'is required with --ensemble: the GD step counts k (flow times t = k) to train',
+        );
+      times.forEach((t) => {
+        if (!Number.isSafeInteger(t))
+          throw new ConfigError(
+            '--time',
+            `must be integers with --ensemble (k GD steps = flow time t = k; a network cannot train to inf); got '${o.time}'`,
+          );
+      });
+      if (ridge !== 0)
+        throw new ConfigError(
+          '--ridge',
+          'must be 0 with --ensemble: the networks train on the unregularized loss, as the NTK-GP without a ridge',
+        );
+      if (o.cov === 'none')
+        throw new ConfigError('--cov', 'must be full with --ensemble (the gap metrics need the NTK-GP covariance)');
+    } else if (o.seed !== undefined || o.decompose) {
+      throw new ConfigError(o.seed !== undefined ? '--seed' : '--decompose', 'applies to --ensemble K only');
+    }
     if (solver === 'ooc') {
       // the out-of-core solver (src/predict/outOfCore.ts): kernel regression at t = ∞ with one kernel, tiles kept in
       // the --kernels folder (a rerun resumes from it)
@@ -334,6 +404,36 @@ export const predict: Command = {
     const classification =
       trainClasses && test.task === 'classification' ? { y: test.y, names: train.classes } : undefined;
     const finite = o.params === undefined ? null : loadParams(o.params, train, O);
+    if (ensembleK !== null && !cov)
+      throw new ConfigError(
+        kernelsFromFiles ? '--ktest-test' : '--cov',
+        kernelsFromFiles
+          ? 'is required with --ensemble and kernel files (the gap metrics need the NTK-GP covariance)'
+          : `must be full with --ensemble (the gap metrics need the NTK-GP covariance; the default is none for m = ${m} > 2000)`,
+      );
+    const ensembleCfg: EnsembleConfig | null =
+      ensembleK === null
+        ? null
+        : {
+            arch: o.arch as string,
+            inputShape: train.imageShape ? [...train.imageShape] : [train.X.cols],
+            param,
+            members: ensembleK,
+            seed: ensembleSeed,
+            steps: times,
+            eta,
+            normalization,
+            linearized: o.decompose === true,
+          };
+    if (ensembleCfg) {
+      try {
+        checkEnsembleConfig(ensembleCfg, { X: train.X, Y: train.targets, Xtest: test.X });
+      } catch (e) {
+        if (e instanceof InvalidArgumentError)
+          throw new ConfigError(e.argument === 'arch' ? '--arch' : '--ensemble', e.message);
+        throw e;
+      }
+    }
     const say = !o.quiet && process.stderr.isTTY ? (s: string) => process.stderr.write(`${s}\n`) : () => {};
     const t0 = performance.now();
     const elapsed = () => (performance.now() - t0) / 1000;
@@ -459,6 +559,43 @@ export const predict: Command = {
       seconds['linearized network'] = (performance.now() - ts) / 1000;
     }
 
+    let ensemble: { ens: Ensemble; gaps: EnsembleGap[] } | null = null;
+    if (ensembleCfg && result.ntk && K.ntk) {
+      // the largest stable step of GD on the NTK-GP's kernel: members beyond it would diverge
+      const e = eigh(K.ntk.train);
+      const limit = (2 * lossDivisor(normalization, n)) / e.values[n - 1];
+      if (!(eta < limit))
+        throw new ConfigError(
+          '--lr',
+          `must be below 2N/λ_max(Θ) = ${limit.toPrecision(4)} with --ensemble (GD on the squared loss diverges beyond it); got ${eta}`,
+        );
+      say(`ensemble: ${ensembleCfg.members} members of ${o.arch} …  elapsed ${fmt(elapsed())}`);
+      const ts = performance.now();
+      const ens = await trainEnsemble(
+        ensembleCfg,
+        { X: train.X, Y: train.targets, Xtest: test.X },
+        {
+          onMember: (d, total) => {
+            const el = (performance.now() - ts) / 1000;
+            say(`ensemble: member ${d}/${total}  elapsed ${fmt(el)}  ETA ${fmt((el * (total - d)) / d)}`);
+          },
+        },
+      );
+      seconds.ensemble = (performance.now() - ts) / 1000;
+      const preds = result.ntk.predictions;
+      const gaps = times.map((t) => {
+        const at = ens.atSteps.find((a) => a.step === t) as (typeof ens.atSteps)[number];
+        const gp = preds.find((p) => p.time === t) as (typeof preds)[number];
+        return ensembleGap(
+          ens,
+          at,
+          { mean: gp.mean, covariance: gp.covariance as Matrix },
+          { ntk: e, ntkTestTrain: K.ntk?.testTrain as Matrix, yTrain: Y },
+        );
+      });
+      ensemble = { ens, gaps };
+    }
+
     // ---- outputs ----
     const out = o.out;
     mkdirSync(out, { recursive: true });
@@ -511,6 +648,68 @@ export const predict: Command = {
         return { time: fmtTime(time), ...mt };
       });
     }
+    if (ensemble) {
+      const { ens } = ensemble;
+      const T = times.length;
+      const stack = (get: (a: (typeof ens.atSteps)[number]) => Matrix | null, size: number) => {
+        const out = new Float64Array(T * size);
+        times.forEach((t, i) =>
+          out.set(
+            (get(ens.atSteps.find((a) => a.step === t) as (typeof ens.atSteps)[number]) as Matrix).data,
+            i * size,
+          ),
+        );
+        return out;
+      };
+      writeNpy(
+        join(out, 'ensemble.mean.npy'),
+        stack((a) => a.mean, m * O),
+        [T, m, O],
+      );
+      writeNpy(
+        join(out, 'ensemble.cov.npy'),
+        stack((a) => a.covariance, m * m),
+        [T, m, m],
+      );
+      written.push('ensemble.mean.npy', 'ensemble.cov.npy');
+      if (ensembleCfg?.linearized) {
+        writeNpy(
+          join(out, 'ensemble.lin.mean.npy'),
+          stack((a) => a.linMean, m * O),
+          [T, m, O],
+        );
+        writeNpy(
+          join(out, 'ensemble.lin.cov.npy'),
+          stack((a) => a.linCovariance, m * m),
+          [T, m, m],
+        );
+        written.push('ensemble.lin.mean.npy', 'ensemble.lin.cov.npy');
+      }
+      const f3 = (x: number) => x.toFixed(3);
+      lines.push(
+        `  ensemble         K = ${ens.members} (seeds ${ens.seeds[0]}–${ens.seeds.at(-1)}), mean train loss ${ens.trainLoss.toExponential(3)}`,
+      );
+      ensemble.gaps.forEach((g, i) => {
+        const mt = predictionMetrics(ens.atSteps.find((a) => a.step === g.step)!.mean, test.targets, classification);
+        lines.push(
+          `  ensemble t = ${String(times[i]).padEnd(5)}                  test MSE ${mt.mse.toExponential(4)}` +
+            (mt.accuracy === null ? '' : `  accuracy ${(100 * mt.accuracy).toFixed(2)} %`),
+          `    vs NTK-GP: mean gap ${f3(g.meanGap)} GP σ (noise 1/√K = ${f3(g.meanNoise)}), χ² ${g.chi2.statistic.toFixed(1)} / ${g.chi2.dof} dof (z ${g.chi2.z.toFixed(2)}), variance ratio ${f3(g.varianceRatio)} ± ${f3(g.varianceRatioSpread)}`,
+        );
+        const d = g.decomposition;
+        if (d)
+          lines.push(
+            `    split: finite width ${f3(d.finite.rms)} ± ${f3(d.finite.noise)}, init ${f3(d.init.rms)} ± ${f3(d.init.noise)}, discretization ${d.discretization.toExponential(2)} GP σ` +
+              (d.nonlinear && d.kernel
+                ? `; finite = nonlinear ${f3(d.nonlinear.rms)} ± ${f3(d.nonlinear.noise)} + kernel ${f3(d.kernel.rms)} ± ${f3(d.kernel.noise)}; linearized ensemble: gap ${f3(d.linMeanGap as number)}, variance ratio ${f3(d.linVarianceRatio as number)}`
+                : ''),
+          );
+      });
+      metrics.ensemble = ensemble.gaps.map((g) => ({
+        time: g.step,
+        ...predictionMetrics(ens.atSteps.find((a) => a.step === g.step)!.mean, test.targets, classification),
+      }));
+    }
     seconds.total = elapsed();
     const summary = {
       ntkLab: VERSION,
@@ -536,6 +735,28 @@ export const predict: Command = {
               dir: o.params,
               seed: finite.seed,
               numParams: finite.params.net.numParams,
+            },
+          }
+        : {}),
+      ...(ensemble
+        ? {
+            ensemble: {
+              members: ensemble.ens.members,
+              seeds: [ensemble.ens.seeds[0], ensemble.ens.seeds.at(-1)],
+              arch: o.arch,
+              loss: 'mse',
+              lr: eta,
+              normalization,
+              steps: times,
+              meanTrainLoss: ensemble.ens.trainLoss,
+              gaps: ensemble.gaps.map((g) => ({ time: g.step, ...g })),
+              definitions: {
+                meanGap: 'RMS over test points and outputs of (ensemble mean − NTK-GP mean) / √(tr Σ/m)',
+                meanNoise: '1/√K: the mean gap of K draws from the NTK-GP (its RMS)',
+                chi2: 'K·Σ (u_rᵀ(mean − μ))²/λ_r over Σ’s eigenpairs with λ_r > 1e-3·λ_max; χ²(dof) for GP draws',
+                varianceRatio:
+                  'tr S / tr Σ (S: ensemble covariance pooled over outputs); spread √(2 tr Σ²/(O(K−1)))/tr Σ',
+              },
             },
           }
         : {}),

@@ -89,6 +89,12 @@ export interface TrainOptions {
   /** Progress callback, throttled to once per `progressEverySeconds` (default 2). */
   readonly onProgress?: (p: ProgressInfo) => void;
   readonly progressEverySeconds?: number;
+  /** Test outputs at these steps (network, and the linearized model when it is trained; m·O each), passed to `fn` as
+   * each step is reached (e.g. an ensemble at several training times from one run). Needs data.Xtest. */
+  readonly testOutputsAt?: {
+    readonly steps: readonly number[];
+    readonly fn: (step: number, fTest: Float64Array, fLinTest: Float64Array | null) => void;
+  };
 }
 
 /** A stderr progress line: `step 1200/5000  loss 0.0123  ETA 1m05s`. */

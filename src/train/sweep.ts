@@ -98,7 +98,8 @@ const frob = (a: Float64Array, b: Float64Array | null = null): number => {
   return Math.sqrt(s);
 };
 
-function meanCov(outs: readonly Float64Array[], m: number, O: number): { mean: Matrix; cov: Matrix } {
+/** Mean (m×O) and covariance over members (m×m, unbiased, pooled over the O outputs) of K output vectors (m·O). */
+export function ensembleMoments(outs: readonly Float64Array[], m: number, O: number): { mean: Matrix; cov: Matrix } {
   const S = outs.length;
   const mean = new Matrix(m, O);
   for (const f of outs) for (let i = 0; i < m * O; i++) mean.data[i] += f[i] / S;
@@ -164,8 +165,9 @@ export async function ensembleVsGp(
     outs.push(r.fTest as Float64Array);
     if (r.fLinTest) lins.push(r.fLinTest);
   }
-  const ens = meanCov(outs, m, O);
-  const lin = lins.length === outs.length ? meanCov(lins, m, O) : { mean: new Matrix(m, O), cov: new Matrix(m, m) };
+  const ens = ensembleMoments(outs, m, O);
+  const lin =
+    lins.length === outs.length ? ensembleMoments(lins, m, O) : { mean: new Matrix(m, O), cov: new Matrix(m, m) };
   const gp = ntkGpPosterior({
     ntk: e,
     ntkTestTrain: te.ntk,

@@ -236,20 +236,8 @@ function finish(run: Run, status: TrainStatus, message: string): TrainResult {
   const p = withTheta(params0, theta);
   const fTrain = forwardOut(p, X);
   const fTest = Xtest ? forwardOut(p, Xtest) : null;
-  let fLinTrain: Float64Array | null = null;
-  let fLinTest: Float64Array | null = null;
-  if (run.R.lin && linTheta) {
-    const tan = new Float64Array(theta.length);
-    for (let i = 0; i < tan.length; i++) tan[i] = linTheta[i] - params0.theta[i];
-    const j = jvp(params0, X, tan);
-    fLinTrain = new Float64Array(j.out.data.length);
-    for (let i = 0; i < fLinTrain.length; i++) fLinTrain[i] = j.out.data[i] + j.tangentOut.data[i];
-    if (Xtest) {
-      const jt = jvp(params0, Xtest, tan);
-      fLinTest = new Float64Array(jt.out.data.length);
-      for (let i = 0; i < fLinTest.length; i++) fLinTest[i] = jt.out.data[i] + jt.tangentOut.data[i];
-    }
-  }
+  const fLinTrain = linearOutputs(run, X);
+  const fLinTest = Xtest ? linearOutputs(run, Xtest) : null;
   return {
     status,
     message,
@@ -267,6 +255,18 @@ function finish(run: Run, status: TrainStatus, message: string): TrainResult {
     ntk0: run.ntk0?.K ?? null,
     ntk0Eig: run.ntk0?.eig ?? null,
   };
+}
+
+/** The linearized model's outputs f(θ₀) + J₀(θ_lin − θ₀) on X now (null when it is not trained). */
+function linearOutputs(run: Run, X: Matrix): Float64Array | null {
+  const { params0, linTheta } = run;
+  if (!run.R.lin || !linTheta) return null;
+  const tan = new Float64Array(linTheta.length);
+  for (let i = 0; i < tan.length; i++) tan[i] = linTheta[i] - params0.theta[i];
+  const j = jvp(params0, X, tan);
+  const f = new Float64Array(j.out.data.length);
+  for (let i = 0; i < f.length; i++) f[i] = j.out.data[i] + j.tangentOut.data[i];
+  return f;
 }
 
 /** The linearized model's fixed parts at θ₀: f(θ₀) on train and test, and u ↦ J₀(θ_lin − θ₀) on inputs. */
@@ -318,6 +318,7 @@ async function loop(run: Run, opts: TrainOptions): Promise<TrainResult> {
     opts.onRecord?.(rec, run.history);
   };
   const recordSet = new Set(R.tracked);
+  const outputsAt = opts.testOutputsAt ? new Set(opts.testOutputsAt.steps) : null;
   const batchRows = minibatches(cfg.seed, n, R.batch);
   const fullBatch = R.batch === n;
   // Divergence: a non-finite loss, or one over DIVERGENCE_FACTOR × the loss at θ₀ (a blow-up that a ReLU network can
@@ -351,6 +352,14 @@ async function loop(run: Run, opts: TrainOptions): Promise<TrainResult> {
       fullLoss = lossAndGrad(R.loss, F, Y.data, n, O, N, null);
     }
     if (F && recordSet.has(step) && !run.history.some((r) => r.step === step)) addRecord(step, F, fullLoss);
+    if (outputsAt?.has(step) && data.Xtest) {
+      const Xt = data.Xtest;
+      (opts.testOutputsAt as NonNullable<TrainOptions['testOutputsAt']>).fn(
+        step,
+        forwardOut(params, Xt),
+        linearOutputs(run, Xt),
+      );
+    }
     if (F && diverged(fullLoss)) {
       const msg =
         `training diverged at step ${step}: loss = ${fullLoss}${Number.isFinite(fullLoss) ? `, over ${DIVERGENCE_FACTOR}× the initial ${loss0}` : ''} (learning rate η = ${run.eta}` +

@@ -48,7 +48,7 @@ interface Data {
   readonly phiTest: number[];
 }
 
-function circleData(n: number, m: number, seed: number): Data {
+export function circleData(n: number, m: number, seed: number): Data {
   const target = (p: number): number => Math.sin(2 * p) + 0.5 * Math.cos(3 * p);
   // Deterministic angles: a low-discrepancy sequence shifted by the seed (no dependence on Rng internals).
   const phiTrain = Array.from(
