@@ -80,6 +80,9 @@ NTK_INLINE void reluTerm(double c, double tin, double s2, double sq1, double r1,
 }
 
 constexpr int kChunk = 16;
+// convReluMean's chunk: 8 vectors of AVX-512 per step, so that the long dependency chains of one entry (Gram, ρ,
+// the rational, the square roots: ~200 cycles) overlap across enough independent vectors
+constexpr int kConvChunk = 64;
 
 NTK_INLINE void reluRowSum(const double* __restrict c, const double* __restrict tin, const double* __restrict rs2,
                            int n, double sq1, double r1, double& sk, double& st) {
@@ -271,17 +274,17 @@ template <bool kWantT>
 NTK_INLINE void convReluTerms(const double* __restrict a, const double* __restrict bc, int64_t ld, int p0, int K,
                               const Affine& aff, const double* __restrict cs2, double sq1, double r1,
                               double* __restrict tk, double* __restrict tt) {
-  double acc[kChunk];
-  for (int u = 0; u < kChunk; u++) acc[u] = 0;
+  double acc[kConvChunk];
+  for (int u = 0; u < kConvChunk; u++) acc[u] = 0;
   for (int t = 0; t < K; t++) {
     const double at = a[t];
     const double* __restrict b = bc + static_cast<int64_t>(t) * ld + p0;
-    for (int u = 0; u < kChunk; u++) acc[u] = std::fma(at, b[u], acc[u]);
+    for (int u = 0; u < kConvChunk; u++) acc[u] = std::fma(at, b[u], acc[u]);
   }
   // in stages over the chunk (reluTerm's operations; separate loops keep the compiler from duplicating the
   // arccos's rational and square root per branch)
-  double rho[kChunk], z[kChunk], tin[kChunk];
-  for (int u = 0; u < kChunk; u++) {
+  double rho[kConvChunk], z[kConvChunk], tin[kConvChunk];
+  for (int u = 0; u < kConvChunk; u++) {
     const double g = aff.alpha * acc[u];
     const double s = aff.sw2 * g + aff.sb2;
     tin[u] = kWantT ? (aff.mode == 1 ? 0 + s : aff.mode == 2 ? 0 + (aff.fanIn * g + aff.b) : 0) : 0;
@@ -290,12 +293,12 @@ NTK_INLINE void convReluTerms(const double* __restrict a, const double* __restri
     rho[u] = r;
     z[u] = ax <= 0.5 ? x2 : h;
   }
-  double rr[kChunk], sz[kChunk];
-  for (int u = 0; u < kChunk; u++) {
+  double rr[kConvChunk], sz[kConvChunk];
+  for (int u = 0; u < kConvChunk; u++) {
     rr[u] = asinR(z[u]);
     sz[u] = std::sqrt(z[u]);
   }
-  for (int u = 0; u < kChunk; u++) {
+  for (int u = 0; u < kConvChunk; u++) {
     const double x = rho[u], r = rr[u], sq = sz[u];
     const double big = 2 * (sq + sq * r);
     const double ac = std::fabs(x) <= 0.5 ? kHalfPi - (x + x * r) : (x > 0 ? big : kPi - big);
@@ -310,11 +313,11 @@ template <bool kWantT>
 NTK_INLINE void convReluRowSum(const double* a, const double* bc, int64_t ld, int m, int K, const Affine& aff,
                                const double* cs2, double sq1, double r1, double& sk, double& st) {
   double x = sk, y = st;
-  alignas(64) double tk[kChunk], tt[kChunk];
+  alignas(64) double tk[kConvChunk], tt[kConvChunk];
   int p0 = 0;
-  for (; p0 + kChunk <= m; p0 += kChunk) {
+  for (; p0 + kConvChunk <= m; p0 += kConvChunk) {
     convReluTerms<kWantT>(a, bc, ld, p0, K, aff, cs2, sq1, r1, tk, tt);
-    for (int u = 0; u < kChunk; u++) {
+    for (int u = 0; u < kConvChunk; u++) {
       x += tk[u];
       if (kWantT) y += tt[u];
     }
@@ -336,7 +339,8 @@ NTK_INLINE void convReluRowSum(const double* a, const double* bc, int64_t ld, in
 // n1·Q × K row-major; pbT: per j the transposed patches K × Q), Σ = sw2·g + sb2, Θ̃ as `aff.mode`, then the relu
 // terms and the means, in the reference's order. Only the positions p2 of x2 with √q2 > 0 are computed (the
 // reference skips the others): they are packed first (bc: K × m, cs2: m). var1/var2: the variances after the conv
-// (n × Q). Scratch: (K + 3)·Q + kChunk (a row's last chunk reads, and ignores, up to kChunk − 1 columns past m).
+// (n × Q). Scratch: (K + 3)·Q + kConvChunk (a row's last chunk reads, and ignores, up to kConvChunk − 1 columns
+// past m).
 // `lowerFirst` (x1 and x2 are the same block of a symmetric job): pairs (i, j) with
 // j < i take (j, i)'s values, as a 1 × 1 tile of the symmetric job computes them, so the result does not depend on
 // the tiling (the sums over p run over x1's side: K(a, b) and K(b, a) may differ in the last bits).
