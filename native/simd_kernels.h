@@ -270,21 +270,21 @@ struct Affine {
 // over t = 0..K−1, as the reference's dgemm), Σ = sw2·g + sb2, Θ̃ as `aff.mode`, then the relu terms, added to sk
 // (convReluRowSum) in order. Fused per chunk: the Gram accumulators stay in registers, and each term is computed
 // once with reluTerm's operations (every packed s2 is > 0, so reluTerm's mask is always true here).
-template <bool kWantT>
+template <bool kWantT, int C>
 NTK_INLINE void convReluTerms(const double* __restrict a, const double* __restrict bc, int64_t ld, int p0, int K,
                               const Affine& aff, const double* __restrict cs2, double sq1, double r1,
                               double* __restrict tk, double* __restrict tt) {
-  double acc[kConvChunk];
-  for (int u = 0; u < kConvChunk; u++) acc[u] = 0;
+  double acc[C];
+  for (int u = 0; u < C; u++) acc[u] = 0;
   for (int t = 0; t < K; t++) {
     const double at = a[t];
     const double* __restrict b = bc + static_cast<int64_t>(t) * ld + p0;
-    for (int u = 0; u < kConvChunk; u++) acc[u] = std::fma(at, b[u], acc[u]);
+    for (int u = 0; u < C; u++) acc[u] = std::fma(at, b[u], acc[u]);
   }
   // in stages over the chunk (reluTerm's operations; separate loops keep the compiler from duplicating the
   // arccos's rational and square root per branch)
-  double rho[kConvChunk], z[kConvChunk], tin[kConvChunk];
-  for (int u = 0; u < kConvChunk; u++) {
+  double rho[C], z[C], tin[C];
+  for (int u = 0; u < C; u++) {
     const double g = aff.alpha * acc[u];
     const double s = aff.sw2 * g + aff.sb2;
     tin[u] = kWantT ? (aff.mode == 1 ? 0 + s : aff.mode == 2 ? 0 + (aff.fanIn * g + aff.b) : 0) : 0;
@@ -293,12 +293,12 @@ NTK_INLINE void convReluTerms(const double* __restrict a, const double* __restri
     rho[u] = r;
     z[u] = ax <= 0.5 ? x2 : h;
   }
-  double rr[kConvChunk], sz[kConvChunk];
-  for (int u = 0; u < kConvChunk; u++) {
+  double rr[C], sz[C];
+  for (int u = 0; u < C; u++) {
     rr[u] = asinR(z[u]);
     sz[u] = std::sqrt(z[u]);
   }
-  for (int u = 0; u < kConvChunk; u++) {
+  for (int u = 0; u < C; u++) {
     const double x = rho[u], r = rr[u], sq = sz[u];
     const double big = 2 * (sq + sq * r);
     const double ac = std::fabs(x) <= 0.5 ? kHalfPi - (x + x * r) : (x > 0 ? big : kPi - big);
@@ -316,15 +316,16 @@ NTK_INLINE void convReluRowSum(const double* a, const double* bc, int64_t ld, in
   alignas(64) double tk[kConvChunk], tt[kConvChunk];
   int p0 = 0;
   for (; p0 + kConvChunk <= m; p0 += kConvChunk) {
-    convReluTerms<kWantT>(a, bc, ld, p0, K, aff, cs2, sq1, r1, tk, tt);
+    convReluTerms<kWantT, kConvChunk>(a, bc, ld, p0, K, aff, cs2, sq1, r1, tk, tt);
     for (int u = 0; u < kConvChunk; u++) {
       x += tk[u];
       if (kWantT) y += tt[u];
     }
   }
-  if (p0 < m) {
-    const int len = m - p0;
-    convReluTerms<kWantT>(a, bc, ld, p0, K, aff, cs2, sq1, r1, tk, tt);
+  // the rest in chunks of kChunk (the last one partly past m: its extra lanes are computed and ignored)
+  for (; p0 < m; p0 += kChunk) {
+    const int len = m - p0 < kChunk ? m - p0 : kChunk;
+    convReluTerms<kWantT, kChunk>(a, bc, ld, p0, K, aff, cs2, sq1, r1, tk, tt);
     for (int u = 0; u < len; u++) {
       x += tk[u];
       if (kWantT) y += tt[u];
