@@ -19,7 +19,8 @@
  *   avgpool  conv(16,3),relu,avgpool(2),conv(16,3),relu,gap,dense(1) NTK at --n-rows: vectorized vs TypeScript loops.
  *   mlp      flatten,dense(512),relu,dense(512),relu,dense(10) on images vs the same MLP on the flat rows at --n-mlp
  *            (the flatten fast path: must stay within 10 %), alternating which runs first.
- * Times: wall seconds of the kernel call inside the child (after a warm-up call that starts the worker pool) and
+ * Times: wall seconds of the kernel call inside the child (after a warm-up call on half the images, at most 40, which
+ * starts the worker pool and compiles the tile code in both threads) and
  * the child's CPU seconds (all threads); numpy is timed inside python. The load average is printed with each run:
  * on a shared machine the ratios measured in one run are the measurement.
  */
@@ -69,7 +70,9 @@ if (values.child) {
   const nc = Number(values.n);
   const X = loadDataset(`mnist:train:n=${nc}`).X;
   const f = kernelFn(arch, { inputShape: shape });
-  await f(new Matrix(2, 784, X.data.slice(0, 2 * 784)), null, 'ntk');
+  // warm-up on half the images (at most 40): several tiles, so that both pool threads have started and compiled the code
+  const w = Math.max(2, Math.min(40, Math.ceil(nc / 2)));
+  await f(new Matrix(w, 784, X.data.slice(0, w * 784)), null, 'ntk');
   const c0 = process.cpuUsage();
   const t0 = performance.now();
   const K = await f(X, null, 'ntk');
