@@ -32,7 +32,7 @@ namespace ntk_simd {
   ATTR static void convReluMean_##SUFFIX(const double* pa, const double* pbT, int64_t n1, int64_t n2, int Q, int K, \
                                          Affine aff, bool lowerFirst, const double* var1, const double* var2,     \
                                          double* outK, double* outT) {                                             \
-    std::vector<double> s((K + 3) * static_cast<size_t>(Q));                                                     \
+    std::vector<double> s((K + 3) * static_cast<size_t>(Q) + kConvChunk);                                                  \
     convReluMean(pa, pbT, n1, n2, Q, K, aff, lowerFirst, var1, var2, outK, outT, s.data());                       \
   }                                                                                                                \
   ATTR static void convReluSelf_##SUFFIX(const double* pa, int64_t n, int Q, int K, double alpha, double sw2,      \

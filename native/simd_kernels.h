@@ -48,7 +48,12 @@ NTK_INLINE double asinR(double t) {
 NTK_INLINE double acosSel(double x) {
   const double ax = std::fabs(x);
   const bool small = ax <= 0.5;
-  const double z = small ? x * x : 0.5 * (1 - ax);
+  // z = small ? x² : ½(1 − |x|), written as the smaller of the two so that the compiler cannot duplicate the rational and the square
+  // root per branch (it did: 3 divisions and 3 square roots per entry instead of 2 and 2). The same value: for
+  // |x| < ½, x² rounds to ≤ ¼ < ½(1 − |x|) (exact: 1 − |x| by Sterbenz); for |x| > ½ the reverse; at |x| = ½ both
+  // are ¼. (A NaN x gives NaN either way.)
+  const double x2 = x * x, h = 0.5 * (1 - ax);
+  const double z = x2 < h ? x2 : h;
   const double r = asinR(z);
   const double s = std::sqrt(z);
   const double big = 2 * (s + s * r);
@@ -75,6 +80,9 @@ NTK_INLINE void reluTerm(double c, double tin, double s2, double sq1, double r1,
 }
 
 constexpr int kChunk = 16;
+// convReluMean's chunk: 8 vectors of AVX-512 per step, so that the long dependency chains of one entry (Gram, ρ,
+// the rational, the square roots: ~200 cycles) overlap across enough independent vectors
+constexpr int kConvChunk = 64;
 
 NTK_INLINE void reluRowSum(const double* __restrict c, const double* __restrict tin, const double* __restrict rs2,
                            int n, double sq1, double r1, double& sk, double& st) {
@@ -258,21 +266,90 @@ struct Affine {
   int mode;
 };
 
+// One chunk of kChunk packed positions p0.. of convReluMean's row p: p2 < m, the Gram entry g = alpha·(a · b[·, p2]) (an fma chain
+// over t = 0..K−1, as the reference's dgemm), Σ = sw2·g + sb2, Θ̃ as `aff.mode`, then the relu terms, added to sk
+// (convReluRowSum) in order. Fused per chunk: the Gram accumulators stay in registers, and each term is computed
+// once with reluTerm's operations (every packed s2 is > 0, so reluTerm's mask is always true here).
+template <bool kWantT, int C>
+NTK_INLINE void convReluTerms(const double* __restrict a, const double* __restrict bc, int64_t ld, int p0, int K,
+                              const Affine& aff, const double* __restrict cs2, double sq1, double r1,
+                              double* __restrict tk, double* __restrict tt) {
+  double acc[C];
+  for (int u = 0; u < C; u++) acc[u] = 0;
+  for (int t = 0; t < K; t++) {
+    const double at = a[t];
+    const double* __restrict b = bc + static_cast<int64_t>(t) * ld + p0;
+    for (int u = 0; u < C; u++) acc[u] = std::fma(at, b[u], acc[u]);
+  }
+  // in stages over the chunk (reluTerm's operations; separate loops keep the compiler from duplicating the
+  // arccos's rational and square root per branch)
+  double rho[C], z[C], tin[C];
+  for (int u = 0; u < C; u++) {
+    const double g = aff.alpha * acc[u];
+    const double s = aff.sw2 * g + aff.sb2;
+    tin[u] = kWantT ? (aff.mode == 1 ? 0 + s : aff.mode == 2 ? 0 + (aff.fanIn * g + aff.b) : 0) : 0;
+    const double r = clamp1((s * r1) / cs2[p0 + u]);
+    const double ax = std::fabs(r), x2 = r * r, h = 0.5 * (1 - ax);
+    rho[u] = r;
+    z[u] = ax <= 0.5 ? x2 : h;
+  }
+  double rr[C], sz[C];
+  for (int u = 0; u < C; u++) {
+    rr[u] = asinR(z[u]);
+    sz[u] = std::sqrt(z[u]);
+  }
+  for (int u = 0; u < C; u++) {
+    const double x = rho[u], r = rr[u], sq = sz[u];
+    const double big = 2 * (sq + sq * r);
+    const double ac = std::fabs(x) <= 0.5 ? kHalfPi - (x + x * r) : (x > 0 ? big : kPi - big);
+    const double pt = kPi - ac;
+    const double j = std::sqrt((1 - x) * (1 + x)) + pt * x;
+    tk[u] = sq1 * cs2[p0 + u] * j;
+    tt[u] = tin[u] * pt;
+  }
+}
+
+template <bool kWantT>
+NTK_INLINE void convReluRowSum(const double* a, const double* bc, int64_t ld, int m, int K, const Affine& aff,
+                               const double* cs2, double sq1, double r1, double& sk, double& st) {
+  double x = sk, y = st;
+  alignas(64) double tk[kConvChunk], tt[kConvChunk];
+  int p0 = 0;
+  for (; p0 + kConvChunk <= m; p0 += kConvChunk) {
+    convReluTerms<kWantT, kConvChunk>(a, bc, ld, p0, K, aff, cs2, sq1, r1, tk, tt);
+    for (int u = 0; u < kConvChunk; u++) {
+      x += tk[u];
+      if (kWantT) y += tt[u];
+    }
+  }
+  // the rest in chunks of kChunk (the last one partly past m: its extra lanes are computed and ignored)
+  for (; p0 < m; p0 += kChunk) {
+    const int len = m - p0 < kChunk ? m - p0 : kChunk;
+    convReluTerms<kWantT, kChunk>(a, bc, ld, p0, K, aff, cs2, sq1, r1, tk, tt);
+    for (int u = 0; u < len; u++) {
+      x += tk[u];
+      if (kWantT) y += tt[u];
+    }
+  }
+  sk = x;
+  st = y;
+}
+
 // conv (first layer, patch Gram of the raw inputs) → affine → relu → mean over all position pairs, fused, on a
 // cross block: per pair (i, j) and row p with q1 > 0, the Gram row g[p2] = alpha·(patch_i(p) · patch_j(p2)) (pa:
 // n1·Q × K row-major; pbT: per j the transposed patches K × Q), Σ = sw2·g + sb2, Θ̃ as `aff.mode`, then the relu
 // terms and the means, in the reference's order. Only the positions p2 of x2 with √q2 > 0 are computed (the
 // reference skips the others): they are packed first (bc: K × m, cs2: m). var1/var2: the variances after the conv
-// (n × Q). Scratch: (K + 3)·Q. `lowerFirst` (x1 and x2 are the same block of a symmetric job): pairs (i, j) with
+// (n × Q). Scratch: (K + 3)·Q + kConvChunk (a row's last chunk reads, and ignores, up to kConvChunk − 1 columns
+// past m).
+// `lowerFirst` (x1 and x2 are the same block of a symmetric job): pairs (i, j) with
 // j < i take (j, i)'s values, as a 1 × 1 tile of the symmetric job computes them, so the result does not depend on
 // the tiling (the sums over p run over x1's side: K(a, b) and K(b, a) may differ in the last bits).
 NTK_INLINE void convReluMean(const double* pa, const double* pbT, int64_t n1, int64_t n2, int Q, int K, Affine aff,
                              bool lowerFirst, const double* var1, const double* var2, double* outK, double* outT,
                              double* scratch) {
-  double* __restrict acc = scratch;
-  double* __restrict tin = scratch + Q;
-  double* __restrict cs2 = scratch + 2 * Q;
-  double* __restrict bc = scratch + 3 * Q;
+  double* __restrict cs2 = scratch;
+  double* __restrict bc = scratch + Q;
   const int64_t S = static_cast<int64_t>(Q) * Q;
   const bool wantT = aff.mode != 0;
   for (int64_t e = 0; e < n1 * n2; e++) {
@@ -298,25 +375,12 @@ NTK_INLINE void convReluMean(const double* pa, const double* pbT, int64_t n1, in
     for (int p = 0; p < Q; p++) {
       const double q1 = v1[p];
       if (!(q1 > 0)) continue;
-      const double* a = pa + (i * Q + p) * K;
-      for (int p2 = 0; p2 < m; p2++) acc[p2] = 0;
-      for (int t = 0; t < K; t++) {
-        const double at = a[t];
-        const double* __restrict b = bc + static_cast<int64_t>(t) * Q;
-#pragma GCC ivdep
-        for (int p2 = 0; p2 < m; p2++) acc[p2] = std::fma(at, b[p2], acc[p2]);
-      }
-      const double alpha = aff.alpha, sw2 = aff.sw2, sb2 = aff.sb2, fanIn = aff.fanIn, bb = aff.b;
-      const int mode = aff.mode;
-#pragma GCC ivdep
-      for (int p2 = 0; p2 < m; p2++) {
-        const double g = alpha * acc[p2];
-        const double s = sw2 * g + sb2;
-        tin[p2] = mode == 1 ? 0 + s : mode == 2 ? 0 + (fanIn * g + bb) : 0;
-        acc[p2] = s;
-      }
       const double sq1 = std::sqrt(q1);
-      reluRowSum(acc, wantT ? tin : nullptr, cs2, m, sq1, 1 / sq1, sk, st);
+      const double* a = pa + (i * Q + p) * K;
+      if (wantT)
+        convReluRowSum<true>(a, bc, Q, m, K, aff, cs2, sq1, 1 / sq1, sk, st);
+      else
+        convReluRowSum<false>(a, bc, Q, m, K, aff, cs2, sq1, 1 / sq1, sk, st);
     }
     outK[e] = (sk * kInv2Pi) / S;
     if (outT) outT[e] = (st * kInv2Pi) / S;

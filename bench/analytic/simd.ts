@@ -9,9 +9,8 @@
  *    dilutes it less than wall time), bits compared with the TypeScript result.
  * 2. rows: CNN kernels on n MNIST images, NTK_SIMD=off vs the default, each in a child process (wall and CPU
  *    seconds, load average), and the worst relative difference of the outputs.
- * 3. the flop limit of conv(64,3),relu,gap,dense(1): the fused kernel's operation count (per computed entry 67
- *    flops, div and sqrt counted as one; entries: rows of x1 with q > 0 × positions of x2 with q > 0, summed over
- *    the pairs i ≤ j) over the peak FMA rate measured by bench/analytic/peak_fma.cc.
+ * 3. the flop limit of conv(64,3),relu,gap,dense(1) (bench/analytic/flops.ts): the fused kernel's operation count
+ *    over one core's peak FMA rate per CPU second, against the process's CPU seconds.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -25,6 +24,7 @@ import { loadDataset } from '../../src/data/index.js';
 import { readMatrixNpy, writeMatrixNpy } from '../../src/io/npy.js';
 import { resetSimd, simdKernels, simdPaths } from '../../src/linalg/simd.js';
 import { Rng } from '../../src/util/random.js';
+import { FLOPS_PER_ENTRY, fusedEntries, peakFma } from './flops.js';
 
 const { values } = parseArgs({
   options: {
@@ -116,6 +116,7 @@ try {
 
   // ---- 2. rows
   const peak = peakFma(dir);
+  if (!peak) console.log('(flop limit skipped: g++ is needed for bench/analytic/peak_fma.cc)');
   const results: string[] = [];
   for (const c of (values.cases as string).split(',')) {
     const run = (mode: string) => {
@@ -145,10 +146,11 @@ try {
       `| ${CASES[c]}, n = ${n} | ${fmt(slow)} | ${fmt(fast)} [${fast.path}] | ${slow ? (slow.wall / fast.wall).toFixed(1) + '×' : '—'} | ${slow ? worst.toExponential(1) : '—'} |`,
     );
     if (c === 'fused' && peak) {
-      const flops = fusedFlops(n);
-      const limit = flops / (peak.cpuT * 1e9);
+      const flops = fusedEntries(n) * FLOPS_PER_ENTRY;
+      // CPU seconds at the peak: the flops over one core's rate (per CPU second)
+      const limit = flops / (peak.perCore * 1e9);
       results.push(
-        `|   ↳ flop count ${flops.toExponential(2)} (67 per computed entry); peak FMA ${peak.cpuT.toFixed(0)} GFlop/s (${peak.threads} threads, per CPU second) → limit ${limit.toFixed(2)} s | | CPU ${fast.cpu.toFixed(1)} s = ${(fast.cpu / limit).toFixed(2)}× the limit | | |`,
+        `|   ↳ flop count ${flops.toExponential(2)} (${FLOPS_PER_ENTRY} per computed entry); peak FMA ${peak.perCore.toFixed(1)} GFlop per CPU s per core → limit ${limit.toFixed(2)} CPU s | | CPU ${fast.cpu.toFixed(1)} s = ${(fast.cpu / limit).toFixed(2)}× the limit | | |`,
       );
     }
   }
@@ -224,43 +226,4 @@ function wasmKernels(d: string): [string, (k: KernelRecord) => Float64Array[]][]
       },
     ];
   });
-}
-
-/** Peak FMA GFlop/s (bench/analytic/peak_fma.cc, built with g++), best instruction set; null without a compiler. */
-function peakFma(d: string): { cpuT: number; threads: number; raw: unknown } | null {
-  try {
-    const exe = join(d, 'peak_fma');
-    execFileSync('g++', ['-O2', '-pthread', '-o', exe, join(import.meta.dirname, 'peak_fma.cc')], { stdio: 'pipe' });
-    const raw = JSON.parse(execFileSync(exe, ['2']).toString()) as {
-      threads: number;
-      avx2: { cpuT: number };
-      avx512: { cpuT: number };
-    };
-    return { cpuT: Math.max(raw.avx2.cpuT, raw.avx512.cpuT), threads: raw.threads, raw };
-  } catch {
-    console.log('(flop limit skipped: g++ is needed for bench/analytic/peak_fma.cc)');
-    return null;
-  }
-}
-
-/** Entries the fused conv(·,3),relu,gap kernel computes on n MNIST images (rows q > 0 × columns q > 0, i ≤ j) × 67. */
-function fusedFlops(nImg: number): number {
-  const X = loadDataset(`mnist:train:n=${nImg}`).X.data;
-  // conv(·,3,same) with bstd = 0: q(p) > 0 iff the 3 × 3 patch at p has a nonzero pixel
-  const active = new Float64Array(nImg);
-  for (let e = 0; e < nImg; e++)
-    for (let y = 0; y < 28; y++)
-      for (let x = 0; x < 28; x++) {
-        let nz = false;
-        for (let dy = -1; dy <= 1 && !nz; dy++)
-          for (let dx = -1; dx <= 1 && !nz; dx++) {
-            const yy = y + dy;
-            const xx = x + dx;
-            if (yy >= 0 && yy < 28 && xx >= 0 && xx < 28 && X[e * 784 + yy * 28 + xx] !== 0) nz = true;
-          }
-        if (nz) active[e]++;
-      }
-  let s = 0;
-  for (let i = 0; i < nImg; i++) for (let j = i; j < nImg; j++) s += active[i] * active[j];
-  return s * 67;
 }

@@ -328,6 +328,12 @@ function fusedReluMean(
   return runNodes(prog, prog.nodes.slice(3), k, src, false);
 }
 
+/** The general path's first record of a cross block: the input record, with both sides' full self-covariances. */
+function generalStart(prog: Program, b: Block, c1: Chain, c2: Chain, wantNtk: boolean): KernelRecord {
+  const rec = inputRecord(prog, b, c1.input, c2.input, wantNtk);
+  return c1.inputFull && c2.inputFull ? { ...rec, full1: c1.inputFull, full2: c2.inputFull } : rec;
+}
+
 /** NNGP and/or NTK values (n1 × n2, row-major) of a cross block, given both sides' chains; with per-logit outputs,
  * per pair the final record's entries (1 flat, P² full). */
 export function crossBlock(
@@ -347,9 +353,11 @@ export function crossBlock(
     }),
     same: b.same ?? null,
   };
-  const rec = inputRecord(prog, b, c1.input, c2.input, wantNtk);
-  const start = c1.inputFull && c2.inputFull ? { ...rec, full1: c1.inputFull, full2: c2.inputFull } : rec;
-  const out = fusedReluMean(prog, b, c1, c2, src, wantNtk) ?? runNodes(prog, prog.nodes, start, src, prog.fusedInput);
+  // the fused kernel first: the general path's input record (for a conv first layer, every pair's full patch Gram)
+  // is built only when it does not apply
+  const out =
+    fusedReluMean(prog, b, c1, c2, src, wantNtk) ??
+    runNodes(prog, prog.nodes, generalStart(prog, b, c1, c2, wantNtk), src, prog.fusedInput);
   // per-logit outputs: the final record itself (one value per pair when flat, P² when full)
   if (prog.outputs === 'full') return { nngp: out.nngp, ntk: out.ntk };
   return { nngp: finalValues(out, out.nngp), ntk: out.ntk ? finalValues(out, out.ntk) : null };
