@@ -37,7 +37,8 @@ interface Work {
     C: Float64Array,
     ldc: number,
   ): void;
-  symvLower(n: number, a: Float64Array, j1: number, v: Float64Array, y: Float64Array): void;
+  /** One dlatrd panel (see latrdTs). */
+  latrd: typeof latrdTs;
 }
 
 const tsWork: Work = {
@@ -45,21 +46,7 @@ const tsWork: Work = {
   mark: () => 0,
   reset: () => undefined,
   gemm,
-  /** y[j1..n) = A[j1.., j1..]·v from the lower triangle, row by row: a dot and an axpy per row. */
-  symvLower(n, a, j1, v, y) {
-    y.fill(0, j1, n);
-    for (let i = j1; i < n; i++) {
-      const ri = i * n;
-      const vi = v[i];
-      let s = 0;
-      for (let k = j1; k < i; k++) {
-        const aik = a[ri + k];
-        s += aik * v[k];
-        y[k] += aik * vi;
-      }
-      y[i] += s + a[ri + i] * vi;
-    }
-  },
+  latrd: latrdTs,
 };
 
 const EPS = 2.220446049250313e-16;
@@ -78,87 +65,19 @@ const DC_LEAF = 32;
  */
 function sytrd(wk: Work, n: number, a: Float64Array, d: Float64Array, e: Float64Array, tau: Float64Array): void {
   const nb = TRD_NB;
-  const V = new Float64Array(n * nb); // panel reflectors, row i = (v_0[i], …, v_{nb−1}[i])
-  const W = new Float64Array(n * nb);
   const mark = wk.mark();
+  const V = wk.f64(n * nb); // panel reflectors, row i = (v_0[i], …, v_{nb−1}[i])
+  const W = wk.f64(n * nb);
   const y = wk.f64(n);
   const vc = wk.f64(n); // the current reflector, contiguous
-  const t1 = new Float64Array(nb);
-  const t2 = new Float64Array(nb);
+  const tpan = wk.f64(2 * nb);
   const X = wk.f64(n * 2 * nb);
   const Y = wk.f64(n * 2 * nb);
   for (let j0 = 0; j0 < n; j0 += nb) {
     const jb = Math.min(nb, n - j0);
     V.fill(0);
     W.fill(0);
-    for (let c = 0; c < jb; c++) {
-      const j = j0 + c;
-      // Column j, rows j..n−1, gets the panel's earlier updates: a[:, j] −= V·W[j, :]ᵀ + W·V[j, :]ᵀ.
-      if (c > 0) {
-        const rj = j * nb;
-        for (let i = j; i < n; i++) {
-          const ri = i * nb;
-          let s = 0;
-          for (let q = 0; q < c; q++) s += V[ri + q] * W[rj + q] + W[ri + q] * V[rj + q];
-          a[i * n + j] -= s;
-        }
-      }
-      d[j] = a[j * n + j];
-      if (j === n - 1) break;
-      // Householder reflector (dlarfg) annihilating a[j+2.., j].
-      const alpha = a[(j + 1) * n + j];
-      let xn = 0;
-      for (let i = j + 2; i < n; i++) xn += a[i * n + j] * a[i * n + j];
-      if (xn === 0) {
-        tau[j] = 0;
-        e[j] = alpha;
-        // v = e_{j+1}, tau = 0: nothing to accumulate, but W's column must be zero (it is).
-        V[(j + 1) * nb + c] = 1;
-        continue;
-      }
-      const beta = alpha >= 0 ? -Math.sqrt(alpha * alpha + xn) : Math.sqrt(alpha * alpha + xn);
-      const tj = (beta - alpha) / beta;
-      const sc = 1 / (alpha - beta);
-      tau[j] = tj;
-      e[j] = beta;
-      a[(j + 1) * n + j] = 1;
-      V[(j + 1) * nb + c] = 1;
-      for (let i = j + 2; i < n; i++) {
-        const v = a[i * n + j] * sc;
-        a[i * n + j] = v;
-        V[i * nb + c] = v;
-      }
-      // y = A22·v over rows/cols j+1..n−1 (lower triangle).
-      const j1 = j + 1;
-      for (let i = j1; i < n; i++) vc[i] = a[i * n + j];
-      wk.symvLower(n, a, j1, vc, y);
-      // y −= V·(Wᵀv) + W·(Vᵀv) over the panel's earlier columns, then y = tau·y − ½·tau²·(yᵀv)·v.
-      if (c > 0) {
-        t1.fill(0);
-        t2.fill(0);
-        for (let i = j1; i < n; i++) {
-          const vi = a[i * n + j];
-          const ri = i * nb;
-          for (let q = 0; q < c; q++) {
-            t1[q] += W[ri + q] * vi;
-            t2[q] += V[ri + q] * vi;
-          }
-        }
-        for (let i = j1; i < n; i++) {
-          const ri = i * nb;
-          let s = 0;
-          for (let q = 0; q < c; q++) s += V[ri + q] * t1[q] + W[ri + q] * t2[q];
-          y[i] -= s;
-        }
-      }
-      let yv = 0;
-      for (let i = j1; i < n; i++) {
-        y[i] *= tj;
-        yv += y[i] * a[i * n + j];
-      }
-      const al = -0.5 * tj * yv;
-      for (let i = j1; i < n; i++) W[i * nb + c] = y[i] + al * a[i * n + j];
-    }
+    wk.latrd(n, a, j0, jb, nb, V, W, vc, y, tpan, d, e, tau);
     // Trailing update A22 −= V·Wᵀ + W·Vᵀ = [V W]·[W V]ᵀ on the lower triangle, by row blocks.
     const t = j0 + jb;
     if (t >= n) break;
@@ -196,6 +115,117 @@ function sytrd(wk: Work, n: number, a: Float64Array, d: Float64Array, e: Float64
 }
 
 /**
+ * One dlatrd panel: columns j0..j0+jb−1 of a (lower triangle). Column j gets the panel's earlier updates
+ * (a[:, j] −= V·W[j, :]ᵀ + W·V[j, :]ᵀ; read once into vc: it is strided), then its Householder reflector (dlarfg; v
+ * back into a[j+2.., j], d[j], e[j], tau[j]), then W's column w = τ·(A22·v − V·(Wᵀv) − W·(Vᵀv)) − ½τ²·(wᵀv)·v with
+ * A22 the not yet updated trailing matrix. V, W: n×nb, zero on entry; vc, y: n; t: 2·nb. The WebAssembly kernel
+ * `latrd` (wasm/eigh.c) is the same loop.
+ */
+function latrdTs(
+  n: number,
+  a: Float64Array,
+  j0: number,
+  jb: number,
+  nb: number,
+  V: Float64Array,
+  W: Float64Array,
+  vc: Float64Array,
+  y: Float64Array,
+  t: Float64Array,
+  d: Float64Array,
+  e: Float64Array,
+  tau: Float64Array,
+): void {
+  const t1 = t.subarray(0, nb);
+  const t2 = t.subarray(nb, 2 * nb);
+  for (let c = 0; c < jb; c++) {
+    const j = j0 + c;
+    // Column j, rows j..n−1 (read once into vc: it is strided), gets the panel's earlier updates:
+    // a[:, j] −= V·W[j, :]ᵀ + W·V[j, :]ᵀ.
+    for (let i = j; i < n; i++) vc[i] = a[i * n + j];
+    if (c > 0) {
+      const rj = j * nb;
+      for (let i = j; i < n; i++) {
+        const ri = i * nb;
+        let s = 0;
+        for (let q = 0; q < c; q++) s += V[ri + q] * W[rj + q] + W[ri + q] * V[rj + q];
+        vc[i] -= s;
+      }
+    }
+    d[j] = vc[j];
+    if (j === n - 1) break;
+    // Householder reflector (dlarfg) annihilating column j below the subdiagonal; v goes back into a[j+2.., j].
+    const j1 = j + 1;
+    const alpha = vc[j1];
+    let xn = 0;
+    for (let i = j + 2; i < n; i++) xn += vc[i] * vc[i];
+    V[j1 * nb + c] = 1;
+    if (xn === 0) {
+      // H_j = I (tau = 0): W's column stays zero.
+      tau[j] = 0;
+      e[j] = alpha;
+      continue;
+    }
+    const beta = alpha >= 0 ? -Math.sqrt(alpha * alpha + xn) : Math.sqrt(alpha * alpha + xn);
+    const tj = (beta - alpha) / beta;
+    const sc = 1 / (alpha - beta);
+    tau[j] = tj;
+    e[j] = beta;
+    vc[j1] = 1;
+    for (let i = j + 2; i < n; i++) {
+      const v = vc[i] * sc;
+      vc[i] = v;
+      a[i * n + j] = v;
+      V[i * nb + c] = v;
+    }
+    // y = A22·v over rows/cols j+1..n−1 (lower triangle).
+    symvLowerTs(n, a, j1, vc, y);
+    // y −= V·(Wᵀv) + W·(Vᵀv) over the panel's earlier columns, then y = tau·y − ½·tau²·(yᵀv)·v.
+    if (c > 0) {
+      t1.fill(0);
+      t2.fill(0);
+      for (let i = j1; i < n; i++) {
+        const vi = vc[i];
+        const ri = i * nb;
+        for (let q = 0; q < c; q++) {
+          t1[q] += W[ri + q] * vi;
+          t2[q] += V[ri + q] * vi;
+        }
+      }
+      for (let i = j1; i < n; i++) {
+        const ri = i * nb;
+        let s = 0;
+        for (let q = 0; q < c; q++) s += V[ri + q] * t1[q] + W[ri + q] * t2[q];
+        y[i] -= s;
+      }
+    }
+    let yv = 0;
+    for (let i = j1; i < n; i++) {
+      y[i] *= tj;
+      yv += y[i] * vc[i];
+    }
+    const al = -0.5 * tj * yv;
+    for (let i = j1; i < n; i++) W[i * nb + c] = y[i] + al * vc[i];
+  }
+}
+
+/** y[j1..n) = A[j1.., j1..]·v from the lower triangle of a, row by row: a dot and an axpy per row. */
+function symvLowerTs(n: number, a: Float64Array, j1: number, v: Float64Array, y: Float64Array): void {
+  y.fill(0, j1, n);
+  for (let i = j1; i < n; i++) {
+    const ri = i * n;
+    const vi = v[i];
+    let s = 0;
+    for (let k = j1; k < i; k++) {
+      const aik = a[ri + k];
+      s += aik * v[k];
+      y[k] += aik * vi;
+    }
+    y[i] += s + a[ri + i] * vi;
+  }
+}
+
+/**
  * Z (n×n row-major) ← Q·Z with Q = H_0⋯H_{n−2} from sytrd (reflectors in the strict lower triangle of a), applied
  * in blocks of ORM_NB reflectors from the last block to the first: Z[j0+1.., :] −= Vb·(T·(Vbᵀ·Z[j0+1.., :])).
  */
@@ -208,7 +238,7 @@ function ormtr(wk: Work, n: number, a: Float64Array, tau: Float64Array, Z: Float
   const T = wk.f64(nb * nb);
   const G = wk.f64(nb * n);
   const G2 = wk.f64(nb * n);
-  const w = new Float64Array(nb);
+  const S = wk.f64(nb * nb);
   const last = Math.floor((nr - 1) / nb) * nb;
   for (let j0 = last; j0 >= 0; j0 -= nb) {
     const kb = Math.min(nb, nr - j0);
@@ -223,19 +253,14 @@ function ormtr(wk: Work, n: number, a: Float64Array, tau: Float64Array, Z: Float
         Vb[o + c] = g === j + 1 ? 1 : g > j + 1 ? a[g * n + j] : 0;
       }
     }
-    // T (kb×kb upper triangular): T_cc = τ_c, T[0:c, c] = −τ_c·T[0:c, 0:c]·(Vb[:, 0:c]ᵀ·v_c).
+    // T (kb×kb upper triangular): T_cc = τ_c, T[0:c, c] = −τ_c·T[0:c, 0:c]·(Vbᵀ·Vb)[0:c, c] (dlarft).
+    wk.gemm(true, false, kb, kb, m, 1, Vb, kb, Vb, kb, 0, S, kb);
     T.fill(0);
     for (let c = 0; c < kb; c++) {
       const tc = tau[j0 + c];
-      w.fill(0, 0, c);
-      for (let r = c; r < m; r++) {
-        const o = r * kb;
-        const vc = Vb[o + c];
-        for (let q = 0; q < c; q++) w[q] += Vb[o + q] * vc;
-      }
       for (let q = 0; q < c; q++) {
         let s = 0;
-        for (let p = q; p < c; p++) s += T[q * kb + p] * w[p];
+        for (let p = q; p < c; p++) s += T[q * kb + p] * S[p * kb + c];
         T[q * kb + c] = -tc * s;
       }
       T[c * kb + c] = tc;
@@ -747,7 +772,7 @@ function tqli(n: number, d: Float64Array, e: Float64Array, rots: Rotations | nul
 
 export function syevd(n: number, A: Float64Array, W: Float64Array, vectors: boolean): number {
   if (n === 0) return 0;
-  const wk = arena((vectors ? 5 * n * n : n * n) + 200 * n + 8192) ?? tsWork;
+  const wk = arena((vectors ? 5 * n * n : n * n) + 256 * n + 8192) ?? tsWork;
   try {
     return syevdOn(wk, n, A, W, vectors);
   } finally {
@@ -758,9 +783,9 @@ export function syevd(n: number, A: Float64Array, W: Float64Array, vectors: bool
 function syevdOn(wk: Work, n: number, A: Float64Array, W: Float64Array, vectors: boolean): number {
   const a = wk === tsWork ? A : wk.f64(n * n);
   if (a !== A) a.set(A);
-  const d = new Float64Array(n);
-  const e = new Float64Array(n);
-  const tau = new Float64Array(n);
+  const d = wk.f64(n);
+  const e = wk.f64(n);
+  const tau = wk.f64(n);
   sytrd(wk, n, a, d, e, tau);
   if (!vectors) {
     const el = new Float64Array(n);

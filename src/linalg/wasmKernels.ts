@@ -1,10 +1,11 @@
 /**
  * The WebAssembly SIMD kernels of the portable eigensolver (src/linalg/wasm/eigh.c, built into eighWasm.ts by
- * scripts/build-wasm.sh): gemm and the lower-triangle symv, on buffers inside the module's memory. An Arena hands out
- * Float64Array views of that memory; the TypeScript algorithms run on those views and call the kernels with their
- * byte offsets. Where WebAssembly SIMD is unavailable (or the synchronous compile is refused, as on a browser's main
- * thread for modules over 4 KB: then an asynchronous compile starts and later calls use it), `arena()` returns null
- * and the caller uses the TypeScript kernels. NTK_PORTABLE_WASM=0 in the environment forces that fallback.
+ * scripts/build-wasm.sh): gemm and the tridiagonalization panel (latrd), on buffers inside the module's memory. An
+ * Arena hands out Float64Array views of that memory; the TypeScript algorithms run on those views and call the
+ * kernels with their byte offsets. Where WebAssembly SIMD is unavailable (or the synchronous compile is refused, as
+ * on a browser's main thread for modules over 4 KB: then an asynchronous compile starts and later calls use it),
+ * `arena()` returns null and the caller uses the TypeScript kernels. NTK_PORTABLE_WASM=0 in the environment forces
+ * that fallback.
  */
 import { EIGH_WASM_BASE64 } from './eighWasm.js';
 
@@ -39,7 +40,21 @@ interface Exports {
     C: number,
     ldc: number,
   ): void;
-  symv_lower(n: number, a: number, j1: number, v: number, y: number): void;
+  latrd(
+    n: number,
+    a: number,
+    j0: number,
+    jb: number,
+    nb: number,
+    V: number,
+    W: number,
+    vc: number,
+    y: number,
+    t: number,
+    d: number,
+    e: number,
+    tau: number,
+  ): void;
 }
 
 let module: object | null | undefined; // undefined: not tried; null: unavailable
@@ -121,8 +136,23 @@ export class Arena {
   ): void {
     this.ex.gemm(+ta, +tb, m, n, k, alpha, A.byteOffset, lda, B.byteOffset, ldb, beta, C.byteOffset, ldc);
   }
-  symvLower(n: number, a: Float64Array, j1: number, v: Float64Array, y: Float64Array): void {
-    this.ex.symv_lower(n, a.byteOffset, j1, v.byteOffset, y.byteOffset);
+  latrd(
+    n: number,
+    a: Float64Array,
+    j0: number,
+    jb: number,
+    nb: number,
+    V: Float64Array,
+    W: Float64Array,
+    vc: Float64Array,
+    y: Float64Array,
+    t: Float64Array,
+    d: Float64Array,
+    e: Float64Array,
+    tau: Float64Array,
+  ): void {
+    const o = (x: Float64Array): number => x.byteOffset;
+    this.ex.latrd(n, o(a), j0, jb, nb, o(V), o(W), o(vc), o(y), o(t), o(d), o(e), o(tau));
   }
 }
 

@@ -154,3 +154,77 @@ void symv_lower(int n, const double *a, int j1, const double *v, double *y) {
     y[i] += t0 + r0[i] * v0;
   }
 }
+
+static double sqrt_(double x) { return __builtin_sqrt(x); }
+
+/*
+ * One dlatrd panel of the tridiagonalization: columns j0..j0+jb−1 of the row-major n×n a (lower triangle), exactly
+ * as the TypeScript loop in sytrd (../portableEigh.ts): column update by the panel's earlier V, W; Householder
+ * reflector (v back into a[j+2.., j]); w = τ·(A22·v − V·(Wᵀv) − W·(Vᵀv)) − ½τ²(wᵀv)·v. V, W: n×nb (zeroed by the
+ * caller), vc, y: n; t: 2·nb; d, e, tau: n.
+ */
+void latrd(int n, double *a, int j0, int jb, int nb, double *V, double *W, double *vc, double *y, double *t,
+           double *d, double *e, double *tau) {
+  double *t1 = t, *t2 = t + nb;
+  for (int c = 0; c < jb; c++) {
+    int j = j0 + c;
+    for (int i = j; i < n; i++) vc[i] = a[(long)i * n + j];
+    if (c > 0) {
+      const double *vj = V + (long)j * nb, *wj = W + (long)j * nb;
+      for (int i = j; i < n; i++) {
+        const double *vi = V + (long)i * nb, *wi = W + (long)i * nb;
+        double s = 0;
+        for (int q = 0; q < c; q++) s += vi[q] * wj[q] + wi[q] * vj[q];
+        vc[i] -= s;
+      }
+    }
+    d[j] = vc[j];
+    if (j == n - 1) break;
+    int j1 = j + 1;
+    double alpha = vc[j1], xn = 0;
+    for (int i = j + 2; i < n; i++) xn += vc[i] * vc[i];
+    V[(long)j1 * nb + c] = 1;
+    if (xn == 0) {
+      tau[j] = 0;
+      e[j] = alpha;
+      continue;
+    }
+    double r = sqrt_(alpha * alpha + xn);
+    double beta = alpha >= 0 ? -r : r;
+    double tj = (beta - alpha) / beta, sc = 1 / (alpha - beta);
+    tau[j] = tj;
+    e[j] = beta;
+    vc[j1] = 1;
+    for (int i = j + 2; i < n; i++) {
+      double v = vc[i] * sc;
+      vc[i] = v;
+      a[(long)i * n + j] = v;
+      V[(long)i * nb + c] = v;
+    }
+    symv_lower(n, a, j1, vc, y);
+    if (c > 0) {
+      for (int q = 0; q < c; q++) t1[q] = t2[q] = 0;
+      for (int i = j1; i < n; i++) {
+        double vi = vc[i];
+        const double *Vi = V + (long)i * nb, *Wi = W + (long)i * nb;
+        for (int q = 0; q < c; q++) {
+          t1[q] += Wi[q] * vi;
+          t2[q] += Vi[q] * vi;
+        }
+      }
+      for (int i = j1; i < n; i++) {
+        const double *Vi = V + (long)i * nb, *Wi = W + (long)i * nb;
+        double s = 0;
+        for (int q = 0; q < c; q++) s += Vi[q] * t1[q] + Wi[q] * t2[q];
+        y[i] -= s;
+      }
+    }
+    double yv = 0;
+    for (int i = j1; i < n; i++) {
+      y[i] *= tj;
+      yv += y[i] * vc[i];
+    }
+    double al = -0.5 * tj * yv;
+    for (int i = j1; i < n; i++) W[(long)i * nb + c] = y[i] + al * vc[i];
+  }
+}
