@@ -178,3 +178,8 @@ export function arena(doubles: number): Arena | null {
 export function releaseArena(): void {
   if (instance && instance.memory.buffer.byteLength > KEEP_BYTES) instance = null;
 }
+
+/** Whether the WebAssembly kernels can be used here (compiled, and not turned off by NTK_PORTABLE_WASM=0). */
+export function wasmKernelsAvailable(): boolean {
+  return !disabled() && getModule() !== null;
+}
