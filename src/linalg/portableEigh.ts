@@ -715,9 +715,9 @@ function applyRotations(n: number, zt: Float64Array, rots: Rotations): void {
 }
 
 /**
- * Implicit QL with shifts on the tridiagonal (d, e) from tred2. With `rots`, every plane rotation is recorded (to be
- * applied to the rows of Qᵀ afterwards, see applyRotations). Returns 0 or the 1-based index of an eigenvalue that did
- * not converge.
+ * Implicit QL with shifts on a tridiagonal (d, e) (a divide-and-conquer leaf; e[i] couples i−1 and i, e[0] unused).
+ * With `rots`, every plane rotation is recorded (to be applied to the rows of Qᵀ afterwards, see applyRotations).
+ * Returns 0 or the 1-based index of an eigenvalue that did not converge.
  */
 function tqli(n: number, d: Float64Array, e: Float64Array, rots: Rotations | null): number {
   for (let i = 1; i < n; i++) e[i - 1] = e[i];

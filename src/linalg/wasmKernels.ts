@@ -60,7 +60,7 @@ interface Exports {
 let module: object | null | undefined; // undefined: not tried; null: unavailable
 let instance: Exports | null = null;
 /** Memory above this is given back (the instance dropped) after each use. */
-const KEEP_BYTES = 256 * 2 ** 20;
+const KEEP_BYTES = 64 * 2 ** 20;
 /** The most one arena may take (wasm32 memories stop at 4 GiB). */
 const MAX_BYTES = 2 ** 31;
 
