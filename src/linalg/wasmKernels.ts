@@ -59,6 +59,8 @@ interface Exports {
 
 let module: object | null | undefined; // undefined: not tried; null: unavailable
 let instance: Exports | null = null;
+/** The background compile started where the synchronous one was refused. */
+let pending: Promise<void> | null = null;
 /** Memory above this is given back (the instance dropped) after each use. */
 const KEEP_BYTES = 64 * 2 ** 20;
 /** The most one arena may take (wasm32 memories stop at 4 GiB). */
@@ -86,7 +88,7 @@ function getModule(): object | null {
     module = new WA.Module(b);
   } catch {
     // Synchronous compilation refused (browser main thread): compile in the background for later calls.
-    WA.compile(b).then(
+    pending = WA.compile(b).then(
       (m) => void (module = m),
       () => undefined,
     );
@@ -182,4 +184,22 @@ export function releaseArena(): void {
 /** Whether the WebAssembly kernels can be used here (compiled, and not turned off by NTK_PORTABLE_WASM=0). */
 export function wasmKernelsAvailable(): boolean {
   return !disabled() && getModule() !== null;
+}
+
+/**
+ * Compiles the kernels asynchronously (for a browser's main thread, which refuses the synchronous compile of a
+ * module over 4 KB: await this once before the first eigh there). Resolves true when the kernels are usable.
+ */
+export async function prepareWasmKernels(): Promise<boolean> {
+  if (module === undefined && WA) {
+    const b = bytes();
+    module = null;
+    if (WA.validate(b))
+      pending = WA.compile(b).then(
+        (m) => void (module = m),
+        () => undefined,
+      );
+  }
+  if (pending) await pending;
+  return wasmKernelsAvailable();
 }

@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { Matrix } from '../../src/linalg/matrix.js';
 import { eigh, eigvalsh } from '../../src/linalg/ops.js';
 import { setBackend } from '../../src/linalg/registry.js';
-import { wasmKernelsAvailable } from '../../src/linalg/wasmKernels.js';
+import { prepareWasmKernels, wasmKernelsAvailable } from '../../src/linalg/wasmKernels.js';
 import { Rng } from '../../src/util/random.js';
 import { PYTHON } from '../io/helpers.js';
 import { eigResiduals, randomOrthogonal, randomSymmetric, withSpectrum } from './helpers.js';
@@ -149,5 +149,8 @@ for (const path of ['wasm', 'typescript'] as const) {
 describe('portable eigh kernels', () => {
   it('the WebAssembly SIMD kernels load on this Node (so the suite above checks both paths)', () => {
     assert.equal(wasmKernelsAvailable(), true);
+  });
+  it('prepareWasmKernels (the asynchronous compile for browsers) resolves true', async () => {
+    assert.equal(await prepareWasmKernels(), true);
   });
 });
