@@ -783,6 +783,12 @@ export function syevd(n: number, A: Float64Array, W: Float64Array, vectors: bool
 function syevdOn(wk: Work, n: number, A: Float64Array, W: Float64Array, vectors: boolean): number {
   const a = wk === tsWork ? A : wk.f64(n * n);
   if (a !== A) a.set(A);
+  // Far from 1 in scale, squares in the reflectors and the secular equation would overflow or underflow: work on
+  // A/max|a_ij| then (as dsyevd does).
+  let amax = 0;
+  for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) amax = Math.max(amax, Math.abs(a[i * n + j]));
+  const scale = amax > 2 ** 400 || (amax > 0 && amax < 2 ** -400) ? amax : 1;
+  if (scale !== 1) for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) a[i * n + j] /= scale;
   const d = wk.f64(n);
   const e = wk.f64(n);
   const tau = wk.f64(n);
@@ -796,7 +802,7 @@ function syevdOn(wk: Work, n: number, A: Float64Array, W: Float64Array, vectors:
   const Z = wk.f64(n * n);
   const info = dcSolve(wk, n, d, e, Z, 0, n);
   if (info !== 0) return info;
-  W.set(d);
+  for (let i = 0; i < n; i++) W[i] = d[i] * scale;
   if (!vectors) return 0;
   ormtr(wk, n, a, tau, Z);
   A.set(Z);

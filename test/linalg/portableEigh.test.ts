@@ -81,6 +81,17 @@ cases.push(['identity 50', Matrix.identity(50)]);
   cases.push(['rank-1 + identity', symmetric(120, (i, j) => u[i] * u[j] + (i === j ? 1 : 0))]);
 }
 cases.push(['zero 40', Matrix.zeros(40, 40)]);
+for (const f of [1e150, 1e-200]) {
+  const B = randomSymmetric(rng, 45);
+  cases.push([
+    `random scaled by ${f}`,
+    new Matrix(
+      45,
+      45,
+      B.data.map((v) => v * f),
+    ),
+  ]);
+}
 {
   // A rotated tridiagonal with a zero coupling in the middle (the divide step meets an exact split).
   const Q = randomOrthogonal(rng, 66);
