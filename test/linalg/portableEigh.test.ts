@@ -161,6 +161,15 @@ describe('portable eigh kernels', () => {
   it('the WebAssembly SIMD kernels load on this Node (so the suite above checks both paths)', () => {
     assert.equal(wasmKernelsAvailable(), true);
   });
+  it('the committed eighWasm.ts is what src/linalg/wasm/eigh.c builds to (where clang and wasm-ld are installed)', (t) => {
+    const have = spawnSync('bash', ['-c', 'command -v clang-14 || command -v clang'], { encoding: 'utf8' });
+    if (have.status !== 0) {
+      t.skip('no clang');
+      return;
+    }
+    const r = spawnSync('bash', ['scripts/build-wasm.sh', '--check'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+  });
   it('prepareWasmKernels (the asynchronous compile for browsers) resolves true', async () => {
     assert.equal(await prepareWasmKernels(), true);
   });
