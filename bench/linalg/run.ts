@@ -4,6 +4,7 @@
  *   npx tsx bench/linalg/run.ts            # full table (several minutes: eigh 4000 dominates)
  *   npx tsx bench/linalg/run.ts --quick    # smaller sizes, for a smoke test
  *   npx tsx bench/linalg/run.ts --only='eigh 1000,Cholesky'   # rows whose name contains a substring
+ *   npx tsx bench/linalg/run.ts --only='portable eigh'        # the portable eigensolver at n = 200…2000
  *
  * Both sides use the same OpenBLAS (Debian 0.3.21) with the same OPENBLAS_CORETYPE (decided by ntk-lab's
  * chooseCoreType before the addon loads, then passed to Python's environment). Every row is the median of several
@@ -48,7 +49,10 @@ const ALL_ROWS: Row[] = quick
       { name: 'eigh 2000', op: 'eigh', n: 2000, runs: 3, backend: 'native' },
       { name: 'eigh 4000', op: 'eigh', n: 4000, runs: 3, backend: 'native' },
       { name: 'Cholesky 4000', op: 'cholesky', n: 4000, runs: 3, backend: 'native' },
-      { name: 'portable eigh 1000 (vs numpy eigh 1000)', op: 'eigh', n: 1000, runs: 3, backend: 'portable' },
+      { name: 'portable eigh 200 (vs numpy eigh 200)', op: 'eigh', n: 200, runs: 7, backend: 'portable' },
+      { name: 'portable eigh 500 (vs numpy eigh 500)', op: 'eigh', n: 500, runs: 5, backend: 'portable' },
+      { name: 'portable eigh 1000 (vs numpy eigh 1000)', op: 'eigh', n: 1000, runs: 5, backend: 'portable' },
+      { name: 'portable eigh 2000 (vs numpy eigh 2000)', op: 'eigh', n: 2000, runs: 3, backend: 'portable' },
     ];
 
 const ROWS = only ? ALL_ROWS.filter((r) => only.some((o) => r.name.includes(o))) : ALL_ROWS;

@@ -1,13 +1,13 @@
 /**
- * The portable backend: the Backend interface in pure TypeScript, for machines (and browsers) without the native
- * addon. Same conventions as the native backend: row-major buffers, in place, lower triangles for syrk/potrf,
+ * The portable backend: the Backend interface in TypeScript (plus a small WebAssembly module for eigh), for
+ * machines (and browsers) without the native addon. Same conventions as the native backend: row-major buffers, in place, lower triangles for syrk/potrf,
  * ascending eigenvalues with eigenvectors as columns.
  *
  * - gemm: packed, cache-blocked GEMM with a 4×4 register micro-kernel (accumulates in float64, also for Float32Array).
  * - syrk: gemm on the blocks of the lower triangle.
- * - syevd: Householder tridiagonalization (tred2, Numerical Recipes / EISPACK) with row-contiguous loops, then the
- *   implicit QL algorithm with Wilkinson-type shifts (tqli); rotations are applied to rows of Qᵀ so that every inner
- *   loop walks contiguous memory.
+ * - syevd: blocked Householder tridiagonalization (dsytrd/dlatrd), divide and conquer on the tridiagonal
+ *   (dstedc/dlaed*), compact-WY back-transformation (dormtr); its gemm and tridiagonalization panel run as
+ *   WebAssembly SIMD kernels where available (wasmKernels.ts), else as the TypeScript loops.
  * - syevr: computes all pairs then slices.
  * - potrf: row-oriented (Cholesky–Crout) factorization; potrs/trsm: substitution with row (axpy/dot) loops.
  * Async forms resolve with the synchronous result (they do not leave the event loop).
@@ -20,7 +20,12 @@ import { gemm, syrk } from './portableGemm.js';
 
 export const portableBackend: Backend = {
   name: 'portable',
-  info: () => ({ name: 'portable', corename: 'none', threads: 1, details: 'pure TypeScript (blocked GEMM, tred2+QL)' }),
+  info: () => ({
+    name: 'portable',
+    corename: 'none',
+    threads: 1,
+    details: 'TypeScript (blocked GEMM; eigh: dsytrd + divide and conquer, WebAssembly SIMD kernels)',
+  }),
   gemm,
   gemmAsync: async (ta, tb, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc) =>
     gemm(ta, tb, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc),

@@ -1,149 +1,594 @@
 /**
- * The portable backend's symmetric eigensolver: Householder tridiagonalization (tred2, Numerical Recipes / EISPACK)
- * with row-contiguous loops, then the implicit QL algorithm with Wilkinson-type shifts (tqli); rotations are applied
- * to rows of Qᵀ so that every inner loop walks contiguous memory. syevr computes all pairs then slices.
+ * The portable backend's symmetric eigensolver, in the style of LAPACK dsyevd:
+ * 1. blocked Householder tridiagonalization (dsytrd with a dlatrd panel): the panel's symmetric matrix–vector
+ *    products walk the lower triangle row by row; the rank-2k update of the trailing matrix goes through gemm;
+ * 2. divide and conquer on the tridiagonal (dstedc/dlaed0–4): Cuppen's tearing, deflation of tiny z components and
+ *    of close pole pairs (Givens), the secular equation solved per root with the origin at the nearer pole (so that
+ *    d_j − λ_i is computed without cancellation), and Gu–Eisenstat's Löwner recomputation of z so that the
+ *    eigenvectors are orthogonal to working precision; the merge products respect the block structure (gemm);
+ *    small blocks use implicit QL (tqli) with the rotations applied to rows of the identity;
+ * 3. back-transformation V = Q·Z with the reflectors in compact WY form (dormtr), three gemms per block.
+ * Without vectors: 1 and 2 (the same values as with vectors). syevr computes all pairs then slices.
  */
 import { gemm } from './portableGemm.js';
+import { arena, releaseArena } from './wasmKernels.js';
 
 /**
- * Householder reduction of the symmetric n×n row-major matrix `a` (lower triangle read) to tridiagonal form.
- * d receives the diagonal, e the subdiagonal (e[i] couples i−1 and i; e[0] = 0). With `vectors`, `a` is overwritten
- * by the orthogonal Q (row-major) with A = Q·T·Qᵀ.
+ * Where the buffers live and which kernels run on them: the WebAssembly SIMD kernels on views of their memory
+ * (wasmKernels.ts), or the TypeScript ones on ordinary arrays. Buffers that a kernel touches come from f64();
+ * mark/reset free everything allocated since the mark.
  */
-function tred2(n: number, a: Float64Array, d: Float64Array, e: Float64Array, vectors: boolean): void {
-  const p = new Float64Array(n);
-  for (let i = n - 1; i > 0; i--) {
-    const l = i - 1;
+interface Work {
+  f64(len: number): Float64Array;
+  mark(): number;
+  reset(mark: number): void;
+  gemm(
+    ta: boolean,
+    tb: boolean,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    A: Float64Array,
+    lda: number,
+    B: Float64Array,
+    ldb: number,
+    beta: number,
+    C: Float64Array,
+    ldc: number,
+  ): void;
+  /** One dlatrd panel (see latrdTs). */
+  latrd: typeof latrdTs;
+}
+
+const tsWork: Work = {
+  f64: (len) => new Float64Array(len),
+  mark: () => 0,
+  reset: () => undefined,
+  gemm,
+  latrd: latrdTs,
+};
+
+const EPS = 2.220446049250313e-16;
+/** Panel width of the tridiagonalization and block size of the back-transformation. */
+const TRD_NB = 32;
+const ORM_NB = 64;
+/** Row-block height of the trailing rank-2k update (gemm on blocks of the lower triangle). */
+const UPD_RB = 96;
+/** Tridiagonal blocks of at most this size are solved by QL instead of being split further. */
+const DC_LEAF = 32;
+
+/**
+ * Reduces the symmetric n×n row-major `a` (lower triangle read; the strict upper triangle is used as scratch) to
+ * tridiagonal form Qᵀ·A·Q = T. d gets T's diagonal, e[j] (j < n−1) the entry coupling j and j+1. Q = H_0·H_1⋯H_{n−2}
+ * with H_j = I − tau[j]·v·vᵀ, v = (0…0, 1, a[j+2][j], …, a[n−1][j]) (the 1 at position j+1).
+ */
+function sytrd(wk: Work, n: number, a: Float64Array, d: Float64Array, e: Float64Array, tau: Float64Array): void {
+  const nb = TRD_NB;
+  const mark = wk.mark();
+  const V = wk.f64(n * nb); // panel reflectors, row i = (v_0[i], …, v_{nb−1}[i])
+  const W = wk.f64(n * nb);
+  const y = wk.f64(n);
+  const vc = wk.f64(n); // the current reflector, contiguous
+  const tpan = wk.f64(2 * nb);
+  const X = wk.f64(n * 2 * nb);
+  const Y = wk.f64(n * 2 * nb);
+  for (let j0 = 0; j0 < n; j0 += nb) {
+    const jb = Math.min(nb, n - j0);
+    V.fill(0);
+    W.fill(0);
+    wk.latrd(n, a, j0, jb, nb, V, W, vc, y, tpan, d, e, tau);
+    // Trailing update A22 −= V·Wᵀ + W·Vᵀ = [V W]·[W V]ᵀ on the lower triangle, by row blocks.
+    const t = j0 + jb;
+    if (t >= n) break;
+    const k2 = 2 * jb;
+    for (let i = t; i < n; i++) {
+      const s = i * nb;
+      const o = i * k2;
+      for (let q = 0; q < jb; q++) {
+        X[o + q] = V[s + q];
+        X[o + jb + q] = W[s + q];
+        Y[o + q] = W[s + q];
+        Y[o + jb + q] = V[s + q];
+      }
+    }
+    for (let r0 = t; r0 < n; r0 += UPD_RB) {
+      const r1 = Math.min(n, r0 + UPD_RB);
+      wk.gemm(
+        false,
+        true,
+        r1 - r0,
+        r1 - t,
+        k2,
+        -1,
+        X.subarray(r0 * k2),
+        k2,
+        Y.subarray(t * k2),
+        k2,
+        1,
+        a.subarray(r0 * n + t),
+        n,
+      );
+    }
+  }
+  wk.reset(mark);
+}
+
+/**
+ * One dlatrd panel: columns j0..j0+jb−1 of a (lower triangle). Column j gets the panel's earlier updates
+ * (a[:, j] −= V·W[j, :]ᵀ + W·V[j, :]ᵀ; read once into vc: it is strided), then its Householder reflector (dlarfg; v
+ * back into a[j+2.., j], d[j], e[j], tau[j]), then W's column w = τ·(A22·v − V·(Wᵀv) − W·(Vᵀv)) − ½τ²·(wᵀv)·v with
+ * A22 the not yet updated trailing matrix. V, W: n×nb, zero on entry; vc, y: n; t: 2·nb. The WebAssembly kernel
+ * `latrd` (wasm/eigh.c) is the same loop.
+ */
+function latrdTs(
+  n: number,
+  a: Float64Array,
+  j0: number,
+  jb: number,
+  nb: number,
+  V: Float64Array,
+  W: Float64Array,
+  vc: Float64Array,
+  y: Float64Array,
+  t: Float64Array,
+  d: Float64Array,
+  e: Float64Array,
+  tau: Float64Array,
+): void {
+  const t1 = t.subarray(0, nb);
+  const t2 = t.subarray(nb, 2 * nb);
+  for (let c = 0; c < jb; c++) {
+    const j = j0 + c;
+    // Column j, rows j..n−1 (read once into vc: it is strided), gets the panel's earlier updates:
+    // a[:, j] −= V·W[j, :]ᵀ + W·V[j, :]ᵀ.
+    for (let i = j; i < n; i++) vc[i] = a[i * n + j];
+    if (c > 0) {
+      const rj = j * nb;
+      for (let i = j; i < n; i++) {
+        const ri = i * nb;
+        let s = 0;
+        for (let q = 0; q < c; q++) s += V[ri + q] * W[rj + q] + W[ri + q] * V[rj + q];
+        vc[i] -= s;
+      }
+    }
+    d[j] = vc[j];
+    if (j === n - 1) break;
+    // Householder reflector (dlarfg) annihilating column j below the subdiagonal; v goes back into a[j+2.., j].
+    const j1 = j + 1;
+    const alpha = vc[j1];
+    let xn = 0;
+    for (let i = j + 2; i < n; i++) xn += vc[i] * vc[i];
+    V[j1 * nb + c] = 1;
+    if (xn === 0) {
+      // H_j = I (tau = 0): W's column stays zero.
+      tau[j] = 0;
+      e[j] = alpha;
+      continue;
+    }
+    const beta = alpha >= 0 ? -Math.sqrt(alpha * alpha + xn) : Math.sqrt(alpha * alpha + xn);
+    const tj = (beta - alpha) / beta;
+    const sc = 1 / (alpha - beta);
+    tau[j] = tj;
+    e[j] = beta;
+    vc[j1] = 1;
+    for (let i = j + 2; i < n; i++) {
+      const v = vc[i] * sc;
+      vc[i] = v;
+      a[i * n + j] = v;
+      V[i * nb + c] = v;
+    }
+    // y = A22·v over rows/cols j+1..n−1 (lower triangle).
+    symvLowerTs(n, a, j1, vc, y);
+    // y −= V·(Wᵀv) + W·(Vᵀv) over the panel's earlier columns, then y = tau·y − ½·tau²·(yᵀv)·v.
+    if (c > 0) {
+      t1.fill(0);
+      t2.fill(0);
+      for (let i = j1; i < n; i++) {
+        const vi = vc[i];
+        const ri = i * nb;
+        for (let q = 0; q < c; q++) {
+          t1[q] += W[ri + q] * vi;
+          t2[q] += V[ri + q] * vi;
+        }
+      }
+      for (let i = j1; i < n; i++) {
+        const ri = i * nb;
+        let s = 0;
+        for (let q = 0; q < c; q++) s += V[ri + q] * t1[q] + W[ri + q] * t2[q];
+        y[i] -= s;
+      }
+    }
+    let yv = 0;
+    for (let i = j1; i < n; i++) {
+      y[i] *= tj;
+      yv += y[i] * vc[i];
+    }
+    const al = -0.5 * tj * yv;
+    for (let i = j1; i < n; i++) W[i * nb + c] = y[i] + al * vc[i];
+  }
+}
+
+/** y[j1..n) = A[j1.., j1..]·v from the lower triangle of a, row by row: a dot and an axpy per row. */
+function symvLowerTs(n: number, a: Float64Array, j1: number, v: Float64Array, y: Float64Array): void {
+  y.fill(0, j1, n);
+  for (let i = j1; i < n; i++) {
     const ri = i * n;
-    let h = 0;
-    if (l > 0) {
-      let scale = 0;
-      for (let k = 0; k <= l; k++) scale += Math.abs(a[ri + k]);
-      if (scale === 0) {
-        e[i] = a[ri + l];
+    const vi = v[i];
+    let s = 0;
+    for (let k = j1; k < i; k++) {
+      const aik = a[ri + k];
+      s += aik * v[k];
+      y[k] += aik * vi;
+    }
+    y[i] += s + a[ri + i] * vi;
+  }
+}
+
+/**
+ * Z (n×n row-major) ← Q·Z with Q = H_0⋯H_{n−2} from sytrd (reflectors in the strict lower triangle of a), applied
+ * in blocks of ORM_NB reflectors from the last block to the first: Z[j0+1.., :] −= Vb·(T·(Vbᵀ·Z[j0+1.., :])).
+ */
+function ormtr(wk: Work, n: number, a: Float64Array, tau: Float64Array, Z: Float64Array): void {
+  const nr = n - 1; // reflectors 0..n−2
+  if (nr <= 0) return;
+  const nb = ORM_NB;
+  const mark = wk.mark();
+  const Vb = wk.f64(n * nb);
+  const T = wk.f64(nb * nb);
+  const G = wk.f64(nb * n);
+  const G2 = wk.f64(nb * n);
+  const S = wk.f64(nb * nb);
+  const last = Math.floor((nr - 1) / nb) * nb;
+  for (let j0 = last; j0 >= 0; j0 -= nb) {
+    const kb = Math.min(nb, nr - j0);
+    const r0 = j0 + 1; // first row touched
+    const m = n - r0;
+    // Vb (m×kb): column c = reflector j0+c on rows r0.., unit at row j0+c+1.
+    for (let r = 0; r < m; r++) {
+      const g = r0 + r;
+      const o = r * kb;
+      for (let c = 0; c < kb; c++) {
+        const j = j0 + c;
+        Vb[o + c] = g === j + 1 ? 1 : g > j + 1 ? a[g * n + j] : 0;
+      }
+    }
+    // T (kb×kb upper triangular): T_cc = τ_c, T[0:c, c] = −τ_c·T[0:c, 0:c]·(Vbᵀ·Vb)[0:c, c] (dlarft).
+    wk.gemm(true, false, kb, kb, m, 1, Vb, kb, Vb, kb, 0, S, kb);
+    T.fill(0);
+    for (let c = 0; c < kb; c++) {
+      const tc = tau[j0 + c];
+      for (let q = 0; q < c; q++) {
+        let s = 0;
+        for (let p = q; p < c; p++) s += T[q * kb + p] * S[p * kb + c];
+        T[q * kb + c] = -tc * s;
+      }
+      T[c * kb + c] = tc;
+    }
+    const Zs = Z.subarray(r0 * n);
+    wk.gemm(true, false, kb, n, m, 1, Vb, kb, Zs, n, 0, G, n);
+    wk.gemm(false, false, kb, n, kb, 1, T, kb, G, n, 0, G2, n);
+    wk.gemm(false, false, m, n, kb, -1, Vb, kb, G2, n, 1, Zs, n);
+  }
+  wk.reset(mark);
+}
+
+/**
+ * The roots of the secular equation 1 + ρ·Σ z_j²/(dl_j − λ) = 0 (dl strictly ascending, z_j ≠ 0, ρ > 0), one per
+ * interval (dl_i, dl_{i+1}) and the last in (dl_{k−1}, dl_{k−1} + ρ·zᵀz]. For each root the origin is the nearer
+ * pole, so delta[j·k + i] = dl_j − λ_i = (dl_j − dl_origin) − τ carries no cancellation (dlaed4's device). Each root:
+ * the two-pole fixed-weight rational step (Bunch–Nielsen–Sorensen / dlaed4), safeguarded by bisection.
+ */
+function secular(
+  k: number,
+  dl: Float64Array,
+  z: Float64Array,
+  rho: number,
+  lam: Float64Array,
+  delta: Float64Array,
+): void {
+  const del = new Float64Array(k);
+  let zz = 0;
+  for (let j = 0; j < k; j++) zz += z[j] * z[j];
+  for (let i = 0; i < k; i++) {
+    let org: number;
+    let lo: number;
+    let hi: number;
+    if (i < k - 1) {
+      const half = 0.5 * (dl[i + 1] - dl[i]);
+      // f at the midpoint decides which pole is nearer.
+      let f = 1;
+      for (let j = 0; j < k; j++) f += (rho * z[j] * z[j]) / (dl[j] - dl[i] - half);
+      if (f >= 0) {
+        org = i;
+        lo = 0;
+        hi = half;
       } else {
-        const inv = 1 / scale;
-        for (let k = 0; k <= l; k++) {
-          const x = a[ri + k] * inv;
-          a[ri + k] = x;
-          h += x * x;
-        }
-        const f = a[ri + l];
-        const g = f >= 0 ? -Math.sqrt(h) : Math.sqrt(h);
-        e[i] = scale * g;
-        h -= f * g;
-        a[ri + l] = f - g;
-        // p = A[0..l, 0..l]·u / h from the lower triangle, row by row.
-        p.fill(0, 0, l + 1);
-        for (let j = 0; j <= l; j++) {
-          const rj = j * n;
-          const uj = a[ri + j];
-          let s = 0;
-          for (let k = 0; k < j; k++) {
-            const ajk = a[rj + k];
-            s += ajk * a[ri + k];
-            p[k] += ajk * uj;
-          }
-          p[j] += s + a[rj + j] * uj;
-        }
-        const invh = 1 / h;
-        let f2 = 0;
-        for (let j = 0; j <= l; j++) {
-          p[j] *= invh;
-          f2 += p[j] * a[ri + j];
-        }
-        const hh = f2 / (h + h);
-        for (let j = 0; j <= l; j++) p[j] -= hh * a[ri + j];
-        // A -= u·qᵀ + q·uᵀ on the lower triangle.
-        for (let j = 0; j <= l; j++) {
-          const rj = j * n;
-          const fj = a[ri + j];
-          const gj = p[j];
-          for (let k = 0; k <= j; k++) a[rj + k] -= fj * p[k] + gj * a[ri + k];
-        }
+        org = i + 1;
+        lo = dl[i] - dl[i + 1];
+        lo = Math.max(lo, -half);
+        hi = 0;
       }
     } else {
-      e[i] = a[ri + l];
+      org = k - 1;
+      lo = 0;
+      hi = rho * zz;
     }
-    d[i] = h;
-  }
-  d[0] = 0;
-  e[0] = 0;
-  if (!vectors) {
-    for (let i = 0; i < n; i++) d[i] = a[i * n + i];
-    return;
-  }
-  // Accumulate Q = P_{n−1}···P_2·P_1 (P_i = I − u_i·u_iᵀ/h_i acting on coordinates < i; u_i is row i's lower part)
-  // in groups of ACC_NB reflectors using the compact WY form P_{i1−1}···P_{i0} = I − V·T·Vᵀ and two GEMMs per group.
-  const h = d.slice(); // phase 1 left h_i in d[i]
-  for (let i = 0; i < n; i++) d[i] = a[i * n + i];
-  accumulateQ(n, a, h);
-}
-
-const ACC_NB = 48;
-
-/** Overwrites a (holding the Householder vectors in its lower triangle) with Q. `h[i]` = h of reflector i (0: none). */
-function accumulateQ(n: number, a: Float64Array, h: Float64Array): void {
-  const V = new Float64Array(n * ACC_NB);
-  const T = new Float64Array(ACC_NB * ACC_NB);
-  const G = new Float64Array(ACC_NB * n);
-  const G2 = new Float64Array(ACC_NB * n);
-  const w = new Float64Array(ACC_NB);
-  let done = 0; // a's leading done×done block holds Q so far (identity beyond)
-  while (done < n) {
-    const i0 = done;
-    const i1 = Math.min(n, i0 + ACC_NB);
-    const m = i1; // this group touches the leading m×m block
-    // Columns of V: u_{i1−1}, …, u_{i0} (those with h ≠ 0), padded with zeros to length m.
-    let kb = 0;
-    const taus: number[] = [];
-    for (let i = i1 - 1; i >= i0; i--) {
-      if (h[i] === 0) continue;
-      for (let r = 0; r < m; r++) V[r * ACC_NB + kb] = r < i ? a[i * n + r] : 0;
-      taus.push(1 / h[i]);
-      kb++;
-    }
-    // Extend Q by the identity on rows/cols i0..m−1.
-    for (let r = 0; r < i0; r++) a.fill(0, r * n + i0, r * n + m);
-    for (let r = i0; r < m; r++) {
-      a.fill(0, r * n, r * n + m);
-      a[r * n + r] = 1;
-    }
-    if (kb > 0) {
-      // T (kb×kb upper triangular, ld ACC_NB): T_jj = τ_j, T[0:j, j] = −τ_j·T[0:j, 0:j]·(V[:, 0:j]ᵀ·v_j).
-      T.fill(0);
-      for (let j = 0; j < kb; j++) {
-        for (let r = 0; r < j; r++) {
-          let s = 0;
-          for (let q = 0; q < m; q++) s += V[q * ACC_NB + r] * V[q * ACC_NB + j];
-          w[r] = s;
-        }
-        for (let r = 0; r < j; r++) {
-          let s = 0;
-          for (let q = r; q < j; q++) s += T[r * ACC_NB + q] * w[q];
-          T[r * ACC_NB + j] = -taus[j] * s;
-        }
-        T[j * ACC_NB + j] = taus[j];
+    const dorg = dl[org];
+    for (let j = 0; j < k; j++) del[j] = dl[j] - dorg;
+    let tau = org === i ? hi : lo; // start at the bracket's far end (f has a known sign there)
+    if (i === k - 1) tau = hi;
+    for (let it = 0; it < 200; it++) {
+      let psi = 0;
+      let dpsi = 0;
+      let phi = 0;
+      let dphi = 0;
+      let err = 0;
+      for (let j = 0; j <= i; j++) {
+        const t = z[j] / (del[j] - tau);
+        const u = rho * z[j] * t;
+        psi += u;
+        dpsi += rho * t * t;
+        err -= u;
       }
-      // G = Vᵀ·Q (kb×m), G2 = T·G, Q −= V·G2.
-      gemm(true, false, kb, m, m, 1, V, ACC_NB, a, n, 0, G, m);
-      gemm(false, false, kb, m, kb, 1, T, ACC_NB, G, m, 0, G2, m);
-      gemm(false, false, m, m, kb, -1, V, ACC_NB, G2, m, 1, a, n);
+      for (let j = i + 1; j < k; j++) {
+        const t = z[j] / (del[j] - tau);
+        const u = rho * z[j] * t;
+        phi += u;
+        dphi += rho * t * t;
+        err += u;
+      }
+      const w = 1 + psi + phi;
+      if (Math.abs(w) <= EPS * (8 * (1 + err) + Math.abs(tau) * (dpsi + dphi))) break;
+      if (w < 0) lo = tau;
+      else hi = tau;
+      if (w === 0) break;
+      let eta: number;
+      const Di = del[i] - tau;
+      if (i < k - 1) {
+        const Dn = del[i + 1] - tau;
+        const c = w - Di * dpsi - Dn * dphi;
+        const aa = (Di + Dn) * w - Di * Dn * (dpsi + dphi);
+        const b = Di * Dn * w;
+        const disc = Math.sqrt(Math.abs(aa * aa - 4 * b * c));
+        if (c === 0) eta = b / aa;
+        else if (aa <= 0) eta = (aa - disc) / (2 * c);
+        else eta = (2 * b) / (aa + disc);
+      } else {
+        const c = w - Di * (dpsi + dphi);
+        eta = (Di * w) / c;
+      }
+      let tn = tau + eta;
+      if (!(tn > lo && tn < hi)) tn = 0.5 * (lo + hi);
+      if (tn === tau || hi - lo <= 2 * EPS * Math.max(Math.abs(lo), Math.abs(hi))) {
+        tau = tn;
+        break;
+      }
+      tau = tn;
     }
-    done = i1;
+    lam[i] = dorg + tau;
+    for (let j = 0; j < k; j++) delta[j * k + i] = del[j] - tau;
   }
 }
 
-/** The element of the ascending array `xs` nearest to x. */
-function nearest(xs: Float64Array, x: number): number {
-  let lo = 0;
-  let hi = xs.length - 1;
-  while (hi - lo > 1) {
-    const mid = (lo + hi) >> 1;
-    if (xs[mid] < x) lo = mid;
-    else hi = mid;
+/**
+ * Divide and conquer on the tridiagonal block [lo, hi) of (d, e): on return d[lo..hi) holds its eigenvalues in
+ * ascending order and Z[lo.., lo..] (ld n) the eigenvectors as columns. Returns 0 or > 0 if QL failed on a leaf.
+ */
+function dcSolve(
+  wk: Work,
+  n: number,
+  d: Float64Array,
+  e: Float64Array,
+  Z: Float64Array,
+  lo: number,
+  hi: number,
+): number {
+  const m = hi - lo;
+  if (m <= DC_LEAF) return leafSolve(n, d, e, Z, lo, hi);
+  const mid = lo + (m >> 1);
+  const beta = e[mid - 1];
+  const ab = Math.abs(beta);
+  d[mid - 1] -= ab;
+  d[mid] -= ab;
+  const info = dcSolve(wk, n, d, e, Z, lo, mid) || dcSolve(wk, n, d, e, Z, mid, hi);
+  if (info !== 0) return info;
+  merge(wk, n, d, Z, lo, mid, hi, beta);
+  return 0;
+}
+
+function leafSolve(n: number, d: Float64Array, e: Float64Array, Z: Float64Array, lo: number, hi: number): number {
+  const m = hi - lo;
+  const dl = d.slice(lo, hi);
+  const el = new Float64Array(m);
+  for (let i = 1; i < m; i++) el[i] = e[lo + i - 1];
+  const rots = new Rotations();
+  const info = tqli(m, dl, el, rots);
+  if (info !== 0) return info + lo;
+  const zt = new Float64Array(m * m);
+  for (let i = 0; i < m; i++) zt[i * m + i] = 1;
+  applyRotations(m, zt, rots);
+  const order = Array.from({ length: m }, (_, i) => i).sort((x, y) => dl[x] - dl[y]);
+  for (let c = 0; c < m; c++) {
+    const src = order[c] * m;
+    d[lo + c] = dl[order[c]];
+    for (let r = 0; r < m; r++) Z[(lo + r) * n + lo + c] = zt[src + r];
   }
-  return Math.abs(xs[lo] - x) <= Math.abs(xs[hi] - x) ? xs[lo] : xs[hi];
+  return 0;
+}
+
+/**
+ * Merges the solved halves [lo, mid) and [mid, hi) coupled by beta (dlaed1–3): the eigenproblem of
+ * diag(D) + ρ·z·zᵀ with z = (last row of Q1, sign(β)·first row of Q2)/√2 and ρ = 2|β|.
+ */
+function merge(
+  wk: Work,
+  n: number,
+  d: Float64Array,
+  Z: Float64Array,
+  lo: number,
+  mid: number,
+  hi: number,
+  beta: number,
+): void {
+  const m = hi - lo;
+  const m1 = mid - lo;
+  const rho = 2 * Math.abs(beta);
+  const sg = beta < 0 ? -1 : 1;
+  const D = d.slice(lo, hi);
+  const z = new Float64Array(m);
+  const s2 = Math.SQRT1_2;
+  for (let c = 0; c < m1; c++) z[c] = Z[(mid - 1) * n + lo + c] * s2;
+  for (let c = m1; c < m; c++) z[c] = sg * Z[mid * n + lo + c] * s2;
+  const type = new Uint8Array(m); // 1: rows of Q1 only, 2: rows of Q2 only, 3: dense
+  type.fill(1, 0, m1);
+  type.fill(2, m1, m);
+  // Ascending order of D (both halves are sorted: merge them).
+  const perm = new Int32Array(m);
+  for (let p = 0, a1 = 0, a2 = m1; p < m; p++) {
+    if (a2 >= m || (a1 < m1 && D[a1] <= D[a2])) perm[p] = a1++;
+    else perm[p] = a2++;
+  }
+  let dmax = 0;
+  let zmax = 0;
+  for (let c = 0; c < m; c++) {
+    dmax = Math.max(dmax, Math.abs(D[c]));
+    zmax = Math.max(zmax, Math.abs(z[c]));
+  }
+  const tol = 8 * EPS * Math.max(dmax, zmax);
+  const nd: number[] = [];
+  const df: number[] = [];
+  let prev = -1;
+  for (let p = 0; p < m; p++) {
+    const j = perm[p];
+    if (rho * Math.abs(z[j]) <= tol) {
+      df.push(j);
+      continue;
+    }
+    if (prev < 0) {
+      prev = j;
+      continue;
+    }
+    const zs = z[prev];
+    const zc = z[j];
+    const tau = Math.hypot(zc, zs);
+    const t = D[j] - D[prev];
+    const c = zc / tau;
+    const s = -zs / tau;
+    if (Math.abs(t * c * s) <= tol) {
+      // Close poles: rotate columns prev and j so that z[prev] = 0; prev deflates.
+      z[j] = tau;
+      z[prev] = 0;
+      for (let r = 0; r < m; r++) {
+        const o = (lo + r) * n + lo;
+        const x = Z[o + prev];
+        const yv = Z[o + j];
+        Z[o + prev] = c * x + s * yv;
+        Z[o + j] = c * yv - s * x;
+      }
+      if (type[prev] !== type[j]) {
+        type[prev] = 3;
+        type[j] = 3;
+      }
+      const dp = D[prev] * c * c + D[j] * s * s;
+      D[j] = D[prev] * s * s + D[j] * c * c;
+      D[prev] = dp;
+      df.push(prev);
+      prev = j;
+    } else {
+      nd.push(prev);
+      prev = j;
+    }
+  }
+  if (prev >= 0) nd.push(prev);
+  const k = nd.length;
+  // Secular equation and Löwner's z on the k non-deflated poles.
+  const lam = new Float64Array(k);
+  const mark = wk.mark();
+  let R: Float64Array = new Float64Array(0); // m×k: new eigenvector columns
+  if (k > 0) {
+    const dl = new Float64Array(k);
+    const zl = new Float64Array(k);
+    for (let p = 0; p < k; p++) {
+      dl[p] = D[nd[p]];
+      zl[p] = z[nd[p]];
+    }
+    const delta = new Float64Array(k * k);
+    secular(k, dl, zl, rho, lam, delta);
+    const zh = new Float64Array(k);
+    for (let j = 0; j < k; j++) {
+      const o = j * k;
+      let w = delta[o + j];
+      for (let i = 0; i < k; i++) if (i !== j) w *= delta[o + i] / (dl[j] - dl[i]);
+      zh[j] = Math.sqrt(Math.max(-w, 0)) * (zl[j] >= 0 ? 1 : -1);
+    }
+    // U[j][i] = ẑ_j/(dl_j − λ_i), columns normalized; rows grouped as type 1, 3, 2 for the two structured gemms.
+    const groups: number[] = [];
+    for (const want of [1, 3, 2]) for (let p = 0; p < k; p++) if (type[nd[p]] === want) groups.push(p);
+    let n1 = 0;
+    let n3 = 0;
+    for (let p = 0; p < k; p++) {
+      if (type[nd[p]] === 1) n1++;
+      else if (type[nd[p]] === 3) n3++;
+    }
+    const U = wk.f64(k * k);
+    const nrm = new Float64Array(k);
+    for (let j = 0; j < k; j++) {
+      const o = j * k;
+      const zj = zh[j];
+      for (let i = 0; i < k; i++) {
+        const u = zj / delta[o + i];
+        delta[o + i] = u;
+        nrm[i] += u * u;
+      }
+    }
+    for (let i = 0; i < k; i++) nrm[i] = 1 / Math.sqrt(nrm[i]);
+    for (let g = 0; g < k; g++) {
+      const src = groups[g] * k;
+      const o = g * k;
+      for (let i = 0; i < k; i++) U[o + i] = delta[src + i] * nrm[i];
+    }
+    const m2 = m - m1;
+    R = wk.f64(m * k);
+    const ntop = n1 + n3;
+    if (ntop > 0 && m1 > 0) {
+      const At = wk.f64(m1 * ntop);
+      for (let r = 0; r < m1; r++) {
+        const o = (lo + r) * n + lo;
+        for (let g = 0; g < ntop; g++) At[r * ntop + g] = Z[o + nd[groups[g]]];
+      }
+      wk.gemm(false, false, m1, k, ntop, 1, At, ntop, U, k, 0, R, k);
+    }
+    const nbot = k - n1;
+    if (nbot > 0 && m2 > 0) {
+      const Ab = wk.f64(m2 * nbot);
+      for (let r = 0; r < m2; r++) {
+        const o = (lo + m1 + r) * n + lo;
+        for (let g = 0; g < nbot; g++) Ab[r * nbot + g] = Z[o + nd[groups[n1 + g]]];
+      }
+      wk.gemm(false, false, m2, k, nbot, 1, Ab, nbot, U.subarray(n1 * k), k, 0, R.subarray(m1 * k), k);
+    }
+  }
+  // Final order: the k new pairs and the deflated ones, ascending.
+  const nf = df.length;
+  const Dc = new Float64Array(m * nf);
+  for (let r = 0; r < m; r++) {
+    const o = (lo + r) * n + lo;
+    for (let q = 0; q < nf; q++) Dc[r * nf + q] = Z[o + df[q]];
+  }
+  const vals = new Float64Array(m);
+  for (let i = 0; i < k; i++) vals[i] = lam[i];
+  for (let q = 0; q < nf; q++) vals[k + q] = D[df[q]];
+  const order = Array.from({ length: m }, (_, i) => i).sort((x, y) => vals[x] - vals[y] || x - y);
+  for (let c = 0; c < m; c++) d[lo + c] = vals[order[c]];
+  for (let r = 0; r < m; r++) {
+    const o = (lo + r) * n + lo;
+    for (let c = 0; c < m; c++) {
+      const s = order[c];
+      Z[o + c] = s < k ? R[r * k + s] : Dc[r * nf + s - k];
+    }
+  }
+  wk.reset(mark);
 }
 
 function pythag(a: number, b: number): number {
@@ -158,7 +603,6 @@ function pythag(a: number, b: number): number {
   return y * Math.sqrt(1 + r * r);
 }
 
-const EPS = 2.220446049250313e-16;
 const MAX_ITER = 60;
 
 /** A growing list of plane rotations (row index i, s, c), applied later in column chunks. */
@@ -271,11 +715,11 @@ function applyRotations(n: number, zt: Float64Array, rots: Rotations): void {
 }
 
 /**
- * Implicit QL with shifts on the tridiagonal (d, e) from tred2. With `rots`, every plane rotation is recorded (to be
- * applied to the rows of Qᵀ afterwards, see applyRotations). Returns 0 or the 1-based index of an eigenvalue that did
- * not converge.
+ * Implicit QL with shifts on a tridiagonal (d, e) (a divide-and-conquer leaf; e[i] couples i−1 and i, e[0] unused).
+ * With `rots`, every plane rotation is recorded (to be applied to the rows of Qᵀ afterwards, see applyRotations).
+ * Returns 0 or the 1-based index of an eigenvalue that did not converge.
  */
-function tqli(n: number, d: Float64Array, e: Float64Array, rots: Rotations | null, known: Float64Array | null): number {
+function tqli(n: number, d: Float64Array, e: Float64Array, rots: Rotations | null): number {
   for (let i = 1; i < n; i++) e[i - 1] = e[i];
   if (n > 0) e[n - 1] = 0;
   for (let l = 0; l < n; l++) {
@@ -290,10 +734,8 @@ function tqli(n: number, d: Float64Array, e: Float64Array, rots: Rotations | nul
         if (iter++ === MAX_ITER) return l + 1;
         let g = (d[l + 1] - d[l]) / (2 * e[l]);
         let r = pythag(g, 1);
-        // Wilkinson-type shift from the leading 2×2; with known eigenvalues, snap it to the nearest one (a "perfect"
-        // shift: the sweep then usually deflates at once, halving the rotations). Only the speed depends on this.
-        let shift = d[l] - e[l] / (g + (g >= 0 ? Math.abs(r) : -Math.abs(r)));
-        if (known && iter <= 2) shift = nearest(known, shift);
+        // Wilkinson-type shift from the leading 2×2.
+        const shift = d[l] - e[l] / (g + (g >= 0 ? Math.abs(r) : -Math.abs(r)));
         g = d[m] - shift;
         let s = 1;
         let c = 1;
@@ -328,51 +770,42 @@ function tqli(n: number, d: Float64Array, e: Float64Array, rots: Rotations | nul
   return 0;
 }
 
-function transposeSquare(a: Float64Array, n: number): void {
-  const B = 32;
-  for (let i0 = 0; i0 < n; i0 += B) {
-    for (let j0 = i0; j0 < n; j0 += B) {
-      const iMax = Math.min(i0 + B, n);
-      const jMax = Math.min(j0 + B, n);
-      for (let i = i0; i < iMax; i++) {
-        for (let j = Math.max(j0, i + 1); j < jMax; j++) {
-          const t = a[i * n + j];
-          a[i * n + j] = a[j * n + i];
-          a[j * n + i] = t;
-        }
-      }
-    }
+export function syevd(n: number, A: Float64Array, W: Float64Array, vectors: boolean): number {
+  if (n === 0) return 0;
+  const wk = arena(5 * n * n + 256 * n + 8192) ?? tsWork;
+  try {
+    return syevdOn(wk, n, A, W, vectors);
+  } finally {
+    releaseArena();
   }
 }
 
-export function syevd(n: number, A: Float64Array, W: Float64Array, vectors: boolean): number {
-  if (n === 0) return 0;
-  const d = new Float64Array(n);
-  const e = new Float64Array(n);
-  tred2(n, A, d, e, vectors);
-  if (vectors) transposeSquare(A, n); // rows of A = columns of Q
-  let known: Float64Array | null = null;
-  if (vectors) {
-    // Eigenvalues first (O(n²), no rotations recorded), used as shifts for the pass that records rotations.
-    known = d.slice();
-    if (tqli(n, known, e.slice(), null, null) !== 0) known = null;
-    else known.sort();
+function syevdOn(wk: Work, n: number, A: Float64Array, W: Float64Array, vectors: boolean): number {
+  const a = wk === tsWork ? A : wk.f64(n * n);
+  if (a !== A) a.set(A);
+  // Far from 1 in scale, squares in the reflectors and the secular equation would overflow or underflow: work on
+  // A/max|a_ij| then (as dsyevd does).
+  let amax = 0;
+  for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) amax = Math.max(amax, Math.abs(a[i * n + j]));
+  const scale = amax > 2 ** 400 || (amax > 0 && amax < 2 ** -400) ? amax : 1;
+  if (scale !== 1) for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) a[i * n + j] /= scale;
+  const d = wk.f64(n);
+  const e = wk.f64(n);
+  const tau = wk.f64(n);
+  sytrd(wk, n, a, d, e, tau);
+  // Negligible couplings become exact zeros (the merge then deflates everything there).
+  for (let i = 0; i + 1 < n; i++) {
+    if (Math.abs(e[i]) <= EPS * Math.sqrt(Math.abs(d[i])) * Math.sqrt(Math.abs(d[i + 1]))) e[i] = 0;
   }
-  const rots = vectors ? new Rotations() : null;
-  const info = tqli(n, d, e, rots, known);
+  // Divide and conquer also without vectors (its merges need the tridiagonal's eigenvectors), so that eigvalsh gives
+  // exactly eigh's values: checkPd compares condition numbers, i.e. λ_min, at the 1e-16 level, where QL's differed.
+  const Z = wk.f64(n * n);
+  const info = dcSolve(wk, n, d, e, Z, 0, n);
   if (info !== 0) return info;
-  if (rots) applyRotations(n, A, rots);
-  const order = Array.from({ length: n }, (_, i) => i).sort((x, y) => d[x] - d[y]);
-  for (let j = 0; j < n; j++) W[j] = d[order[j]];
-  if (vectors) {
-    // V[i][j] = Zt[order[j]][i]: gather rows in order, then transpose.
-    const zt = A.slice();
-    for (let j = 0; j < n; j++) {
-      const src = order[j] * n;
-      A.set(zt.subarray(src, src + n), j * n);
-    }
-    transposeSquare(A, n);
-  }
+  for (let i = 0; i < n; i++) W[i] = d[i] * scale;
+  if (!vectors) return 0;
+  ormtr(wk, n, a, tau, Z);
+  A.set(Z);
   return 0;
 }
 
