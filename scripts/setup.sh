@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Set-up for a fresh Debian 12 machine with Node 20 (run as root, or with the packages already installed):
-# Debian packages (OpenBLAS, LAPACKE; with --test also the Python oracles and Chromium; with --bench clang/lld), npm ci (builds the addon),
+# Debian packages (OpenBLAS, LAPACKE; with --test also the Python oracles, Chromium, Redis and clang/lld, which check
+# that the committed WebAssembly module is what its source builds to; with --bench clang/lld), npm ci (builds the addon),
 # the TypeScript build, and the data caches. Safe to run again: each step is skipped when already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 pkgs=(libopenblas-dev liblapacke-dev g++ make python3 dataset-fashion-mnist)
 if [[ "${1:-}" == "--test" ]]; then
-  pkgs+=(python3-numpy python3-scipy python3-torch chromium redis-server)
+  pkgs+=(python3-numpy python3-scipy python3-torch chromium redis-server clang-14 lld-14)
 fi
 # --bench: clang and lld for bench/analytic/simd.ts's WebAssembly rows (the kernel built for wasm32)
 if [[ "${1:-}" == "--bench" || "${2:-}" == "--bench" ]]; then
