@@ -94,7 +94,9 @@ const mc = median(tCheck);
 const ratios = tCheck.map((c, i) => c / tKernel[i]);
 console.log(`\n| n = ${n}, ${reps} interleaved runs | median (s) | runs (s) |\n|---|---|---|`);
 console.log(`| ${arch} NTK (the kernel itself) | ${mk.toFixed(2)} | ${tKernel.map((v) => v.toFixed(2)).join(', ')} |`);
-console.log(`| checkPd(K, { inPlace: true }) (--check-pd) | ${mc.toFixed(2)} | ${tCheck.map((v) => v.toFixed(2)).join(', ')} |`);
+console.log(
+  `| checkPd(K, { inPlace: true }) (--check-pd) | ${mc.toFixed(2)} | ${tCheck.map((v) => v.toFixed(2)).join(', ')} |`,
+);
 for (const [k, v] of Object.entries(parts)) {
   console.log(`| — of which ${k} | ${median(v).toFixed(2)} | ${v.map((x) => x.toFixed(2)).join(', ')} |`);
 }

@@ -6,7 +6,10 @@
  *   cheap (and the reference the other method is tested against).
  * - `cholesky` (default above n = 512): λ_max by Lanczos on K (matrix–vector products); then the Cholesky factor
  *   K = L·Lᵀ (the backend's potrf: the addon's LAPACK, or the portable one) and λ_min = 1/λ_max(K⁻¹) by Lanczos on
- *   K⁻¹ (two triangular solves per step). When K is not numerically PD the factorization of K + s·I (s = 2·n·ε·λ_max)
+ *   K⁻¹ (two triangular solves per step, converged to the solves' rounding level: inverseTol). Products and solves
+ *   act on one row vector (vᵀ·K, vᵀ·L⁻ᵀ·L⁻¹), the form OpenBLAS streams the matrix fastest in; a block of b vectors
+ *   per solve was measured too and lost (the Krylov space needs nearly as many passes over L: the bottom of a
+ *   kernel's spectrum is clustered). When K is not numerically PD the factorization of K + s·I (s = 2·n·ε·λ_max)
  *   gives λ_min = λ_max((K + sI)⁻¹)⁻¹ − s for λ_min down to −s; below that, λ_max − λ_min comes from Lanczos on
  *   λ_max·I − K (from −K when λ_max ≤ 0), and only if Lanczos does not converge the full eigendecomposition is
  *   computed. One factorization (n³/3
