@@ -196,7 +196,8 @@ export const kernel: Command = {
     human.push(...gets.map(what));
     let pd: Record<string, unknown> | null = null;
     if (o['check-pd']) {
-      const rs = Ks.map((Ki) => checkPd(Ki));
+      // the kernels are written above and not needed after: factor in their storage (no n×n copy)
+      const rs = Ks.map((Ki) => checkPd(Ki, { inPlace: true }));
       pd = gets.length > 1 ? Object.fromEntries(gets.map((g, i) => [g, { ...rs[i] }])) : { ...rs[0] };
       rs.forEach((r, i) => {
         const tag = gets.length > 1 ? `${gets[i]}: ` : '';

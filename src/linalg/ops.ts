@@ -39,13 +39,25 @@ export function matmul(A: Matrix, B: Matrix, opts: MatmulOptions = {}): Matrix {
 
 /** Copy the lower triangle of a square row-major buffer into the upper one. */
 export function fillUpper(a: Float64Array, n: number): void {
+  mirror(a, n, true);
+}
+
+/** Copy the strict upper triangle of a square row-major buffer into the lower one (the diagonal is left alone). */
+export function fillLower(a: Float64Array, n: number): void {
+  mirror(a, n, false);
+}
+
+function mirror(a: Float64Array, n: number, toUpper: boolean): void {
   // By 64×64 tiles: a plain loop reads a column per row, ~10× slower for n in the thousands.
   const B = 64;
   for (let i0 = 0; i0 < n; i0 += B) {
     const i1 = Math.min(i0 + B, n);
     for (let j0 = i0; j0 < n; j0 += B) {
       const j1 = Math.min(j0 + B, n);
-      for (let i = i0; i < i1; i++) for (let j = Math.max(j0, i + 1); j < j1; j++) a[i * n + j] = a[j * n + i];
+      for (let i = i0; i < i1; i++) {
+        if (toUpper) for (let j = Math.max(j0, i + 1); j < j1; j++) a[i * n + j] = a[j * n + i];
+        else for (let j = Math.max(j0, i + 1); j < j1; j++) a[j * n + i] = a[i * n + j];
+      }
     }
   }
 }

@@ -109,9 +109,20 @@ export function assertSymmetric(fn: string, arg: string, A: Matrix, tol: number)
  * eigh/cholesky hand to LAPACK, which reads only that triangle. Saves a full pass over A compared with check + clone.
  */
 export function symmetricLowerCopy(fn: string, arg: string, A: Matrix, tol: number): Float64Array {
-  const out = new Float64Array(A.rows * A.cols);
-  checkSymmetric(fn, arg, A, tol, out);
-  return out;
+  return checkedLowerCopy(fn, arg, A, tol).lower;
+}
+
+/** symmetricLowerCopy, also returning the measured asymmetry (0: A is exactly the symmetric matrix of its lower
+ * triangle, so that products with A itself are products with that matrix). */
+export function checkedLowerCopy(
+  fn: string,
+  arg: string,
+  A: Matrix,
+  tol: number,
+): { lower: Float64Array; asymmetry: number } {
+  const lower = new Float64Array(A.rows * A.cols);
+  const asymmetry = checkSymmetric(fn, arg, A, tol, lower);
+  return { lower, asymmetry };
 }
 
 function checkSymmetric(fn: string, arg: string, A: Matrix, tol: number, lowerOut?: Float64Array): number {

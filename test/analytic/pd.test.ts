@@ -111,6 +111,35 @@ for (const be of ['native', 'portable'] as const) {
   });
 }
 
+for (const be of ['native', 'portable'] as const) {
+  describe(`checkPd: in K's storage and on a K symmetric only to rounding (${be} backend)`, () => {
+    const before = backend().name;
+    after(() => void setBackend(before));
+    test('inPlace: the same report as with a copy on the 20 matrices (refactorizations and all)', async () => {
+      setBackend(be);
+      const all: [string, Matrix][] = CASES.map(([name, lam], i) => [name, withSpectrum(lam, i + 1)]);
+      all.push(...(await kernels()));
+      for (const [name, K] of all) {
+        const copy = checkPd(K, { method: 'cholesky' });
+        assert.deepEqual(checkPd(K.clone(), { method: 'cholesky', inPlace: true }), copy, name);
+      }
+    });
+    test('an upper triangle off by rounding: the report of the symmetric matrix of the lower one, both ways', () => {
+      setBackend(be);
+      for (const [name, lam] of [CASES[1], CASES[5], CASES[8], CASES[9]]) {
+        const K = withSpectrum(lam, 7);
+        const off = K.clone();
+        const rng = new Rng(3);
+        for (let i = 0; i < N; i++) for (let j = i + 1; j < N; j++) off.data[i * N + j] *= 1 + 1e-10 * rng.normal();
+        const ref = checkPd(K, { method: 'cholesky' }); // exactly symmetric: K's lower triangle mirrored
+        assert.deepEqual(checkPd(off, { method: 'cholesky' }), ref, `${name}: copy`);
+        assert.deepEqual(checkPd(off.clone(), { method: 'cholesky', inPlace: true }), ref, `${name}: in place`);
+        assert.equal(ref.strictlyPd, checkPd(K, { method: 'eigh' }).strictlyPd, `${name}: verdict`);
+      }
+    });
+  });
+}
+
 describe('checkPd: arguments', () => {
   test('an unknown method is an InvalidArgumentError naming it', () => {
     assert.throws(() => checkPd(withSpectrum([1, 2, 3], 1), { method: 'svd' as 'eigh' }), /method.*svd/s);
