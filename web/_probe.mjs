@@ -1,0 +1,16 @@
+import { chromium } from 'playwright-core';
+const b = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless','--no-sandbox','--disable-gpu','--disable-quic','--no-first-run','--disable-background-networking','--disable-component-update','--disable-sync'] });
+const page = await b.newPage({ viewport: { width: 1400, height: 900 } });
+page.on('console', (m) => console.log('console', m.type(), m.text()));
+page.on('pageerror', (e) => console.log('pageerror', e.message));
+page.on('request', (r) => { if (!r.url().startsWith('http://127.0.0.1:8731/')) console.log('REQ', r.url()); });
+const t0 = Date.now();
+await page.goto('http://127.0.0.1:8731/' + (process.argv[2] ?? ''));
+await page.waitForSelector('body[data-ready="1"]');
+console.log('ready ms', Date.now() - t0);
+await page.click('#compute');
+await page.waitForFunction(() => document.body.dataset.kernels || document.querySelector('#status[data-kind=error]'), null, { timeout: 120000 });
+console.log('status', await page.textContent('#status'));
+console.log(await page.evaluate(() => JSON.stringify(window.ntkLab?.result?.timings)));
+await page.screenshot({ path: '/tmp/web-k.png', fullPage: true });
+await b.close();
