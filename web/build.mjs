@@ -1,11 +1,11 @@
 // Builds the browser lab (docs/web.md) into web/dist/: the page (index.html, app.js, style.css), the Web Worker
 // (worker.js) and the shipped data subset (data/*.npy: uint8 images and labels cut from the dataset loaders' files).
-// Run by `npm run build:web` (after `npm run build`: the data step uses dist/'s loaders).
-//   node web/build.mjs [--no-data] [--minify]
+// Run by `npm run build:web` (through tsx: the data step calls the library's loaders from src/).
+//   node --import tsx web/build.mjs [--no-data] [--minify]
 import { builtinModules } from 'node:module';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as esbuild from 'esbuild';
 
 const WEB = dirname(fileURLToPath(import.meta.url));
@@ -54,7 +54,7 @@ module.exports = new Proxy(known, { get: (t, k) => k in t ? t[k] : k === '__esMo
   },
 };
 
-async function bundle() {
+async function bundle(minify) {
   mkdirSync(OUT, { recursive: true });
   const common = {
     bundle: true,
@@ -62,7 +62,7 @@ async function bundle() {
     format: 'esm',
     target: 'chrome110',
     sourcemap: false,
-    minify: args.has('--minify'),
+    minify,
     legalComments: 'none',
     logLevel: 'warning',
     inject: [join(WEB, 'src', 'processShim.ts')],
@@ -82,7 +82,11 @@ async function bundle() {
 async function data() {
   const dir = join(OUT, 'data');
   mkdirSync(dir, { recursive: true });
-  const lib = await import(join(ROOT, 'dist', 'index.js'));
+  const names = ['mnist', 'fashion-mnist'].flatMap((d) =>
+    Object.keys(SUBSET).flatMap((s) => [`${d}-${s}-x.npy`, `${d}-${s}-y.npy`]),
+  );
+  if (names.every((f) => existsSync(join(dir, f)))) return [];
+  const lib = await import(pathToFileURL(join(ROOT, 'src', 'index.ts')).href);
   const sets = [
     ['mnist', (s) => lib.loadMnistRaw(s)],
     ['fashion-mnist', (s) => lib.loadFashionMnistRaw(s)],
@@ -110,11 +114,17 @@ async function data() {
   return made;
 }
 
-const meta = await bundle();
-if (!args.has('--no-data')) await data();
-const size = (f) => statSync(join(OUT, f)).size;
-console.log(
-  `web/dist: app.js ${(size('app.js') / 1024).toFixed(0)} KiB, worker.js ${(size('worker.js') / 1024).toFixed(0)} KiB` +
-    (Object.keys(meta.outputs).length ? '' : ''),
-);
-void readFileSync;
+/** Bundle the app and (unless `noData`) write the shipped subset's files that are missing; returns web/dist. */
+export async function buildWeb({ noData = false, minify = true, quiet = false } = {}) {
+  await bundle(minify);
+  if (!noData) await data();
+  const size = (f) => statSync(join(OUT, f)).size;
+  if (!quiet)
+    console.log(
+      `web/dist: app.js ${(size('app.js') / 1024).toFixed(0)} KiB, worker.js ${(size('worker.js') / 1024).toFixed(0)} KiB`,
+    );
+  return OUT;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1])
+  await buildWeb({ noData: args.has('--no-data'), minify: args.has('--minify') });
