@@ -14,7 +14,8 @@ import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { serveApp } from '../../src/cli/serve.js';
+import { serveApp, webAppDir } from '../../src/cli/serve.js';
+import { ConfigError } from '../../src/errors.js';
 import { decodeNpy, encodeNpy, readNpy } from '../../src/io/npy.js';
 import { CHROMIUM, CHROMIUM_ARGS, HAVE_CHROMIUM } from '../report/browserCheck.js';
 
@@ -223,3 +224,42 @@ describe(
     });
   },
 );
+
+describe('ntk serve', () => {
+  it('refuses with a ConfigError when the app is not built, and a RUN_DIR without report.json (exit 2)', () => {
+    const empty = mkdtempSync(join(tmpdir(), 'ntk-web-empty-'));
+    try {
+      assert.throws(
+        () => webAppDir(empty),
+        (e: unknown) => e instanceof ConfigError && /npm run build:web/.test(e.message),
+      );
+      const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'serve', empty], {
+        cwd: ROOT,
+        encoding: 'utf8',
+      });
+      assert.equal(r.status, 2, r.stderr);
+      assert.match(r.stderr, /has no report\.json/);
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
+  });
+  it('serves the app and the run folder under /run/, and nothing outside them', async () => {
+    const app = mkdtempSync(join(tmpdir(), 'ntk-web-app-'));
+    const run = mkdtempSync(join(tmpdir(), 'ntk-web-run-'));
+    writeFileSync(join(app, 'index.html'), '<!doctype html>app');
+    writeFileSync(join(run, 'report.json'), '{"title":"t","sections":[]}');
+    const { server, url } = await serveApp(app, run, 0);
+    try {
+      assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/#run=run\/$/);
+      const origin = new URL(url).origin;
+      assert.equal(await (await fetch(`${origin}/`)).text(), '<!doctype html>app');
+      assert.equal((await (await fetch(`${origin}/run/report.json`)).json()).title, 't');
+      assert.equal((await fetch(`${origin}/../../etc/passwd`)).status, 404);
+      assert.equal((await fetch(`${origin}/run/%2e%2e/%2e%2e/etc/passwd`)).status, 404);
+    } finally {
+      server.close();
+      rmSync(app, { recursive: true, force: true });
+      rmSync(run, { recursive: true, force: true });
+    }
+  });
+});

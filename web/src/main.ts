@@ -28,6 +28,7 @@ interface State {
   lr: string;
   steps: number;
   corrupt: number;
+  linearized: boolean;
 }
 const DEFAULTS: State = {
   arch: 'flatten,dense(256),relu,dense(10)',
@@ -38,6 +39,7 @@ const DEFAULTS: State = {
   lr: 'frac:0.5',
   steps: 200,
   corrupt: 0,
+  linearized: true,
 };
 function readState(): State {
   const q = new URLSearchParams(location.hash.slice(1));
@@ -52,6 +54,7 @@ function readState(): State {
     lr: q.get('lr') ?? DEFAULTS.lr,
     steps: num('steps', DEFAULTS.steps),
     corrupt: num('corrupt', DEFAULTS.corrupt),
+    linearized: q.get('linearized') !== 'false',
   };
 }
 let state = readState();
@@ -374,6 +377,7 @@ function trainNow(): void {
       data: dataRequest(),
       lr: state.lr,
       steps: state.steps,
+      linearized: state.linearized,
       schedule: 'every:10',
     },
     'training',
@@ -515,6 +519,7 @@ function onChange(): void {
   state.seed = Number($<HTMLInputElement>('seed').value) || 0;
   state.lr = $<HTMLInputElement>('lr').value.trim() || DEFAULTS.lr;
   state.steps = Math.max(1, Math.floor(Number($<HTMLInputElement>('steps').value) || DEFAULTS.steps));
+  state.linearized = $<HTMLInputElement>('linearized').checked;
   validate();
   writeState();
 }
@@ -527,7 +532,9 @@ function init(): void {
   $<HTMLInputElement>('lr').value = state.lr;
   $<HTMLInputElement>('steps').value = String(state.steps);
   $<HTMLInputElement>('corrupt').value = String(state.corrupt);
-  for (const id of ['arch', 'data', 'param', 'seed', 'lr', 'steps']) $(id).addEventListener('input', onChange);
+  $<HTMLInputElement>('linearized').checked = state.linearized;
+  for (const id of ['arch', 'data', 'param', 'seed', 'lr', 'steps', 'linearized'])
+    $(id).addEventListener('input', onChange);
   for (const b of document.querySelectorAll<HTMLButtonElement>('#presets button'))
     b.addEventListener('click', () => {
       $<HTMLInputElement>('data').value = b.dataset.spec as string;

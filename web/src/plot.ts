@@ -32,7 +32,9 @@ function extent(vs: number[], log: boolean): [number, number] | null {
   let lo = Infinity;
   let hi = -Infinity;
   for (const v of vs) if (Number.isFinite(v) && (!log || v > 0)) ((lo = Math.min(lo, v)), (hi = Math.max(hi, v)));
-  return lo <= hi ? (lo === hi ? [lo - 1, hi + 1] : [lo, hi]) : null;
+  if (!(lo <= hi)) return null;
+  if (lo < hi) return [lo, hi];
+  return log ? [lo / 2, hi * 2] : lo === 0 ? [-1, 1] : [lo - Math.abs(lo) / 2, hi + Math.abs(hi) / 2];
 }
 
 const fmt = (v: number): string =>

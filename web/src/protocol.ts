@@ -28,6 +28,8 @@ export interface TrainRequest {
   /** as `ntk train --lr`: a step size, or frac:C (C × the largest stable step 2/λ_max) */
   readonly lr: string;
   readonly steps: number;
+  /** train the linearized model beside the network (`ntk train` does unless --no-linearized) */
+  readonly linearized: boolean;
   readonly schedule: string;
 }
 export interface ExportRequest {

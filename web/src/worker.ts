@@ -203,7 +203,7 @@ async function trainRun(req: TrainRequest): Promise<void> {
       loss: 'mse',
       lr: req.lr.startsWith('frac:') ? { fraction: Number(req.lr.slice(5)) } : { absolute: Number(req.lr) },
       steps: req.steps,
-      linearized: true,
+      linearized: req.linearized,
       schedule: train.parseSchedule(req.schedule),
     },
     { X: ds.X, Y: ds.targets },
