@@ -79,13 +79,13 @@ for (let r = 0; r < repeat; r++) {
   await page.uncheck('#linearized');
   await page.click('#train');
   await waitFor(page, 'trained', '');
-  training.push(await page.evaluate(() => window.ntkTrain.ms));
+  training.push(await page.evaluate(() => window.ntkTrain.workerMs));
   await page.fill('#steps', '20');
   await page.check('#linearized');
   const prev = await page.evaluate(() => document.body.dataset.trained);
   await page.click('#train');
   await waitFor(page, 'trained', prev);
-  trainingLin.push(await page.evaluate(() => window.ntkTrain.ms));
+  trainingLin.push(await page.evaluate(() => window.ntkTrain.workerMs));
   if (shots && r === 0) await page.screenshot({ path: join(shots, 'web-training.png'), fullPage: true });
   await page.close();
 }

@@ -198,6 +198,19 @@ describe(
       assert.deepEqual(problems, []);
     });
 
+    it('trains a network live: the train-folder figures of ntk report, then the linearized curve and bounds', async () => {
+      await page.fill('#arch', 'flatten,dense(64),relu,dense(10)');
+      await page.fill('#data', 'mnist:train:n=50');
+      await page.fill('#steps', '20');
+      await page.click('nav button[data-view=training]');
+      await page.click('#train');
+      await page.waitForFunction(() => document.body.dataset.trained !== undefined, null, { timeout: 60_000 });
+      assert.notEqual(await page.getAttribute('#status', 'data-kind'), 'error', await page.textContent('#status'));
+      assert.ok((await page.locator('#train-plots figure.plot svg').count()) >= 3);
+      assert.equal(await page.locator('[data-figure=train-bounds] svg').count(), 1);
+      assert.deepEqual(problems, []);
+    });
+
     it('shows the CLI’s error text for a bad architecture while typing', async () => {
       await page.fill('#arch', 'dense(64),relu,dens(10)');
       const msg = (await page.textContent('#arch-error')) ?? '';

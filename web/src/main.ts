@@ -14,7 +14,7 @@ import {
   trainFigures,
 } from '../../src/browser.js';
 import { Plot } from './plot.js';
-import type { DroppedFile, KernelsResult, Request, WorkerMessage } from './protocol.js';
+import type { DroppedFile, KernelsResult, Request, TrainedMessage, WorkerMessage } from './protocol.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string): T => document.getElementById(id) as T;
 
@@ -248,6 +248,8 @@ function spectrumView(r: KernelsResult): void {
   show('spectrum-plots', 'spectrum', {
     title: 'NTK spectrum',
     subtitle: 'eigenvalues in descending order',
+    width: 470,
+    height: 380,
     x: { label: 'index i', type: 'log' },
     y: { label: 'eigenvalue λᵢ', type: 'log' },
     marks: [
@@ -275,6 +277,8 @@ function spectrumView(r: KernelsResult): void {
   const f = (v: number | null): string => (v === null ? '–' : v.toFixed(2));
   show('spectrum-plots', 'projections', {
     title: 'Label projections (vᵢᵀy)² against λᵢ',
+    width: 470,
+    height: 380,
     subtitle: `fitted γ: true labels ${f(a.trueGamma)}, random labels ${f(a.randomGamma)}`,
     x: { label: 'eigenvalue λᵢ (analytic NTK)', type: 'log' },
     y: { label: 'pᵢ = ‖vᵢᵀY‖² / ‖Y‖²', type: 'log' },
@@ -303,6 +307,8 @@ function boundView(r: KernelsResult): void {
     `${(state.corrupt * 100).toFixed(0)} % corrupted: √(2yᵀH⁻¹y/n) = ${v === null ? '–' : v.toPrecision(4)}`;
   show('bound-plots', 'bound', {
     title: '√(2 yᵀH⁻¹y / n) against label corruption',
+    width: 470,
+    height: 340,
     subtitle: 'Arora et al. (2019): the complexity grows as labels are randomized',
     x: { label: 'fraction of labels corrupted', percent: true },
     y: { label: '√(2 yᵀH⁻¹y / n)' },
@@ -389,12 +395,40 @@ function trainNow(): void {
       } else if (m.type === 'trained') {
         done(id);
         redraw();
+        if (m.curves) boundsFigure(recs, m.curves, m.eta);
         const ms = performance.now() - t0;
         setStatus(`training ${m.status} in ${(ms / 1000).toFixed(2)} s`, 'ok');
         document.body.dataset.trained = String(id);
-        (window as unknown as { ntkTrain: unknown }).ntkTrain = { ms, records: recs.length };
+        (window as unknown as { ntkTrain: unknown }).ntkTrain = { ms, workerMs: m.ms, records: recs.length };
       }
     },
+  );
+}
+
+/** The network's and its linearization's training loss beside the infinite-width exact linearized curve and the bounds. */
+function boundsFigure(recs: Record<string, unknown>[], c: NonNullable<TrainedMessage['curves']>, eta: number): void {
+  const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+  const x = recs.map((r) => (num(r.step) ?? 0) + 1);
+  const k = (v: number[]): number[] => v.map((_, i) => i + 1);
+  const marks: Mark[] = [
+    { type: 'line', x, y: recs.map((r) => num(r.loss)), label: 'network', color: 0 },
+    { type: 'line', x, y: recs.map((r) => num(r.linLoss)), label: 'linearized (finite, θ₀)', color: 1, dash: true },
+    { type: 'line', x: k(c.exact), y: c.exact, label: 'linearized ∞-width (exact, f₀ = 0)', color: 2 },
+    { type: 'line', x: k(c.alignment), y: c.alignment, label: 'alignment bound', color: 4, dash: true },
+  ];
+  if (c.classical)
+    marks.push({ type: 'line', x: k(c.classical), y: c.classical, label: 'classical bound', color: 3, dash: true });
+  show(
+    'train-plots',
+    'train-bounds',
+    {
+      title: 'Training loss against the linearized dynamics and its bounds',
+      subtitle: `½‖f − y‖², η = ${eta.toPrecision(3)}; the ∞-width curves on the analytic NTK ⊗ I${c.warnings.length ? `; ${c.warnings.join('; ')}` : ''}`,
+      x: { label: 'step k + 1', type: 'log' },
+      y: { label: 'loss', type: 'log' },
+      marks,
+    },
+    'linearizedConvergence on the analytic NTK: exact curve, classical (1 − ηλ_min/N)^k and alignment bounds (docs/analysis.md).',
   );
 }
 

@@ -68,10 +68,25 @@ export interface KernelsResult {
   readonly params: number;
   readonly timings: Record<string, number>;
 }
+export interface TrainedMessage {
+  readonly type: 'trained';
+  readonly id: number;
+  readonly status: string;
+  /** training time (ms), before the linearized curve is computed */
+  readonly ms: number;
+  readonly eta: number;
+  /** ½‖r_k‖², k = 0..steps, of the infinite-width linearized model (linearizedConvergence on the analytic NTK) */
+  readonly curves: {
+    readonly exact: number[];
+    readonly classical: number[] | null;
+    readonly alignment: number[];
+    readonly warnings: string[];
+  } | null;
+}
 export type WorkerMessage =
   | { type: 'progress'; id: number; stage: string; done: number; total: number }
   | KernelsResult
   | { type: 'record'; id: number; record: Record<string, unknown> }
-  | { type: 'trained'; id: number; status: string; ms: number }
+  | TrainedMessage
   | { type: 'npy'; id: number; bytes: Uint8Array }
   | { type: 'error'; id: number; message: string };

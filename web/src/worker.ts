@@ -13,6 +13,8 @@ import {
   generalizationBoundFromEigh,
   kernelFn,
   labelAlignment,
+  linearizedConvergence,
+  Matrix,
   lambdaMinBounds,
   MNIST_CLASSES,
   nn,
@@ -27,7 +29,15 @@ import {
   encodeNpy,
   train,
 } from '../../src/browser.js';
-import type { DataRequest, KernelsRequest, KernelsResult, Request, TrainRequest, WorkerMessage } from './protocol.js';
+import type {
+  DataRequest,
+  KernelsRequest,
+  KernelsResult,
+  Request,
+  TrainedMessage,
+  TrainRequest,
+  WorkerMessage,
+} from './protocol.js';
 
 setBackend('portable');
 
@@ -213,7 +223,36 @@ async function trainRun(req: TrainRequest): Promise<void> {
       progressEverySeconds: 0.25,
     },
   );
-  post({ type: 'trained', id: req.id, status: result.status, ms: now() - t0 });
+  const ms = now() - t0;
+  // beside it: the infinite-width model's exact linearized GD curve with the same η from f₀ = 0 (r₀ = −Y), on the
+  // analytic NTK Θ∞ (⊗ I over the outputs), with the classical (1 − ηλ_min)^k and the alignment bounds
+  post({ type: 'progress', id: req.id, stage: 'linearized curve (analytic NTK)', done: 0, total: 1 });
+  const K = await kernelFn(req.arch, { inputShape: shape, param: req.param, workers: 0 })(ds.X, null, 'ntk');
+  const Y = ds.targets;
+  const r0 = new Matrix(
+    Y.rows,
+    Y.cols,
+    Y.data.map((v) => -v),
+  );
+  let curves: TrainedMessage['curves'] = null;
+  try {
+    const c = linearizedConvergence(eigh(K), r0, { eta: result.eta, steps: req.steps });
+    const loss = (r: Float64Array): number[] => Array.from(r, (v) => 0.5 * v * v);
+    curves = {
+      exact: loss(c.discrete.exact),
+      classical: c.classicalValid ? loss(c.discrete.classical) : null,
+      alignment: loss(c.discrete.alignment),
+      warnings: [...c.warnings],
+    };
+  } catch (err) {
+    curves = {
+      exact: [],
+      classical: null,
+      alignment: [],
+      warnings: [err instanceof Error ? err.message : String(err)],
+    };
+  }
+  post({ type: 'trained', id: req.id, status: result.status, ms, eta: result.eta, curves });
 }
 
 /** X as a float64 .npy (the same bytes `ntk kernel --x` reads), for reproducing a view with the CLI. */
