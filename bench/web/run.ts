@@ -2,7 +2,7 @@
  * The browser lab in headless Chromium (docs/web.md): time to the first interactive view, analytic + empirical NTK
  * + eigh at n = 500, 200 training steps of a 784-256-10 MLP on 500 images with live plots, the bundle size; medians
  * of `--repeat` runs (default 3). `--screenshots DIR` also writes one PNG per view (docs/img/web-*.png).
- *   npx tsx bench/web/run.ts [--repeat N] [--screenshots docs/img]
+ *   npx tsx bench/web/run.ts [--repeat N] [--screenshots docs/img] [--steps 200]
  */
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,6 +22,8 @@ const argv = process.argv.slice(2);
 const opt = (k: string): string | undefined => (argv.includes(k) ? argv[argv.indexOf(k) + 1] : undefined);
 const repeat = Number(opt('--repeat') ?? 3);
 const shots = opt('--screenshots');
+/** GD steps of the network-only run (200: the measured case; fewer for a quick screenshot run) */
+const steps = Number(opt('--steps') ?? 200);
 const median = (v: number[]): number => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 
 const { buildWeb } = (await import(join(ROOT, 'web', 'build.mjs'))) as {
@@ -76,6 +78,7 @@ for (let r = 0; r < repeat; r++) {
   }
   await page.click('nav button[data-view=training]');
   // 200 steps of the network alone, then 20 with the linearized model trained beside it
+  await page.fill('#steps', String(steps));
   await page.uncheck('#linearized');
   await page.click('#train');
   await waitFor(page, 'trained', '');
@@ -112,7 +115,7 @@ console.log('|---|---|');
 console.log(`| first interactive view (load → controls ready) | ${s(ready)} |`);
 console.log(`| n = 500: analytic + empirical NTK + 2 × eigh, ${ARCH} (click → figures) | ${s(kernels)} |`);
 for (const [k, v] of Object.entries(stages)) console.log(`| … ${k} | ${s(v)} |`);
-console.log(`| 200 GD steps of 784-256-10 on 500 images (MSE, live plots), network only | ${s(training)} |`);
+console.log(`| ${steps} GD steps of 784-256-10 on 500 images (MSE, live plots), network only | ${s(training)} |`);
 console.log(`| 20 GD steps, the same with the linearized model beside it | ${s(trainingLin)} |`);
 console.log(`| bundle: app.js | ${size('app.js')} |`);
 console.log(`| bundle: worker.js | ${size('worker.js')} |`);

@@ -94,7 +94,7 @@ describe(
         before,
         { timeout: 60_000 },
       );
-      assert.notEqual(await p.getAttribute('#status', 'data-kind'), 'error', await p.textContent('#status'));
+      assert.notEqual(await p.getAttribute('#status', 'data-kind'), 'error', (await p.textContent('#status')) ?? '');
     };
 
     it('computes the analytic and empirical NTK of an MLP on 300 shipped MNIST images as the CLI does (1e-12), draws the figures', async () => {
@@ -205,7 +205,11 @@ describe(
       await page.click('nav button[data-view=training]');
       await page.click('#train');
       await page.waitForFunction(() => document.body.dataset.trained !== undefined, null, { timeout: 60_000 });
-      assert.notEqual(await page.getAttribute('#status', 'data-kind'), 'error', await page.textContent('#status'));
+      assert.notEqual(
+        await page.getAttribute('#status', 'data-kind'),
+        'error',
+        (await page.textContent('#status')) ?? '',
+      );
       assert.ok((await page.locator('#train-plots figure.plot svg').count()) >= 3);
       assert.equal(await page.locator('[data-figure=train-bounds] svg').count(), 1);
       assert.deepEqual(problems, []);
@@ -266,7 +270,7 @@ describe('ntk serve', () => {
       assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/#run=run\/$/);
       const origin = new URL(url).origin;
       assert.equal(await (await fetch(`${origin}/`)).text(), '<!doctype html>app');
-      assert.equal((await (await fetch(`${origin}/run/report.json`)).json()).title, 't');
+      assert.equal(((await (await fetch(`${origin}/run/report.json`)).json()) as { title: string }).title, 't');
       assert.equal((await fetch(`${origin}/../../etc/passwd`)).status, 404);
       assert.equal((await fetch(`${origin}/run/%2e%2e/%2e%2e/etc/passwd`)).status, 404);
     } finally {
