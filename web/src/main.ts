@@ -248,7 +248,7 @@ function spectrumView(r: KernelsResult): void {
   show('spectrum-plots', 'spectrum', {
     title: 'NTK spectrum',
     subtitle: 'eigenvalues in descending order',
-    width: 440,
+    width: 420,
     height: 380,
     x: { label: 'index i', type: 'log' },
     y: { label: 'eigenvalue λᵢ', type: 'log' },
@@ -277,7 +277,7 @@ function spectrumView(r: KernelsResult): void {
   const f = (v: number | null): string => (v === null ? '–' : v.toFixed(2));
   show('spectrum-plots', 'projections', {
     title: 'Label projections (vᵢᵀy)² against λᵢ',
-    width: 440,
+    width: 420,
     height: 380,
     subtitle: `fitted γ: true labels ${f(a.trueGamma)}, random labels ${f(a.randomGamma)}`,
     x: { label: 'eigenvalue λᵢ (analytic NTK)', type: 'log' },
@@ -307,7 +307,7 @@ function boundView(r: KernelsResult): void {
     `${(state.corrupt * 100).toFixed(0)} % corrupted: √(2yᵀH⁻¹y/n) = ${v === null ? '–' : v.toPrecision(4)}`;
   show('bound-plots', 'bound', {
     title: '√(2 yᵀH⁻¹y / n) against label corruption',
-    width: 440,
+    width: 420,
     height: 340,
     subtitle: 'Arora et al. (2019): the complexity grows as labels are randomized',
     x: { label: 'fraction of labels corrupted', percent: true },
