@@ -327,7 +327,8 @@ function jobInputs(
       gemm({ m: n1, n: n2, k: d, a: x1.data, b: x2.data, c: g, transB: true });
     }
     gram = alloc(n1 * n2);
-    if (gram.buffer instanceof SharedArrayBuffer) gram.set(g);
+    // (no SharedArrayBuffer at all in a browser page that is not cross-origin isolated: never shared there)
+    if (typeof SharedArrayBuffer !== 'undefined' && gram.buffer instanceof SharedArrayBuffer) gram.set(g);
     else gram = g;
   }
   const chain1 = selfChain(prog, x1.data, n1, norms1);

@@ -75,6 +75,11 @@ const COMMANDS: CommandEntry[] = [
     load: async () => (await import('./doctor.js')).doctor,
   },
   {
+    name: 'serve',
+    summary: 'the browser lab (web/dist) on 127.0.0.1, optionally with a run folder to explore (docs/web.md)',
+    load: async () => (await import('./serve.js')).serve,
+  },
+  {
     name: 'completion',
     summary: 'print a bash or zsh completion script (commands, flags, preset names)',
     load: async () => (await import('./completion.js')).completion(COMMANDS),

@@ -18,11 +18,20 @@ export {
   checkDatasetSpec,
   classCounts,
   DATASETS,
+  datasetFromRaw,
   loadDataset,
   resolveClasses,
   specInputShape,
 } from './registry.js';
 export { formatDatasetSpec, parseDatasetSpec, validateDatasetSpec } from './spec.js';
 export { gaussianRaw, sphereRaw, teacherForward, teacherRaw } from './synthetic.js';
-export { loadCsvRaw, loadNpyPairRaw, loadSklearnRaw, type SklearnName, sklearnFile } from './tabular.js';
+export {
+  csvRaw,
+  loadCsvRaw,
+  loadNpyPairRaw,
+  npyPairRaw,
+  loadSklearnRaw,
+  type SklearnName,
+  sklearnFile,
+} from './tabular.js';
 export * from './types.js';

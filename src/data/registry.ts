@@ -441,13 +441,22 @@ export function specInputShape(specIn: string | DatasetSpec): readonly number[] 
  */
 export function loadDataset(specIn: string | DatasetSpec, opts: LoadOptions = {}): Dataset {
   const spec = checkDatasetSpec(specIn);
-  const canonical = formatDatasetSpec(spec);
   const info = DATASETS[spec.name];
   if (info.synthetic && spec.n !== undefined && spec.d !== undefined)
     requireMemory('n', `n = ${spec.n} (with d = ${spec.d})`, datasetNeed(spec.n, spec.d, Math.max(1, spec.k ?? 1)));
+  return datasetFromRaw(spec, loadRaw(spec, opts));
+}
+
+/**
+ * The common pipeline of `loadDataset` (class filter, subsample, scale, normalize, corruption, targets) applied to
+ * rows a caller already holds: `raw` stands for the spec's source (the browser lab's shipped MNIST subset, whose
+ * bytes come from a fetch, not a file). `loadDataset(spec)` is `datasetFromRaw(spec, <the source's rows>)`.
+ */
+export function datasetFromRaw(specIn: string | DatasetSpec, raw: RawData): Dataset {
+  const spec = checkDatasetSpec(specIn);
+  const canonical = formatDatasetSpec(spec);
   const seed = spec.seed ?? 0;
   const rng = new Rng(seed).split('dataset');
-  const raw = loadRaw(spec, opts);
   const total = rawRows(raw.features);
 
   const filtered = filterClasses(spec, raw, total);

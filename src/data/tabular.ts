@@ -169,13 +169,22 @@ export function loadCsvRaw(
   path: string,
   opts: { label?: string; header?: 'auto' | 'yes' | 'no'; task?: Task },
 ): RawData {
-  const header = opts.header === 'yes' ? true : opts.header === 'no' ? false : 'auto';
   let raw: string;
   try {
     raw = readFileSync(path, 'utf8');
   } catch (e) {
     throw new FormatError(path, `cannot read CSV file: ${(e as Error).message}`);
   }
+  return csvRaw(raw, path, opts);
+}
+
+/** `loadCsvRaw` on a CSV file's text already read (a dropped file); `path` names it in the errors. */
+export function csvRaw(
+  raw: string,
+  path: string,
+  opts: { label?: string; header?: 'auto' | 'yes' | 'no'; task?: Task } = {},
+): RawData {
+  const header = opts.header === 'yes' ? true : opts.header === 'no' ? false : 'auto';
   const t = parseCsv(raw, path, { header, finite: true });
   const M = t.matrix;
   if (M.cols < 2)
@@ -206,8 +215,11 @@ export function loadCsvRaw(
 
 /** X.npy (n×d, or n×h×w / n×h×w×c images, flattened) and y.npy (n labels or targets). */
 export function loadNpyPairRaw(xPath: string, yPath: string, task?: Task): RawData {
-  const xa: NpyArray = readNpy(xPath);
-  const ya: NpyArray = readNpy(yPath);
+  return npyPairRaw(readNpy(xPath), readNpy(yPath), task, xPath, yPath);
+}
+
+/** `loadNpyPairRaw` on arrays already decoded (decodeNpy of a dropped file's bytes); the names go in the errors. */
+export function npyPairRaw(xa: NpyArray, ya: NpyArray, task?: Task, xPath = 'X.npy', yPath = 'y.npy'): RawData {
   if (xa.shape.length < 2 || xa.shape.length > 4) {
     throw new FormatError(
       xPath,

@@ -169,7 +169,8 @@ function toBytes(chunk: FileData): Uint8Array {
   return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
 }
 
-const pause = new Int32Array(new SharedArrayBuffer(4));
+/** created on first use (a browser without cross-origin isolation has no SharedArrayBuffer to build it at load) */
+let pause: Int32Array | undefined;
 
 function writeAll(fd: number, bytes: Uint8Array): void {
   let off = 0;
@@ -179,7 +180,7 @@ function writeAll(fd: number, bytes: Uint8Array): void {
     } catch (e) {
       // a non-blocking pipe (stdout of some parents) that is full: wait for the reader
       if (errnoOf(e) !== 'EAGAIN') throw e;
-      Atomics.wait(pause, 0, 0, 2);
+      Atomics.wait((pause ??= new Int32Array(new SharedArrayBuffer(4))), 0, 0, 2);
     }
   }
 }

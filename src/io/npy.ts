@@ -215,12 +215,19 @@ interface NpyHeader {
   readonly fortran: boolean;
 }
 
+/** Bytes as ISO-8859-1 text (one char per byte; no Buffer, so the reader also runs in a browser). */
+function latin1(bytes: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < bytes.length; i += 8192) s += String.fromCharCode(...bytes.subarray(i, i + 8192));
+  return s;
+}
+
 function parseHeader(buf: Uint8Array, file: string): NpyHeader {
   if (buf.byteLength < 10)
     throw new FormatError(file, `truncated .npy file: ${buf.byteLength} bytes, need at least 10`);
   for (let i = 0; i < MAGIC.length; i++) {
     if (buf[i] !== MAGIC[i]) {
-      const got = Buffer.from(buf.subarray(0, 6)).toString('latin1');
+      const got = latin1(buf.subarray(0, 6));
       throw new FormatError(file, `not a .npy file: bad magic ${JSON.stringify(got)}, expected "\\x93NUMPY"`);
     }
   }
@@ -245,7 +252,8 @@ function parseHeader(buf: Uint8Array, file: string): NpyHeader {
       `truncated .npy header: declares ${headerLen} header bytes but only ${buf.byteLength - start} follow`,
     );
   }
-  const text = Buffer.from(buf.subarray(start, start + headerLen)).toString(major === 3 ? 'utf8' : 'latin1');
+  const header = buf.subarray(start, start + headerLen);
+  const text = major === 3 ? new TextDecoder('utf-8').decode(header) : latin1(header);
   const dict = new PyLiteralParser(text, file, major <= 2).parse();
   if (!(dict instanceof Map)) throw new FormatError(file, `.npy header is not a dict: ${text.trim()}`);
   const descr = dict.get('descr');
@@ -427,7 +435,10 @@ export function npyHeader(shape: readonly number[], dtype: NpyDtype): Uint8Array
   if (version === 1) dv.setUint16(8, headerLen, true);
   else dv.setUint32(8, headerLen, true);
   const padded = dict + ' '.repeat(headerLen - dict.length - 1) + '\n';
-  out.set(Buffer.from(padded, 'latin1'), prefix);
+  out.set(
+    Uint8Array.from(padded, (c) => c.charCodeAt(0) & 0xff),
+    prefix,
+  );
   return out;
 }
 

@@ -175,29 +175,33 @@ export function resolveConfig(cfg: TrainConfig, data: TrainData): ResolvedConfig
   if (!Number.isInteger(projections) || projections < 0)
     throw new InvalidArgumentError(FN, 'projections', 'a non-negative integer', projections);
   const tracked = scheduleSteps(cfg.schedule ?? DEFAULT_SCHEDULE, cfg.steps);
-  const h = createHash('sha256');
-  h.update(
-    JSON.stringify({
-      arch: typeof cfg.arch === 'string' ? formatArch(parseArch(cfg.arch)) : formatArch(cfg.arch),
-      inputShape: net.inputShape,
-      param: net.param,
-      seed: cfg.seed,
-      loss: cfg.loss,
-      norm,
-      lambda,
-      center,
-      lr: cfg.lr,
-      steps: cfg.steps,
-      batch,
-      mu,
-      lin,
-      trackers,
-      tracked,
-      projections,
-    }),
-  );
-  for (const m of [data.X, data.Y, data.Xtest, data.Ytest])
-    if (m) h.update(new Uint8Array(m.data.buffer, m.data.byteOffset, m.data.byteLength));
+  const identity = JSON.stringify({
+    arch: typeof cfg.arch === 'string' ? formatArch(parseArch(cfg.arch)) : formatArch(cfg.arch),
+    inputShape: net.inputShape,
+    param: net.param,
+    seed: cfg.seed,
+    loss: cfg.loss,
+    norm,
+    lambda,
+    center,
+    lr: cfg.lr,
+    steps: cfg.steps,
+    batch,
+    mu,
+    lin,
+    trackers,
+    tracked,
+    projections,
+  });
+  // the checkpoint identity, hashed when first read (only checkpoints read it; a browser has no node:crypto)
+  let hash: string | undefined;
+  const digest = (): string => {
+    const h = createHash('sha256');
+    h.update(identity);
+    for (const m of [data.X, data.Y, data.Xtest, data.Ytest])
+      if (m) h.update(new Uint8Array(m.data.buffer, m.data.byteOffset, m.data.byteLength));
+    return h.digest('hex');
+  };
   return {
     net,
     loss: cfg.loss,
@@ -214,7 +218,9 @@ export function resolveConfig(cfg: TrainConfig, data: TrainData): ResolvedConfig
     tracked,
     projections,
     perPosition: cfg.perPosition === true,
-    hash: h.digest('hex'),
+    get hash(): string {
+      return (hash ??= digest());
+    },
   };
 }
 
