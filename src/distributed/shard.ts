@@ -285,7 +285,10 @@ export function readShardTile(c: CheckedShards, k: number, rows: number, cols: n
  * Check the shards in `dir` and write the kernel to `out` (float64 .npy, atomically). ConfigError (exit 2) naming
  * the shard or tile when one is missing, duplicated, of another job or another split, or damaged.
  */
-export function assemble(dir: string, out: string): { rows: number; cols: number; tiles: number; shards: number } {
+export function assemble(
+  dir: string,
+  out: string,
+): { job: string; rows: number; cols: number; tiles: number; shards: number } {
   const c = checkShards(dir);
   const { spec, tileCount: T, shards: N } = c;
   if (spec.kind === 'ooc')
@@ -314,7 +317,7 @@ export function assemble(dir: string, out: string): { rows: number; cols: number
   } finally {
     releaseTemp(tmp);
   }
-  return { rows: c.rows, cols: c.cols, tiles: T, shards: N };
+  return { job: c.job, rows: c.rows, cols: c.cols, tiles: T, shards: N };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
