@@ -474,10 +474,16 @@ export async function coordinateInto(
       }
       const now = Date.now();
       if (popped) {
-        const k = Number(popped[1]);
-        if (Number.isInteger(k) && k >= 0 && k < T && !done.has(k)) {
-          if (write(k, await r.getBuffer(K.tile(k)))) lastProgress = now;
-        }
+        // the tiles finished meanwhile too, their bytes in one round trip (small tiles arrive faster than one BLPOP
+        // and one GET each)
+        const ks = [Number(popped[1])];
+        const more = await r.lpop(K.done, 999);
+        if (more) ks.push(...more.map(Number));
+        const fresh = [...new Set(ks)].filter((k) => Number.isInteger(k) && k >= 0 && k < T && !done.has(k));
+        const bufs = fresh.length > 0 ? await r.mgetBuffer(...fresh.map((k) => K.tile(k))) : [];
+        fresh.forEach((k, i) => {
+          if (write(k, bufs[i])) lastProgress = now;
+        });
       } else if (now - lastProgress > reconcile) {
         // nothing for a while: any tile neither queued, running nor finished is added again (e.g. a Redis restart
         // lost the last second of writes)
@@ -604,7 +610,8 @@ export async function work(url: string, opts: WorkerOptions, signal: AbortSignal
       throw e;
     }
     const K = keys(h);
-    // the tiles of a group run on the pool's threads side by side; each is sent as soon as it is done
+    // the tiles of a group one after another (BullMQ's concurrency keeps every thread busy with other jobs, and a
+    // tile's compute time is its own); each is sent as soon as it is done
     const one = async (k: number): Promise<number> => {
       opts.log(`tile ${k} started`);
       const t0 = performance.now();
@@ -616,8 +623,9 @@ export async function work(url: string, opts: WorkerOptions, signal: AbortSignal
       opts.log(`tile ${k} computed in ${ms.toFixed(0)} ms`);
       return ms;
     };
-    const ms = await Promise.all(ks.map(one));
-    return { ms: ms.reduce((a, b) => a + b, 0) };
+    let ms = 0;
+    for (const k of ks) ms += await one(k);
+    return { ms };
   };
   const lockDuration = opts.lockMs ?? 30_000;
   const worker = new Worker(QUEUE_NAME, processor, {
