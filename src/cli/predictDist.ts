@@ -17,7 +17,7 @@ import { collectOocShards, oocShardDir, oocTileDone } from '../distributed/shard
 import { ConfigError, InvalidArgumentError } from '../errors.js';
 import { writeJsonAtomic } from '../io/atomic.js';
 import { checkOocManifest, oocManifest, oocTileSize } from '../predict/outOfCore.js';
-import { type DistributedInfo, jobData, queueRun, shardRun, tilesPerJob } from './distributed.js';
+import { type DistributedInfo, distMode, jobData, queueRun, shardRun, tilesPerJob } from './distributed.js';
 import { predictOoc, type PredictOocOptions } from './predictOoc.js';
 import { emitSummary, type OutputFile } from './summary.js';
 
@@ -99,12 +99,17 @@ function oocJob(o: PredictOocOptions): { data: JobData; n: number; m: number } {
 /** `ntk predict --solver ooc` (with --shard, --queue, or shards to collect): the command's run after its checks. */
 export async function predictOocRun(o: PredictOocRunOptions): Promise<number> {
   const t0 = performance.now();
+  // --shard's i/N, --queue's URL, --tiles-per-job (with --queue only): checked before the work
+  distMode({
+    ...(o.shard !== undefined ? { shard: o.shard } : {}),
+    ...(o.queue !== undefined ? { queue: o.queue } : {}),
+    ...(o.tilesPerJob !== undefined ? { 'tiles-per-job': o.tilesPerJob } : {}),
+  });
+  if (o.queue !== undefined) (await import('../distributed/queue.js')).parseQueueUrl('--queue', o.queue);
   const group = tilesPerJob(o.tilesPerJob);
   let distributed: DistributedInfo | null = null;
   const files: OutputFile[] = [];
   if (o.shard !== undefined || o.queue !== undefined) {
-    if (o.shard !== undefined && o.queue !== undefined)
-      throw new ConfigError('--shard/--queue', 'give one of them: shards run without a server, --queue with one');
     const { data, n, m } = oocJob(o);
     if (o.shard !== undefined) {
       const dir = oocShardDir(o.kernels);

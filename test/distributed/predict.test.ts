@@ -137,6 +137,19 @@ describe('ntk predict --solver ooc --queue / --shard', () => {
 
   test('a missing shard, a missing tile or a foreign tile is named (exit 2) before anything is moved', () => {
     const P = PREDICT('120', 'm-k', 'm-o');
+    // a bad --shard, or --tiles-per-job without --queue, is refused before anything is written
+    for (const bad of [
+      ['--shard', '3/3'],
+      ['--shard', '0/3', '--tiles-per-job', '2'],
+    ]) {
+      const b = ntk(...P, ...bad);
+      assert.equal(b.status, 2, b.stderr);
+      assert.match(
+        b.stderr,
+        bad.length > 2 ? /--tiles-per-job: groups the tiles of --queue jobs/ : /--shard: must be i\/N/,
+      );
+    }
+    assert.ok(!existsSync(join(dir, 'm-k')));
     ok(...P, '--shard', '0/3', '--workers', '0');
     ok(...P, '--shard', '2/3', '--workers', '0');
     let r = ntk(...P);
