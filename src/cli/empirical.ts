@@ -58,6 +58,9 @@ options:
                            \`ntk assemble DIR --out K.npy\` writes the kernel (docs/distributed.md)
   --queue URL              redis://HOST:PORT[/DB]: coordinate the tiles on a Redis job queue that
                            \`ntk worker --queue URL\` processes compute (resumable: rerun after a crash)
+  --tiles-per-job G        with --queue: tiles per queue job (default auto: docs/distributed.md)
+  --workers N              with --shard: tiles computed at once, one worker thread each (default min(cores, 8);
+                           0 = in-process)
   --json                   print the summary as JSON on stdout (docs/json.md)
 
 examples:
@@ -99,6 +102,7 @@ export const empirical: Command = {
         'per-position': { type: 'boolean', default: false },
         samples: { type: 'string' },
         'tile-size': { type: 'string' },
+        workers: { type: 'string' },
         out: { type: 'string' },
         'stderr-out': { type: 'string' },
         'params-out': { type: 'string' },
@@ -133,6 +137,9 @@ export const empirical: Command = {
     const seed = int('--seed', o.seed, 0, 0) as number;
     const samples = int('--samples', o.samples, 1, 1) as number;
     const tileSize = int('--tile-size', o['tile-size'], 1, undefined);
+    const workers = int('--workers', o.workers, 0, undefined);
+    if (workers !== undefined && o.shard === undefined)
+      throw new ConfigError('--workers', 'applies to --shard runs (ntk empirical computes in-process otherwise)');
     if (o['stderr-out'] !== undefined && samples < 2) throw new ConfigError('--stderr-out', 'needs --samples ≥ 2');
     const dist = distMode(o);
     if (dist && samples > 1)
@@ -177,7 +184,14 @@ export const empirical: Command = {
       const tiling = empiricalTiling(params, X, X2, opts);
       const fields = { kind: 'empirical', arch: o.arch, inputShape: net.inputShape, param, get: 'ntk' } as const;
       const data = jobData({ ...fields, outputs, perPosition, seed, implementation }, tiling.tile, X, X2, adjacency);
-      const code = await runDistributed(o, data, o.out);
+      const pair = X2 === null ? 'Θ(x, x)' : 'Θ(x, x2)';
+      const code = await runDistributed(o, data, o.out, {
+        command: 'empirical',
+        holds: `${tiling.rows}×${tiling.cols} ${outputs} empirical NTK ${pair} (${o.params !== undefined ? `parameters from ${o.params}` : `seed ${seed}`})`,
+        kernel: { kind: 'ntk', rows: tiling.rows, cols: tiling.cols, outputs, symmetric: X2 === null },
+        network: { arch: o.arch, param, seed, samples, parameters: net.numParams, implementation },
+        inputs: { n1: X.rows, n2: X2 === null ? X.rows : X2.rows, d: X.cols, image },
+      });
       if (o['params-out']) writeParams(params, o['params-out'], seed);
       return code;
     }

@@ -15,7 +15,7 @@ import { checkJsonStdout, emitSummary, JSON_FLAG, type OutputFile } from './summ
 const USAGE = `ntk kernel --arch SPEC (--data SPEC | --x X.npy) [--data2 SPEC | --x2 X2.npy] [--param ntk|standard]
            [--get ntk|nngp|nngp,ntk] [--input-shape H,W,C|T,D] [--adjacency A.npy] [--outputs trace|full]
            [--per-position] [--workers N] [--check-pd] --out K.npy
-           [--shard i/N --out DIR | --queue redis://HOST:PORT[/DB]]
+           [--shard i/N --out DIR | --queue redis://HOST:PORT[/DB] [--tiles-per-job G]]
 
 The analytic infinite-width kernel (NTK or NNGP) of an architecture, neural-tangents' conventions (docs/kernels.md).
   --arch SPEC           e.g. '${ARCH_EXAMPLES.mlp}' or '${ARCH_EXAMPLES.bigCnn}'
@@ -33,7 +33,8 @@ The analytic infinite-width kernel (NTK or NNGP) of an architecture, neural-tang
   --get                 ntk (default), nngp, or both in one pass: nngp,ntk (= ntk,nngp = both; neural-tangents'
                         get=('nngp','ntk')); then --out K.npy writes K.nngp.npy and K.ntk.npy
   --workers N           worker threads (default: all cores when the job is large; 0 = in-process; at most
-                        4 × the cores, more are refused)
+                        4 × the cores, more are refused); with --shard: tiles computed at once, one a thread
+                        (default min(cores, 8))
   --check-pd            print λ_min, λ_max, the condition number and whether K is strictly PD (symmetric K only)
   --out K.npy           float64 (n1, n2), written atomically (- : standard output, not a terminal;
                         the summary lines then go to stderr; one array only)
@@ -41,6 +42,8 @@ The analytic infinite-width kernel (NTK or NNGP) of an architecture, neural-tang
                         task each); \`ntk assemble DIR --out K.npy\` then writes the kernel (docs/distributed.md)
   --queue URL           coordinate the tiles on a Redis job queue (BullMQ) that \`ntk worker --queue URL\`
                         processes compute; resumable: rerun the same command after a crash
+  --tiles-per-job G     with --queue: tiles per queue job (default auto: 1 up to 4 000 tiles, then ⌊tiles/2000⌋
+                        up to 64; group small tiles: docs/distributed.md)
   --json                print the summary (and the --check-pd numbers) as JSON on stdout (docs/json.md)
 
 examples:
@@ -126,6 +129,9 @@ export const kernel: Command = {
     if (o['check-pd'] && X2 !== null)
       throw new ConfigError('--check-pd', 'needs a symmetric kernel K(x, x): drop --x2/--data2');
     const adjacency = loadAdjacency(o.adjacency);
+    const pair = X2 === null ? 'K(x, x)' : 'K(x, x2)';
+    const what = (rows: number, cols: number, g: Get) =>
+      `${rows}×${cols} ${outputs} ${g === 'ntk' ? 'NTK' : 'NNGP'} ${pair} (analytic, infinite width, ${param})`;
     if (dist) {
       const inputShape = image ?? [X.cols];
       const tiling = analyticTiling(
@@ -152,7 +158,14 @@ export const kernel: Command = {
         X2,
         adjacency,
       );
-      return runDistributed(o, data, o.out as string);
+      return runDistributed(o, data, o.out as string, {
+        command: 'kernel',
+        holds: what(tiling.rows, tiling.cols, get as Get),
+        kernel: { kind: get, rows: tiling.rows, cols: tiling.cols, outputs, symmetric: X2 === null },
+        network: { arch: o.arch, param },
+        inputs: { n1: X.rows, n2: X2 === null ? X.rows : X2.rows, d: X.cols, image },
+        checkPd: null,
+      });
     }
     const bar = progress('ntk kernel', 'tiles');
     const kfn = kernelFn(o.arch, {
@@ -178,14 +191,11 @@ export const kernel: Command = {
     const secs = (performance.now() - t0) / 1000;
     outs.forEach((path, i) => writeMatrixNpy(path, Ks[i]));
     const K = Ks[0];
-    const pair = X2 === null ? 'K(x, x)' : 'K(x, x2)';
-    const what = (g: Get) =>
-      `${K.rows}×${K.cols} ${outputs} ${g === 'ntk' ? 'NTK' : 'NNGP'} ${pair} (analytic, infinite width, ${param})`;
     const files: OutputFile[] = outs.map((path, i) => ({
       flag: '--out',
       path,
       shape: [K.rows, K.cols],
-      holds: what(gets[i]),
+      holds: what(K.rows, K.cols, gets[i]),
     }));
     // first the lines earlier versions printed (one per kernel: scripts parse them), then what each file holds
     const human: string[] = [];
@@ -193,7 +203,7 @@ export const kernel: Command = {
       const time = i === 0 ? ` in ${secs.toFixed(2)} s${gets.length > 1 ? ' (both, one pass)' : ''}` : '';
       human.push(`${g} ${K.rows}×${K.cols}${time}${outs[i] !== undefined ? ` → ${outs[i]}` : ''}`);
     });
-    human.push(...gets.map(what));
+    human.push(...gets.map((g) => what(K.rows, K.cols, g)));
     let pd: Record<string, unknown> | null = null;
     if (o['check-pd']) {
       // the kernels are written above and not needed after: factor in their storage (no n×n copy)

@@ -37,7 +37,9 @@ import { lossDivisor } from '../analysis/common.js';
 import { eigh } from '../linalg/index.js';
 import { VERSION } from '../version.js';
 import type { Command } from './command.js';
-import { predictOoc } from './predictOoc.js';
+import { oocNumbers, predictOocRun } from './predictDist.js';
+import { DIST_OPTIONS } from './distributed.js';
+import { JSON_FLAG } from './summary.js';
 import { bothPath } from './kernel.js';
 import { assertFiniteFile } from './inputs.js';
 
@@ -45,6 +47,7 @@ const USAGE = `ntk predict --arch SPEC --train SPEC --test SPEC --out DIR [--get
             [--ridge R|auto] [--lr η] [--normalization sum|mean] [--cov full|none] [--param ntk|standard]
             [--kernels DIR | --ktrain K.npy --ktest K.npy [--ktest-test K.npy]] [--solver dense|ooc|auto]
             [--params DIR] [--ensemble K [--seed S] [--decompose]] [--workers N] [--quiet]
+            --solver ooc: [--tile B] [--shard i/N | --queue redis://HOST:PORT[/DB] [--tiles-per-job G]] [--json]
 
 Infinite-width predictions on a test set (neural-tangents' predict.gradient_descent_mse_ensemble; docs/predict.md):
   nngp   the NNGP posterior (exact Bayesian inference): mean K_*(K + ρI)⁻¹Y, cov K_** − K_*(K + ρI)⁻¹K_*ᵀ
@@ -73,6 +76,13 @@ Infinite-width predictions on a test set (neural-tangents' predict.gradient_desc
   --solver              dense (in memory), ooc (out of core: kernel and Cholesky tiles on disk in --kernels DIR,
                         resumable; t = ∞, one kernel, --ridge absolute; docs/predict-scale.md) or auto (default:
                         dense when it fits)
+  --tile B              ooc: rows per tile side (default min(n, 5000))
+  --shard i/N           ooc: compute only shard i of N of the kernel tiles into --kernels DIR/shards (a Slurm
+                        array task each), no solve; then the same command without --shard checks that every
+                        shard and tile is there (one job hash) and solves (docs/predict-scale.md)
+  --queue URL           ooc: the kernel tiles are jobs on a Redis queue that \`ntk worker --queue URL\` processes
+                        compute (docs/distributed.md); then the solve. --tiles-per-job G: tiles per queue job
+  --json                ooc: the summary as JSON on stdout (docs/json.md)
   --params DIR          also the linearized predictions of a given finite network (DIR from ntk empirical
                         --params-out): f₀ + Θ̂_*Θ̂⁻¹(I − e^{−aΘ̂t})(Y − f₀) with its empirical NTK Θ̂ over all
                         outputs, trained by gradient flow at each --time (same --lr, --normalization) → lin.mean.npy
@@ -214,6 +224,9 @@ export const predict: Command = {
         seed: { type: 'string' },
         decompose: { type: 'boolean', default: false },
         out: { type: 'string' },
+        tile: { type: 'string' },
+        ...DIST_OPTIONS,
+        ...JSON_FLAG,
       },
     });
     // ---- every check before any work ----
@@ -308,7 +321,8 @@ export const predict: Command = {
         throw new ConfigError('--param', `must be ntk or standard; got '${param}'`);
       checkOutputPath('--out', o.out, { kind: 'dir' });
       checkOutputPath('--kernels', o.kernels, { kind: 'dir' });
-      const summary = await predictOoc({
+      // --shard/--queue/--tiles-per-job: the kernels phase on other machines (src/cli/predictDist.ts)
+      return predictOocRun({
         arch: o.arch,
         train: o.train,
         test: o.test,
@@ -318,13 +332,16 @@ export const predict: Command = {
         ridgeRelative: false, // --ridge is absolute, as in the dense path (neural-tangents' diag_reg)
         kernels: o.kernels,
         out: o.out,
+        ...oocNumbers(o),
+        ...(o.shard !== undefined ? { shard: o.shard } : {}),
+        ...(o.queue !== undefined ? { queue: o.queue } : {}),
+        ...(o['tiles-per-job'] !== undefined ? { tilesPerJob: o['tiles-per-job'] } : {}),
+        json: o.json,
       });
-      const acc = typeof summary.accuracy === 'number' ? `, accuracy ${(100 * summary.accuracy).toFixed(2)}%` : '';
-      process.stdout.write(
-        `ntk predict (ooc): n = ${summary.n}, m = ${summary.m}${acc}, relative residual ${(summary.residuals as number[]).at(-1)?.toExponential(2)} → ${o.out}\n`,
-      );
-      return 0;
     }
+    for (const flag of ['shard', 'queue', 'tiles-per-job', 'tile', 'json'] as const)
+      if (o[flag] !== undefined && o[flag] !== false)
+        throw new ConfigError(`--${flag}`, 'is available with --solver ooc only (docs/predict-scale.md)');
     const files = o.ktrain !== undefined || o.ktest !== undefined || o['ktest-test'] !== undefined;
     if (files && o.kernels !== undefined)
       throw new ConfigError('--kernels', 'give either --kernels DIR or --ktrain/--ktest files, not both');

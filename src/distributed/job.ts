@@ -13,13 +13,14 @@
  */
 import { createHash } from 'node:crypto';
 import { JobMismatchError } from '../errors.js';
-import { analyticTiling } from '../analytic/kernelFn.js';
+import { analyticTiling, tiles as cutTiles } from '../analytic/kernelFn.js';
 import type { Tile } from '../analytic/kernelFn.js';
 import { empiricalTiling, type NtkImplementation } from '../empirical/ntk.js';
 import { Matrix } from '../linalg/matrix.js';
 import { buildNetwork, init, parseArch } from '../nn/index.js';
 import { Rng } from '../util/random.js';
 import { VERSION } from '../version.js';
+import { oocTileCount, oocTiling } from './oocJob.js';
 
 export const JOB_FORMAT = 'ntk-lab job 1';
 
@@ -27,8 +28,12 @@ export interface JobSpec {
   readonly format: typeof JOB_FORMAT;
   /** the ntk-lab version that published the job; workers of another version refuse it */
   readonly version: string;
-  /** `kernel`: the analytic kernel (ntk kernel); `empirical`: the empirical NTK at a seeded init (ntk empirical) */
-  readonly kind: 'kernel' | 'empirical';
+  /**
+   * `kernel`: the analytic kernel (ntk kernel); `empirical`: the empirical NTK at a seeded init (ntk empirical);
+   * `ooc`: the kernels phase of `ntk predict --solver ooc` (x1 the training inputs, x2 the test inputs, tile the
+   * solver's tile side; its tiles are the solver's train–train and test–train tiles: src/distributed/oocJob.ts)
+   */
+  readonly kind: 'kernel' | 'empirical' | 'ooc';
   readonly arch: string;
   /** per-example input shape: [d] or [h, w, c] */
   readonly inputShape: readonly number[];
@@ -70,7 +75,13 @@ export interface Tiling {
   readonly tile: number;
   readonly perExample: number;
   readonly tiles: readonly Tile[];
-  block(k: number): Float64Array;
+  /** tile k's block (a promise for `ooc` jobs, whose tiles are kernelFn calls) */
+  block(k: number): Float64Array | Promise<Float64Array>;
+}
+
+export interface OpenOptions {
+  /** `ooc` jobs: kernelFn's worker threads per tile (0 inside a TilePool thread) */
+  readonly workers?: number;
 }
 
 function bytesOf(a: Float64Array): Uint8Array {
@@ -99,8 +110,9 @@ export function jobHash(data: JobData): string {
 }
 
 /** The tiling a job's spec and inputs define (validates: architecture, shapes, finite inputs). */
-export function openTiling(data: JobData): Tiling {
+export function openTiling(data: JobData, opts: OpenOptions = {}): Tiling {
   const { spec } = data;
+  if (spec.kind === 'ooc') return oocTiling(data, opts.workers);
   const d = spec.d;
   const X1 = new Matrix(spec.n1, d, data.x1);
   const X2 = data.x2 === null ? null : new Matrix(spec.n2, d, data.x2);
@@ -160,6 +172,13 @@ export function verifyJob(data: JobData, hash: string, who: string): void {
     );
 }
 
+/** The number of tiles a job's spec cuts. */
+export function tileCount(spec: JobSpec): number {
+  return spec.kind === 'ooc'
+    ? oocTileCount(spec.n1, spec.n2, spec.tile)
+    : cutTiles(spec.n1, spec.n2, spec.tile, spec.sym).length;
+}
+
 /** Check a tiling's shape against its spec (a worker whose code cuts other tiles refuses the job). */
 export function verifyTiling(t: Tiling, spec: JobSpec, hash: string, who: string, tileCount: number): void {
   if (t.tile !== spec.tile || t.tiles.length !== tileCount)
@@ -198,8 +217,11 @@ export function encodeTile(h: TileHeader, block: Float64Array): Buffer {
   return out;
 }
 
-/** Decode a tile; null when the bytes are not a whole tile (truncated, bad magic, wrong length). */
-export function decodeTile(buf: Uint8Array): { header: TileHeader; block: Float64Array } | null {
+/**
+ * A tile's header from its first bytes (at least 12 + the header length; 4 KiB hold any header), and the length the
+ * whole tile must have; null when the bytes are not a tile's start.
+ */
+export function decodeTileHeader(buf: Uint8Array): { header: TileHeader; dataOffset: number; bytes: number } | null {
   if (buf.byteLength < 12) return null;
   const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
   if (!b.subarray(0, 8).equals(MAGIC)) return null;
@@ -212,10 +234,17 @@ export function decodeTile(buf: Uint8Array): { header: TileHeader; block: Float6
     return null;
   }
   const n = header.rows * header.cols;
-  if (!Number.isSafeInteger(n) || b.byteLength !== 12 + len + 8 * n) return null;
-  const block = new Float64Array(n);
-  new Uint8Array(block.buffer).set(b.subarray(12 + len));
-  return { header, block };
+  if (!Number.isSafeInteger(n)) return null;
+  return { header, dataOffset: 12 + len, bytes: 12 + len + 8 * n };
+}
+
+/** Decode a tile; null when the bytes are not a whole tile (truncated, bad magic, wrong length). */
+export function decodeTile(buf: Uint8Array): { header: TileHeader; block: Float64Array } | null {
+  const h = decodeTileHeader(buf);
+  if (h === null || buf.byteLength !== h.bytes) return null;
+  const block = new Float64Array(h.header.rows * h.header.cols);
+  new Uint8Array(block.buffer).set(buf.subarray(h.dataOffset));
+  return { header: h.header, block };
 }
 
 /** Rows and columns of tile t's block. */

@@ -28,12 +28,13 @@ import {
   encodeTile,
   jobHash,
   openTiling,
+  tileCount,
   verifyJob,
   verifyTiling,
 } from './job.js';
 import { KernelFile } from './kernelFile.js';
 import { TilePool } from './pool.js';
-import { type Tile, tiles as cutTiles } from '../analytic/kernelFn.js';
+import type { Tile } from '../analytic/kernelFn.js';
 
 export const QUEUE_NAME = 'ntk-tiles';
 const CHUNK = 32 * 1024 * 1024;
@@ -187,6 +188,79 @@ const median = (a: number[]): number => {
 export interface CoordinateOptions {
   /** seconds without a finished tile before the queue is checked for lost tiles (default 15) */
   readonly reconcileSecs?: number;
+  /** tiles per queue job (default: tilesPerJobFor(tiles)) */
+  readonly tilesPerJob?: number;
+}
+
+/** What the coordinator writes finished tiles into: the kernel .npy (kernel, empirical) or an ooc tile folder. */
+export interface TileSink {
+  /** tiles already there from an earlier run (not enqueued) */
+  readonly done: ReadonlySet<number>;
+  /** where they are (for the resume line) */
+  readonly where: string;
+  put(k: number, block: Float64Array): void;
+  /** make the tiles put since the last call durable (before they are deleted from Redis) */
+  sync(ks: readonly number[]): void;
+  finish(): void;
+  close(): void;
+}
+
+/**
+ * Tiles per queue job by default: one while there are at most 4 000 tiles, else ⌊tiles / 2 000⌋ up to 64 — at
+ * least 2 000 queue jobs (to balance them over many workers' threads), and the queue's per-job cost (BullMQ's
+ * 15–20 Redis commands, measured at 5–10 ms per job on a loaded machine: docs/distributed.md) spread over up to 64
+ * tiles when there are very many.
+ */
+export function tilesPerJobFor(tiles: number): number {
+  return Math.max(1, Math.min(64, Math.floor(tiles / 2000)));
+}
+
+/** The kernel .npy sink: a partial file beside the output, its tiles logged as they are made durable. */
+function kernelSink(data: JobData, h16: string, out: string): TileSink {
+  const tiling = openTiling(data);
+  const list = tiling.tiles;
+  const T = list.length;
+  const R = tiling.perExample;
+  const target = resolveOutputTarget(out);
+  if (target.kind !== 'file')
+    throw new OutputError(out, 'with --queue the kernel is written to a regular file (not a device or -)');
+  const partial = join(dirname(target.path), `.${basename(target.path)}.${h16}.partial`);
+  const logPath = join(dirname(target.path), `.${basename(target.path)}.${h16}.tiles`);
+  const file = new KernelFile(partial, tiling.rows, tiling.cols);
+  const done = new Set<number>();
+  if (file.resumed && existsSync(logPath)) {
+    for (const line of readFileSync(logPath, 'utf8').split('\n')) {
+      const k = Number(line);
+      if (line !== '' && Number.isInteger(k) && k >= 0 && k < T) done.add(k);
+    }
+  } else rmSync(logPath, { force: true });
+  const logFd = openSync(logPath, 'a');
+  const closeLog = () => {
+    try {
+      closeSync(logFd);
+    } catch {
+      // closed already
+    }
+  };
+  return {
+    done,
+    where: partial,
+    put: (k, block) => file.put(list[k], R, block, tiling.sym && list[k].i0 !== list[k].j0, `tile ${k}`),
+    sync(ks) {
+      file.sync();
+      appendFileSync(logFd, ks.map((k) => `${k}\n`).join(''));
+      fsyncSync(logFd);
+    },
+    finish() {
+      closeLog();
+      file.finish(out);
+      rmSync(logPath, { force: true });
+    },
+    close() {
+      file.close();
+      closeLog();
+    },
+  };
 }
 
 /**
@@ -199,7 +273,30 @@ export async function coordinate(
   out: string,
   say: (line: string) => void,
   opts: CoordinateOptions = {},
-): Promise<{ computed: number; resumed: number; tiles: number }> {
+): Promise<CoordinateResult> {
+  parseQueueUrl('--queue', url);
+  return coordinateInto(url, data, kernelSink(data, jobHash(data).slice(0, 16), out), out, say, opts);
+}
+
+export interface CoordinateResult {
+  readonly computed: number;
+  readonly resumed: number;
+  readonly tiles: number;
+  readonly tilesPerJob: number;
+  readonly seconds: number;
+  /** per tile (ms, medians): compute, enqueue → written, picked → written minus compute */
+  readonly perTile: { readonly computeMs: number; readonly latencyMs: number; readonly overheadMs: number };
+}
+
+/** The coordinator of a job whose finished tiles go into `sink` (`out`: what the lines call the output). */
+export async function coordinateInto(
+  url: string,
+  data: JobData,
+  sink: TileSink,
+  out: string,
+  say: (line: string) => void,
+  opts: CoordinateOptions = {},
+): Promise<CoordinateResult> {
   const addr = parseQueueUrl('--queue', url);
   const h = jobHash(data);
   const h16 = h.slice(0, 16);
@@ -207,22 +304,16 @@ export async function coordinate(
   const list = tiling.tiles;
   const T = list.length;
   const R = tiling.perExample;
-  const target = resolveOutputTarget(out);
-  if (target.kind !== 'file')
-    throw new OutputError(out, 'with --queue the kernel is written to a regular file (not a device or -)');
-  const partial = join(dirname(target.path), `.${basename(target.path)}.${h16}.partial`);
-  const logPath = join(dirname(target.path), `.${basename(target.path)}.${h16}.tiles`);
-  const r = await connect('--queue', addr);
-  const file = new KernelFile(partial, tiling.rows, tiling.cols);
-  const done = new Set<number>();
-  if (file.resumed && existsSync(logPath)) {
-    for (const line of readFileSync(logPath, 'utf8').split('\n')) {
-      const k = Number(line);
-      if (line !== '' && Number.isInteger(k) && k >= 0 && k < T) done.add(k);
-    }
-  } else rmSync(logPath, { force: true });
+  const G = opts.tilesPerJob ?? tilesPerJobFor(T);
+  let r: Redis;
+  try {
+    r = await connect('--queue', addr);
+  } catch (e) {
+    sink.close();
+    throw e;
+  }
+  const done = new Set<number>(sink.done);
   const resumed = done.size;
-  const logFd = openSync(logPath, 'a');
   const K = keys(h);
   const blocking = r.duplicate();
   blocking.on('error', () => undefined);
@@ -241,7 +332,7 @@ export async function coordinate(
   try {
     const fresh = await publish(r, h, data);
     say(
-      `job ${h16}… (${data.spec.kind} ${tiling.rows}×${tiling.cols}): ${T} tiles of ${tiling.tile} examples${fresh ? ', published' : ', already published'}${resumed ? `; resuming: ${resumed} tiles already in ${partial}` : ''}`,
+      `job ${h16}… (${data.spec.kind} ${tiling.rows}×${tiling.cols}): ${T} tiles of ${tiling.tile} examples${fresh ? ', published' : ', already published'}${G > 1 ? `, ${G} tiles per queue job` : ''}${resumed ? `; resuming: ${resumed} tiles already in ${sink.where}` : ''}`,
     );
     // written tiles are made durable in batches (at most every second or 500 tiles): the file is fsynced, then
     // their numbers are appended to the log (fsynced), then they are deleted from Redis
@@ -253,9 +344,7 @@ export async function coordinate(
       lastFlush = Date.now();
       if (unlogged.length === 0) return;
       const ks = unlogged.splice(0);
-      file.sync();
-      appendFileSync(logFd, ks.map((k) => `${k}\n`).join(''));
-      fsyncSync(logFd);
+      sink.sync(ks);
       for (let o = 0; o < ks.length; o += 1000) await r.del(...ks.slice(o, o + 1000).map((k) => K.tile(k)));
       await top();
     };
@@ -274,7 +363,7 @@ export async function coordinate(
           'queue_tile',
           `tile ${k} in Redis (${K.tile(k)}) is damaged or of another job; delete it and rerun`,
         );
-      file.put(list[k], R, tile.block, tiling.sym && list[k].i0 !== list[k].j0, `tile ${k}`);
+      sink.put(k, tile.block);
       unlogged.push(k);
       done.add(k);
       computed++;
@@ -302,18 +391,25 @@ export async function coordinate(
     } while (cursor !== '0');
     if (computed > 0) say(`harvested ${computed} tiles finished while no coordinator ran`);
     await flush();
+    // a queue job is a group of up to G consecutive tiles, named by its first tile
+    const groups = new Map<number, readonly number[]>();
     const add = async (ks: number[], retry = 0): Promise<void> => {
-      for (let o = 0; o < ks.length; o += 1000) {
+      const gs: number[][] = [];
+      for (let o = 0; o < ks.length; o += G) gs.push(ks.slice(o, o + G));
+      for (let o = 0; o < gs.length; o += 1000) {
         const now = Date.now();
-        const part = ks.slice(o, o + 1000);
+        const part = gs.slice(o, o + 1000);
         await queue.addBulk(
-          part.map((k) => ({
+          part.map((g) => ({
             name: 'tile',
-            data: { job: h, tile: k },
-            opts: { jobId: jobIdOf(h, k, retry), attempts: 3, removeOnComplete: true, removeOnFail: true },
+            data: g.length === 1 ? { job: h, tile: g[0] } : { job: h, tile: g[0], tiles: g },
+            opts: { jobId: jobIdOf(h, g[0], retry), attempts: 3, removeOnComplete: true, removeOnFail: true },
           })),
         );
-        for (const k of part) enqueuedAt.set(k, now);
+        for (const g of part) {
+          groups.set(g[0], g);
+          for (const k of g) enqueuedAt.set(k, now);
+        }
       }
     };
     const todo = [...Array(T).keys()].filter((k) => !done.has(k));
@@ -332,21 +428,26 @@ export async function coordinate(
       const m = /^([0-9a-f]{16})-(\d+)(?:-r(\d+))?$/.exec(jobId);
       if (!m || m[1] !== h16) return;
       const k = Number(m[2]);
-      if (done.has(k)) return;
+      const rest = (groups.get(k) ?? [k]).filter((x) => !done.has(x));
+      if (rest.length === 0) return;
+      const name = rest.length === 1 ? `tile ${rest[0]}` : `tiles ${rest.join(', ')}`;
       if (/refuses job/.test(failedReason)) {
         const n = (refusals.get(k) ?? 0) + 1;
         refusals.set(k, n);
-        say(`tile ${k} refused: ${failedReason}`);
+        say(`${name} refused: ${failedReason}`);
         if (n >= 3)
           aborted = new JobMismatchError(
             h,
             'every worker that took it',
-            `tile ${k} was refused ${n} times; last: ${failedReason}`,
+            `${name} was refused ${n} times; last: ${failedReason}`,
           );
-        else void add([k], n).catch((e: unknown) => (aborted = e as Error));
+        else {
+          refusals.set(rest[0], n);
+          void add(rest, n).catch((e: unknown) => (aborted = e as Error));
+        }
         return;
       }
-      aborted = new NtkError('queue_tile_failed', `tile ${k} failed on a worker after 3 attempts: ${failedReason}`);
+      aborted = new NtkError('queue_tile_failed', `${name} failed on a worker after 3 attempts: ${failedReason}`);
     });
     events.on('stalled', ({ jobId }) => {
       if (jobId.startsWith(h16))
@@ -373,10 +474,16 @@ export async function coordinate(
       }
       const now = Date.now();
       if (popped) {
-        const k = Number(popped[1]);
-        if (Number.isInteger(k) && k >= 0 && k < T && !done.has(k)) {
-          if (write(k, await r.getBuffer(K.tile(k)))) lastProgress = now;
-        }
+        // the tiles finished meanwhile too, their bytes in one round trip (small tiles arrive faster than one BLPOP
+        // and one GET each)
+        const ks = [Number(popped[1])];
+        const more = await r.lpop(K.done, 999);
+        if (more) ks.push(...more.map(Number));
+        const fresh = [...new Set(ks)].filter((k) => Number.isInteger(k) && k >= 0 && k < T && !done.has(k));
+        const bufs = fresh.length > 0 ? await r.mgetBuffer(...fresh.map((k) => K.tile(k))) : [];
+        fresh.forEach((k, i) => {
+          if (write(k, bufs[i])) lastProgress = now;
+        });
       } else if (now - lastProgress > reconcile) {
         // nothing for a while: any tile neither queued, running nor finished is added again (e.g. a Redis restart
         // lost the last second of writes)
@@ -385,13 +492,20 @@ export async function coordinate(
         for (const k of [...Array(T).keys()]) {
           if (done.has(k)) continue;
           if (!enqueuedAt.has(k)) continue; // not enqueued yet
-          if ((await r.exists(K.tile(k))) === 1) {
-            write(k, await r.getBuffer(K.tile(k)));
+          if ((await r.exists(K.tile(k))) === 1) write(k, await r.getBuffer(K.tile(k)));
+        }
+        for (const [k0, g] of [...groups]) {
+          const rest = g.filter((k) => !done.has(k));
+          if (rest.length === 0) {
+            groups.delete(k0);
             continue;
           }
-          const ids = [0, 1, 2].map((n) => jobIdOf(h, k, n));
+          const ids = [0, 1, 2].map((n) => jobIdOf(h, k0, n));
           const states = await Promise.all(ids.map((id) => queue.getJobState(id)));
-          if (states.every((s) => s === 'unknown')) lost.push(k);
+          if (states.every((st) => st === 'unknown')) {
+            groups.delete(k0);
+            lost.push(...rest);
+          }
         }
         if (lost.length > 0) {
           say(`${lost.length} tiles were in no queue state (lost by Redis?): enqueued again`);
@@ -409,22 +523,22 @@ export async function coordinate(
         );
       }
     }
-    closeSync(logFd);
-    file.finish(out);
-    rmSync(logPath, { force: true });
+    sink.finish();
     await deleteJob(r, h, data.spec);
     const secs = (Date.now() - t0) / 1000;
     say(
-      `${tiling.rows}×${tiling.cols} kernel in ${secs.toFixed(2)} s → ${out} (${computed} tiles from the queue${resumed ? `, ${resumed} kept from the earlier run` : ''}); per tile: compute median ${median(compute).toFixed(1)} ms, enqueue → written median ${median(latency).toFixed(1)} ms, picked → written minus compute median ${median(overhead).toFixed(1)} ms`,
+      `${data.spec.kind === 'ooc' ? `${T} kernel tiles` : `${tiling.rows}×${tiling.cols} kernel`} in ${secs.toFixed(2)} s → ${out} (${computed} tiles from the queue${resumed ? `, ${resumed} kept from the earlier run` : ''}); per tile: compute median ${median(compute).toFixed(1)} ms, enqueue → written median ${median(latency).toFixed(1)} ms, picked → written minus compute median ${median(overhead).toFixed(1)} ms`,
     );
-    return { computed, resumed, tiles: T };
+    return {
+      computed,
+      resumed,
+      tiles: T,
+      tilesPerJob: G,
+      seconds: secs,
+      perTile: { computeMs: median(compute), latencyMs: median(latency), overheadMs: median(overhead) },
+    };
   } catch (e) {
-    file.close();
-    try {
-      closeSync(logFd);
-    } catch {
-      // closed already
-    }
+    sink.close();
     throw e;
   } finally {
     await Promise.allSettled([events.close(), queue.close()]);
@@ -458,7 +572,7 @@ export async function work(url: string, opts: WorkerOptions, signal: AbortSignal
     if (data === null) throw new Error(`job ${h.slice(0, 16)}… is not (or no longer) in Redis`);
     verifyJob(data, h, who);
     const tiling = openTiling(data);
-    verifyTiling(tiling, data.spec, h, who, cutTiles(data.spec.n1, data.spec.n2, data.spec.tile, data.spec.sym).length);
+    verifyTiling(tiling, data.spec, h, who, tileCount(data.spec));
     if (state.ctx) void state.ctx.pool.close();
     const ctx: Ctx = { h, pool: new TilePool(data, opts.threads), tiles: tiling.tiles, R: tiling.perExample };
     state.ctx = ctx;
@@ -481,28 +595,36 @@ export async function work(url: string, opts: WorkerOptions, signal: AbortSignal
       if (state.opening === p) state.opening = null;
     }
   };
-  const processor = async (job: BullJob<{ job: string; tile: number }>) => {
+  const processor = async (job: BullJob<{ job: string; tile: number; tiles?: number[] }>) => {
     const picked = Date.now();
-    const { job: h, tile: k } = job.data;
+    const { job: h, tile: k0 } = job.data;
+    const ks = job.data.tiles ?? [k0];
     let c: Ctx;
     try {
       c = await contextFor(h);
     } catch (e) {
       if (e instanceof JobMismatchError) {
-        opts.log(`refused tile ${k}: ${e.message}`);
+        opts.log(`refused tile${ks.length > 1 ? 's' : ''} ${ks.join(', ')}: ${e.message}`);
         throw new UnrecoverableError(`JobMismatchError: ${e.message}`);
       }
       throw e;
     }
-    opts.log(`tile ${k} started`);
-    const t0 = performance.now();
-    const block = await c.pool.compute(k);
-    const ms = performance.now() - t0;
-    const { rows, cols } = blockShape(c.tiles[k], c.R);
-    const header = { job: h, tile: k, rows, cols, picked, ms, worker: who };
     const K = keys(h);
-    await r.multi().set(K.tile(k), encodeTile(header, block)).rpush(K.done, String(k)).exec();
-    opts.log(`tile ${k} computed in ${ms.toFixed(0)} ms`);
+    // the tiles of a group one after another (BullMQ's concurrency keeps every thread busy with other jobs, and a
+    // tile's compute time is its own); each is sent as soon as it is done
+    const one = async (k: number): Promise<number> => {
+      opts.log(`tile ${k} started`);
+      const t0 = performance.now();
+      const block = await c.pool.compute(k);
+      const ms = performance.now() - t0;
+      const { rows, cols } = blockShape(c.tiles[k], c.R);
+      const header = { job: h, tile: k, rows, cols, picked, ms, worker: who };
+      await r.multi().set(K.tile(k), encodeTile(header, block)).rpush(K.done, String(k)).exec();
+      opts.log(`tile ${k} computed in ${ms.toFixed(0)} ms`);
+      return ms;
+    };
+    let ms = 0;
+    for (const k of ks) ms += await one(k);
     return { ms };
   };
   const lockDuration = opts.lockMs ?? 30_000;

@@ -5,14 +5,36 @@
  * that the manifests are of one job and one split, that every shard and every tile is there exactly once, and
  * writes the kernel.
  */
-import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import {
+  closeSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { basename, join } from 'node:path';
 import { ConfigError, OutputError } from '../errors.js';
 import { resolveOutputTarget, tempPathFor, writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { registerTemp, releaseTemp } from '../io/tempfiles.js';
 import { VERSION } from '../version.js';
-import { type JobData, type JobSpec, blockShape, decodeTile, encodeTile, jobHash, openTiling } from './job.js';
+import {
+  type JobData,
+  type JobSpec,
+  blockShape,
+  decodeTile,
+  decodeTileHeader,
+  encodeTile,
+  jobHash,
+  openTiling,
+} from './job.js';
+import { haveTile, oocKernelPath, oocKernelTiles } from '../predict/outOfCore.js';
 import { KernelFile } from './kernelFile.js';
+import { TilePool } from './pool.js';
 import { tiles as cutTiles } from '../analytic/kernelFn.js';
 
 export const SHARD_FORMAT = 'ntk-lab shard 1';
@@ -50,19 +72,31 @@ export function parseShard(flag: string, text: string): [number, number] {
 export const tileFile = (dir: string, k: number): string => join(dir, `tile-${k}.bin`);
 export const manifestFile = (dir: string, i: number, n: number): string => join(dir, `shard-${i}-of-${n}.json`);
 
+export interface ShardOptions {
+  /**
+   * worker threads: tiles computed at once, one a thread (an \`ooc\` job: kernelFn's threads within each tile);
+   * 0 = in-process. Default: min(cores, 8) when the shard has more than one tile to compute.
+   */
+  readonly threads?: number;
+  readonly progress?: (done: number, total: number) => void;
+  /** tiles finished elsewhere, not computed again (an ooc job's tiles already moved into the solver's folder) */
+  readonly done?: (k: number) => boolean;
+}
+
 /**
  * Compute shard i of N of a job into `dir` (created). Tiles already in `dir` from the same job are kept (a
- * requeued array task continues). Returns the number of tiles computed and kept.
+ * requeued array task continues). Returns the number of tiles computed and kept, and the threads used.
  */
-export function runShard(
+export async function runShard(
   data: JobData,
   i: number,
   n: number,
   dir: string,
-  progress?: (done: number, total: number) => void,
-): { computed: number; kept: number; tiles: number } {
+  opts: ShardOptions = {},
+): Promise<{ computed: number; kept: number; tiles: number; jobTiles: number; threads: number }> {
   const hash = jobHash(data);
-  const tiling = openTiling(data);
+  const ooc = data.spec.kind === 'ooc';
+  const tiling = openTiling(data, ooc && opts.threads !== undefined ? { workers: opts.threads } : {});
   try {
     mkdirSync(dir, { recursive: true });
   } catch (e) {
@@ -70,24 +104,47 @@ export function runShard(
   }
   const mine: number[] = [];
   for (let k = i; k < tiling.tiles.length; k += n) mine.push(k);
-  let computed = 0;
+  const todo: number[] = [];
   let kept = 0;
   for (const k of mine) {
-    const path = tileFile(dir, k);
-    const { rows, cols } = blockShape(tiling.tiles[k], tiling.perExample);
+    const { rows } = blockShape(tiling.tiles[k], tiling.perExample);
     let have = false;
     try {
-      const old = decodeTile(readFileSync(path));
+      const old = decodeTile(readFileSync(tileFile(dir, k)));
       have = old !== null && old.header.job === hash && old.header.tile === k && old.header.rows === rows;
     } catch {
       have = false;
     }
-    if (have) kept++;
-    else {
-      writeFileAtomic(path, encodeTile({ job: hash, tile: k, rows, cols }, tiling.block(k)));
-      computed++;
+    if (have || opts.done?.(k)) kept++;
+    else todo.push(k);
+  }
+  let computed = 0;
+  const put = (k: number, block: Float64Array): void => {
+    const { rows, cols } = blockShape(tiling.tiles[k], tiling.perExample);
+    writeFileAtomic(tileFile(dir, k), encodeTile({ job: hash, tile: k, rows, cols }, block));
+    computed++;
+    opts.progress?.(computed + kept, mine.length);
+  };
+  // an ooc tile is one kernelFn call (its own threads); other jobs' tiles go to a pool of threads
+  const threads = ooc
+    ? (opts.threads ?? 0)
+    : Math.min(todo.length, opts.threads ?? (todo.length > 1 ? Math.min(availableParallelism(), 8) : 0));
+  if (ooc || threads <= 1) {
+    for (const k of todo) put(k, await tiling.block(k));
+  } else {
+    const pool = new TilePool(data, threads);
+    try {
+      let next = 0;
+      const lane = async (): Promise<void> => {
+        while (next < todo.length) {
+          const k = todo[next++];
+          put(k, await pool.compute(k));
+        }
+      };
+      await Promise.all(Array.from({ length: threads }, lane));
+    } finally {
+      await pool.close();
     }
-    progress?.(computed + kept, mine.length);
   }
   const manifest: ShardManifest = {
     format: SHARD_FORMAT,
@@ -103,14 +160,26 @@ export function runShard(
     spec: data.spec,
   };
   writeJsonAtomic(manifestFile(dir, i, n), manifest);
-  return { computed, kept, tiles: mine.length };
+  return { computed, kept, tiles: mine.length, jobTiles: tiling.tiles.length, threads };
+}
+
+/** The shards of one job in a folder, checked (every shard once, one job, one split, every tile listed once). */
+export interface CheckedShards {
+  readonly dir: string;
+  readonly job: string;
+  readonly spec: JobSpec;
+  readonly shards: number;
+  readonly tileCount: number;
+  readonly rows: number;
+  readonly cols: number;
+  readonly perExample: number;
 }
 
 /**
- * Check the shards in `dir` and write the kernel to `out` (float64 .npy, atomically). ConfigError (exit 2) naming
- * the shard or tile when one is missing, duplicated, of another job or another split, or damaged.
+ * Read and check the shard manifests in `dir`: ConfigError (exit 2) naming the shard when one is missing,
+ * duplicated, of another job or of another split, or a tile is in no manifest or in two.
  */
-export function assemble(dir: string, out: string): { rows: number; cols: number; tiles: number; shards: number } {
+export function checkShards(dir: string): CheckedShards {
   let names: string[];
   try {
     if (!statSync(dir).isDirectory()) throw new ConfigError(dir, 'is not a folder (give the shards’ folder)');
@@ -175,37 +244,71 @@ export function assemble(dir: string, out: string): { rows: number; cols: number
   for (let k = 0; k < T; k++)
     if (!owner.has(k))
       throw new ConfigError(dir, `tile ${k} of ${T} is in no shard’s manifest (shard ${k % N}/${N} should have it)`);
-  const R = first.m.perExample;
+  return {
+    dir,
+    job: first.m.job,
+    spec,
+    shards: N,
+    tileCount: T,
+    rows: first.m.rows,
+    cols: first.m.cols,
+    perExample: first.m.perExample,
+  };
+}
+
+/** Shard tile k's block, checked against the manifests (ConfigError naming the file when missing or foreign). */
+export function readShardTile(c: CheckedShards, k: number, rows: number, cols: number): Float64Array {
+  const path = tileFile(c.dir, k);
+  const N = c.shards;
+  let buf: Buffer;
+  try {
+    buf = readFileSync(path);
+  } catch {
+    throw new ConfigError(path, `is missing: tile ${k} of shard ${k % N}/${N} (rerun that shard)`);
+  }
+  const tile = decodeTile(buf);
+  if (tile === null) throw new ConfigError(path, `is damaged (not a whole tile): rerun shard ${k % N}/${N}`);
+  if (tile.header.job !== c.job)
+    throw new ConfigError(
+      path,
+      `is of job ${tile.header.job.slice(0, 16)}…, the shards of job ${c.job.slice(0, 16)}…: rerun shard ${k % N}/${N}`,
+    );
+  if (tile.header.tile !== k || tile.header.rows !== rows || tile.header.cols !== cols)
+    throw new ConfigError(
+      path,
+      `holds tile ${tile.header.tile} (${tile.header.rows}×${tile.header.cols}), not tile ${k} (${rows}×${cols})`,
+    );
+  return tile.block;
+}
+
+/**
+ * Check the shards in `dir` and write the kernel to `out` (float64 .npy, atomically). ConfigError (exit 2) naming
+ * the shard or tile when one is missing, duplicated, of another job or another split, or damaged.
+ */
+export function assemble(
+  dir: string,
+  out: string,
+): { job: string; rows: number; cols: number; tiles: number; shards: number } {
+  const c = checkShards(dir);
+  const { spec, tileCount: T, shards: N } = c;
+  if (spec.kind === 'ooc')
+    throw new ConfigError(
+      dir,
+      'holds the shards of an ntk predict --solver ooc job: run that ntk predict command without --shard (it takes the tiles from here and solves)',
+    );
+  const R = c.perExample;
   const list = cutTiles(spec.n1, spec.n2, spec.tile, spec.sym);
   if (list.length !== T)
     throw new ConfigError(dir, `the manifests say ${T} tiles, the spec cuts ${list.length}: damaged manifest`);
   const tmp = tempPathFor(resolveTarget(out));
   registerTemp(tmp);
-  const file = new KernelFile(tmp, first.m.rows, first.m.cols);
+  const file = new KernelFile(tmp, c.rows, c.cols);
   try {
     for (let k = 0; k < T; k++) {
-      const path = tileFile(dir, k);
       const t = list[k];
       const { rows, cols } = blockShape(t, R);
-      let buf: Buffer;
-      try {
-        buf = readFileSync(path);
-      } catch {
-        throw new ConfigError(path, `is missing: tile ${k} of shard ${k % N}/${N} (rerun that shard)`);
-      }
-      const tile = decodeTile(buf);
-      if (tile === null) throw new ConfigError(path, `is damaged (not a whole tile): rerun shard ${k % N}/${N}`);
-      if (tile.header.job !== first.m.job)
-        throw new ConfigError(
-          path,
-          `is of job ${tile.header.job.slice(0, 16)}…, the shards of job ${first.m.job.slice(0, 16)}…: rerun shard ${k % N}/${N}`,
-        );
-      if (tile.header.tile !== k || tile.header.rows !== rows || tile.header.cols !== cols)
-        throw new ConfigError(
-          path,
-          `holds tile ${tile.header.tile} (${tile.header.rows}×${tile.header.cols}), not tile ${k} (${rows}×${cols})`,
-        );
-      file.put(t, R, tile.block, spec.sym && t.i0 !== t.j0, `tile ${k} (${path})`);
+      const block = readShardTile(c, k, rows, cols);
+      file.put(t, R, block, spec.sym && t.i0 !== t.j0, `tile ${k} (${tileFile(dir, k)})`);
     }
     file.finish(out);
   } catch (e) {
@@ -214,7 +317,103 @@ export function assemble(dir: string, out: string): { rows: number; cols: number
   } finally {
     releaseTemp(tmp);
   }
-  return { rows: first.m.rows, cols: first.m.cols, tiles: T, shards: N };
+  return { job: c.job, rows: c.rows, cols: c.cols, tiles: T, shards: N };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// ntk predict --solver ooc --shard i/N --kernels DIR: the shards go to DIR/shards; the final ntk predict --kernels DIR
+// (without --shard) checks them and moves the tiles into the solver's folder DIR/kernel.
+
+/** Where the shards of an ooc job go in its --kernels folder. */
+export const oocShardDir = (dir: string): string => join(dir, 'shards');
+
+/** Whether an ooc job's tile k is in the solver's folder already (moved there, or computed by the solver). */
+export function oocTileDone(data: JobData, dir: string): (k: number) => boolean {
+  const list = oocKernelTiles(data.spec.n1, data.spec.n2, data.spec.tile);
+  return (k) => haveTile(oocKernelPath(dir, list[k].name), (list[k].i1 - list[k].i0) * (list[k].j1 - list[k].j0));
+}
+
+/**
+ * The shards of an ooc job in DIR/shards (null when there are none): checks that they are of `data`'s job (the
+ * same inputs, architecture, tile, version), that every shard is there once and that every tile is in DIR/shards or
+ * already in DIR/kernel — all before moving any — then moves each tile into DIR/kernel/NAME.bin (the solver's raw
+ * float64 file, written atomically; the shard's copy removed after). ConfigError (exit 2) naming the shard or tile.
+ */
+export function collectOocShards(
+  data: JobData,
+  dir: string,
+): { job: string; shards: number; tiles: number; moved: number; present: number } | null {
+  const sdir = oocShardDir(dir);
+  let any = false;
+  try {
+    any = readdirSync(sdir).some((f) => /^shard-.*\.json$/.test(f));
+  } catch {
+    any = false;
+  }
+  if (!any) return null;
+  const c = checkShards(sdir);
+  const h = jobHash(data);
+  if (c.job !== h) {
+    const mine = data.spec as unknown as Record<string, unknown>;
+    const theirs = c.spec as unknown as Record<string, unknown>;
+    const diff = Object.keys(mine).filter((k) => JSON.stringify(mine[k]) !== JSON.stringify(theirs[k]));
+    throw new ConfigError(
+      sdir,
+      `holds the shards of job ${c.job.slice(0, 16)}…, this command's job is ${h.slice(0, 16)}… (${diff.length > 0 ? diff.map((k) => `${k}: ${JSON.stringify(theirs[k])} there, ${JSON.stringify(mine[k])} here`).join('; ') : 'the inputs differ'}): run the shards with this command's options, or use another --kernels folder`,
+    );
+  }
+  const list = oocKernelTiles(data.spec.n1, data.spec.n2, data.spec.tile);
+  if (list.length !== c.tileCount)
+    throw new ConfigError(sdir, `the manifests say ${c.tileCount} tiles, the job has ${list.length}: damaged manifest`);
+  const N = c.shards;
+  const len = (k: number) => (list[k].i1 - list[k].i0) * (list[k].j1 - list[k].j0);
+  const done = oocTileDone(data, dir);
+  // first every tile's presence and header (a missing one is named before anything is moved)
+  const pending: number[] = [];
+  for (let k = 0; k < list.length; k++) {
+    const path = tileFile(sdir, k);
+    let head: Buffer | null = null;
+    let size = -1;
+    try {
+      const fd = openSync(path, 'r');
+      try {
+        size = fstatSync(fd).size;
+        head = Buffer.alloc(Math.min(size, 4096));
+        readSync(fd, head, 0, head.byteLength, 0);
+      } finally {
+        closeSync(fd);
+      }
+    } catch {
+      head = null;
+    }
+    if (head === null) {
+      if (done(k)) continue;
+      throw new ConfigError(
+        path,
+        `is missing: tile ${k} (${list[k].name}) of shard ${k % N}/${N}, and ${oocKernelPath(dir, list[k].name)} is not there either (rerun --shard ${k % N}/${N})`,
+      );
+    }
+    const t = decodeTileHeader(head);
+    if (t === null || t.bytes !== size)
+      throw new ConfigError(path, `is damaged (not a whole tile): rerun --shard ${k % N}/${N}`);
+    const rows = list[k].i1 - list[k].i0;
+    const cols = list[k].j1 - list[k].j0;
+    if (t.header.job !== c.job || t.header.tile !== k || t.header.rows !== rows || t.header.cols !== cols)
+      throw new ConfigError(
+        path,
+        `is tile ${t.header.tile} (${t.header.rows}×${t.header.cols}) of job ${t.header.job.slice(0, 16)}…, not tile ${k} (${rows}×${cols}) of job ${c.job.slice(0, 16)}…: rerun --shard ${k % N}/${N}`,
+      );
+    pending.push(k);
+  }
+  mkdirSync(join(dir, 'kernel'), { recursive: true });
+  for (const k of pending) {
+    const t = list[k];
+    const block = readShardTile(c, k, t.i1 - t.i0, t.j1 - t.j0);
+    if (block.length !== len(k)) throw new ConfigError(tileFile(sdir, k), 'has the wrong size');
+    writeFileAtomic(oocKernelPath(dir, t.name), new Uint8Array(block.buffer, block.byteOffset, block.byteLength));
+    rmSync(tileFile(sdir, k), { force: true });
+  }
+  return { job: h, shards: N, tiles: list.length, moved: pending.length, present: list.length - pending.length };
 }
 
 function resolveTarget(out: string): string {

@@ -8,17 +8,17 @@ if (port) {
   let tiling: Tiling | null = null;
   let failure: string | null = null;
   try {
-    tiling = openTiling(workerData as JobData);
+    tiling = openTiling(workerData as JobData, { workers: 0 });
   } catch (e) {
     failure = message(e);
   }
-  port.on('message', ({ k }: { k: number }) => {
+  port.on('message', async ({ k }: { k: number }) => {
     if (tiling === null) {
       port.postMessage({ k, error: failure ?? 'no tiling' });
       return;
     }
     try {
-      const block = tiling.block(k).slice();
+      const block = (await tiling.block(k)).slice();
       port.postMessage({ k, block }, [block.buffer]);
     } catch (e) {
       port.postMessage({ k, error: message(e) });

@@ -113,6 +113,94 @@ function blocks(n: number, b: number): Block[] {
   return out;
 }
 
+/** One tile of the kernels phase: train–train (i, j), i ≥ j, or test–train (t, j); rows/columns [i0, i1) × [j0, j1). */
+export interface OocKernelTile {
+  /** k_i_j (train–train) or s_t_j (test–train): the file dir/kernel/NAME.bin */
+  readonly name: string;
+  readonly i0: number;
+  readonly i1: number;
+  readonly j0: number;
+  readonly j1: number;
+  /** rows are test points (s_t_j) */
+  readonly test: boolean;
+  /** a diagonal train–train tile K(x_i, x_i) (computed as a symmetric kernel) */
+  readonly diag: boolean;
+}
+
+/** Rows per tile side: `tile`, default min(n, 5000). */
+export function oocTileSize(n: number, tile?: number): number {
+  return tile ?? Math.min(n, 5000);
+}
+
+/**
+ * The kernels phase's tiles in the order they are computed: the lower triangle of K by tile rows, then the
+ * test–train tiles (also the tiles of `ntk predict --solver ooc --shard/--queue`: src/distributed/oocJob.ts).
+ */
+export function oocKernelTiles(n: number, m: number, b: number): OocKernelTile[] {
+  const B = blocks(n, b);
+  const S = blocks(m, b);
+  const out: OocKernelTile[] = [];
+  const tile = (name: string, r: Block, c: Block, test: boolean): OocKernelTile => ({
+    name,
+    i0: r.start,
+    i1: r.start + r.size,
+    j0: c.start,
+    j1: c.start + c.size,
+    test,
+    diag: !test && r === c,
+  });
+  for (let i = 0; i < B.length; i++) for (let j = 0; j <= i; j++) out.push(tile(`k_${i}_${j}`, B[i], B[j], false));
+  for (let t = 0; t < S.length; t++) for (let j = 0; j < B.length; j++) out.push(tile(`s_${t}_${j}`, S[t], B[j], true));
+  return out;
+}
+
+/** The file of a kernels-phase tile in the checkpoint folder `dir`. */
+export const oocKernelPath = (dir: string, name: string): string => join(dir, 'kernel', `${name}.bin`);
+
+/** What a checkpoint folder's tiles are of (dir/manifest.json): sizes, tile, architecture, get, input hashes. */
+export function oocManifest(o: {
+  readonly arch: Arch | string;
+  readonly inputShape?: readonly number[];
+  readonly get: Get;
+  readonly param?: Parameterization;
+  readonly xTrain: Matrix;
+  readonly yTrain: Matrix;
+  readonly xTest: Matrix;
+  readonly tile: number;
+}): Record<string, unknown> {
+  const { xTrain: X, yTrain: Y, xTest: Xs } = o;
+  return {
+    format: 'ntk-ooc-1',
+    n: X.rows,
+    m: Xs.rows,
+    d: X.cols,
+    C: Y.cols,
+    tile: o.tile,
+    get: o.get,
+    // (absent for the default, so manifests written before `param` existed still match)
+    ...(o.param && o.param !== 'ntk' ? { param: o.param } : {}),
+    arch: typeof o.arch === 'string' ? o.arch : JSON.stringify(o.arch),
+    inputShape: o.inputShape ?? [X.cols],
+    sha256: { xTrain: sha(X.data), xTest: sha(Xs.data), yTrain: sha(Y.data) },
+  };
+}
+
+/** ConfigError when `dir` holds a run of other inputs (its manifest.json differs from `manifest`). */
+export function checkOocManifest(dir: string, manifest: Record<string, unknown>): void {
+  const mpath = join(dir, 'manifest.json');
+  if (!existsSync(mpath)) return;
+  const old = JSON.parse(readFileSync(mpath, 'utf8')) as Record<string, unknown>;
+  if (JSON.stringify(old) !== JSON.stringify(manifest)) {
+    const diff = Object.keys(manifest)
+      .filter((k) => JSON.stringify(old[k]) !== JSON.stringify(manifest[k]))
+      .join(', ');
+    throw new ConfigError(
+      'dir',
+      `${dir} holds a run of different inputs (${diff} differ): use another folder or remove this one`,
+    );
+  }
+}
+
 function rowsOf(X: Matrix, blk: Block): Matrix {
   return new Matrix(blk.size, X.cols, X.data.subarray(blk.start * X.cols, (blk.start + blk.size) * X.cols));
 }
@@ -123,8 +211,8 @@ function sha(...arrays: Float64Array[]): string {
   return h.digest('hex');
 }
 
-/** A tile file holds exactly `len` float64 values. */
-function haveTile(path: string, len: number): boolean {
+/** A tile file holds exactly `len` float64 values (what a rerun keeps). */
+export function haveTile(path: string, len: number): boolean {
   try {
     return statSync(path).size === len * 8;
   } catch {
@@ -222,7 +310,7 @@ export async function outOfCoreRegression(o: OutOfCoreOptions): Promise<OutOfCor
   if (!Number.isFinite(o.ridge) || o.ridge < 0) {
     throw new InvalidArgumentError(FN, 'ridge', 'a finite number ≥ 0 (K + ridge·I must be positive definite)', o.ridge);
   }
-  const b = o.tile ?? Math.min(n, 5000);
+  const b = oocTileSize(n, o.tile);
   if (!Number.isInteger(b) || b < 1) throw new InvalidArgumentError(FN, 'tile', 'a positive integer', o.tile);
   const refineMax = o.refine ?? 3;
   if (!Number.isInteger(refineMax) || refineMax < 0) {
@@ -239,36 +327,9 @@ export async function outOfCoreRegression(o: OutOfCoreOptions): Promise<OutOfCor
   const kdir = join(dir, 'kernel');
   mkdirSync(kdir, { recursive: true });
 
-  const archText = typeof o.arch === 'string' ? o.arch : JSON.stringify(o.arch);
-  const manifest = {
-    format: 'ntk-ooc-1',
-    n,
-    m,
-    d: X.cols,
-    C,
-    tile: b,
-    get,
-    // (absent for the default, so manifests written before `param` existed still match)
-    ...(o.param && o.param !== 'ntk' ? { param: o.param } : {}),
-    arch: archText,
-    inputShape: o.inputShape ?? [X.cols],
-    sha256: { xTrain: sha(X.data), xTest: sha(Xs.data), yTrain: sha(Y.data) },
-  };
+  const manifest = oocManifest({ ...o, get, tile: b });
   const mpath = join(dir, 'manifest.json');
-  if (existsSync(mpath)) {
-    const old = JSON.parse(readFileSync(mpath, 'utf8')) as typeof manifest;
-    const a = JSON.stringify(old);
-    const bb = JSON.stringify(manifest);
-    if (a !== bb) {
-      const diff = (Object.keys(manifest) as (keyof typeof manifest)[])
-        .filter((k) => JSON.stringify(old[k]) !== JSON.stringify(manifest[k]))
-        .join(', ');
-      throw new ConfigError(
-        'dir',
-        `${dir} holds a run of different inputs (${diff} differ): use another folder or remove this one`,
-      );
-    }
-  }
+  checkOocManifest(dir, manifest);
 
   const B = blocks(n, b);
   const S = blocks(m, b);
@@ -318,23 +379,16 @@ export async function outOfCoreRegression(o: OutOfCoreOptions): Promise<OutOfCor
   // ---- 1. kernels
   {
     const t0 = performance.now();
-    const jobs: { path: string; len: number; run: () => Promise<Matrix>; name: string }[] = [];
-    for (let i = 0; i < T; i++)
-      for (let j = 0; j <= i; j++)
-        jobs.push({
-          path: kPath(i, j),
-          len: B[i].size * B[j].size,
-          name: `k_${i}_${j}`,
-          run: () => (i === j ? kfn(rowsOf(X, B[i]), null, get) : kfn(rowsOf(X, B[i]), rowsOf(X, B[j]), get)),
-        });
-    for (let t = 0; t < S.length; t++)
-      for (let j = 0; j < T; j++)
-        jobs.push({
-          path: sPath(t, j),
-          len: S[t].size * B[j].size,
-          name: `s_${t}_${j}`,
-          run: () => kfn(rowsOf(Xs, S[t]), rowsOf(X, B[j]), get),
-        });
+    const jobs = oocKernelTiles(n, m, b).map((t) => {
+      const rows = rowsOf(t.test ? Xs : X, { start: t.i0, size: t.i1 - t.i0 });
+      const cols = rowsOf(X, { start: t.j0, size: t.j1 - t.j0 });
+      return {
+        path: oocKernelPath(dir, t.name),
+        len: (t.i1 - t.i0) * (t.j1 - t.j0),
+        name: t.name,
+        run: () => (t.diag ? kfn(rows, null, get) : kfn(rows, cols, get)),
+      };
+    });
     const meter = new Meter('kernels', jobs.length, o.onProgress);
     let done = 0;
     for (const job of jobs) {

@@ -7,40 +7,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { SCHEMA, validate } from './schema.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const CLI = join(ROOT, 'dist/cli/main.js');
-type Schema = Record<string, unknown>;
-const SCHEMA = JSON.parse(readFileSync(join(ROOT, 'schemas/ntk-json.schema.json'), 'utf8')) as {
-  $defs: Record<string, Schema>;
-};
-
-/** The JSON Schema subset the schema file uses ($ref, allOf, anyOf, type, enum, const, required, properties, items). */
-function validate(v: unknown, s: Schema, path = '$'): string[] {
-  if (typeof s.$ref === 'string') return validate(v, SCHEMA.$defs[s.$ref.replace('#/$defs/', '')], path);
-  const errs: string[] = [];
-  if (Array.isArray(s.allOf)) for (const x of s.allOf as Schema[]) errs.push(...validate(v, x, path));
-  if (Array.isArray(s.anyOf) && !(s.anyOf as Schema[]).some((x) => validate(v, x, path).length === 0))
-    errs.push(`${path}: matches none of anyOf (${JSON.stringify(v)?.slice(0, 80)})`);
-  if ('const' in s && v !== s.const)
-    errs.push(`${path}: expected ${JSON.stringify(s.const)}, got ${JSON.stringify(v)}`);
-  if (Array.isArray(s.enum) && !s.enum.includes(v))
-    errs.push(`${path}: ${JSON.stringify(v)} not in ${JSON.stringify(s.enum)}`);
-  if (typeof s.type === 'string') {
-    const t = v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v;
-    const ok = s.type === 'integer' ? Number.isInteger(v) : t === s.type;
-    if (!ok) return [...errs, `${path}: expected ${s.type}, got ${t}`];
-  }
-  if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
-    const o = v as Record<string, unknown>;
-    for (const k of (s.required as string[] | undefined) ?? []) if (!(k in o)) errs.push(`${path}: missing ${k}`);
-    for (const [k, x] of Object.entries((s.properties as Record<string, Schema> | undefined) ?? {}))
-      if (k in o) errs.push(...validate(o[k], x, `${path}.${k}`));
-  }
-  if (Array.isArray(v) && s.items) v.forEach((x, i) => errs.push(...validate(x, s.items as Schema, `${path}[${i}]`)));
-  return errs;
-}
-
 const dir = mkdtempSync(join(tmpdir(), 'ntk-json-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 const ntk = (args: string[]) =>
@@ -125,6 +95,43 @@ describe('--json on every command validates against schemas/ntk-json.schema.json
     checkJson('report', ['report', 'sd', '--json']);
     checkJson('list', ['list', '--json']);
     checkJson('doctor', ['doctor', '--json']);
+  });
+  it('kernel --shard, assemble, predict --solver ooc --shard and its final run (issue #19)', () => {
+    for (const i of [0, 1]) {
+      const s = checkJson('kernel', ['kernel', ...ARCH, '--x', 'X.npy', '--shard', `${i}/2`, '--out', 'sh', '--json']);
+      assert.deepEqual(
+        [(s.distributed as { mode: string }).mode, (s.distributed as { shard: number }).shard],
+        ['shard', i],
+      );
+    }
+    const a = checkJson('assemble', ['assemble', 'sh', '--out', 'Ka.npy', '--json']);
+    assert.deepEqual((a.outputs as { shape: number[] }[])[0].shape, [20, 20]);
+    const p = [
+      'predict',
+      '--solver',
+      'ooc',
+      '--get',
+      'nngp',
+      '--arch',
+      'dense(8),relu,dense(1)',
+      '--train',
+      'sphere:n=30:d=3:seed=1',
+      '--test',
+      'sphere:n=10:d=3:seed=2',
+      '--ridge',
+      '1e-3',
+      '--tile',
+      '12',
+      '--kernels',
+      'kooc',
+      '--out',
+      'pooc',
+      '--json',
+    ];
+    for (const i of [0, 1]) checkJson('predict', [...p, '--shard', `${i}/2`]);
+    const f = checkJson('predict', p);
+    assert.deepEqual([f.n, f.m, (f.distributed as { tiles: number }).tiles], [30, 10, 9]);
+    assert.equal(typeof f.mse, 'number');
   });
   it('a failure with --json is the error object on stdout (exit 2), and the message stays on stderr', () => {
     const v = checkJson(

@@ -49,6 +49,24 @@ describe('ntk kernel|empirical --shard i/N, ntk assemble', () => {
     assert.match(r.stdout, /30×30 kernel from 3 tiles of 4 shards/);
     same(single, join(dir, 'cnn-assembled.npy'));
   });
+  test('a shard on 2 worker threads (--workers 2) writes the same bytes as in-process (--workers 0)', () => {
+    const cmd = ['kernel', '--arch', CNN, '--x', images];
+    const single = join(dir, 'cnn.npy'); // (the first test's single-machine kernel)
+    if (!existsSync(single)) ok(...cmd, '--out', single);
+    for (const w of ['0', '2']) {
+      const sd = join(dir, `cnn-w${w}`);
+      const r = ok(...cmd, '--shard', '0/1', '--workers', w, '--out', sd, '--json');
+      assert.equal((JSON.parse(r.stdout) as { distributed: { threads: number } }).distributed.threads, Number(w));
+      ok('assemble', sd, '--out', join(dir, `cnn-w${w}.npy`));
+      same(single, join(dir, `cnn-w${w}.npy`));
+    }
+    const emp = ['empirical', '--arch', MLP, '--x', flat, '--seed', '2', '--tile-size', '5'];
+    ok(...emp, '--out', join(dir, 'mlp-w.npy'));
+    ok(...emp, '--shard', '0/2', '--workers', '2', '--out', join(dir, 'mlp-w2'));
+    ok(...emp, '--shard', '1/2', '--workers', '2', '--out', join(dir, 'mlp-w2'));
+    ok('assemble', join(dir, 'mlp-w2'), '--out', join(dir, 'mlp-w2.npy'));
+    same(join(dir, 'mlp-w.npy'), join(dir, 'mlp-w2.npy'));
+  });
   test('an empirical MLP (full outputs, tiles of 7) and a cross kernel K(x, x2) too', () => {
     const cmd = ['empirical', '--arch', MLP, '--x', flat, '--seed', '7', '--tile-size', '7', '--outputs', 'full'];
     const single = join(dir, 'mlp.npy');
