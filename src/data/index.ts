@@ -24,5 +24,12 @@ export {
 } from './registry.js';
 export { formatDatasetSpec, parseDatasetSpec, validateDatasetSpec } from './spec.js';
 export { gaussianRaw, sphereRaw, teacherForward, teacherRaw } from './synthetic.js';
-export { loadCsvRaw, loadNpyPairRaw, loadSklearnRaw, type SklearnName, sklearnFile } from './tabular.js';
+export {
+  loadCsvRaw,
+  loadNpyPairRaw,
+  loadSklearnRaw,
+  readLabelTargets,
+  type SklearnName,
+  sklearnFile,
+} from './tabular.js';
 export * from './types.js';

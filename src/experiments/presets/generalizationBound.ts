@@ -6,8 +6,8 @@
  * MNIST the complexity √(2yᵀ(H∞)⁻¹y/n) grows monotonically with the fraction of random labels, tracking the test
  * error of the trained (here: infinitely wide, i.e. kernel-regression) predictor. Kernels: H∞ (two-layer ReLU, first
  * layer trained) and the analytic ReLU NTK of a deeper MLP, both dot-product kernels on unit-norm inputs
- * (src/analysis/series.ts). For each corruption fraction f and seed: round(f·n) training labels are replaced by the
- * label of a random example (`corruptTargets`), the complexity is computed from the eigendecomposition, and the
+ * (src/analysis/series.ts). For each corruption fraction f and seed: round(f·n) training labels, chosen uniformly, get
+ * a class drawn uniformly from all classes (`corruptTargets`, the data specs' `corrupt=`), the complexity is computed from the eigendecomposition, and the
  * kernel-regression predictor f_* = K_*K⁻¹y (gradient flow to convergence from f₀ = 0) is scored on clean test
  * labels.
  *
