@@ -34,6 +34,12 @@ export interface TrainConfig {
   readonly param?: Parameterization;
   /** Initialization seed: θ₀ = init(net, new Rng(seed)), as everywhere in ntk-lab. */
   readonly seed: number;
+  /**
+   * θ₀ given instead of the seeded init (e.g. `readParams(dir, net).params.theta`, the `--params DIR` of `ntk
+   * train`): length net.numParams. The linearization and `reg` to-init are centred on it; `seed` still seeds the
+   * noise of random layers and the minibatch order.
+   */
+  readonly initialTheta?: Float64Array;
   readonly loss: LossKind;
   /** Default 'sum'. */
   readonly normalization?: LossNormalization;
@@ -192,6 +198,18 @@ export function resolveConfig(cfg: TrainConfig, data: TrainData): ResolvedConfig
   );
   for (const m of [data.X, data.Y, data.Xtest, data.Ytest])
     if (m) h.update(new Uint8Array(m.data.buffer, m.data.byteOffset, m.data.byteLength));
+  if (cfg.initialTheta !== undefined) {
+    const t = cfg.initialTheta;
+    if (!(t instanceof Float64Array) || t.length !== net.numParams)
+      throw new InvalidArgumentError(
+        FN,
+        'initialTheta',
+        `a Float64Array of net.numParams = ${net.numParams}`,
+        t?.length,
+      );
+    h.update('initialTheta');
+    h.update(new Uint8Array(t.buffer, t.byteOffset, t.byteLength));
+  }
   return {
     net,
     loss: cfg.loss,
