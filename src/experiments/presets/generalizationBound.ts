@@ -45,6 +45,7 @@ import {
   KERNELS,
   kernelSpec,
   loadSplit,
+  type RunParams,
   type NetKey,
   netArch,
   NETS,
@@ -53,6 +54,7 @@ import {
 } from './generalizationBoundData.js';
 import { report } from './generalizationBoundReport.js';
 import { asRecord, type JsonRecord, num, splitRows } from './presetUtils.js';
+import { unitRows } from './userData.js';
 
 const paramsSchema = object({
   n: integer({ min: 10, max: 10_000 }),
@@ -84,6 +86,28 @@ export type GeneralizationBoundParams = Infer<typeof paramsSchema>;
 
 type Ctx = RunContext<GeneralizationBoundParams>;
 
+/**
+ * With user data: the one data set `user` (for the kernels, and for the trained nets when any were asked for), its
+ * rows split into n training and nTest test rows in the preset's proportion when there are fewer than n + nTest.
+ */
+function withUserData(ctx: Ctx): Ctx {
+  const ud = ctx.userData;
+  if (!ud) return ctx;
+  const p = ctx.config.params;
+  const rows = ud.ds.X.rows;
+  const n = rows >= p.n + p.nTest ? p.n : Math.max(10, Math.round((rows * p.n) / (p.n + p.nTest)));
+  const params: RunParams = {
+    ...p,
+    userSpec: ud.spec,
+    n,
+    nTest: rows - n,
+    datasets: ['user'],
+    trainDatasets: p.trainDatasets.length ? ['user'] : [],
+    trainN: Math.min(p.trainN, n),
+  };
+  return { ...ctx, config: { ...ctx.config, params } };
+}
+
 export const generalizationBoundPreset = definePreset({
   name: 'generalization-bound',
   title:
@@ -100,6 +124,16 @@ export const generalizationBoundPreset = definePreset({
     },
   },
   uses: [],
+  data: {
+    what: 'classification data with ≥ 2 classes on the unit sphere (split into params.n training and params.nTest test rows)',
+    task: 'classification',
+    minClasses: 2,
+    paper: 'binary MNIST (and CIFAR-10), inputs on the unit sphere',
+    defaults: { normalize: ['sphere'] },
+    check: (ds) =>
+      unitRows(ds) ?? (ds.X.rows >= 20 ? null : `at least 20 rows (10 to train, 10 to test), not ${ds.X.rows}`),
+    cap: (c) => c.params.n + c.params.nTest,
+  },
   params: paramsSchema,
   defaults: {
     seed: 0,
@@ -118,7 +152,8 @@ export const generalizationBoundPreset = definePreset({
       trainSteps: 5000,
     },
   },
-  async run(ctx) {
+  async run(ctxIn) {
+    const ctx = withUserData(ctxIn);
     const p = ctx.config.params;
     const trainSets = p.trainDatasets.filter((d) => p.datasets.includes(d));
     const total =
