@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ConfigError } from '../../src/errors.js';
 import { listPresets } from '../../src/experiments/index.js';
-import { runExperiment } from '../../src/experiments/runner.js';
+import { resolveExperiment, runExperiment } from '../../src/experiments/runner.js';
 import { writeNpy } from '../../src/io/index.js';
 import { Rng } from '../../src/util/random.js';
 import { tempDir } from './helpers.js';
@@ -112,6 +112,21 @@ describe('presets on user data (--set data=SPEC)', () => {
       [10, 20],
     );
     assert.deepEqual([...new Set(units.units.map((u) => u.d))], [3]);
+  });
+
+  it("a config's data: is the same (one spec, or a list of one), checked when the config resolves", () => {
+    for (const data of [REG, [REG]]) {
+      const exp = resolveExperiment({ preset: 'ensemble-vs-gp', data }, { quick: true });
+      assert.deepEqual(exp.bound.config.data, [REG]);
+    }
+    assert.throws(
+      () => resolveExperiment({ preset: 'ensemble-vs-gp', data: [REG, NPY] }),
+      (e: unknown) => e instanceof ConfigError && /takes one data spec; got 2/.test(e.message),
+    );
+    assert.throws(
+      () => resolveExperiment({ preset: 'ensemble-vs-gp', data: NPY }),
+      (e: unknown) => e instanceof ConfigError && e.path === 'data' && /needs regression data/.test(e.message),
+    );
   });
 
   const refusals: [string, string, string[], RegExp][] = [
