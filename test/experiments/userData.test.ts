@@ -127,6 +127,20 @@ describe('presets on user data (--set data=SPEC)', () => {
       () => resolveExperiment({ preset: 'ensemble-vs-gp', data: NPY }),
       (e: unknown) => e instanceof ConfigError && e.path === 'data' && /needs regression data/.test(e.message),
     );
+    // the key `user` without user data is refused with the config; the defaults are the paper's data sets only
+    for (const [preset, params] of [
+      ['generalization-bound', { trainDatasets: ['user'] }],
+      ['ce-divergence', { datasets: ['user'] }],
+      ['ce-lazy-regime', { datasets: ['user'] }],
+      ['label-alignment', { datasets: ['user'] }],
+    ] as const)
+      assert.throws(
+        () => resolveExperiment({ preset, params }, { quick: true }),
+        (e: unknown) => e instanceof ConfigError && /contains 'user' but no user data was given/.test(e.message),
+        preset,
+      );
+    const gb = resolveExperiment('generalization-bound').json.params as { datasets: string[]; trainDatasets: string[] };
+    assert.ok(!gb.datasets.includes('user') && !gb.trainDatasets.includes('user'));
   });
 
   const refusals: [string, string, string[], RegExp][] = [

@@ -20,7 +20,7 @@ import type { Mark, PlotSpec } from '../../report/figure.js';
 import type { ReportTable } from '../../report/html.js';
 import { train } from '../../train/trainer.js';
 import type { LossKind } from '../../train/losses.js';
-import { definePreset, type RunContext } from '../preset.js';
+import { definePreset, type RunContext, type UserData } from '../preset.js';
 import { array, type Infer, integer, number, object, oneOf, withDefault } from '../schema.js';
 import { claim, settingLine, verdict, verdictOfCount } from './claims.js';
 import { asRecord, fmt, type JsonRecord, lineFit, num, records } from './presetUtils.js';
@@ -79,6 +79,12 @@ export const CE_DATA = {
   paper: 'separable data (Soudry et al.: linearly separable; here a synthetic Gaussian mixture and binary MNIST)',
   defaults: { normalize: ['sphere'] },
 } as const satisfies DataNeed;
+
+/** `user` in params.datasets needs user data (checked with the config, before any work). */
+export function checkCeUser(datasets: readonly string[], ud: UserData | null): void {
+  if (!ud && datasets.includes('user'))
+    throw new ConfigError('params.datasets', "contains 'user' but no user data was given (--set data=SPEC)");
+}
 
 /** A data set key in figure titles. */
 export function ceDataLabel(d: string): string {
@@ -205,6 +211,7 @@ export const ceDivergencePreset = definePreset({
   },
   uses: [],
   data: { ...CE_DATA, cap: (c) => c.params.n },
+  check: (c, ud) => checkCeUser(c.params.datasets, ud),
   params: paramsSchema,
   defaults: {
     seed: 0,

@@ -31,11 +31,13 @@ import {
 import { generalizationAlignmentBounds } from '../../analysis/bounds.js';
 import { Matrix } from '../../linalg/index.js';
 import { train } from '../../train/index.js';
+import { ConfigError } from '../../errors.js';
 import { definePreset, type RunContext } from '../preset.js';
 import { array, type Infer, integer, number, object, oneOf, withDefault } from '../schema.js';
 import { ratioRange, trajectoryBounds } from './boundsUtils.js';
 import {
   DATASETS,
+  PAPER_DATASETS,
   type DatasetKey,
   dataSpecs,
   gFrom,
@@ -67,11 +69,11 @@ const paramsSchema = object({
   depth: withDefault(integer({ min: 1, max: 20 }), 2),
   dataSeed: withDefault(integer({ min: 0 }), 1),
   /** mnist (two classes), mnist10 (ten, one-hot), fashion (two classes), synthetic (teacher MLP, d = 20, ±1). */
-  datasets: withDefault(array(oneOf(DATASETS), { minLength: 1, unique: true }), [...DATASETS]),
+  datasets: withDefault(array(oneOf(DATASETS), { minLength: 1, unique: true }), [...PAPER_DATASETS]),
   /** Log-spaced spectral bands of the piecewise / band-mass / banded bounds. */
   bands: withDefault(integer({ min: 1, max: 1000 }), 8),
   /** Trained networks: data sets, first trainN training points, corruption fractions, width, GD step cap. */
-  trainDatasets: withDefault(array(oneOf(DATASETS), { unique: true }), [...DATASETS]),
+  trainDatasets: withDefault(array(oneOf(DATASETS), { unique: true }), [...PAPER_DATASETS]),
   trainN: withDefault(integer({ min: 10, max: 2000 }), 200),
   trainFractions: withDefault(array(number({ min: 0, max: 1 }), { minLength: 1, unique: true }), [0, 0.5, 1]),
   width: withDefault(integer({ min: 1, max: 8192 }), 256),
@@ -133,6 +135,11 @@ export const generalizationBoundPreset = definePreset({
     check: (ds) =>
       unitRows(ds) ?? (ds.X.rows >= 20 ? null : `at least 20 rows (10 to train, 10 to test), not ${ds.X.rows}`),
     cap: (c) => c.params.n + c.params.nTest,
+  },
+  check(c, ud) {
+    for (const f of ['datasets', 'trainDatasets'] as const)
+      if (!ud && c.params[f].includes('user'))
+        throw new ConfigError(`params.${f}`, "contains 'user' but no user data was given (--set data=SPEC)");
   },
   params: paramsSchema,
   defaults: {

@@ -14,8 +14,10 @@ import { type JsonRecord, num, splitRows } from './presetUtils.js';
 
 export const KERNELS = ['hinf', 'relu-ntk'] as const;
 export type KernelKey = (typeof KERNELS)[number];
+/** The preset's own data sets (the defaults of params.datasets and params.trainDatasets). */
+export const PAPER_DATASETS = ['mnist', 'mnist10', 'fashion', 'synthetic'] as const;
 /** `user`: the data of `--set data=SPEC`, split into n training and nTest test rows (set when it is given). */
-export const DATASETS = ['mnist', 'mnist10', 'fashion', 'synthetic', 'user'] as const;
+export const DATASETS = [...PAPER_DATASETS, 'user'] as const;
 export type DatasetKey = (typeof DATASETS)[number];
 export const GBOUNDS = ['exact', 'classical', 'alignment', 'piecewise', 'bandMass', 'banded', 'gammaOnly'] as const;
 export type GKey = (typeof GBOUNDS)[number];
