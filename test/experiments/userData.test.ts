@@ -128,12 +128,13 @@ describe('presets on user data (--set data=SPEC)', () => {
       (e: unknown) => e instanceof ConfigError && e.path === 'data' && /needs regression data/.test(e.message),
     );
     // the key `user` without user data is refused with the config; the defaults are the paper's data sets only
-    for (const [preset, params] of [
+    const userKeys: [string, Record<string, string[]>][] = [
       ['generalization-bound', { trainDatasets: ['user'] }],
       ['ce-divergence', { datasets: ['user'] }],
       ['ce-lazy-regime', { datasets: ['user'] }],
       ['label-alignment', { datasets: ['user'] }],
-    ] as const)
+    ];
+    for (const [preset, params] of userKeys)
       assert.throws(
         () => resolveExperiment({ preset, params }, { quick: true }),
         (e: unknown) => e instanceof ConfigError && /contains 'user' but no user data was given/.test(e.message),
