@@ -6,6 +6,7 @@
  */
 import { InvalidArgumentError, NumericalError } from '../errors.js';
 import { type Eigh, Matrix, triSolve } from '../linalg/index.js';
+import { corruptLabels } from '../data/preprocess.js';
 import type { Rng } from '../util/random.js';
 import {
   asTargets,
@@ -84,9 +85,12 @@ export function generalizationBoundFromEigh(
 }
 
 /**
- * Labels with a fraction of rows replaced at random (Zhang et al. 2017; Arora et al. 2019 §5): exactly
- * round(fraction·n) rows, chosen uniformly, get a uniformly random class (one-hot rows, O > 1; the new class may equal
- * the old one) or, for a single output column, the label of a uniformly random example. Returns a new matrix.
+ * Labels with a fraction of rows replaced at random (Zhang et al. 2017; Arora et al. 2019 §5), the same meaning as
+ * the data specs' `corrupt=` (`corruptLabels` does the draw): exactly round(fraction·n) rows, chosen uniformly, get
+ * a class drawn uniformly from all classes (it may equal the old one). The classes of a target matrix: with O > 1
+ * columns, the O columns (a row's class is its largest entry; the new row keeps the row's own on/off values, so
+ * one-hot, centered and smoothed encodings stay what they were); with one column, its distinct values (±1 → two
+ * classes). Returns a new matrix.
  */
 export function corruptTargets(y: Targets, fraction: number, rng: Rng): Matrix {
   const fn = 'corruptTargets';
@@ -95,17 +99,39 @@ export function corruptTargets(y: Targets, fraction: number, rng: Rng): Matrix {
     throw new InvalidArgumentError(fn, 'fraction', 'a number in [0, 1]', fraction);
   const n = Y.rows;
   const O = Y.cols;
-  const src = y instanceof Matrix ? y.data : y;
-  const count = Math.round(fraction * n);
-  const perm = rng.permutation(n);
-  for (let t = 0; t < count; t++) {
-    const i = perm[t];
-    if (O > 1) {
-      const c = rng.int(O);
-      for (let j = 0; j < O; j++) Y.data[i * O + j] = j === c ? 1 : 0;
-    } else {
-      Y.data[i] = src[rng.int(n)];
+  const d = Y.data;
+  if (Math.round(fraction * n) === 0) return Y;
+  if (O > 1) {
+    const cls = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      let best = 0;
+      for (let j = 1; j < O; j++) if (d[i * O + j] > d[i * O + best]) best = j;
+      cls[i] = best;
     }
+    const c = corruptLabels(cls, O, fraction, rng);
+    for (const i of c.rows) {
+      const row = d.subarray(i * O, i * O + O);
+      const on = row[cls[i]];
+      const off = Math.min(...row);
+      for (let j = 0; j < O; j++) row[j] = j === c.y[i] ? on : off;
+    }
+    return Y;
   }
+  const values = [...new Set(d)].sort((a, b) => a - b);
+  if (values.length < 2)
+    throw new InvalidArgumentError(
+      fn,
+      'y',
+      'labels with at least 2 distinct values to draw random labels from',
+      values,
+    );
+  const index = new Map(values.map((v, k) => [v, k]));
+  const c = corruptLabels(
+    Int32Array.from(d, (v) => index.get(v) as number),
+    values.length,
+    fraction,
+    rng,
+  );
+  for (const i of c.rows) d[i] = values[c.y[i]];
   return Y;
 }

@@ -15,7 +15,7 @@ import {
   spectrum,
 } from '../analysis/index.js';
 import { alignedConvergence, generalizationAlignmentBounds } from '../analysis/bounds.js';
-import { loadDataset } from '../data/index.js';
+import { loadDataset, readLabelTargets } from '../data/index.js';
 import { ConfigError, NtkError } from '../errors.js';
 import { checkOutputPath, readMatrixNpy, writeJsonAtomic } from '../io/index.js';
 import { Matrix } from '../linalg/index.js';
@@ -33,7 +33,8 @@ discrete and gradient flow) from f₀ = 0, and the generalization quantity √(2
 
 options:
   --kernel PATH          n×n kernel matrix (.npy)                                      (required)
-  --labels PATH          labels (.npy, n or n×O)
+  --labels PATH          labels (.npy, n or n×O); integer/bool labels are classes, encoded as --data npy:…:y=PATH
+                         encodes them (±1 for 2 classes, one-hot otherwise); float labels are the targets as given
   --data SPEC            labels from a dataset spec (loadDataset, e.g. 'gaussian:n=300:d=8:seed=3'): its targets
   --out PATH             results JSON (written atomically; - : standard output)        (required)
   --eta X                GD step η (default N/λ_max, half the largest stable step)
@@ -172,7 +173,7 @@ function readInputs(o: AnalyzeOptions): { K: Matrix; Y: Matrix | null } {
   if (K.rows !== K.cols)
     throw new ConfigError('--kernel', `must be a square n×n matrix; ${o.kernel} is ${K.rows}×${K.cols}`);
   if (o.labels && o.data) throw new ConfigError('--labels', 'give either --labels or --data, not both');
-  const Y = o.labels ? readMatrixNpy(o.labels) : o.data ? loadDataset(o.data).targets : null;
+  const Y = o.labels ? readLabelTargets(o.labels) : o.data ? loadDataset(o.data).targets : null;
   const labelFlag = o.labels ? '--labels' : '--data';
   if (Y && Y.rows !== K.rows) {
     throw new ConfigError(

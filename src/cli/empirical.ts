@@ -73,7 +73,7 @@ Progress (tiles or samples, with an ETA) goes to stderr when it is a terminal; a
 Exit codes: 0 ok, 2 bad input (message names the problem).`;
 
 /** The architecture and parameterization a --params folder's manifest records (the defaults of --arch, --param). */
-function manifestOf(dir: string): { arch: string; param: string } {
+export function manifestOf(dir: string): { arch: string; param: string } {
   const path = join(dir, 'manifest.json');
   let m: { arch?: unknown; param?: unknown };
   try {

@@ -23,12 +23,16 @@ options:
   --out DIR          run folder (default runs/<name>, or runs/<name>-quick with --quick)
   --quick            apply the preset's (and the config's) quick overrides: small sizes, seconds
   --set key=value    override one config field (repeatable); the fields each preset reads: docs/presets.md
+                     --set data=SPEC runs the preset on your own data (any dataset spec: npy:x=X.npy:y=y.npy,
+                     csv:path=FILE, iris, …), checked against what the preset needs before any work; n is capped
+                     by the preset's size (docs/presets.md, "Your own data")
   --cache DIR        shared cache folder (default <out>/cache)
   --json             print the summary (run folder, results, figures, cache use, time) as JSON on stdout
 
 examples:
   ntk run spectrum-demo --quick --set params.dim=5 --set 'sweep.n=[100,200]' --out runs/spectrum-demo-d5
   ntk run examples/label-alignment.yaml --quick --out runs/label-alignment-quick
+  ntk run min-eigenvalue --quick --set data=iris --out runs/min-eigenvalue-iris
 
 The run folder is locked while the run is in progress: a second run on it is refused (exit 2).
 Presets: ntk list.   Exit codes: 0 ok, 2 bad input, 130 interrupted by Ctrl-C or SIGTERM (run the same

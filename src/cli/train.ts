@@ -12,7 +12,8 @@ import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { checkOutputPath } from '../io/output.js';
 import { lockRunFolder, runFolderKind } from '../io/runFolder.js';
 import { backend, Matrix } from '../linalg/index.js';
-import { type Parameterization, parseArch } from '../nn/index.js';
+import { buildNetwork, type Parameterization, parseArch } from '../nn/index.js';
+import { readParams, writeParams } from '../empirical/export.js';
 import { type LearningRate, stderrProgress, type TrainConfig, type TrainData } from '../train/config.js';
 import { type LossKind, type LossNormalization, smoothLabels } from '../train/losses.js';
 import { ntk0Reference } from '../train/reference.js';
@@ -21,6 +22,7 @@ import { type Tracker, TRACKERS, type TrainRecord } from '../train/trackers.js';
 import { loadCheckpointHeader, train, type TrainResult } from '../train/trainer.js';
 import { VERSION } from '../version.js';
 import type { Command } from './command.js';
+import { manifestOf } from './empirical.js';
 import { emitSummary, JSON_FLAG } from './summary.js';
 
 const USAGE = `ntk train --arch SPEC --data SPEC --loss mse|ce|soft-ce --lr LR --steps T --out DIR [options]
@@ -43,6 +45,11 @@ options:
   --batch B              minibatch size (default n: full batch)
   --momentum μ           heavy-ball momentum in [0, 1) (default 0)
   --seed S               initialization seed (default 0)
+  --params DIR           start from the parameters in DIR (manifest.json + .npy: the --params-out format of
+                         ntk train and ntk empirical, e.g. a PyTorch model from examples/torch_export.py) instead of
+                         the seeded init; the linearization and --reg to-init are centred on them; --arch and
+                         --param default to the manifest's (--seed still orders the minibatches)
+  --params-out DIR       write the trained network's parameters there at the end (same format)
   --param ntk|standard   parameterization (default ntk)
   --no-linearized        do not train the linearized model
   --per-position         a network whose output still has positions trains on its P·C outputs (one per position
@@ -59,6 +66,8 @@ options:
 examples:
   ntk train --arch 'dense(64),relu,dense(1)' --data sphere:n=50:d=5:seed=1 --loss mse --lr 0.1 --steps 50 --out runs/train-mse
   ntk train --arch 'dense(64),relu,dense(2)' --data gaussian:n=60:d=4:k=2:seed=2 --loss ce --lr frac:0.5 --steps 50 --out runs/train-ce
+  ntk train --arch 'dense(64),relu,dense(1)' --data sphere:n=50:d=5:seed=1 --loss mse --lr 0.1 --steps 50 --params-out runs/p50 --out runs/train-a
+  ntk train --params runs/p50 --data sphere:n=50:d=5:seed=1 --loss mse --lr 0.1 --steps 50 --out runs/train-b
 
 Ctrl-C or SIGTERM stops after the current step with a checkpoint (resume with --resume). The run folder is
 locked while training (a second run on it is refused); a folder written by \`ntk run\` is refused.
@@ -97,6 +106,8 @@ function parseFlags(argv: readonly string[]) {
       batch: { type: 'string' },
       momentum: { type: 'string' },
       seed: { type: 'string' },
+      params: { type: 'string' },
+      'params-out': { type: 'string' },
       param: { type: 'string' },
       'no-linearized': { type: 'boolean', default: false },
       'per-position': { type: 'boolean', default: false },
@@ -114,6 +125,9 @@ function parseFlags(argv: readonly string[]) {
 
 /** The options' values, checked in the order of the usage text (ConfigError naming the flag otherwise). */
 function optionsOf(o: ReturnType<typeof parseFlags>) {
+  const recorded = o.params !== undefined ? manifestOf(o.params) : null;
+  if (o.arch === undefined && recorded) o.arch = recorded.arch;
+  if (o.param === undefined && recorded) o.param = recorded.param;
   for (const f of ['arch', 'data', 'loss', 'lr', 'steps', 'out'] as const)
     if (o[f] === undefined) throw new ConfigError(`--${f}`, 'is required (see ntk train --help)');
   const loss = o.loss as LossKind;
@@ -245,11 +259,17 @@ function loadRun(
   const Ytest = tds ? targetsFor(tds, p.loss, p.eps, '--test-data') : undefined;
   // the data's own shape, as \`ntk empirical\` and \`ntk kernel\` (dense on an image acts per position: flatten first)
   const inputShape: number[] = ds.imageShape ? [...ds.imageShape] : [ds.X.cols];
+  // --params: θ₀ from the folder, checked against this network (arch, input shape, parameterization, layer shapes)
+  const initialTheta =
+    o.params !== undefined
+      ? readParams(o.params, buildNetwork(p.arch, inputShape, p.param), p.seed).params.theta
+      : undefined;
   const cfg: TrainConfig = {
     arch: p.arch,
     inputShape,
     param: p.param,
     seed: p.seed,
+    ...(initialTheta ? { initialTheta } : {}),
     loss: p.loss,
     normalization: p.normalization,
     reg: p.reg,
@@ -272,6 +292,7 @@ export const trainCommand: Command = {
     const o = parseFlags(argv);
     const p = optionsOf(o);
     checkOutputPath('--out', o.out, { kind: 'dir' });
+    if (o['params-out'] !== undefined) checkOutputPath('--params-out', o['params-out'], { kind: 'dir' });
     const out = o.out as string;
     checkTrainFolder(out);
     const { ds, tds, cfg, data } = loadRun(o, p);
@@ -342,6 +363,8 @@ async function trainLocked(
     batchSize: batchSize ?? ds.X.rows,
     momentum: momentum ?? 0,
     seed,
+    ...(o.params !== undefined ? { params: o.params } : {}),
+    ...(o['params-out'] !== undefined ? { paramsOut: o['params-out'] } : {}),
     param,
     linearized: !o['no-linearized'],
     track: o.track ?? 'log:40',
@@ -370,6 +393,7 @@ async function trainLocked(
     ...(o.quiet ? {} : { onProgress: stderrProgress }),
   });
   writeMetrics(result.history);
+  if (o['params-out'] !== undefined && result.status !== 'diverged') writeParams(result.params, o['params-out'], seed);
   const seconds = (performance.now() - t0) / 1000;
   const reference = summaryReference(result, data.X, data.Y, { loss, normalization, reg, momentum, batchSize });
   const summary = {
@@ -388,6 +412,8 @@ async function trainLocked(
   if (o.json) {
     const files = ['config.json', 'metrics.jsonl', 'summary.json', 'checkpoint.bin'];
     const outputs = files.map((f) => ({ flag: '--out', path: join(out, f), holds: f }));
+    if (o['params-out'] !== undefined && result.status !== 'diverged')
+      outputs.push({ flag: '--params-out', path: o['params-out'], holds: 'manifest.json + W/b .npy' });
     emitSummary(true, { command: 'train', ok: result.status === 'completed', outputs, ...summary }, []);
   }
   if (result.status === 'diverged') {

@@ -31,6 +31,7 @@ export {
   loadNpyPairRaw,
   npyPairRaw,
   loadSklearnRaw,
+  readLabelTargets,
   type SklearnName,
   sklearnFile,
 } from './tabular.js';

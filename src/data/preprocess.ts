@@ -209,20 +209,23 @@ export function encodeLabels(y: Int32Array, numClasses: number, encoding: LabelE
 export interface Corruption {
   /** Labels after corruption. */
   readonly y: Int32Array;
-  /** Rows whose label changed, ascending. */
+  /** The rows that got a random label (exactly round(fraction·n) of them), ascending; some may keep their class. */
   readonly rows: Int32Array;
   /** Their labels before corruption. */
   readonly originalY: Int32Array;
 }
 
 /**
- * Replace exactly round(fraction·n) labels, at rows chosen uniformly at random, by a different class chosen
- * uniformly among the other K−1 classes (so every chosen label really changes).
+ * Random labels (Zhang et al. 2017 §2; Arora et al. 2019 §5), the one meaning of `corrupt=` everywhere: exactly
+ * m = round(fraction·n) rows, chosen uniformly without replacement, each get a label drawn uniformly from all K
+ * classes, independently of their old one (so about m/K of them keep their class: at fraction 1 the labels are pure
+ * noise, independent of the inputs). docs/data.md says why this and not "a different class".
  */
 export function corruptLabels(y: Int32Array, numClasses: number, fraction: number, rng: Rng): Corruption {
   if (!(fraction >= 0 && fraction <= 1))
     throw new InvalidArgumentError('corruptLabels', 'fraction', 'a number in [0, 1]', fraction);
-  if (numClasses < 2) throw new InvalidArgumentError('corruptLabels', 'numClasses', 'at least 2', numClasses);
+  if (!(Number.isInteger(numClasses) && numClasses >= 2))
+    throw new InvalidArgumentError('corruptLabels', 'numClasses', 'an integer ≥ 2', numClasses);
   const n = y.length;
   const m = Math.round(fraction * n);
   const rows = randomSample(n, m, rng.split('rows')).sort();
@@ -232,8 +235,12 @@ export function corruptLabels(y: Int32Array, numClasses: number, fraction: numbe
   for (let k = 0; k < m; k++) {
     const i = rows[k];
     originalY[k] = y[i];
-    const r = pick.int(numClasses - 1);
-    out[i] = r >= y[i] ? r + 1 : r;
+    out[i] = pick.int(numClasses);
   }
   return { y: out, rows, originalY };
+}
+
+/** The registry's default label encoding for K classes: pm1 for two, one-hot otherwise (`labels=` overrides it). */
+export function defaultLabelEncoding(numClasses: number): LabelEncoding {
+  return numClasses === 2 ? 'pm1' : 'onehot';
 }

@@ -14,6 +14,7 @@ import { datasetNeed, requireMemory } from '../util/memory.js';
 import { loadCifarRaw, loadFashionMnistRaw, loadMnistRaw } from './images.js';
 import {
   corruptLabels,
+  defaultLabelEncoding,
   encodeLabels,
   minMaxScaleInPlace,
   normalizeInPlace,
@@ -402,7 +403,7 @@ function classificationLabels(
     corruption = { fraction: spec.corrupt, rows: c.rows, originalY: c.originalY };
     yc = c.y;
   }
-  const encoding = spec.labels ?? (classes.length === 2 ? 'pm1' : 'onehot');
+  const encoding = spec.labels ?? defaultLabelEncoding(classes.length);
   if (spec.eps !== undefined && encoding !== 'soft') {
     throw new InvalidArgumentError('loadDataset', 'eps', 'set only with labels=soft', spec.eps);
   }

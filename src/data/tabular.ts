@@ -16,6 +16,7 @@ import { type NpyArray, npyToFloat64, readNpy } from '../io/npy.js';
 import { Matrix } from '../linalg/matrix.js';
 import { firstNonFinite } from '../linalg/validate.js';
 import { SKLEARN_SHA256, verifySha256 } from './checksums.js';
+import { defaultLabelEncoding, encodeLabels } from './preprocess.js';
 import { datasetCacheDir, legacyDatasetCacheDir } from './paths.js';
 import type { RawData } from './raw.js';
 import type { LoadOptions, Task } from './types.js';
@@ -250,6 +251,28 @@ export function npyPairRaw(xa: NpyArray, ya: NpyArray, task?: Task, xPath = 'X.n
       : xa.shape.length === 4
         ? [xa.shape[1], xa.shape[2], xa.shape[3]]
         : undefined;
-  const t = task ?? (ya.dtype === 'float32' || ya.dtype === 'float64' ? 'regression' : 'classification');
-  return labelsToRaw(X, yv, t, yPath, imageShape ? { imageShape } : {});
+  return labelsToRaw(X, yv, task ?? npyLabelTask(ya), yPath, imageShape ? { imageShape } : {});
+}
+
+/** The task of a `.npy` label array when not given: float dtypes are regression targets, other dtypes classes. */
+function npyLabelTask(a: NpyArray): Task {
+  return a.dtype === 'float32' || a.dtype === 'float64' ? 'regression' : 'classification';
+}
+
+/**
+ * Targets from a label file (`ntk analyze --labels`), encoded as `npy:x=…:y=FILE` encodes them: an (n,) or (n, 1)
+ * array of integer or bool dtype is classes (sorted distinct values → 0..K−1) in the registry's default encoding (pm1
+ * for 2 classes, one-hot otherwise); a float array, or an n×O array with O > 1, is taken as the targets themselves.
+ */
+export function readLabelTargets(path: string): Matrix {
+  const a = readNpy(path);
+  if (a.shape.length !== 1 && a.shape.length !== 2)
+    throw new FormatError(path, `labels must be an (n,) or (n, O) array, found shape (${a.shape.join(', ')})`);
+  const n = a.shape[0];
+  const cols = a.shape.length === 2 ? a.shape[1] : 1;
+  const v = npyToFloat64(a);
+  if (cols !== 1 || npyLabelTask(a) === 'regression') return new Matrix(n, cols, v.slice());
+  const raw = labelsToRaw(new Matrix(n, 0), v, 'classification', path);
+  if (raw.task !== 'classification') throw new Error('unreachable');
+  return encodeLabels(raw.y, raw.classes.length, defaultLabelEncoding(raw.classes.length));
 }

@@ -63,7 +63,7 @@ export interface DatasetSpec {
   readonly labels?: LabelEncoding;
   /** Label-smoothing ε for `labels=soft` (default 0.1). */
   readonly eps?: number;
-  /** Fraction of labels replaced by a different random class (exactly round(corrupt·n) of them). */
+  /** Random labels: exactly round(corrupt·n) rows, chosen uniformly, get a class drawn uniformly from all K (corruptLabels). */
   readonly corrupt?: number;
   /** Folder (cifar10/cifar100) or CSV file (csv). */
   readonly path?: string;

@@ -19,6 +19,8 @@ import {
 } from './config.js';
 import { ROOT, type Schema } from './schema.js';
 import { didYouMean } from '../util/suggest.js';
+import type { Dataset } from '../data/types.js';
+import { type DataNeed, resolveUserData, userDataNote, userSpec } from './presets/userData.js';
 
 export interface PresetHeader {
   /** The command that reproduces this experiment, e.g. `ntk run spectrum-demo`. */
@@ -62,6 +64,17 @@ export interface RunContext<P> {
   addSection(section: SectionInput): void;
   /** Set the report's paper-versus-here block (claims with computed verdicts), shown first. */
   setPaperVsHere(block: PaperVsHere): void;
+  /**
+   * The user's data (`--set data=SPEC` / config `data:`), checked against the preset's `data` need when the config
+   * was validated: the spec to load (n capped, the preset's defaults filled in) and the loaded data; null otherwise.
+   */
+  readonly userData?: UserData | null;
+}
+
+/** The user's data of a run: the spec the preset loads and the loaded data. */
+export interface UserData {
+  readonly spec: string;
+  readonly ds: Dataset;
 }
 
 export interface PresetDefinition<P> {
@@ -79,7 +92,13 @@ export interface PresetDefinition<P> {
   /** Overrides applied on top of `defaults` with --quick. */
   readonly quick: JsonObject;
   /** Cross-field checks beyond the schemas ("impossible combinations"); throw ConfigError with the field path. */
-  readonly check?: (config: ExperimentConfig<P>) => void;
+  readonly check?: (config: ExperimentConfig<P>, userData: UserData | null) => void;
+  /**
+   * The user's data this preset takes in place of its own (`--set data=SPEC`): what it must be, and the cap on its
+   * rows for a config (quick and full modes differ); or why the preset takes none (`refused`). Without it the
+   * config's `data` is a section like the others (allowed when `uses` lists it, and not checked further).
+   */
+  readonly data?: (DataNeed & { readonly cap: (config: ExperimentConfig<P>) => number }) | { readonly refused: string };
   run(ctx: RunContext<P>): Promise<void>;
 }
 
@@ -119,11 +138,35 @@ export function definePreset<P>(def: PresetDefinition<P>): Preset {
       if (config.preset !== def.name) {
         throw new ConfigError('preset', `is "${config.preset}" but this config is validated by preset "${def.name}"`);
       }
-      checkCommon(config, def.name, def.uses);
-      def.check?.(config);
+      const spec = userSpec(config.data);
+      const need = def.data;
+      if (need === undefined) {
+        checkCommon(config, def.name, def.uses);
+        def.check?.(config, null);
+        return { config, run: (core) => def.run({ ...core, config, userData: null }) };
+      }
+      if (spec !== null && 'refused' in need)
+        throw new ConfigError('data', `preset ${def.name} takes no user data: ${need.refused}; got ${spec}`);
+      checkCommon(config, def.name, 'refused' in need ? def.uses : [...def.uses, 'data']);
+      if (config.data && config.data.length > 1)
+        throw new ConfigError('data', `preset ${def.name} takes one data spec; got ${config.data.length}`);
+      // the user's data load and are checked here, before any run folder or unit exists
+      const userData =
+        spec !== null && !('refused' in need) ? resolveUserData(def.name, need, spec, need.cap(config)) : null;
+      def.check?.(config, userData);
       return {
         config,
-        run: (core) => def.run({ ...core, config }),
+        run: (core) => {
+          if (!userData || 'refused' in need) return def.run({ ...core, config, userData: null });
+          const note = userDataNote(need, userData.spec, userData.ds);
+          core.addSection({ title: 'Data', text: note });
+          return def.run({
+            ...core,
+            config,
+            userData,
+            setPaperVsHere: (block) => core.setPaperVsHere({ ...block, setting: `${block.setting} ${note}` }),
+          });
+        },
       };
     },
   };

@@ -34,6 +34,12 @@ export interface TrainConfig {
   readonly param?: Parameterization;
   /** Initialization seed: θ₀ = init(net, new Rng(seed)), as everywhere in ntk-lab. */
   readonly seed: number;
+  /**
+   * θ₀ given instead of the seeded init (e.g. `readParams(dir, net).params.theta`, the `--params DIR` of `ntk
+   * train`): length net.numParams. The linearization and `reg` to-init are centred on it; `seed` still seeds the
+   * noise of random layers and the minibatch order.
+   */
+  readonly initialTheta?: Float64Array;
   readonly loss: LossKind;
   /** Default 'sum'. */
   readonly normalization?: LossNormalization;
@@ -175,6 +181,9 @@ export function resolveConfig(cfg: TrainConfig, data: TrainData): ResolvedConfig
   if (!Number.isInteger(projections) || projections < 0)
     throw new InvalidArgumentError(FN, 'projections', 'a non-negative integer', projections);
   const tracked = scheduleSteps(cfg.schedule ?? DEFAULT_SCHEDULE, cfg.steps);
+  const t = cfg.initialTheta;
+  if (t !== undefined && (!(t instanceof Float64Array) || t.length !== net.numParams))
+    throw new InvalidArgumentError(FN, 'initialTheta', `a Float64Array of net.numParams = ${net.numParams}`, t?.length);
   const identity = JSON.stringify({
     arch: typeof cfg.arch === 'string' ? formatArch(parseArch(cfg.arch)) : formatArch(cfg.arch),
     inputShape: net.inputShape,
@@ -200,6 +209,10 @@ export function resolveConfig(cfg: TrainConfig, data: TrainData): ResolvedConfig
     h.update(identity);
     for (const m of [data.X, data.Y, data.Xtest, data.Ytest])
       if (m) h.update(new Uint8Array(m.data.buffer, m.data.byteOffset, m.data.byteLength));
+    if (t !== undefined) {
+      h.update('initialTheta');
+      h.update(new Uint8Array(t.buffer, t.byteOffset, t.byteLength));
+    }
     return h.digest('hex');
   };
   return {

@@ -103,7 +103,8 @@ export function ntkLambdaMax(params: Params, X: Matrix, seed = 0, perPosition = 
 export async function train(cfg: TrainConfig, data: TrainData, opts: TrainOptions = {}): Promise<TrainResult> {
   const R = resolveConfig(cfg, data);
   const P = R.net.numParams;
-  const params0 = init(R.net, new Rng(cfg.seed));
+  const seeded = init(R.net, new Rng(cfg.seed));
+  const params0 = cfg.initialTheta ? withTheta(seeded, cfg.initialTheta.slice()) : seeded;
   const { ntk0, lambdaMax, eta } = initialKernel(cfg, R, params0, data.X);
   const run: Run = {
     cfg,

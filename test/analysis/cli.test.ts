@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { writeMatrixNpy } from '../../src/io/index.js';
+import { writeMatrixNpy, writeNpy } from '../../src/io/index.js';
 import { Matrix } from '../../src/linalg/index.js';
 import { Rng } from '../../src/util/random.js';
 import { kernelWithSpectrum, randomOrthogonal } from './helpers.js';
@@ -41,6 +41,43 @@ describe('ntk analyze', () => {
     assert.ok(Math.abs(res.convergence.eta - 1 / lambda[0]) < 1e-15);
     assert.ok(res.generalization.value > 0);
     assert.ok(typeof res.kernelTargetAlignment.centered === 'number');
+  });
+
+  it('--labels y.npy and --data npy:…:y=y.npy encode integer and bool labels the same way (±1, one-hot)', () => {
+    const X = join(dir, 'X.npy');
+    writeMatrixNpy(X, new Matrix(n, 3, new Rng(53).normals(3 * n)));
+    const cases: [string, number[], 'int32' | 'uint8' | 'bool', number][] = [
+      ['bin', Array.from({ length: n }, (_, i) => (i * 7) % 2), 'int32', 1],
+      ['bool', Array.from({ length: n }, (_, i) => (i % 3 === 0 ? 1 : 0)), 'bool', 1],
+      ['three', Array.from({ length: n }, (_, i) => [4, 7, 9][(i * 5) % 3]), 'uint8', 3],
+    ];
+    for (const [name, y, dtype, outputs] of cases) {
+      const yp = join(dir, `${name}.npy`);
+      writeNpy(yp, y, [n], dtype === 'bool' ? 'uint8' : dtype);
+      if (dtype === 'bool') {
+        // numpy's bool dtype '|b1' has the header length of '|u1'
+        const bytes = readFileSync(yp);
+        writeFileSync(yp, Buffer.from(bytes.toString('latin1').replace("'|u1'", "'|b1'"), 'latin1'));
+      }
+      const a = join(dir, `${name}-labels.json`);
+      const b = join(dir, `${name}-data.json`);
+      const ra = ntk('--kernel', kPath, '--labels', yp, '--out', a, '--steps', '5');
+      assert.equal(ra.code, 0, ra.stderr);
+      const rb = ntk('--kernel', kPath, '--data', `npy:x=${X}:y=${yp}`, '--out', b, '--steps', '5');
+      assert.equal(rb.code, 0, rb.stderr);
+      // the results without the fields that name the inputs (command line, labels file, data spec) and the timings
+      const strip = (f: string) => {
+        const r = JSON.parse(readFileSync(f, 'utf8'));
+        for (const k of ['command', 'labels', 'data', 'timings']) delete r[k];
+        return r;
+      };
+      const A = strip(a);
+      const B = strip(b);
+      assert.equal(A.outputs, outputs, name);
+      assert.deepEqual(A, B, name);
+      // ‖Y‖_F² = n for ±1 and one-hot targets (0/1 or raw class values would give less or more)
+      assert.ok(Math.abs(A.alignment.norm ** 2 - n) < 1e-9, `${name}: ‖Y‖² ${A.alignment.norm ** 2}`);
+    }
   });
 
   it('warns that the dynamics diverge when η ≥ 2/λ_max, and still writes results', () => {

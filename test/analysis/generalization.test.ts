@@ -88,4 +88,24 @@ describe('generalization quantity √(2yᵀK⁻¹y/n) (Arora et al. 2019)', () =
     assert.ok(changedOrKept <= 30 && changedOrKept >= 15, `${changedOrKept}`);
     assert.throws(() => corruptTargets(Y, 1.5, new Rng(1)), /fraction/);
   });
+
+  it('corruptTargets on a ±1 column draws uniform random labels, not the label of a random example', () => {
+    // 90 % +1: "a random example's label" would make 90 % of the 2000 redrawn rows +1; random labels make 50 %
+    const n = 2000;
+    const y = Float64Array.from({ length: n }, (_, i) => (i % 10 === 0 ? -1 : 1));
+    const Z = corruptTargets(y, 1, new Rng(8));
+    let plus = 0;
+    for (const v of Z.data) {
+      assert.ok(v === 1 || v === -1);
+      if (v === 1) plus++;
+    }
+    assert.ok(Math.abs(plus - n / 2) < 4 * Math.sqrt(n / 4), `${plus} of ${n} are +1`);
+    // centered one-hot rows keep their encoding
+    const C = new Matrix(3, 3, Float64Array.from([2, -1, -1, -1, 2, -1, -1, -1, 2].map((v) => v / 3)));
+    const W = corruptTargets(C, 1, new Rng(2));
+    for (let i = 0; i < 3; i++) {
+      const row = Array.from(W.data.subarray(3 * i, 3 * i + 3)).sort();
+      assert.deepEqual(row, [-1 / 3, -1 / 3, 2 / 3]);
+    }
+  });
 });

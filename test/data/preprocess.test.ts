@@ -36,17 +36,27 @@ describe('sampling', () => {
 });
 
 describe('labels', () => {
-  it('corruptLabels changes exactly round(f·n) labels, each to a different class, uniformly', () => {
+  it('corruptLabels: exactly round(f·n) chosen rows get a label uniform over all K classes (random labels)', () => {
     const y = Int32Array.from({ length: 1000 }, (_, i) => i % 4);
     const c = corruptLabels(y, 4, 0.3, new Rng(3));
     assert.equal(c.rows.length, 300);
-    let changed = 0;
-    for (let i = 0; i < 1000; i++) if (c.y[i] !== y[i]) changed++;
-    assert.equal(changed, 300);
-    const to = [0, 0, 0, 0];
-    c.rows.forEach((r) => to[c.y[r]]++);
-    for (const t of to) assert.ok(t > 40, `${to}`);
+    assert.equal(new Set(c.rows).size, 300);
+    for (let k = 1; k < 300; k++) assert.ok(c.rows[k] > c.rows[k - 1]);
+    const chosen = new Set(c.rows);
+    for (let i = 0; i < 1000; i++) if (!chosen.has(i)) assert.equal(c.y[i], y[i]);
+    c.rows.forEach((r, k) => assert.equal(c.originalY[k], y[r]));
+    // Monte Carlo over many draws: the new label is independent of the old one and uniform over all 4 classes, so a
+    // chosen row keeps its class with probability 1/4 (a "different class" rule would give 0)
+    const table = Array.from({ length: 4 }, () => [0, 0, 0, 0]);
+    for (let t = 0; t < 40; t++) {
+      const d = corruptLabels(y, 4, 0.3, new Rng(100 + t));
+      d.rows.forEach((r, k) => table[d.originalY[k]][d.y[r]]++);
+    }
+    const cell = (40 * 300) / 16; // 750 expected per (old, new) pair; std ≈ 24
+    for (const row of table) for (const v of row) assert.ok(Math.abs(v - cell) < 120, JSON.stringify(table));
     assert.equal(corruptLabels(y, 4, 0, new Rng(3)).rows.length, 0);
+    assert.equal(corruptLabels(y, 4, 1, new Rng(3)).rows.length, 1000);
+    assert.throws(() => corruptLabels(y, 1, 0.5, new Rng(3)), /numClasses/);
   });
 
   it('encodeLabels rejects out-of-range classes', () => {

@@ -4,11 +4,15 @@
 // - the tarball ships what error messages and docs point to (scripts/setup-data.sh, examples/, LICENSE, …);
 // - every ```ts / ```js block of README.md and docs/*.md that imports from 'ntk-lab' runs as written (TypeScript
 //   through tsx), from the installed package, each in its own file (top-level await allowed);
-// - the installed `ntk` bin answers --version.
+// - the installed `ntk` bin answers --version;
+// - where this checkout's own addon is built (the toolchain exists), `npm rebuild ntk-lab` builds the installed
+//   package's addon and it reports the native backend. The install itself runs with --ignore-scripts because the
+//   dependencies are linked as directories, and npm runs a directory dependency's `prepare` (bullmq's `husky`,
+//   absent here); npm 11 does run a tarball's `install` script (node-gyp) otherwise — README, "Installing the package".
 // Blocks without an `ntk-lab` import are signature listings (types, call shapes) and are not run.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -22,6 +26,8 @@ const PKG = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
   dependencies: Record<string, string>;
 };
 const TSX = pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
+/** The native toolchain exists here when this checkout's own addon was built (scripts/setup.sh, npm ci). */
+const HAVE_TOOLCHAIN = existsSync(join(ROOT, 'build/Release/ntk_native.node'));
 
 interface Snippet {
   readonly page: string;
@@ -118,6 +124,23 @@ describe('the packed package, installed into a fresh folder', () => {
     const r = node('exports.ts', app);
     assert.equal(r.status, 0, r.stderr);
   });
+
+  it(
+    'npm rebuild ntk-lab builds the installed addon: the package reports the native backend',
+    { skip: !HAVE_TOOLCHAIN },
+    () => {
+      writeFileSync(
+        join(app, 'backend.ts'),
+        "import { backend } from 'ntk-lab/linalg';\nconsole.log(backend().info().name);\n",
+      );
+      assert.equal(node('backend.ts', app).stdout.trim(), 'portable', 'installed with --ignore-scripts: no addon yet');
+      execFileSync('npm', ['rebuild', 'ntk-lab', '--offline'], { cwd: app, encoding: 'utf8' });
+      assert.ok(existsSync(join(app, 'node_modules/ntk-lab/build/Release/ntk_native.node')), 'the addon was built');
+      const r = node('backend.ts', app);
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stdout.trim(), 'native', r.stderr);
+    },
+  );
 
   it('the installed ntk bin runs', () => {
     const r = spawnSync(join(app, 'node_modules/.bin/ntk'), ['--version'], { encoding: 'utf8' });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -62,6 +62,67 @@ describe('ntk train', () => {
     assert.equal(s.status, 'completed');
     assert.match(s.reference.kind, /kernel logistic regression/);
     assert.ok(s.reference.stationarity < 1e-8, `Newton stationarity ${s.reference.stationarity}`);
+  });
+  it('--params continues from --params-out: 30 + 30 steps give the bytes of 60 uninterrupted steps', () => {
+    const run = (name: string, steps: string, extra: string[]) => {
+      const r = ntk([
+        '--arch',
+        'dense(16),relu,dense(2)',
+        '--data',
+        'gaussian:n=12:d=5:k=2:seed=1:labels=onehot',
+        '--loss',
+        'mse',
+        '--lr',
+        '0.2',
+        '--steps',
+        steps,
+        '--track',
+        'every:10',
+        '--trackers',
+        'loss',
+        '--no-linearized',
+        '--quiet',
+        '--params-out',
+        join(dir, `p-${name}`),
+        '--out',
+        join(dir, `t-${name}`),
+        ...extra,
+      ]);
+      assert.equal(r.status, 0, r.stderr);
+      return join(dir, `p-${name}`);
+    };
+    const a = run('a', '30', []);
+    const b = run('b', '30', ['--params', a]);
+    const c = run('c', '60', []);
+    const files = readdirSync(c).sort();
+    assert.ok(files.includes('manifest.json') && files.length >= 3, files.join(' '));
+    for (const f of files.filter((x) => x.endsWith('.npy')))
+      assert.ok(readFileSync(join(b, f)).equals(readFileSync(join(c, f))), `${f}: 30 + 30 steps ≠ 60 steps`);
+    assert.ok(!readFileSync(join(a, files[1])).equals(readFileSync(join(c, files[1]))), 'the first 30 steps moved θ');
+    // the continued run's step-0 loss is the first run's last one, and its records are the 60-step run's from 30 on
+    const [ra, rb, rc] = ['a', 'b', 'c'].map((x) => records(join(dir, `t-${x}`)));
+    assert.equal(rb[0].loss, ra.at(-1)?.loss);
+    assert.deepEqual(
+      rb.map((x) => x.loss),
+      rc.slice(3).map((x) => x.loss),
+    );
+    // a manifest of another network is refused before training (exit 2, naming the field)
+    const bad = ntk([
+      ...base,
+      '--arch',
+      'dense(8),relu,dense(2)',
+      '--params',
+      a,
+      '--loss',
+      'mse',
+      '--lr',
+      '0.1',
+      '--out',
+      join(dir, 't-bad'),
+    ]);
+    assert.equal(bad.status, 2, bad.stderr);
+    assert.match(bad.stderr, /manifest\.json.*arch must be 'dense\(8\),relu,dense\(2\)'/);
+    assert.ok(!existsSync(join(dir, 't-bad')), 'nothing written');
   });
   it('refuses soft-ce without smoothing and CE on regression data (exit 2), before training', () => {
     const a = ntk([...base, '--loss', 'soft-ce', '--lr', '0.1', '--out', join(dir, 'bad1')]);

@@ -12,13 +12,15 @@
  *
  * Command: `ntk run ce-divergence [--quick]`.
  */
-import { loadDataset } from '../../data/index.js';
+import { checkDatasetSpec, formatDatasetSpec, loadDataset } from '../../data/index.js';
+import { ConfigError } from '../../errors.js';
+import type { DataNeed } from './userData.js';
 import { checkPd, kernelFn } from '../../analytic/index.js';
 import type { Mark, PlotSpec } from '../../report/figure.js';
 import type { ReportTable } from '../../report/html.js';
 import { train } from '../../train/trainer.js';
 import type { LossKind } from '../../train/losses.js';
-import { definePreset, type RunContext } from '../preset.js';
+import { definePreset, type RunContext, type UserData } from '../preset.js';
 import { array, type Infer, integer, number, object, oneOf, withDefault } from '../schema.js';
 import { claim, settingLine, verdict, verdictOfCount } from './claims.js';
 import { asRecord, fmt, type JsonRecord, lineFit, num, records } from './presetUtils.js';
@@ -55,12 +57,47 @@ export interface RunRecord {
   readonly linLoss: number;
 }
 
-/** Data set spec with one-hot (or smoothed) labels for a key. */
-export function ceDataSpec(d: string, n: number, seed: number, eps: number): string {
+/** Data set spec with one-hot (or smoothed) labels for a key; `user`: the user's spec with the preset's labels. */
+export function ceDataSpec(d: string, n: number, seed: number, eps: number, user?: string): string {
+  if (d === 'user') {
+    if (user === undefined)
+      throw new ConfigError('params.datasets', "contains 'user' but no user data was given (--set data=SPEC)");
+    const { eps: _eps, ...s } = checkDatasetSpec(user);
+    return formatDatasetSpec({ ...s, labels: eps > 0 ? 'soft' : 'onehot', ...(eps > 0 ? { eps } : {}) });
+  }
   const labels = eps > 0 ? `labels=soft:eps=${eps}` : 'labels=onehot';
   return d === 'mnist'
     ? `mnist:train:n=${n}:classes=0,1:seed=${seed}:normalize=sphere:${labels}`
     : `gaussian:n=${n}:d=20:k=2:seed=${seed}:normalize=sphere:${labels}`;
+}
+
+/** The CE presets' user data: classification (one-hot or smoothed labels set by the preset), on the sphere. */
+export const CE_DATA = {
+  what: 'classification data with ≥ 2 classes (the preset sets one-hot or smoothed labels; inputs on the unit sphere)',
+  task: 'classification',
+  minClasses: 2,
+  paper: 'separable data (Soudry et al.: linearly separable; here a synthetic Gaussian mixture and binary MNIST)',
+  defaults: { normalize: ['sphere'] },
+} as const satisfies DataNeed;
+
+/** `user` in params.datasets needs user data (checked with the config, before any work). */
+export function checkCeUser(datasets: readonly string[], ud: UserData | null): void {
+  if (!ud && datasets.includes('user'))
+    throw new ConfigError('params.datasets', "contains 'user' but no user data was given (--set data=SPEC)");
+}
+
+/** A data set key in figure titles. */
+export function ceDataLabel(d: string): string {
+  return d === 'mnist' ? 'binary MNIST' : d === 'user' ? 'the user data' : 'a synthetic Gaussian mixture';
+}
+
+/** With user data: the one data set `user`, n its rows (≤ params.n). */
+export function withCeUserData<P extends { datasets: readonly string[]; n: number }, C extends RunContext<P>>(
+  ctx: C,
+): C {
+  const ud = ctx.userData;
+  if (!ud) return ctx;
+  return { ...ctx, config: { ...ctx.config, params: { ...ctx.config.params, datasets: ['user'], n: ud.ds.X.rows } } };
 }
 
 /** Train one network and return its records (JSON for the cache) plus the final outputs. */
@@ -125,7 +162,8 @@ export function runRecords(r: JsonRecord, what: string): RunRecord[] {
 const CE_LOSSES = ['mse', 'ce'] as const;
 
 const paramsSchema = object({
-  datasets: array(oneOf(['synthetic', 'mnist'] as const), { minLength: 1, unique: true }),
+  /** `user`: the data of `--set data=SPEC` (set automatically when it is given). */
+  datasets: array(oneOf(['synthetic', 'mnist', 'user'] as const), { minLength: 1, unique: true }),
   archs: withDefault(array(oneOf(CE_ARCHS), { minLength: 1, unique: true }), [...CE_ARCHS]),
   widths: array(integer({ min: 1, max: 100_000 }), { minLength: 1, unique: true }),
   losses: withDefault(array(oneOf(CE_LOSSES), { minLength: 1, unique: true }), [...CE_LOSSES]),
@@ -172,21 +210,26 @@ export const ceDivergencePreset = definePreset({
     expectedTime: { quick: '~7 s', full: '11 min 30 s (measured on a quiet 2-core machine)' },
   },
   uses: [],
+  data: { ...CE_DATA, cap: (c) => c.params.n },
+  check: (c, ud) => checkCeUser(c.params.datasets, ud),
   params: paramsSchema,
   defaults: {
     seed: 0,
     params: { datasets: ['synthetic', 'mnist'], widths: [64, 256, 1024], n: 64, steps: 3000 },
   },
   quick: { params: { datasets: ['synthetic'], widths: [32, 256], n: 24, steps: 500, points: 16 } },
-  async run(ctx) {
+  async run(ctxIn) {
+    const ctx = withCeUserData(ctxIn);
     const p = ctx.config.params;
+    const user = ctx.userData?.spec;
+    const outputs = ctx.userData?.ds.classes.length ?? 2;
     const units: Unit[] = [];
     const pd: { dataset: string; arch: CeArch; lambdaMin: number; lambdaMax: number; strictlyPd: boolean }[] = [];
     const total = p.datasets.length * p.archs.length * (p.widths.length * p.losses.length + 1);
     let done = 0;
     ctx.progress(0, total, 'starting');
     for (const d of p.datasets) {
-      const spec = ceDataSpec(d, p.n, p.dataSeed, 0);
+      const spec = ceDataSpec(d, p.n, p.dataSeed, 0, user);
       for (const a of p.archs) {
         const rawPd = await ctx.cache.getOrCompute(['ce-divergence', 'pd-v1', spec, a], async () => {
           const ds = loadDataset(spec);
@@ -206,7 +249,7 @@ export const ceDivergencePreset = definePreset({
         ctx.progress(++done, total, `${d} ${a} analytic NTK`);
         for (const w of p.widths) {
           for (const loss of p.losses) {
-            const arch = ceArch(a, w, 2);
+            const arch = ceArch(a, w, outputs);
             const v: RunVariant = { loss, lambda: 0, eps: 0, linearized: false };
             const key = ['ce-divergence', 'run-v2', spec, arch, p.initSeed, p.steps, p.points, p.lrFraction, v];
             const raw = await ctx.cache.getOrCompute(key, () =>
@@ -324,7 +367,7 @@ function dynamicsFigures(ctx: Ctx, units: Unit[]): string[] {
         name,
         {
           type: 'facets',
-          title: `${a === 'fcn' ? 'FCN' : 'ResNet'} on ${d === 'mnist' ? 'binary MNIST' : 'a synthetic Gaussian mixture'}: MSE (dashed) vs CE (solid)`,
+          title: `${a === 'fcn' ? 'FCN' : 'ResNet'} on ${ceDataLabel(d)}: MSE (dashed) vs CE (solid)`,
           subtitle: `n = ${p.n}, one-hot targets, full-batch GD with η = ${p.lrFraction}·2/(λ_max(Θ₀)/n); colour = width`,
           columns: 2,
           panels,

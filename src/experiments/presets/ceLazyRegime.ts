@@ -23,7 +23,11 @@ import { definePreset, type RunContext } from '../preset.js';
 import { array, type Infer, integer, number, object, oneOf, withDefault } from '../schema.js';
 import {
   ceArch,
+  CE_DATA,
+  ceDataLabel,
+  checkCeUser,
   ceDataSpec,
+  withCeUserData,
   CE_ARCHS,
   type CeArch,
   lateSlope,
@@ -39,7 +43,8 @@ const VARIANTS = ['ce', 'ce-reg', 'soft-ce'] as const;
 type VariantKey = (typeof VARIANTS)[number];
 
 const paramsSchema = object({
-  datasets: array(oneOf(['synthetic', 'mnist'] as const), { minLength: 1, unique: true }),
+  /** `user`: the data of `--set data=SPEC` (set automatically when it is given). */
+  datasets: array(oneOf(['synthetic', 'mnist', 'user'] as const), { minLength: 1, unique: true }),
   arch: withDefault(oneOf(CE_ARCHS), 'fcn'),
   widths: array(integer({ min: 1, max: 100_000 }), { minLength: 1, unique: true }),
   n: integer({ min: 4, max: 1000 }),
@@ -104,11 +109,16 @@ export const ceLazyRegimePreset = definePreset({
     expectedTime: { quick: '~7 s', full: '23 min (measured on a quiet 2-core machine)' },
   },
   uses: [],
+  data: { ...CE_DATA, cap: (c) => c.params.n },
+  check: (c, ud) => checkCeUser(c.params.datasets, ud),
   params: paramsSchema,
   defaults: { seed: 0, params: { datasets: ['synthetic', 'mnist'], widths: [64, 256, 1024], n: 64, steps: 3000 } },
   quick: { params: { datasets: ['synthetic'], widths: [64, 256], n: 24, steps: 400, points: 16 } },
-  async run(ctx) {
+  async run(ctxIn) {
+    const ctx = withCeUserData(ctxIn);
     const p = ctx.config.params;
+    const user = ctx.userData?.spec;
+    const outputs = ctx.userData?.ds.classes.length ?? 2;
     const units: Unit[] = [];
     const total = p.datasets.length * p.widths.length * VARIANTS.length;
     let done = 0;
@@ -117,8 +127,8 @@ export const ceLazyRegimePreset = definePreset({
       for (const w of p.widths) {
         for (const vk of VARIANTS) {
           const v = variantOf(vk, p);
-          const spec = ceDataSpec(d, p.n, p.dataSeed, v.eps);
-          const arch = ceArch(p.arch, w, 2);
+          const spec = ceDataSpec(d, p.n, p.dataSeed, v.eps, user);
+          const arch = ceArch(p.arch, w, outputs);
           const key = ['ce-lazy-regime', 'run-v2', spec, arch, p.initSeed, p.steps, p.points, p.lrFraction, v];
           const raw = await ctx.cache.getOrCompute(key, async () => {
             const r = await trainRun(spec, arch, p.initSeed, p.steps, p.points, p.lrFraction, v);
@@ -257,7 +267,7 @@ function lazyFigures(ctx: Ctx, units: Unit[], arch: CeArch): string[] {
       `lazy-${d}`,
       {
         type: 'facets',
-        title: `${arch.toUpperCase()} on ${d === 'mnist' ? 'binary MNIST' : 'a synthetic Gaussian mixture'}: plain CE vs regularized and soft CE`,
+        title: `${arch.toUpperCase()} on ${ceDataLabel(d)}: plain CE vs regularized and soft CE`,
         subtitle: `n = ${p.n}; λ = ${p.lambda}, ε = ${p.eps}; solid: width ${wMax}, dashed: widths ${p.widths.filter((w) => w !== wMax).join(', ')}`,
         columns: 2,
         panels,

@@ -14,7 +14,8 @@
  * Command: `ntk run convergence-bounds [--quick]`.
  */
 import { linearizedConvergence } from '../../analysis/index.js';
-import { loadDataset, specInputShape } from '../../data/index.js';
+import { checkDatasetSpec, loadDataset, specInputShape } from '../../data/index.js';
+import { ConfigError } from '../../errors.js';
 import { apply, buildNetwork, init } from '../../nn/index.js';
 import type { Matrix } from '../../linalg/index.js';
 import { train } from '../../train/trainer.js';
@@ -100,6 +101,16 @@ export const convergenceBoundsPreset = definePreset({
     },
   },
   uses: [],
+  data: {
+    what: 'binary classification data (2 classes, ±1 labels)',
+    task: 'classification',
+    minClasses: 2,
+    maxClasses: 2,
+    paper: 'binary MNIST (digits 0 and 1)',
+    defaults: { labels: 'pm1' },
+    check: (ds) => (ds.targets.cols === 1 ? null : `one target column (labels=pm1), not ${ds.targets.cols}`),
+    cap: (c) => checkDatasetSpec(c.params.data).n ?? 200,
+  },
   params: paramsSchema,
   defaults: {
     seed: 0,
@@ -112,11 +123,17 @@ export const convergenceBoundsPreset = definePreset({
       seeds: [0, 1, 2],
     },
   },
-  check(c) {
+  check(c, ud) {
     // every model compiles for the data's input shape (when the spec alone tells it: not for csv/npy files)
-    const shape = specInputShape(c.params.data);
+    const shape = ud ? (ud.ds.imageShape ?? [ud.ds.X.cols]) : specInputShape(c.params.data);
     if (shape === null) return;
     const image = shape.length === 3 ? shape : undefined;
+    const conv = c.params.models.filter((m) => /^\s*conv/.test(m.arch)).map((m) => m.name);
+    if (ud && !image && conv.length)
+      throw new ConfigError(
+        'data',
+        `preset convergence-bounds's models ${conv.join(', ')} start with conv and need image inputs (an n×h×w[×c] .npy or an image set); ${ud.spec} has flat rows of ${ud.ds.X.cols}: give flat models, e.g. --set 'params.models=[{"name":"MLP","arch":"dense(512),relu,dense(1)"}]'`,
+      );
     const cols = shape.reduce((a, b) => a * b, 1);
     c.params.models.forEach((m, i) =>
       checkArchFits(`params.models[${i}].arch`, m.arch, modelInputShape(m.arch, image, cols)),
@@ -134,7 +151,12 @@ export const convergenceBoundsPreset = definePreset({
       points: 15,
     },
   },
-  async run(ctx) {
+  async run(ctxIn) {
+    // user data: they replace params.data (the spec with n capped at the preset's n)
+    const ud = ctxIn.userData;
+    const ctx = ud
+      ? { ...ctxIn, config: { ...ctxIn.config, params: { ...ctxIn.config.params, data: ud.spec } } }
+      : ctxIn;
     const p = ctx.config.params;
     const units: Unit[] = [];
     let done = 0;

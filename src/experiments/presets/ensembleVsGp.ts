@@ -20,7 +20,8 @@ import { train } from '../../train/trainer.js';
 import { definePreset, type RunContext } from '../preset.js';
 import { array, type Infer, integer, number, object, withDefault } from '../schema.js';
 import { claim, settingLine, verdict } from './claims.js';
-import { asRecord, fmt, type JsonRecord, num, nums } from './presetUtils.js';
+import { asRecord, fmt, type JsonRecord, num, nums, splitRows } from './presetUtils.js';
+import type { Dataset } from '../../data/types.js';
 
 const paramsSchema = object({
   n: integer({ min: 2, max: 1000 }),
@@ -44,8 +45,27 @@ interface Data {
   readonly y: Matrix;
   readonly Xt: Matrix;
   readonly yt: Float64Array;
+  /** The figures' x of the test points (the circle: the angle; user data: the test point's index). */
   readonly phiTrain: number[];
   readonly phiTest: number[];
+  readonly xLabel: string;
+  readonly fLabel: string;
+}
+
+/** User data: the first n rows train, the next nTest rows test (x of the figures: the test point's index). */
+function userSplit(ds: Dataset, n: number, m: number): Data {
+  const [X, Xt] = splitRows(ds.X, n);
+  const [y, yt] = splitRows(ds.targets, n);
+  return {
+    X,
+    y,
+    Xt: new Matrix(m, Xt.cols, Xt.data.slice(0, m * Xt.cols)),
+    yt: yt.data.slice(0, m),
+    phiTrain: [],
+    phiTest: Array.from({ length: m }, (_, i) => i),
+    xLabel: 'test point (index)',
+    fLabel: 'f(x)',
+  };
 }
 
 export function circleData(n: number, m: number, seed: number): Data {
@@ -70,7 +90,7 @@ export function circleData(n: number, m: number, seed: number): Data {
     Xt.data[2 * i + 1] = Math.sin(p);
     yt[i] = target(p);
   });
-  return { X, y, Xt, yt, phiTrain, phiTest };
+  return { X, y, Xt, yt, phiTrain, phiTest, xLabel: 'angle φ (radians)', fLabel: 'f(cos φ, sin φ)' };
 }
 
 interface Unit {
@@ -101,12 +121,33 @@ export const ensembleVsGpPreset = definePreset({
     expectedTime: { quick: '~13 s', full: '6 min 54 s (measured on a quiet 2-core machine)' },
   },
   uses: [],
+  data: {
+    what: 'regression data with one target column and flat inputs (split into params.n training and params.nTest test rows)',
+    task: 'regression',
+    paper: 'a 1-D regression on the unit circle (Lee et al. 2019 Fig. 3: sin-like targets on the circle)',
+    check: (ds) =>
+      ds.imageShape
+        ? `flat inputs (the preset's MLP), not images ${ds.imageShape.join('×')}`
+        : ds.X.rows >= 4
+          ? null
+          : `at least 4 rows (2 to train, 2 to test), not ${ds.X.rows}`,
+    cap: (c) => c.params.n + c.params.nTest,
+  },
   params: paramsSchema,
   defaults: { seed: 0, params: { n: 24, nTest: 120, widths: [64, 256, 1024], members: 32, steps: 1000 } },
   quick: { params: { n: 12, nTest: 60, widths: [32, 512], members: 10, steps: 300 } },
-  async run(ctx) {
+  async run(ctxIn) {
+    // user data: n training rows (the preset's share when there are fewer than n + nTest), the rest test
+    const ud = ctxIn.userData;
+    const p0 = ctxIn.config.params;
+    const rows = ud ? ud.ds.X.rows : 0;
+    const nUser = rows >= p0.n + p0.nTest ? p0.n : Math.max(2, Math.round((rows * p0.n) / (p0.n + p0.nTest)));
+    const ctx: Ctx = ud
+      ? { ...ctxIn, config: { ...ctxIn.config, params: { ...p0, n: nUser, nTest: rows - nUser } } }
+      : ctxIn;
     const p = ctx.config.params;
-    const data = circleData(p.n, p.nTest, p.dataSeed);
+    const data = ud ? userSplit(ud.ds, p.n, p.nTest) : circleData(p.n, p.nTest, p.dataSeed);
+    const userKey = ud ? [ud.spec] : [];
     const total = p.widths.length * (p.members + 1);
     let done = 0;
     ctx.progress(0, total, 'starting');
@@ -115,9 +156,9 @@ export const ensembleVsGpPreset = definePreset({
       const arch = archOf(w, p.depth);
       // The analytic kernels do not depend on the width (NTK parameterization), so the key has no width.
       const gpRaw = await ctx.cache.getOrCompute(
-        ['ensemble-vs-gp', 'gp-v1', p.n, p.nTest, p.dataSeed, p.depth, p.steps, p.lrFraction],
+        ['ensemble-vs-gp', 'gp-v1', p.n, p.nTest, p.dataSeed, p.depth, p.steps, p.lrFraction, ...userKey],
         async () => {
-          const kf = kernelFn(arch, { inputShape: [2] });
+          const kf = kernelFn(arch, { inputShape: [data.X.cols] });
           const tt = await kf(data.X, null, 'both');
           const st = await kf(data.Xt, data.X, 'both');
           const ss = await kf(data.Xt, null, 'both');
@@ -160,7 +201,7 @@ export const ensembleVsGpPreset = definePreset({
       let trainLoss = 0;
       for (let s = 0; s < p.members; s++) {
         const raw = await ctx.cache.getOrCompute(
-          ['ensemble-vs-gp', 'member-v1', arch, p.n, p.nTest, p.dataSeed, p.steps, eta, s],
+          ['ensemble-vs-gp', 'member-v1', arch, p.n, p.nTest, p.dataSeed, p.steps, eta, s, ...userKey],
           async () => {
             const r = await train(
               {
@@ -257,9 +298,20 @@ function report(ctx: Ctx, units: Unit[], data: Data): void {
       },
       { type: 'line', x: data.phiTest, y: u.ensMean, color: 0, label: `ensemble (${p.members}) mean ± 2σ` },
       { type: 'line', x: data.phiTest, y: u.nngpMean, color: 2, dash: true, label: 'NNGP posterior mean' },
-      { type: 'dot', x: data.phiTrain, y: Array.from(data.y.data), color: 6, r: 3, label: 'training points' },
+      ...(data.phiTrain.length
+        ? [
+            {
+              type: 'dot',
+              x: data.phiTrain,
+              y: Array.from(data.y.data),
+              color: 6,
+              r: 3,
+              label: 'training points',
+            } as const,
+          ]
+        : []),
     ];
-    return { title: `width ${u.width}`, x: { label: 'angle φ (radians)' }, y: { label: 'f(cos φ, sin φ)' }, marks };
+    return { title: `width ${u.width}`, x: { label: data.xLabel }, y: { label: data.fLabel }, marks };
   });
   ctx.addFigure(
     'predictions',
@@ -274,7 +326,7 @@ function report(ctx: Ctx, units: Unit[], data: Data): void {
   );
   const vpanels: PlotSpec[] = units.map((u) => ({
     title: `width ${u.width}`,
-    x: { label: 'angle φ (radians)' },
+    x: { label: data.xLabel },
     y: { label: 'predictive variance', type: 'log' },
     marks: [
       { type: 'line', x: data.phiTest, y: u.gpVar.map((v) => (v > 0 ? v : null)), color: 1, label: 'NTK-GP' },

@@ -6,8 +6,8 @@
  * MNIST the complexity √(2yᵀ(H∞)⁻¹y/n) grows monotonically with the fraction of random labels, tracking the test
  * error of the trained (here: infinitely wide, i.e. kernel-regression) predictor. Kernels: H∞ (two-layer ReLU, first
  * layer trained) and the analytic ReLU NTK of a deeper MLP, both dot-product kernels on unit-norm inputs
- * (src/analysis/series.ts). For each corruption fraction f and seed: round(f·n) training labels are replaced by the
- * label of a random example (`corruptTargets`), the complexity is computed from the eigendecomposition, and the
+ * (src/analysis/series.ts). For each corruption fraction f and seed: round(f·n) training labels, chosen uniformly, get
+ * a class drawn uniformly from all classes (`corruptTargets`, the data specs' `corrupt=`), the complexity is computed from the eigendecomposition, and the
  * kernel-regression predictor f_* = K_*K⁻¹y (gradient flow to convergence from f₀ = 0) is scored on clean test
  * labels.
  *
@@ -31,11 +31,13 @@ import {
 import { generalizationAlignmentBounds } from '../../analysis/bounds.js';
 import { Matrix } from '../../linalg/index.js';
 import { train } from '../../train/index.js';
+import { ConfigError } from '../../errors.js';
 import { definePreset, type RunContext } from '../preset.js';
 import { array, type Infer, integer, number, object, oneOf, withDefault } from '../schema.js';
 import { ratioRange, trajectoryBounds } from './boundsUtils.js';
 import {
   DATASETS,
+  PAPER_DATASETS,
   type DatasetKey,
   dataSpecs,
   gFrom,
@@ -45,6 +47,7 @@ import {
   KERNELS,
   kernelSpec,
   loadSplit,
+  type RunParams,
   type NetKey,
   netArch,
   NETS,
@@ -53,6 +56,7 @@ import {
 } from './generalizationBoundData.js';
 import { report } from './generalizationBoundReport.js';
 import { asRecord, type JsonRecord, num, splitRows } from './presetUtils.js';
+import { unitRows } from './userData.js';
 
 const paramsSchema = object({
   n: integer({ min: 10, max: 10_000 }),
@@ -65,11 +69,11 @@ const paramsSchema = object({
   depth: withDefault(integer({ min: 1, max: 20 }), 2),
   dataSeed: withDefault(integer({ min: 0 }), 1),
   /** mnist (two classes), mnist10 (ten, one-hot), fashion (two classes), synthetic (teacher MLP, d = 20, ±1). */
-  datasets: withDefault(array(oneOf(DATASETS), { minLength: 1, unique: true }), [...DATASETS]),
+  datasets: withDefault(array(oneOf(DATASETS), { minLength: 1, unique: true }), [...PAPER_DATASETS]),
   /** Log-spaced spectral bands of the piecewise / band-mass / banded bounds. */
   bands: withDefault(integer({ min: 1, max: 1000 }), 8),
   /** Trained networks: data sets, first trainN training points, corruption fractions, width, GD step cap. */
-  trainDatasets: withDefault(array(oneOf(DATASETS), { unique: true }), [...DATASETS]),
+  trainDatasets: withDefault(array(oneOf(DATASETS), { unique: true }), [...PAPER_DATASETS]),
   trainN: withDefault(integer({ min: 10, max: 2000 }), 200),
   trainFractions: withDefault(array(number({ min: 0, max: 1 }), { minLength: 1, unique: true }), [0, 0.5, 1]),
   width: withDefault(integer({ min: 1, max: 8192 }), 256),
@@ -83,6 +87,28 @@ const paramsSchema = object({
 export type GeneralizationBoundParams = Infer<typeof paramsSchema>;
 
 type Ctx = RunContext<GeneralizationBoundParams>;
+
+/**
+ * With user data: the one data set `user` (for the kernels, and for the trained nets when any were asked for), its
+ * rows split into n training and nTest test rows in the preset's proportion when there are fewer than n + nTest.
+ */
+function withUserData(ctx: Ctx): Ctx {
+  const ud = ctx.userData;
+  if (!ud) return ctx;
+  const p = ctx.config.params;
+  const rows = ud.ds.X.rows;
+  const n = rows >= p.n + p.nTest ? p.n : Math.max(10, Math.round((rows * p.n) / (p.n + p.nTest)));
+  const params: RunParams = {
+    ...p,
+    userSpec: ud.spec,
+    n,
+    nTest: rows - n,
+    datasets: ['user'],
+    trainDatasets: p.trainDatasets.length ? ['user'] : [],
+    trainN: Math.min(p.trainN, n),
+  };
+  return { ...ctx, config: { ...ctx.config, params } };
+}
 
 export const generalizationBoundPreset = definePreset({
   name: 'generalization-bound',
@@ -100,6 +126,21 @@ export const generalizationBoundPreset = definePreset({
     },
   },
   uses: [],
+  data: {
+    what: 'classification data with ≥ 2 classes on the unit sphere (split into params.n training and params.nTest test rows)',
+    task: 'classification',
+    minClasses: 2,
+    paper: 'binary MNIST (and CIFAR-10), inputs on the unit sphere',
+    defaults: { normalize: ['sphere'] },
+    check: (ds) =>
+      unitRows(ds) ?? (ds.X.rows >= 20 ? null : `at least 20 rows (10 to train, 10 to test), not ${ds.X.rows}`),
+    cap: (c) => c.params.n + c.params.nTest,
+  },
+  check(c, ud) {
+    for (const f of ['datasets', 'trainDatasets'] as const)
+      if (!ud && c.params[f].includes('user'))
+        throw new ConfigError(`params.${f}`, "contains 'user' but no user data was given (--set data=SPEC)");
+  },
   params: paramsSchema,
   defaults: {
     seed: 0,
@@ -118,7 +159,8 @@ export const generalizationBoundPreset = definePreset({
       trainSteps: 5000,
     },
   },
-  async run(ctx) {
+  async run(ctxIn) {
+    const ctx = withUserData(ctxIn);
     const p = ctx.config.params;
     const trainSets = p.trainDatasets.filter((d) => p.datasets.includes(d));
     const total =

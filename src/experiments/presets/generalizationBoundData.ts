@@ -7,13 +7,17 @@ import { classificationAccuracy } from '../../analysis/index.js';
 import type { DotProductKernelSpec } from '../../analysis/index.js';
 import type { generalizationAlignmentBounds } from '../../analysis/bounds.js';
 import { loadDataset } from '../../data/index.js';
+import { ConfigError } from '../../errors.js';
 import { Matrix, matmul } from '../../linalg/index.js';
 import type { GeneralizationBoundParams } from './generalizationBound.js';
 import { type JsonRecord, num, splitRows } from './presetUtils.js';
 
 export const KERNELS = ['hinf', 'relu-ntk'] as const;
 export type KernelKey = (typeof KERNELS)[number];
-export const DATASETS = ['mnist', 'mnist10', 'fashion', 'synthetic'] as const;
+/** The preset's own data sets (the defaults of params.datasets and params.trainDatasets). */
+export const PAPER_DATASETS = ['mnist', 'mnist10', 'fashion', 'synthetic'] as const;
+/** `user`: the data of `--set data=SPEC`, split into n training and nTest test rows (set when it is given). */
+export const DATASETS = [...PAPER_DATASETS, 'user'] as const;
 export type DatasetKey = (typeof DATASETS)[number];
 export const GBOUNDS = ['exact', 'classical', 'alignment', 'piecewise', 'bandMass', 'banded', 'gammaOnly'] as const;
 export type GKey = (typeof GBOUNDS)[number];
@@ -66,6 +70,7 @@ export const DATA_LABEL: Record<DatasetKey, string> = {
   mnist10: 'MNIST, 10 classes',
   fashion: 'Fashion-MNIST, 2 classes',
   synthetic: 'synthetic teacher (d = 20)',
+  user: 'user data (--set data)',
 };
 export const netArch = (k: NetKey, width: number, O: number): string =>
   k === 'two-layer'
@@ -80,7 +85,16 @@ export function kernelMatrix(A: Matrix, B: Matrix, kappa: (t: number) => number)
 }
 
 /** Train and test sets of one data set key (unit-sphere inputs). */
-export function dataSpecs(p: GeneralizationBoundParams, d: DatasetKey): { train: string; test: string | null } {
+/** The params of a run, with the user's data spec when it was given (`--set data=SPEC`). */
+export type RunParams = GeneralizationBoundParams & { readonly userSpec?: string };
+
+export function dataSpecs(p: RunParams, d: DatasetKey): { train: string; test: string | null } {
+  const user = p.userSpec;
+  if (d === 'user') {
+    if (user === undefined)
+      throw new ConfigError('params.datasets', "contains 'user' but no user data was given (--set data=SPEC)");
+    return { train: user, test: null };
+  }
   const cls = p.classes.join(',');
   const tail = `seed=${p.dataSeed}:normalize=sphere`;
   if (d === 'mnist')
@@ -97,10 +111,7 @@ export function dataSpecs(p: GeneralizationBoundParams, d: DatasetKey): { train:
   return { train: `teacher:n=${p.n + p.nTest}:d=20:arch=dense(64),relu,dense(1):target=sign:${tail}`, test: null };
 }
 
-export function loadSplit(
-  p: GeneralizationBoundParams,
-  d: DatasetKey,
-): { X: Matrix; Y: Matrix; Xt: Matrix; Yt: Matrix } {
+export function loadSplit(p: RunParams, d: DatasetKey): { X: Matrix; Y: Matrix; Xt: Matrix; Yt: Matrix } {
   const s = dataSpecs(p, d);
   const tr = loadDataset(s.train);
   if (s.test === null) {

@@ -25,13 +25,14 @@ import type { Mark, PlotSpec } from '../../report/figure.js';
 import type { ReportTable } from '../../report/html.js';
 import { Rng } from '../../util/random.js';
 import { archString, checkArchFits } from '../config.js';
-import { definePreset, type RunContext } from '../preset.js';
+import { definePreset, type RunContext, type UserData } from '../preset.js';
 import { array, type Infer, integer, object, oneOf, withDefault } from '../schema.js';
 import { formatPercent } from '../../report/scale.js';
 import { claim, settingLine, times, verdict, verdictOfCount } from './claims.js';
 import { asRecord, cumulative, fmt, type JsonRecord, mean, num, nums, permuteRows } from './presetUtils.js';
 
-const DATASETS = ['mnist', 'fashion-mnist', 'digits', 'synthetic'] as const;
+/** `user`: the data of `--set data=SPEC` (set automatically when it is given). */
+const DATASETS = ['mnist', 'fashion-mnist', 'digits', 'synthetic', 'user'] as const;
 type DatasetKey = (typeof DATASETS)[number];
 const MODELS = ['mlp', 'cnn', 'analytic-mlp', 'analytic-cnn', 'transformer'] as const;
 type ModelKey = (typeof MODELS)[number];
@@ -69,11 +70,16 @@ const DATA_LABEL: Record<DatasetKey, string> = {
   'fashion-mnist': 'Fashion-MNIST (10 classes)',
   digits: 'digits 8×8 (10 classes)',
   synthetic: 'synthetic teacher (d = 20, ±1)',
+  user: 'user data (--set data)',
 };
 
 /** The data-set spec string for a key (centered one-hot labels for the 10-class sets). */
-export function labelAlignmentSpec(d: DatasetKey, n: number, seed: number): string {
+export function labelAlignmentSpec(d: DatasetKey, n: number, seed: number, user?: string): string {
   switch (d) {
+    case 'user':
+      if (user === undefined)
+        throw new ConfigError('params.datasets', "contains 'user' but no user data was given (--set data=SPEC)");
+      return user;
     case 'mnist':
       return `mnist:train:n=${n}:seed=${seed}:labels=centered`;
     case 'fashion-mnist':
@@ -148,6 +154,14 @@ export const labelAlignmentPreset = definePreset({
     },
   },
   uses: [],
+  data: {
+    what: 'classification data with ≥ 2 classes (labels: centered one-hot unless the spec sets labels=)',
+    task: 'classification',
+    minClasses: 2,
+    paper: 'MNIST and CIFAR-10 (Arora et al. 2019 Fig. 1)',
+    defaults: { labels: 'centered' },
+    cap: (c) => c.params.n,
+  },
   params: paramsSchema,
   defaults: {
     seed: 0,
@@ -158,12 +172,24 @@ export const labelAlignmentPreset = definePreset({
     },
   },
   quick: { params: { n: 300, datasets: ['mnist', 'synthetic'] } },
-  check(c) {
-    const p = c.params;
+  check(c, ud) {
+    const p = withUserData(c.params, ud);
     if (p.topK > p.n) throw new ConfigError('params.topK', `must be ≤ params.n (${p.n}); got ${p.topK}`);
+    if (ud && !ud.ds.imageShape) {
+      const image = p.models.filter((m) => m === 'cnn' || m === 'analytic-cnn' || m === 'transformer');
+      if (image.length)
+        throw new ConfigError(
+          'data',
+          `preset label-alignment's models ${image.join(', ')} need image inputs (an n×h×w[×c] .npy or an image set); ${ud.spec} has flat rows of ${ud.ds.X.cols}: keep the flat models with --set 'params.models=["mlp","analytic-mlp"]'`,
+        );
+    }
     // each architecture compiles (and, for the analytic models, has an analytic kernel) on each data set's inputs
     for (const [d, m] of jobsOf(p)) {
-      const shape = specInputShape(labelAlignmentSpec(d, p.n, p.dataSeed)) as readonly number[];
+      const shape = (
+        d === 'user' && ud
+          ? (ud.ds.imageShape ?? [ud.ds.X.cols])
+          : specInputShape(labelAlignmentSpec(d, p.n, p.dataSeed))
+      ) as readonly number[];
       const cols = shape.reduce((a, b) => a * b, 1);
       checkArchFits(
         `params.${archField(m)}`,
@@ -173,14 +199,16 @@ export const labelAlignmentPreset = definePreset({
       );
     }
   },
-  async run(ctx) {
+  async run(ctxIn) {
+    const ud = ctxIn.userData ?? null;
+    const ctx: Ctx = { ...ctxIn, config: { ...ctxIn.config, params: withUserData(ctxIn.config.params, ud) } };
     const p = ctx.config.params;
     const units: Unit[] = [];
     const jobs = jobsOf(p);
     ctx.progress(0, jobs.length, 'starting');
     let done = 0;
     for (const [d, m] of jobs) {
-      const spec = labelAlignmentSpec(d, p.n, p.dataSeed);
+      const spec = labelAlignmentSpec(d, p.n, p.dataSeed, ud?.spec);
       const arch = p[archField(m)];
       const key = ['label-alignment', 'unit-v1', spec, m, arch, ctx.config.seed];
       const raw = await ctx.cache.getOrCompute(key, async () => {
@@ -249,6 +277,13 @@ function modelShape(m: ModelKey, imageShape: readonly number[] | undefined, cols
 }
 
 /** The (data set, model) pairs a config runs (no CNN or transformer on the synthetic set: it has no image structure). */
+/** The params a run with user data uses: the one data set `user`, n its rows (≤ params.n), topK ≤ n. */
+function withUserData(p: LabelAlignmentParams, ud: UserData | null): LabelAlignmentParams {
+  if (!ud) return p;
+  const n = ud.ds.X.rows;
+  return { ...p, datasets: ['user'], n, topK: Math.min(p.topK, n) };
+}
+
 function jobsOf(p: LabelAlignmentParams): [DatasetKey, ModelKey][] {
   return p.datasets.flatMap((d) =>
     p.models
@@ -298,7 +333,7 @@ function addSummary(ctx: Ctx, units: Unit[]): void {
     units: units.map((u) => ({
       dataset: u.dataset,
       model: u.model,
-      spec: labelAlignmentSpec(u.dataset, p.n, p.dataSeed),
+      spec: labelAlignmentSpec(u.dataset, p.n, p.dataSeed, ctx.userData?.spec),
       lambdaMax: u.eigenvalues[0],
       lambdaMin: u.eigenvalues[u.eigenvalues.length - 1],
       decayExponent: u.decayAlpha,

@@ -21,6 +21,7 @@ import { array, type Infer, integer, object, oneOf, withDefault } from '../schem
 import { formatPercent } from '../../report/scale.js';
 import { claim, settingLine, verdict } from './claims.js';
 import { asRecord, fmt, type JsonRecord, num, pm } from './presetUtils.js';
+import { specWith, unitRows } from './userData.js';
 
 const KERNELS = ['hinf', 'relu-ntk'] as const;
 type KernelKey = (typeof KERNELS)[number];
@@ -76,13 +77,39 @@ export const minEigenvaluePreset = definePreset({
     expectedTime: { quick: '4–22 s', full: '~1 min 40 s' },
   },
   uses: [],
+  data: {
+    what: 'inputs on the unit sphere (any labels; they are not used)',
+    task: 'any',
+    paper: 'points uniform on the sphere S^{d−1}',
+    defaults: { normalize: ['sphere'] },
+    check: unitRows,
+    cap: (c) => Math.max(...c.params.ns),
+  },
   params: paramsSchema,
   defaults: {
     seed: 0,
     params: { ns: [50, 100, 200, 400, 800], ds: [5, 20, 100, 1000], seeds: [0, 1, 2], depth: 3 },
   },
   quick: { params: { ns: [25, 50, 100, 200], ds: [5, 50, 500], seeds: [0, 1] } },
-  async run(ctx) {
+  async run(ctxIn) {
+    // user data: d is the data's, the sweep over n keeps the sizes the data have (subsamples seeded by each seed)
+    const ud = ctxIn.userData;
+    const rows = ud ? ud.ds.X.rows : 0;
+    const ctx: Ctx = ud
+      ? {
+          ...ctxIn,
+          config: {
+            ...ctxIn.config,
+            params: {
+              ...ctxIn.config.params,
+              ds: [ud.ds.X.cols],
+              ns: ctxIn.config.params.ns.some((n) => n <= rows)
+                ? ctxIn.config.params.ns.filter((n) => n <= rows)
+                : [rows],
+            },
+          },
+        }
+      : ctxIn;
     const p = ctx.config.params;
     const total = p.kernels.length * p.ns.length * p.ds.length * p.seeds.length;
     const units: Unit[] = [];
@@ -92,7 +119,7 @@ export const minEigenvaluePreset = definePreset({
       for (const d of p.ds) {
         for (const n of p.ns) {
           for (const s of p.seeds) {
-            const spec = `sphere:n=${n}:d=${d}:seed=${s}`;
+            const spec = ud ? specWith(ud.spec, { n, seed: s }) : `sphere:n=${n}:d=${d}:seed=${s}`;
             const ks = kernelSpec(k, p.depth);
             const raw = await ctx.cache.getOrCompute(['min-eigenvalue', 'unit-v1', spec, ks], () => {
               const X = loadDataset(spec).X;

@@ -19,7 +19,9 @@ import { ConfigError } from '../../errors.js';
 import { eighAsync, gram, Matrix, matmul } from '../../linalg/index.js';
 import type { Rng } from '../../util/random.js';
 import type { JsonValue } from '../config.js';
-import { definePreset } from '../preset.js';
+import { definePreset, type RunContext } from '../preset.js';
+import { loadDataset } from '../../data/registry.js';
+import { specWith, unitRows } from './userData.js';
 import { type Infer, integer, number, object, oneOf, withDefault } from '../schema.js';
 import { decayFit, num, nums } from './presetUtils.js';
 import { report } from './spectrumDemoReport.js';
@@ -90,18 +92,32 @@ function isUnitResult(v: JsonValue): v is JsonValue & { [k: string]: JsonValue }
   return typeof v === 'object' && v !== null && !Array.isArray(v) && Array.isArray(v.eigenvalues);
 }
 
-async function computeUnit(n: number, seed: number, p: SpectrumDemoParams, rng: Rng): Promise<UnitResult> {
+async function computeUnit(
+  n: number,
+  seed: number,
+  p: SpectrumDemoParams,
+  rng: Rng,
+  user?: string,
+): Promise<UnitResult> {
   const d = p.dim;
-  const X = spherePoints(n, d, rng.split('x'));
-  const lr = rng.split('labels');
-  const yTrue = new Float64Array(n);
-  const yRand = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const x = X.data.subarray(i * d, i * d + d);
-    const f = x[0] + Math.sqrt(d) * x[1] * (d > 2 ? x[2] : x[0]);
-    yTrue[i] = f >= 0 ? 1 : -1;
-    if (p.labelNoise > 0 && lr.uniform() < p.labelNoise) yTrue[i] = lr.uniform() < 0.5 ? 1 : -1;
+  let X: Matrix;
+  let yTrue = new Float64Array(n);
+  if (user !== undefined) {
+    // the user's data: a seeded subsample of n rows, their ±1 labels as the "true" labels
+    const ds = loadDataset(specWith(user, { n, seed }));
+    X = ds.X;
+    yTrue = ds.targets.data.slice();
+  } else {
+    X = spherePoints(n, d, rng.split('x'));
+    const lr = rng.split('labels');
+    for (let i = 0; i < n; i++) {
+      const x = X.data.subarray(i * d, i * d + d);
+      const f = x[0] + Math.sqrt(d) * x[1] * (d > 2 ? x[2] : x[0]);
+      yTrue[i] = f >= 0 ? 1 : -1;
+      if (p.labelNoise > 0 && lr.uniform() < p.labelNoise) yTrue[i] = lr.uniform() < 0.5 ? 1 : -1;
+    }
   }
+  const yRand = new Float64Array(n);
   const rr = rng.split('random-labels');
   for (let i = 0; i < n; i++) yRand[i] = rr.uniform() < 0.5 ? 1 : -1;
   const G = gram(X);
@@ -154,6 +170,29 @@ async function computeUnit(n: number, seed: number, p: SpectrumDemoParams, rng: 
   };
 }
 
+/**
+ * With user data: d is the data's, the sweep keeps the sizes the data have (else their row count), and the fit
+ * range and top-k shrink to the smallest n.
+ */
+function withUserData<C extends RunContext<SpectrumDemoParams>>(ctx: C): C {
+  const ud = ctx.userData;
+  if (!ud) return ctx;
+  const rows = ud.ds.X.rows;
+  const all = ctx.config.sweep?.n ?? [];
+  const ns = all.some((n) => n <= rows) ? all.filter((n) => n <= rows) : [rows];
+  const nMin = Math.min(...ns);
+  const p = ctx.config.params;
+  const fitTo = Math.min(p.fitTo, nMin);
+  const params = {
+    ...p,
+    dim: ud.ds.X.cols,
+    fitTo,
+    fitFrom: Math.min(p.fitFrom, fitTo - 1),
+    topK: Math.min(p.topK, nMin),
+  };
+  return { ...ctx, config: { ...ctx.config, params, sweep: { ...ctx.config.sweep, n: ns } } };
+}
+
 /** The eigenvalue-decay fit (presetUtils), exported with the preset as before. */
 export { decayFit } from './presetUtils.js';
 
@@ -169,6 +208,16 @@ export const spectrumDemo = definePreset({
     expectedTime: { quick: '~2 s CPU', full: '~20 s CPU' },
   },
   uses: ['sweep'],
+  data: {
+    what: 'binary classification data (2 classes, ±1 labels) on the unit sphere',
+    task: 'classification',
+    minClasses: 2,
+    maxClasses: 2,
+    paper: 'Arora et al. 2019: MNIST and CIFAR-10; this demo: points uniform on S^{d−1} with y = sign(x₁ + √d·x₂x₃)',
+    defaults: { labels: 'pm1', normalize: ['sphere'] },
+    check: (ds) => (ds.targets.cols === 1 ? unitRows(ds) : `one ±1 target column (labels=pm1), not ${ds.targets.cols}`),
+    cap: (c) => Math.max(...(c.sweep?.n ?? [1])),
+  },
   params: paramsSchema,
   defaults: {
     seed: 0,
@@ -206,7 +255,9 @@ export const spectrumDemo = definePreset({
       ]),
     );
   },
-  async run(ctx) {
+  async run(ctxIn) {
+    const ctx = withUserData(ctxIn);
+    const user = ctx.userData?.spec;
     const p = ctx.config.params;
     const ns = [...(ctx.config.sweep?.n ?? [])].sort((a, b) => a - b);
     const seeds = ctx.config.sweep?.seeds ?? [];
@@ -223,9 +274,10 @@ export const spectrumDemo = definePreset({
           ctx.config.seed,
           s,
           n,
+          ...(user !== undefined ? [user] : []),
         ];
         const raw = await ctx.cache.getOrCompute(key, async () => {
-          const u = await computeUnit(n, s, p, ctx.rng.split(`seed-${s}`).split(`n-${n}`));
+          const u = await computeUnit(n, s, p, ctx.rng.split(`seed-${s}`).split(`n-${n}`), user);
           const j: JsonValue = { ...u };
           return j;
         });
