@@ -39,15 +39,15 @@ import { VERSION } from '../version.js';
 import type { Command } from './command.js';
 import { oocNumbers, predictOocRun } from './predictDist.js';
 import { DIST_OPTIONS } from './distributed.js';
-import { JSON_FLAG } from './summary.js';
+import { emitSummary, JSON_FLAG } from './summary.js';
 import { bothPath } from './kernel.js';
 import { assertFiniteFile } from './inputs.js';
 
 const USAGE = `ntk predict --arch SPEC --train SPEC --test SPEC --out DIR [--get nngp|ntk|both] [--time T,…|inf]
             [--ridge R|auto] [--lr η] [--normalization sum|mean] [--cov full|none] [--param ntk|standard]
             [--kernels DIR | --ktrain K.npy --ktest K.npy [--ktest-test K.npy]] [--solver dense|ooc|auto]
-            [--params DIR] [--ensemble K [--seed S] [--decompose]] [--workers N] [--quiet]
-            --solver ooc: [--tile B] [--shard i/N | --queue redis://HOST:PORT[/DB] [--tiles-per-job G]] [--json]
+            [--params DIR] [--ensemble K [--seed S] [--decompose]] [--workers N] [--quiet] [--json]
+            --solver ooc: [--tile B] [--shard i/N | --queue redis://HOST:PORT[/DB] [--tiles-per-job G]]
 
 Infinite-width predictions on a test set (neural-tangents' predict.gradient_descent_mse_ensemble; docs/predict.md):
   nngp   the NNGP posterior (exact Bayesian inference): mean K_*(K + ρI)⁻¹Y, cov K_** − K_*(K + ρI)⁻¹K_*ᵀ
@@ -82,7 +82,7 @@ Infinite-width predictions on a test set (neural-tangents' predict.gradient_desc
                         shard and tile is there (one job hash) and solves (docs/predict-scale.md)
   --queue URL           ooc: the kernel tiles are jobs on a Redis queue that \`ntk worker --queue URL\` processes
                         compute (docs/distributed.md); then the solve. --tiles-per-job G: tiles per queue job
-  --json                ooc: the summary as JSON on stdout (docs/json.md)
+  --json                the summary as JSON on stdout (docs/json.md)
   --params DIR          also the linearized predictions of a given finite network (DIR from ntk empirical
                         --params-out): f₀ + Θ̂_*Θ̂⁻¹(I − e^{−aΘ̂t})(Y − f₀) with its empirical NTK Θ̂ over all
                         outputs, trained by gradient flow at each --time (same --lr, --normalization) → lin.mean.npy
@@ -339,8 +339,8 @@ export const predict: Command = {
         json: o.json,
       });
     }
-    for (const flag of ['shard', 'queue', 'tiles-per-job', 'tile', 'json'] as const)
-      if (o[flag] !== undefined && o[flag] !== false)
+    for (const flag of ['shard', 'queue', 'tiles-per-job', 'tile'] as const)
+      if (o[flag] !== undefined)
         throw new ConfigError(`--${flag}`, 'is available with --solver ooc only (docs/predict-scale.md)');
     const files = o.ktrain !== undefined || o.ktest !== undefined || o['ktest-test'] !== undefined;
     if (files && o.kernels !== undefined)
@@ -813,7 +813,34 @@ export const predict: Command = {
     const timing = Object.entries(seconds)
       .map(([k, v]) => `${k} ${fmt(v)}`)
       .join(', ');
-    process.stdout.write(
+    const holds: Record<string, string> = {
+      'nngp.mean.npy': `NNGP posterior mean (${m} × ${O})`,
+      'nngp.cov.npy': `NNGP posterior covariance (${m} × ${m})`,
+      'ntk.mean.npy': `NTK-GP means at the ${times.length} times (${times.length}, ${m}, ${O})`,
+      'ntk.cov.npy': `NTK-GP covariances at the ${times.length} times (${times.length}, ${m}, ${m})`,
+      'lin.mean.npy': `the --params network's linearized predictions at the ${times.length} times`,
+      'ensemble.mean.npy': `the ensemble's means at the ${times.length} times`,
+      'ensemble.cov.npy': `the ensemble's covariances at the ${times.length} times`,
+      'ensemble.lin.mean.npy': "the members' linearizations: means",
+      'ensemble.lin.cov.npy': "the members' linearizations: covariances",
+      'summary.json': 'metrics, ridges, leave-one-out curves, seconds per phase',
+    };
+    emitSummary(
+      o.json,
+      {
+        command: 'predict',
+        ok: true,
+        seconds: seconds.total,
+        outputs: [...written, 'summary.json'].map((f) => ({ flag: '--out', path: join(out, f), holds: holds[f] ?? f })),
+        solver: 'dense',
+        n,
+        m,
+        get,
+        times: summary.times,
+        ridges: summary.ridge,
+        metrics,
+        ...(summary.ensemble ? { ensemble: summary.ensemble } : {}),
+      },
       [
         head,
         ...lines,
@@ -824,8 +851,7 @@ export const predict: Command = {
           .concat('summary.json')
           .map((f) => join(out, f))
           .join(', ')}`,
-        '',
-      ].join('\n'),
+      ],
     );
     return 0;
   },

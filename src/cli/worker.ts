@@ -3,8 +3,9 @@ import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../errors.js';
 import type { Command } from './command.js';
+import { emitSummary, JSON_FLAG } from './summary.js';
 
-const USAGE = `ntk worker --queue redis://HOST:PORT[/DB] [--threads N] [--lock-ms MS]
+const USAGE = `ntk worker --queue redis://HOST:PORT[/DB] [--threads N] [--lock-ms MS] [--json]
 
 Pulls kernel tiles from the Redis queue that \`ntk kernel|empirical … --queue URL\` coordinators fill and computes
 them on its own worker threads (docs/distributed.md). Before a job's first tile it checks that the job was
@@ -13,14 +14,16 @@ job (JobMismatchError, shown by the coordinator). Runs until SIGINT/SIGTERM (fin
   --queue URL     the Redis server (as the coordinator's --queue)
   --threads N     tiles computed at once, one thread each (default: the cores, ${availableParallelism()} here)
   --lock-ms MS    BullMQ lock duration: a worker that dies loses its tiles to others after about MS to 2·MS
-                  (default 30000)`;
+                  (default 30000)
+  --json          the log lines go to stderr, and on stopping a summary (tiles computed and refused) is one JSON
+                  object on stdout (docs/json.md)`;
 
 export const worker: Command = {
   usage: USAGE,
   async run(argv) {
     const { values: o } = parseArgs({
       args: argv,
-      options: { queue: { type: 'string' }, threads: { type: 'string' }, 'lock-ms': { type: 'string' } },
+      options: { queue: { type: 'string' }, threads: { type: 'string' }, 'lock-ms': { type: 'string' }, ...JSON_FLAG },
     });
     if (o.queue === undefined) throw new ConfigError('--queue', 'is required (redis://HOST:PORT[/DB])');
     const int = (flag: string, s: string | undefined, min: number, dflt: number): number => {
@@ -36,7 +39,22 @@ export const worker: Command = {
     parseQueueUrl('--queue', o.queue);
     const stop = new AbortController();
     for (const s of ['SIGINT', 'SIGTERM'] as const) process.once(s, () => stop.abort());
-    await work(o.queue, { threads, lockMs, log: (line) => process.stdout.write(`${line}\n`) }, stop.signal);
+    const t0 = performance.now();
+    const log = (line: string) => (o.json ? process.stderr : process.stdout).write(`${line}\n`);
+    const done = await work(o.queue, { threads, lockMs, log }, stop.signal);
+    emitSummary(
+      o.json,
+      {
+        command: 'worker',
+        ok: true,
+        seconds: (performance.now() - t0) / 1000,
+        outputs: [],
+        queue: o.queue,
+        threads,
+        ...done,
+      },
+      [`ntk worker: stopped after ${done.tiles} tiles${done.refused ? ` (${done.refused} refused)` : ''}`],
+    );
     return 0;
   },
 };

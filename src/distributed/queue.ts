@@ -555,7 +555,14 @@ export interface WorkerOptions {
 }
 
 /** Run a queue worker until `signal` aborts; resolves once it has stopped. */
-export async function work(url: string, opts: WorkerOptions, signal: AbortSignal): Promise<void> {
+/** What a worker did before it stopped: tiles computed and refused (a job of another version or hash). */
+export interface WorkSummary {
+  readonly tiles: number;
+  readonly refused: number;
+}
+
+export async function work(url: string, opts: WorkerOptions, signal: AbortSignal): Promise<WorkSummary> {
+  const done = { tiles: 0, refused: 0 };
   const addr = parseQueueUrl('--queue', url);
   const r = await connect('--queue', addr);
   r.on('error', () => undefined);
@@ -604,6 +611,7 @@ export async function work(url: string, opts: WorkerOptions, signal: AbortSignal
       c = await contextFor(h);
     } catch (e) {
       if (e instanceof JobMismatchError) {
+        done.refused += ks.length;
         opts.log(`refused tile${ks.length > 1 ? 's' : ''} ${ks.join(', ')}: ${e.message}`);
         throw new UnrecoverableError(`JobMismatchError: ${e.message}`);
       }
@@ -620,6 +628,7 @@ export async function work(url: string, opts: WorkerOptions, signal: AbortSignal
       const { rows, cols } = blockShape(c.tiles[k], c.R);
       const header = { job: h, tile: k, rows, cols, picked, ms, worker: who };
       await r.multi().set(K.tile(k), encodeTile(header, block)).rpush(K.done, String(k)).exec();
+      done.tiles++;
       opts.log(`tile ${k} computed in ${ms.toFixed(0)} ms`);
       return ms;
     };
@@ -644,4 +653,5 @@ export async function work(url: string, opts: WorkerOptions, signal: AbortSignal
   await worker.close();
   if (state.ctx) await state.ctx.pool.close();
   r.disconnect();
+  return done;
 }

@@ -72,7 +72,7 @@ describe('--json on every command validates against schemas/ntk-json.schema.json
     assert.equal(a.lambdaMax, full.spectrum.lambdaMax);
     assert.equal(a.generalization, full.generalization.value);
   });
-  it('train, run, report, list, doctor', () => {
+  it('train, run, report, compare, list, doctor', () => {
     const t = checkJson('train', [
       'train',
       '--arch',
@@ -93,10 +93,12 @@ describe('--json on every command validates against schemas/ntk-json.schema.json
     assert.equal(t.status, 'completed');
     checkJson('run', ['run', 'spectrum-demo', '--quick', '--out', 'sd', '--json']);
     checkJson('report', ['report', 'sd', '--json']);
+    const c = checkJson('compare', ['compare', 'sd', 'sd', '--out', 'cmp.html', '--json']);
+    assert.deepEqual(c.runs, ['sd', 'sd']);
     checkJson('list', ['list', '--json']);
     checkJson('doctor', ['doctor', '--json']);
   });
-  it('kernel --shard, assemble, predict --solver ooc --shard and its final run (issue #19)', () => {
+  it('kernel --shard, assemble, predict --solver ooc --shard and its final run (issue #19), predict (dense)', () => {
     for (const i of [0, 1]) {
       const s = checkJson('kernel', ['kernel', ...ARCH, '--x', 'X.npy', '--shard', `${i}/2`, '--out', 'sh', '--json']);
       assert.deepEqual(
@@ -132,6 +134,28 @@ describe('--json on every command validates against schemas/ntk-json.schema.json
     const f = checkJson('predict', p);
     assert.deepEqual([f.n, f.m, (f.distributed as { tiles: number }).tiles], [30, 10, 9]);
     assert.equal(typeof f.mse, 'number');
+    // the dense path: metrics per kernel (NTK-GP: per time), the ridges, every file it wrote
+    const d = checkJson('predict', [
+      'predict',
+      '--get',
+      'both',
+      '--time',
+      '1,inf',
+      '--arch',
+      'dense(8),relu,dense(1)',
+      '--train',
+      'gaussian:n=30:d=3:k=2:seed=1',
+      '--test',
+      'gaussian:n=10:d=3:k=2:seed=2',
+      '--ridge',
+      '1e-3',
+      '--out',
+      'pdense',
+      '--json',
+    ]);
+    assert.deepEqual([d.solver, d.n, d.m, d.times], ['dense', 30, 10, ['1', 'inf']]);
+    assert.equal(((d.metrics as { ntk: unknown[] }).ntk as unknown[]).length, 2);
+    assert.ok((d.outputs as { path: string }[]).some((o) => o.path.endsWith('ntk.cov.npy')));
   });
   it('a failure with --json is the error object on stdout (exit 2), and the message stays on stderr', () => {
     const v = checkJson(

@@ -8,12 +8,13 @@
  */
 import assert from 'node:assert/strict';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { writeNpy } from '../../src/io/npy.js';
 import { Rng } from '../../src/util/random.js';
+import { SCHEMA, validate } from '../cli/schema.js';
 import { Proc, RedisServer, haveRedis } from './redis.js';
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -170,5 +171,24 @@ describe('ntk kernel|empirical --queue, ntk worker', () => {
       /JobMismatchError: worker [^ ]+ refuses job [0-9a-f]{16}…: what this worker received hashes to/,
     );
     await w.kill();
+  });
+
+  test('ntk worker --json: its log on stderr, and on SIGTERM one summary on stdout (schema: worker)', async () => {
+    const w = spawn(process.execPath, [MAIN, 'worker', '--queue', redis.url(5), '--threads', '1', '--json'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    w.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    w.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => w.once('exit', resolve));
+    const coord = run(...MLP, '--queue', redis.url(5), '--out', join(dir, 'mlp-json.npy'));
+    assert.equal(await coord.exited, 0, coord.out);
+    w.kill('SIGTERM');
+    assert.equal(await exited, 0, stderr);
+    const v = JSON.parse(stdout) as { tiles: number; refused: number };
+    assert.deepEqual(validate(v, SCHEMA.$defs.worker), []);
+    assert.ok(v.tiles > 0 && v.refused === 0, stdout);
+    assert.match(stderr, /tile \d+ computed/);
   });
 });
