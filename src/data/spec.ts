@@ -25,9 +25,7 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 const KEYS = [
   'split',
-  'rows',
   'n',
-  'per-class',
   'seed',
   'classes',
   'stratify',
@@ -47,6 +45,8 @@ const KEYS = [
   'label',
   'header',
   'task',
+  'rows',
+  'per-class',
 ] as const;
 type Key = (typeof KEYS)[number];
 
