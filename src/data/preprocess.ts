@@ -5,7 +5,7 @@
 import { InvalidArgumentError, NumericalError } from '../errors.js';
 import { Matrix } from '../linalg/matrix.js';
 import type { Rng } from '../util/random.js';
-import type { LabelEncoding, NormalizeStep } from './types.js';
+import { type LabelEncoding, NORMALIZE_STEPS, type NormalizeStep } from './types.js';
 
 /**
  * Pick `n` of the rows whose labels are `y` (class indices 0..K−1), keeping class proportions: each class gets
@@ -125,6 +125,27 @@ export function standardizeInPlace(X: Matrix): void {
   }
 }
 
+/** The ε of `rowStandardizeInPlace`: Lee et al. 2018's input layer normalization adds it to the variance. */
+export const ROW_STANDARDIZE_EPS = 1e-15;
+
+/**
+ * Each row to (x − mean(x))/√(var(x) + eps), mean and variance over its d features (variance divided by d), in
+ * place: Lee et al. 2018's input layer normalization (eps = 1e-15), so that ‖x‖²/d ≈ 1 for every row.
+ */
+export function rowStandardizeInPlace(X: Matrix, eps = ROW_STANDARDIZE_EPS): void {
+  const { rows, cols, data } = X;
+  for (let i = 0; i < rows; i++) {
+    const o = i * cols;
+    let m = 0;
+    for (let j = 0; j < cols; j++) m += data[o + j];
+    m /= cols;
+    let v = 0;
+    for (let j = 0; j < cols; j++) v += (data[o + j] - m) ** 2;
+    const s = 1 / Math.sqrt(v / cols + eps);
+    for (let j = 0; j < cols; j++) data[o + j] = (data[o + j] - m) * s;
+  }
+}
+
 /** Euclidean norm of each row. */
 export function rowNorms(X: Matrix): Float64Array {
   const { rows, cols, data } = X;
@@ -160,7 +181,8 @@ export function normalizeInPlace(X: Matrix, steps: readonly NormalizeStep[]): vo
     else if (s === 'standardize') standardizeInPlace(X);
     else if (s === 'sphere') projectToSphereInPlace(X, 1);
     else if (s === 'sphere-d') projectToSphereInPlace(X, Math.sqrt(X.cols));
-    else throw new InvalidArgumentError('normalizeInPlace', 'steps', 'center, standardize, sphere or sphere-d', s);
+    else if (s === 'row-standardize') rowStandardizeInPlace(X);
+    else throw new InvalidArgumentError('normalizeInPlace', 'steps', NORMALIZE_STEPS.join(', '), s);
   }
 }
 

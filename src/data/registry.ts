@@ -2,7 +2,8 @@
  * The dataset registry: `loadDataset(spec)` turns a spec string or DatasetSpec into a Dataset.
  *
  * Pipeline (each step documented in docs/data.md):
- *   source rows → class filter (re-index 0..K−1) → subsample n (stratified by class, seeded) → float64 features,
+ *   source rows (`rows=` range) → class filter (re-index 0..K−1) → subsample n (stratified by class, seeded) or
+ *   the first `per-class` rows of each class → float64 features,
  *   scale (`unit`: images ÷ max pixel, else per-feature min–max) → normalize steps → label corruption → targets.
  * Without `n` all rows are kept in source order; with `n` the rows come in a seeded random order.
  */
@@ -34,7 +35,19 @@ import type {
   RegressionDataset,
 } from './types.js';
 
-const COMMON = ['n', 'seed', 'classes', 'stratify', 'scale', 'normalize', 'labels', 'eps', 'corrupt'] as const;
+const COMMON = [
+  'rows',
+  'n',
+  'per-class',
+  'seed',
+  'classes',
+  'stratify',
+  'scale',
+  'normalize',
+  'labels',
+  'eps',
+  'corrupt',
+] as const;
 
 interface SourceInfo {
   readonly description: string;
@@ -184,6 +197,26 @@ function checkKeys(spec: DatasetSpec): void {
       );
     }
   }
+  for (const key of ['rows', 'per-class'] as const) {
+    if (info.synthetic && spec[key] !== undefined)
+      throw new InvalidArgumentError(
+        'loadDataset',
+        key,
+        `not set for the synthetic set ${spec.name}: it generates exactly n rows`,
+        spec[key],
+      );
+  }
+  if (spec['per-class'] !== undefined) {
+    for (const key of ['n', 'stratify'] as const) {
+      if (spec[key] !== undefined)
+        throw new InvalidArgumentError(
+          'loadDataset',
+          'per-class',
+          `not set together with ${key} (per-class=k keeps the first k rows of each class; n/stratify draw a random subsample)`,
+          `per-class=${spec['per-class']}:${key}=${spec[key]}`,
+        );
+    }
+  }
   for (const key of info.required) {
     if (spec[key] === undefined)
       throw new InvalidArgumentError(
@@ -323,9 +356,30 @@ interface Filtered {
   readonly classes: readonly string[];
 }
 
-/** 1. The class filter (`classes=`). */
-function filterClasses(spec: DatasetSpec, raw: RawData, total: number): Filtered {
-  if (!spec.classes) return { source: null, y: raw.y, classes: raw.task === 'classification' ? raw.classes : [] };
+/** 0. The source row range (`rows=START..END`, both included): the rows kept, or null for all of them. */
+function rowRange(spec: DatasetSpec, total: number): Int32Array | null {
+  if (spec.rows === undefined) return null;
+  const [a, b] = spec.rows.split('..').map(Number);
+  if (b >= total) {
+    throw new InvalidArgumentError(
+      'loadDataset',
+      'rows',
+      `a range within 0..${total - 1} (the ${total} rows of ${formatDatasetSpec({ name: spec.name, ...(spec.split ? { split: spec.split } : {}) })})`,
+      spec.rows,
+    );
+  }
+  return Int32Array.from({ length: b - a + 1 }, (_, i) => a + i);
+}
+
+/** 1. The class filter (`classes=`) on the rows `range` keeps (null: all `total`). */
+function filterClasses(spec: DatasetSpec, raw: RawData, total: number, range: Int32Array | null): Filtered {
+  if (!spec.classes) {
+    const classes = raw.task === 'classification' ? raw.classes : [];
+    if (!range) return { source: null, y: raw.y, classes };
+    const y =
+      raw.y instanceof Int32Array ? Int32Array.from(range, (i) => raw.y[i]) : Float64Array.from(range, (i) => raw.y[i]);
+    return { source: range, y, classes };
+  }
   if (DATASETS[spec.name].synthetic) {
     throw new InvalidArgumentError(
       'loadDataset',
@@ -348,12 +402,39 @@ function filterClasses(spec: DatasetSpec, raw: RawData, total: number): Filtered
     map[c] = k;
   });
   const keep: number[] = [];
-  for (let i = 0; i < total; i++) if (map[raw.y[i]] >= 0) keep.push(i);
+  const m = range ? range.length : total;
+  for (let k = 0; k < m; k++) {
+    const i = range ? range[k] : k;
+    if (map[raw.y[i]] >= 0) keep.push(i);
+  }
   return {
     source: Int32Array.from(keep),
     y: Int32Array.from(keep, (i) => map[raw.y[i]]),
     classes: ids.map((c) => raw.classes[c]),
   };
+}
+
+/** 2b. The first `per-class` rows of each class in source order: positions within the filtered rows, ascending. */
+function firstPerClass(spec: DatasetSpec, raw: RawData, filtered: Filtered): Int32Array {
+  const k = spec['per-class'] as number;
+  const bad = (constraint: string, value: unknown) => {
+    throw new InvalidArgumentError('loadDataset', 'per-class', constraint, value);
+  };
+  if (raw.task !== 'classification') bad(`not set: ${spec.name} is a regression dataset`, k);
+  const y = filtered.y as Int32Array;
+  const C = filtered.classes.length;
+  const taken = new Int32Array(C);
+  const pick: number[] = [];
+  for (let p = 0; p < y.length; p++) {
+    if (taken[y[p]] < k) {
+      taken[y[p]]++;
+      pick.push(p);
+    }
+  }
+  const short = taken.findIndex((t) => t < k);
+  if (short >= 0)
+    bad(`at most ${taken[short]} (the rows of class ${filtered.classes[short]} left after rows/classes)`, k);
+  return Int32Array.from(pick);
 }
 
 /** 2. The subsample (`n=`, `stratify=`): positions within the filtered rows, or null for all of them. */
@@ -364,9 +445,13 @@ function subsample(
   available: number,
   rng: Rng,
 ): Int32Array | null {
+  if (spec['per-class'] !== undefined) return firstPerClass(spec, raw, filtered);
   if (spec.n === undefined || DATASETS[spec.name].synthetic) return null;
   if (spec.n > available) {
-    const where = spec.classes ? ` after keeping classes ${spec.classes.join(',')}` : '';
+    const where = [
+      spec.rows ? ` in rows ${spec.rows}` : '',
+      spec.classes ? ` after keeping classes ${spec.classes.join(',')}` : '',
+    ].join('');
     throw new InvalidArgumentError(
       'loadDataset',
       'n',
@@ -460,7 +545,7 @@ export function datasetFromRaw(specIn: string | DatasetSpec, raw: RawData): Data
   const rng = new Rng(seed).split('dataset');
   const total = rawRows(raw.features);
 
-  const filtered = filterClasses(spec, raw, total);
+  const filtered = filterClasses(spec, raw, total, rowRange(spec, total));
   const { source, y, classes } = filtered;
   const available = source ? source.length : total;
   const pick = subsample(spec, raw, filtered, available, rng);

@@ -5,6 +5,7 @@
  *   cifar10:path=/data/cifar-10-batches-bin:n=1000  sphere:n=500:d=20:seed=1
  *   teacher:n=1000:d=10:arch=dense(64),relu,dense(1) npy:x=X.npy:y=y.npy
  *   mnist:n=1000:normalize=standardize,sphere:labels=centered:corrupt=0.2
+ *   mnist:train:rows=10000..59999:per-class=100:normalize=row-standardize   (Lee et al. 2018's 1k set)
  *
  * Lists are comma-separated. Values may not contain ':' (use the DatasetSpec object for such paths).
  */
@@ -44,6 +45,8 @@ const KEYS = [
   'label',
   'header',
   'task',
+  'rows',
+  'per-class',
 ] as const;
 type Key = (typeof KEYS)[number];
 
@@ -119,6 +122,18 @@ function setKey(spec: Mutable<DatasetSpec>, key: Key, v: string): void {
     case 'n':
       spec.n = int(key, v, 1);
       return;
+    case 'per-class':
+      spec['per-class'] = int(key, v, 1);
+      return;
+    case 'rows': {
+      const m = /^(\d+)\.\.(\d+)$/.exec(v);
+      const a = m ? Number(m[1]) : NaN;
+      const b = m ? Number(m[2]) : NaN;
+      if (!m || !Number.isSafeInteger(a) || !Number.isSafeInteger(b) || a > b)
+        bad(key, 'a source row range START..END (0-based, both included, START ≤ END), e.g. 10000..59999', v);
+      spec.rows = `${a}..${b}`;
+      return;
+    }
     case 'seed':
       spec.seed = int(key, v, 0);
       return;
@@ -204,7 +219,7 @@ export function formatDatasetSpec(spec: DatasetSpec): string {
 }
 
 /** Keys whose values are numbers (a number, or its decimal text); every other key takes a string. */
-const NUMERIC_KEYS: ReadonlySet<string> = new Set(['n', 'seed', 'd', 'k', 'eps', 'corrupt', 'noise']);
+const NUMERIC_KEYS: ReadonlySet<string> = new Set(['n', 'per-class', 'seed', 'd', 'k', 'eps', 'corrupt', 'noise']);
 
 /**
  * Validate a DatasetSpec object with the same rules as the string form (so configs and CLI strings agree).

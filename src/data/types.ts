@@ -30,10 +30,17 @@ export type ScaleMode = 'none' | 'unit';
 /**
  * Row/feature normalizations applied in order after scaling:
  * `center` subtract the per-feature mean; `standardize` per-feature zero mean, unit variance (constant features → 0);
- * `sphere` each row to ‖x‖ = 1; `sphere-d` each row to ‖x‖² = d.
+ * `sphere` each row to ‖x‖ = 1; `sphere-d` each row to ‖x‖² = d; `row-standardize` each row to
+ * (x − mean(x))/√(var(x) + 1e-15) over its d features (var divided by d: Lee et al. 2018's input layer norm).
  */
-export type NormalizeStep = 'center' | 'standardize' | 'sphere' | 'sphere-d';
-export const NORMALIZE_STEPS: readonly NormalizeStep[] = ['center', 'standardize', 'sphere', 'sphere-d'];
+export type NormalizeStep = 'center' | 'standardize' | 'sphere' | 'sphere-d' | 'row-standardize';
+export const NORMALIZE_STEPS: readonly NormalizeStep[] = [
+  'center',
+  'standardize',
+  'sphere',
+  'sphere-d',
+  'row-standardize',
+];
 
 /**
  * Target encodings for classification (regression targets are always the n×1 values):
@@ -50,8 +57,12 @@ export type SyntheticTarget = 'linear' | 'sign';
 export interface DatasetSpec {
   readonly name: DatasetName;
   readonly split?: Split;
+  /** Source rows `start..end` (0-based, both inclusive) of the split, taken before the class filter and subsample. */
+  readonly rows?: string;
   /** Number of examples to keep (stratified, seeded subsample); default all (synthetic sets: required). */
   readonly n?: number;
+  /** Keep the first k rows of each class in source order (after `rows` and `classes`; instead of `n`). */
+  readonly 'per-class'?: number;
   /** Seed for subsampling, corruption and synthetic data (default 0). */
   readonly seed?: number;
   /** Keep only these classes (names or original indices), re-indexed 0..K−1 in the order given. */
