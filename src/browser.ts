@@ -10,6 +10,7 @@ export * from './errors.js';
 export { Matrix } from './linalg/matrix.js';
 export { eigh, eighAsync, type Eigh } from './linalg/ops.js';
 export { backend, setBackend } from './linalg/registry.js';
+export { prepareWasmKernels } from './linalg/wasmKernels.js';
 export * from './analysis/index.js';
 export { decodeNpy, encodeNpy, npyToFloat64, type NpyArray } from './io/npy.js';
 export { parseCsv } from './io/csv.js';

@@ -5,6 +5,7 @@
  *   npx tsx bench/linalg/run.ts --quick    # smaller sizes, for a smoke test
  *   npx tsx bench/linalg/run.ts --only='eigh 1000,Cholesky'   # rows whose name contains a substring
  *   npx tsx bench/linalg/run.ts --only='portable eigh'        # the portable eigensolver at n = 200…2000
+ *   NTK_PORTABLE_WASM=0 npx tsx bench/linalg/run.ts --only='portable d,portable s'   # portable gemm/syrk, TS kernels
  *
  * Both sides use the same OpenBLAS (Debian 0.3.21) with the same OPENBLAS_CORETYPE (decided by ntk-lab's
  * chooseCoreType before the addon loads, then passed to Python's environment). Every row is the median of several
@@ -49,6 +50,8 @@ const ALL_ROWS: Row[] = quick
       { name: 'eigh 2000', op: 'eigh', n: 2000, runs: 3, backend: 'native' },
       { name: 'eigh 4000', op: 'eigh', n: 4000, runs: 3, backend: 'native' },
       { name: 'Cholesky 4000', op: 'cholesky', n: 4000, runs: 3, backend: 'native' },
+      { name: 'portable dgemm 1000 (vs numpy dgemm 1000)', op: 'gemm', n: 1000, runs: 5, backend: 'portable' },
+      { name: 'portable syrk 2000×200 (vs numpy)', op: 'syrk', n: 2000, k: 200, runs: 5, backend: 'portable' },
       { name: 'portable eigh 200 (vs numpy eigh 200)', op: 'eigh', n: 200, runs: 7, backend: 'portable' },
       { name: 'portable eigh 500 (vs numpy eigh 500)', op: 'eigh', n: 500, runs: 5, backend: 'portable' },
       { name: 'portable eigh 1000 (vs numpy eigh 1000)', op: 'eigh', n: 1000, runs: 5, backend: 'portable' },

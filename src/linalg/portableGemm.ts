@@ -167,7 +167,8 @@ export function gemm(
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// SYRK: lower triangle of C = alpha·op(A)·op(A)ᵀ + beta·C, op(A) = A (n×k) or Aᵀ (A k×n).
+// SYRK: lower triangle of C = alpha·op(A)·op(A)ᵀ + beta·C, op(A) = A (n×k) or Aᵀ (A k×n). `mul` runs the block
+// products (the WebAssembly dispatch of portableWasmGemm.ts passes its gemm).
 
 const SYRK_NB = 128;
 
@@ -181,6 +182,7 @@ export function syrk(
   beta: number,
   C: FloatArray,
   ldc: number,
+  mul: typeof gemm = gemm,
 ): void {
   if (n === 0) return;
   const tmp = new Float64Array(SYRK_NB * SYRK_NB);
@@ -192,10 +194,10 @@ export function syrk(
     // Strictly-lower blocks: C[I, J] = alpha·op(A)_I·op(A)_Jᵀ + beta·C[I, J].
     for (let j0 = 0; j0 < i0; j0 += SYRK_NB) {
       const jb = Math.min(SYRK_NB, i0 - j0);
-      gemm(trans, !trans, ib, jb, k, alpha, Ai, lda, block(j0), lda, beta, C.subarray(i0 * ldc + j0), ldc);
+      mul(trans, !trans, ib, jb, k, alpha, Ai, lda, block(j0), lda, beta, C.subarray(i0 * ldc + j0), ldc);
     }
     // Diagonal block: compute fully, then update only its lower triangle.
-    gemm(trans, !trans, ib, ib, k, 1, Ai, lda, Ai, lda, 0, tmp, ib);
+    mul(trans, !trans, ib, ib, k, 1, Ai, lda, Ai, lda, 0, tmp, ib);
     for (let r = 0; r < ib; r++) {
       const o = (i0 + r) * ldc + i0;
       for (let c = 0; c <= r; c++) {

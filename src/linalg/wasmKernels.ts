@@ -108,10 +108,11 @@ export class Arena {
     this.top = base;
     this.end = base + doubles * 8;
   }
-  f64(len: number): Float64Array {
+  /** `len` doubles, zeroed unless `zero` is false (for a buffer that is overwritten before it is read). */
+  f64(len: number, zero = true): Float64Array {
     if (this.top + len * 8 > this.end) throw new Error(`wasm arena overflow (${len} doubles)`);
     const v = new Float64Array(this.ex.memory.buffer, this.top, len);
-    v.fill(0);
+    if (zero) v.fill(0);
     this.top += len * 8;
     return v;
   }

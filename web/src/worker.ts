@@ -19,6 +19,7 @@ import {
   MNIST_CLASSES,
   nn,
   npyPairRaw,
+  prepareWasmKernels,
   csvRaw,
   parseDatasetSpec,
   loadDataset,
@@ -261,9 +262,16 @@ function exportX(id: number, X: Float64Array, n: number, d: number): void {
   post({ type: 'npy', id, bytes }, [bytes.buffer as ArrayBuffer]);
 }
 
+/**
+ * The WebAssembly SIMD kernels (gemm, syrk, eigh) compiled asynchronously once, before the first computation: a
+ * browser may refuse the synchronous compile of a module over 4 KB, and the TypeScript kernels are ~4× slower.
+ */
+const kernelsReady = prepareWasmKernels();
+
 self.onmessage = async (e: MessageEvent<Request>): Promise<void> => {
   const req = e.data;
   try {
+    await kernelsReady;
     if (req.type === 'kernels') await kernels(req);
     else if (req.type === 'train') await trainRun(req);
     else if (req.type === 'exportX') exportX(req.id, req.X, req.n, req.d);
