@@ -21,18 +21,13 @@ import { dotProductKernelMatrix } from '../../src/analysis/index.js';
 import { writeMatrixNpy } from '../../src/io/index.js';
 import { backend, eigh, Matrix } from '../../src/linalg/index.js';
 import { Rng } from '../../src/util/random.js';
+import { median } from '../../src/util/stats.js';
 
 const { values } = parseArgs({
   options: { n: { type: 'string', default: '4000' }, reps: { type: 'string', default: '3' } },
 });
 const n = Number(values.n);
 const reps = Number(values.reps);
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'ntk-bench-analysis-'));
 try {

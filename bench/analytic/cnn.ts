@@ -36,6 +36,7 @@ import { Matrix } from '../../src/linalg/matrix.js';
 import { backend } from '../../src/linalg/registry.js';
 import { simdKernels, simdPaths } from '../../src/linalg/simd.js';
 import { FLOPS_PER_ENTRY, fusedEntries, peakFma } from './flops.js';
+import { median } from '../../src/util/stats.js';
 
 const { values } = parseArgs({
   options: {
@@ -90,11 +91,6 @@ const pyReps = Number(values['numpy-reps']);
 const nRows = Number(values['n-rows']);
 const nMlp = Number(values['n-mlp']);
 const nCheck = Number(values['n-check']);
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 const dir = mkdtempSync(join(tmpdir(), 'ntk-bench-cnn-'));
 
 interface Run {

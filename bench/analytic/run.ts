@@ -22,6 +22,7 @@ import { readMatrixNpy, writeMatrixNpy } from '../../src/io/npy.js';
 import { kernelFn } from '../../src/analytic/kernelFn.js';
 import { Matrix } from '../../src/linalg/matrix.js';
 import { backend } from '../../src/linalg/registry.js';
+import { median } from '../../src/util/stats.js';
 
 const { values } = parseArgs({
   options: {
@@ -37,11 +38,6 @@ const nCnn = Number(values['n-cnn']);
 const reps = Number(values.reps);
 const cnnReps = Number(values['cnn-reps']);
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 const dir = mkdtempSync(join(tmpdir(), 'ntk-bench-analytic-'));
 const py = (args: string[]): { seconds: number; checksum: number } => {
   const r = spawnSync('/usr/bin/python3', [join(import.meta.dirname, 'numpy_peer.py'), ...args], {

@@ -16,17 +16,12 @@ import { clearVerifiedChecksums } from '../../src/data/checksums.js';
 import { loadMnistRaw } from '../../src/data/images.js';
 import { defaultMnistDir } from '../../src/data/paths.js';
 import { loadDataset } from '../../src/data/registry.js';
+import { median } from '../../src/util/stats.js';
 
 const { values } = parseArgs({
   options: { reps: { type: 'string', default: '7' }, child: { type: 'boolean', default: false } },
 });
 const reps = Number(values.reps);
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 function time(fn: () => unknown): number {
   const t = process.hrtime.bigint();

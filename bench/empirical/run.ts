@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { loadDataset } from '../../src/data/index.js';
 import { writeNpy } from '../../src/io/index.js';
 import { Rng } from '../../src/util/random.js';
+import { median } from '../../src/util/stats.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const args = process.argv.slice(2);
@@ -40,7 +41,6 @@ interface Result {
   peakRssMB: number;
   trace: number;
 }
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 function ours(
   impl: 'structured' | 'jacobian',

@@ -21,6 +21,7 @@ import { loadDataset } from '../../src/data/index.js';
 import type { Backend } from '../../src/linalg/backend.js';
 import type { Matrix } from '../../src/linalg/matrix.js';
 import { backend } from '../../src/linalg/registry.js';
+import { median } from '../../src/util/stats.js';
 
 const { values } = parseArgs({
   options: {
@@ -31,11 +32,6 @@ const { values } = parseArgs({
 });
 const n = Number(values.n);
 const reps = Number(values.reps);
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 const load = () =>
   loadavg()
     .map((v) => v.toFixed(1))

@@ -27,6 +27,7 @@ import { readMatrixNpy, writeMatrixNpy } from '../../src/io/npy.js';
 import { Matrix } from '../../src/linalg/matrix.js';
 import { backend } from '../../src/linalg/registry.js';
 import { poolStarted } from '../../src/util/workerPool.js';
+import { median } from '../../src/util/stats.js';
 
 const { values } = parseArgs({
   options: {
@@ -42,11 +43,6 @@ const n = Number(values.n);
 const reps = Number(values.reps);
 const nPd = Number(values['n-pd']);
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 const load = () =>
   loadavg()
     .map((v) => v.toFixed(1))

@@ -18,6 +18,7 @@ import { Matrix } from '../../src/linalg/matrix.js';
 import { cholesky, eigh, gram, matmul } from '../../src/linalg/ops.js';
 import { backend, setBackend } from '../../src/linalg/registry.js';
 import { Rng } from '../../src/util/random.js';
+import { median } from '../../src/util/stats.js';
 
 const quick = process.argv.includes('--quick');
 /** --only=a,b: run only the rows whose name contains one of the substrings. */
@@ -59,12 +60,6 @@ const ALL_ROWS: Row[] = quick
     ];
 
 const ROWS = only ? ALL_ROWS.filter((r) => only.some((o) => r.name.includes(o))) : ALL_ROWS;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : 0.5 * (s[m - 1] + s[m]);
-}
 
 /** Same constructions as the Python side: Gaussian A, B; symmetric (G + Gᵀ)/2; SPD X·Xᵀ/n + I. */
 function inputs(row: Row, rng: Rng): () => void {

@@ -19,6 +19,7 @@ import { writeMatrixNpy } from '../../src/io/index.js';
 import { backend, Matrix } from '../../src/linalg/index.js';
 import { predictDense } from '../../src/predict/index.js';
 import { Rng } from '../../src/util/random.js';
+import { median } from '../../src/util/stats.js';
 
 const { values } = parseArgs({
   options: {
@@ -31,12 +32,6 @@ const n = Number(values.n);
 const m = Number(values.m);
 const reps = Number(values.reps);
 const O = 10;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const k = s.length >> 1;
-  return s.length % 2 ? s[k] : (s[k - 1] + s[k]) / 2;
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'ntk-bench-predict-'));
 try {

@@ -24,6 +24,7 @@ import { buildNetwork, init } from '../../src/nn/index.js';
 import { smoothLabels } from '../../src/train/losses.js';
 import { train } from '../../src/train/trainer.js';
 import { Rng } from '../../src/util/random.js';
+import { median } from '../../src/util/stats.js';
 
 const { values } = parseArgs({
   options: {
@@ -43,12 +44,6 @@ const reps = Number(values.reps);
 const block = Number(values.block);
 const loss = values.loss === 'mse' ? 'mse' : 'ce';
 const lr = 0.5;
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 const ds = loadDataset(`mnist:train:n=${n}`);
 if (ds.task !== 'classification') throw new Error('mnist should be a classification set');

@@ -13,6 +13,7 @@ import { chromium, type Page } from 'playwright-core';
 import { serveApp } from '../../src/cli/serve.js';
 import { runExperiment } from '../../src/experiments/runner.js';
 import { CHROMIUM, CHROMIUM_ARGS } from '../../test/report/browserCheck.js';
+import { median } from '../../src/util/stats.js';
 
 declare const document: any;
 declare const window: any;
@@ -24,7 +25,6 @@ const repeat = Number(opt('--repeat') ?? 3);
 const shots = opt('--screenshots');
 /** GD steps of the network-only run (200: the measured case; fewer for a quick screenshot run) */
 const steps = Number(opt('--steps') ?? 200);
-const median = (v: number[]): number => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 
 const { buildWeb } = (await import(join(ROOT, 'web', 'build.mjs'))) as {
   buildWeb(o: { quiet: boolean; minify: boolean }): Promise<string>;

@@ -35,6 +35,7 @@ import {
 import { KernelFile } from './kernelFile.js';
 import { TilePool } from './pool.js';
 import type { Tile } from '../analytic/kernelFn.js';
+import { median } from '../util/stats.js';
 
 export const QUEUE_NAME = 'ntk-tiles';
 const CHUNK = 32 * 1024 * 1024;
@@ -178,12 +179,6 @@ function fmtSecs(s: number): string {
   if (s < 5400) return `${(s / 60).toFixed(1)} min`;
   return `${(s / 3600).toFixed(1)} h`;
 }
-
-const median = (a: number[]): number => {
-  if (a.length === 0) return NaN;
-  const s = [...a].sort((x, y) => x - y);
-  return s[Math.floor(s.length / 2)];
-};
 
 export interface CoordinateOptions {
   /** seconds without a finished tile before the queue is checked for lost tiles (default 15) */
