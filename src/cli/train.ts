@@ -14,7 +14,7 @@ import { lockRunFolder, runFolderKind } from '../io/runFolder.js';
 import { backend, Matrix } from '../linalg/index.js';
 import { buildNetwork, type Parameterization, parseArch } from '../nn/index.js';
 import { readParams, writeParams } from '../empirical/export.js';
-import { type LearningRate, stderrProgress, type TrainConfig, type TrainData } from '../train/config.js';
+import { type LearningRate, resolveConfig, stderrProgress, type TrainConfig, type TrainData } from '../train/config.js';
 import { type LossKind, type LossNormalization, smoothLabels } from '../train/losses.js';
 import { ntk0Reference } from '../train/reference.js';
 import { parseSchedule } from '../train/schedule.js';
@@ -296,6 +296,8 @@ export const trainCommand: Command = {
     const out = o.out as string;
     checkTrainFolder(out);
     const { ds, tds, cfg, data } = loadRun(o, p);
+    // the library's checks of the configuration against the data (e.g. Y's columns vs the outputs) before the folder
+    resolveConfig(cfg, data);
     mkdirSync(out, { recursive: true });
     // The folder is this process's until the end (a second run on it is refused, naming this one; checked again
     // under the lock); Ctrl-C or SIGTERM stops after the current step with a checkpoint.

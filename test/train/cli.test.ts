@@ -144,6 +144,24 @@ describe('ntk train', () => {
     assert.equal(b.status, 2);
     assert.match(b.stderr, /classification dataset/);
     assert.ok(!existsSync(join(dir, 'bad2', 'metrics.jsonl')));
+    // targets the network contradicts (3 outputs, one target column): refused before the run folder exists
+    const c = ntk([
+      '--arch',
+      'dense(16),relu,dense(3)',
+      '--data',
+      'sphere:n=20:d=3',
+      '--loss',
+      'mse',
+      '--lr',
+      '0.1',
+      '--steps',
+      '5',
+      '--out',
+      join(dir, 'bad3'),
+    ]);
+    assert.equal(c.status, 2, c.stderr);
+    assert.match(c.stderr, /`Y` must be n × 3/);
+    assert.ok(!existsSync(join(dir, 'bad3')), 'no run folder');
   });
   it('a diverging run exits 3 with the message and keeps its metrics', () => {
     const out = join(dir, 'div');
