@@ -190,6 +190,9 @@ export function tempPathFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
 }
 
+/** A name tempPathFor gives, with the writer's pid as group 1 (a SIGKILLed writer leaves such a file behind). */
+export const TEMP_NAME = /^\..+\.(\d+)\.[0-9a-f]{12}\.tmp$/;
+
 /**
  * Write `data` to `fd`. A failing write throws `fail(error)` (an OutputError); a writer callback's own errors
  * propagate unchanged.

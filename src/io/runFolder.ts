@@ -15,6 +15,7 @@ import {
   existsSync,
   linkSync,
   openSync,
+  readdirSync,
   readFileSync,
   renameSync,
   rmSync,
@@ -24,6 +25,7 @@ import {
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { NtkError } from '../errors.js';
+import { TEMP_NAME } from './atomic.js';
 
 /** The lock file's name inside a run folder. */
 export const LOCK_FILE = '.ntk-lock';
@@ -130,7 +132,21 @@ export function lockRunFolder(
     }
   };
   process.on('exit', release);
+  removeStaleTemps(dir);
   return { path, release };
+}
+
+/**
+ * Remove the temporary files (atomic.ts's names) that writers no longer running left in `dir` and below: a writer
+ * killed mid-write (SIGKILL) leaves its hidden temp file; under the folder's lock no live process can own one that
+ * is not this process's.
+ */
+function removeStaleTemps(dir: string): void {
+  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    const m = e.isFile() ? TEMP_NAME.exec(e.name) : null;
+    if (m && Number(m[1]) !== process.pid && !pidAlive(Number(m[1])))
+      rmSync(join(e.parentPath ?? (e as unknown as { path: string }).path, e.name), { force: true });
+  }
 }
 
 /** Returns when the lock at `path` was stale and has been removed (or vanished); throws LockedError otherwise. */

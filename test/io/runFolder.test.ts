@@ -21,6 +21,26 @@ function deadPid(): number {
 const MODULE = new URL('../../src/io/runFolder.ts', import.meta.url).href;
 
 describe('run-folder lock', () => {
+  it('taking the lock removes the temp files that dead writers left (a SIGKILL mid-write), and nothing else', () => {
+    const dir = tempDir('ntk-lock-temps-');
+    mkdirSync(join(dir, 'figures'));
+    const dead = deadPid();
+    const stale = [
+      join(dir, `.summary.json.${dead}.0123456789ab.tmp`),
+      join(dir, 'figures', `.a.svg.${dead}.abcdefabcdef.tmp`),
+    ];
+    const kept = [
+      join(dir, `.mine.json.${process.pid}.0123456789ab.tmp`), // this process's own
+      join(dir, 'figures', 'a.svg'),
+      join(dir, `.x.${dead}.tmp`), // not a temp name
+    ];
+    for (const f of [...stale, ...kept]) writeFileSync(f, 'x');
+    const lock = lockRunFolder(dir);
+    lock.release();
+    for (const f of stale) assert.equal(existsSync(f), false, f);
+    for (const f of kept) assert.equal(existsSync(f), true, f);
+  });
+
   it('creates the lock with pid, host and start time; a second lock is refused naming the holder; release frees it', () => {
     const dir = tempDir('ntk-lock-');
     const lock = lockRunFolder(dir, { command: 'ntk run demo' });
