@@ -336,19 +336,26 @@ function jobInputs(
   return { gram, chain1, chain2 };
 }
 
-/** A kernel job cut into tiles that can be computed anywhere (src/distributed): the tiles, and each tile's block. */
-export interface AnalyticTiling {
+/**
+ * A kernel job cut into tiles that can be computed anywhere (src/distributed): the tiles, and each tile's block
+ * (`B`: the block, or a promise of it). The analytic, empirical and out-of-core jobs all have this shape.
+ */
+export interface KernelTiling<B = Float64Array> {
   readonly rows: number;
   readonly cols: number;
   readonly sym: boolean;
   /** examples per tile side */
   readonly tile: number;
-  /** output rows (and columns) per example: 1, or the logits O with `full` outputs */
+  /** output rows (and columns) per example: 1 (trace), or the logits O with `full` outputs */
   readonly perExample: number;
+  /** tiles over examples, row tiles outer, column tiles from the row tile on when symmetric */
   readonly tiles: readonly Tile[];
-  /** tile k's block (tileBlock); the Gram and variance chains are computed at the first call */
-  block(k: number): Float64Array;
+  /** tile k's block: rows i0·R … i1·R, columns j0·R … j1·R (R = perExample) */
+  block(k: number): B;
 }
+
+/** The analytic kernel's tiling: tile k's block is tileBlock's; the Gram and variance chains are computed at the first call. */
+export type AnalyticTiling = KernelTiling;
 
 /**
  * The tiles of kernelFn(arch, opts)(x1, x2, get) as the single-machine computation makes them (same tile size,

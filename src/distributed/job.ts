@@ -14,7 +14,7 @@
 import { createHash } from 'node:crypto';
 import { JobMismatchError } from '../errors.js';
 import { analyticTiling, tiles as cutTiles } from '../analytic/kernelFn.js';
-import type { Tile } from '../analytic/kernelFn.js';
+import type { KernelTiling, Tile } from '../analytic/kernelFn.js';
 import { empiricalTiling, type NtkImplementation } from '../empirical/ntk.js';
 import { Matrix } from '../linalg/matrix.js';
 import { buildNetwork, init, parseArch } from '../nn/index.js';
@@ -67,17 +67,8 @@ export interface JobData {
   readonly adjacency: Float64Array | null;
 }
 
-/** The tiles of a job and each tile's block (from analyticTiling / empiricalTiling). */
-export interface Tiling {
-  readonly rows: number;
-  readonly cols: number;
-  readonly sym: boolean;
-  readonly tile: number;
-  readonly perExample: number;
-  readonly tiles: readonly Tile[];
-  /** tile k's block (a promise for `ooc` jobs, whose tiles are kernelFn calls) */
-  block(k: number): Float64Array | Promise<Float64Array>;
-}
+/** The tiles of a job and each tile's block (analyticTiling / empiricalTiling; a promise for `ooc` jobs, whose tiles are kernelFn calls). */
+export type Tiling = KernelTiling<Float64Array | Promise<Float64Array>>;
 
 export interface OpenOptions {
   /** `ooc` jobs: kernelFn's worker threads per tile (0 inside a TilePool thread) */

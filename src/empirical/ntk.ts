@@ -35,7 +35,7 @@ import { Matrix } from '../linalg/matrix.js';
 import { gemm } from '../linalg/blas.js';
 import { assertFinite, assertFiniteResult, assertRows } from '../linalg/validate.js';
 import { empiricalJobNeed, requireMemory } from '../util/memory.js';
-import { type Tile, tiles } from '../analytic/kernelFn.js';
+import { type KernelTiling, type Tile, tiles } from '../analytic/kernelFn.js';
 import { forward, layerTerms, type Network, type ParamLayer, type Params, Workspace } from '../nn/network.js';
 
 export type NtkImplementation = 'structured' | 'jacobian';
@@ -463,23 +463,12 @@ function chooseTiling(
   return { t: largest(streamedCost, tileBudget(opts)), cached: false };
 }
 
-/** An empirical-NTK job cut into tiles that can be computed anywhere (src/distributed): the tiles, and each tile's block. */
-export interface EmpiricalTiling {
-  readonly rows: number;
-  readonly cols: number;
-  readonly sym: boolean;
-  /** examples per tile side */
-  readonly tile: number;
-  /** output rows (and columns) per example: 1 (trace), or the logits O (full) */
-  readonly perExample: number;
-  /** tiles over examples, row tiles outer, column tiles from the row tile on when symmetric */
-  readonly tiles: readonly Tile[];
-  /**
-   * Tile k's block of Θ (rows i0·R … i1·R, columns j0·R … j1·R, the trace's 1/O applied; a diagonal tile of Θ(x, x)
-   * symmetrized), in a buffer that the next call reuses. Elsewhere in Θ(x, x) the mirror is its transpose.
-   */
-  block(k: number): Float64Array;
-}
+/**
+ * An empirical-NTK job cut into tiles (src/distributed). Tile k's block of Θ has the trace's 1/O applied (a diagonal
+ * tile of Θ(x, x) symmetrized), in a buffer that the next call reuses; elsewhere in Θ(x, x) the mirror is its
+ * transpose.
+ */
+export type EmpiricalTiling = KernelTiling;
 
 /**
  * The tiles of empiricalNtk(params, X1, X2, opts) as it computes them (same tile size, same per-tile code): what
