@@ -10,6 +10,7 @@
 #include <lapacke.h>
 
 #include "kernels.h"
+#include "act_kernels.h"
 
 #include <algorithm>
 #include <cstdint>
@@ -419,6 +420,41 @@ Napi::Value VecAcos(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// activate(kind, params, nngp, ntk|null, var1, var2, n1, n2, self, P, full, outK, outT|null): the activation step
+// with a closed-form pair kernel on any record (act_kernels.h; kinds in src/linalg/simd.ts).
+Napi::Value Activate(const Napi::CallbackInfo& info) {
+  int64_t kind, n1, n2, P;
+  bool self, full;
+  if (!GetInt(info, 0, "kind", kind) || !GetInt(info, 6, "n1", n1) || !GetInt(info, 7, "n2", n2) ||
+      !GetBool(info, 8, "self", self) || !GetInt(info, 9, "P", P, 1) || !GetBool(info, 10, "full", full))
+    return info.Env().Undefined();
+  const size_t pairs = static_cast<size_t>(self ? n1 : n1 * n2), S = static_cast<size_t>(full ? P * P : P);
+  const bool t = !info[3].IsNull();
+  double *prm, *K, *T = nullptr, *v1, *v2, *oK, *oT = nullptr;
+  if (!GetArray(info, 1, "params", 0, prm) || !GetArray(info, 2, "nngp", pairs * S, K) ||
+      (t && !GetArray(info, 3, "ntk", pairs * S, T)) || !GetArray(info, 4, "var1", static_cast<size_t>(n1 * P), v1) ||
+      !GetArray(info, 5, "var2", static_cast<size_t>((self ? n1 : n2) * P), v2) ||
+      !GetArray(info, 11, "outK", pairs * S, oK) || (t && !GetArray(info, 12, "outT", pairs * S, oT)))
+    return info.Env().Undefined();
+  const int np = static_cast<int>(info[1].As<Napi::TypedArray>().ElementLength());
+  if (!ntk_act::runAct(static_cast<int>(kind), prm, np, K, T, v1, v2, n1, n2, self, P, full, oK, oT))
+    return Fail(info.Env(), "unknown activation kind or wrong parameter count"), info.Env().Undefined();
+  return info.Env().Undefined();
+}
+
+// vecMath(fn, x, y|null, out): the vectorized elementary functions for tests (0 asin, 1 atan2(x, y), 2 fastAsin).
+Napi::Value VecMath(const Napi::CallbackInfo& info) {
+  int64_t fn;
+  double *x, *y = nullptr, *o;
+  if (!GetInt(info, 0, "fn", fn) || !GetArray(info, 1, "x", 0, x)) return info.Env().Undefined();
+  const size_t n = info[1].As<Napi::TypedArray>().ElementLength();
+  if (fn < 0 || fn > 2 || (fn == 1) == info[2].IsNull())
+    return Fail(info.Env(), "`fn` must be 0..2, with y exactly for 1"), info.Env().Undefined();
+  if ((fn == 1 && !GetArray(info, 2, "y", n, y)) || !GetArray(info, 3, "out", n, o)) return info.Env().Undefined();
+  ntk_act::runMath(static_cast<int>(fn), x, y, o, static_cast<int64_t>(n));
+  return info.Env().Undefined();
+}
+
 // simdPath() → the path in use; simdPath(name) switches ('avx512' | 'avx2' | 'baseline'), false when unsupported.
 Napi::Value SimdPath(const Napi::CallbackInfo& info) {
   if (info.Length() > 0 && info[0].IsString()) {
@@ -448,6 +484,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("convReluSelf", Napi::Function::New(env, ConvReluSelf));
   exports.Set("reluPoolFull", Napi::Function::New(env, ReluPoolFull));
   exports.Set("vecAcos", Napi::Function::New(env, VecAcos));
+  exports.Set("activate", Napi::Function::New(env, Activate));
+  exports.Set("vecMath", Napi::Function::New(env, VecMath));
   exports.Set("simdPath", Napi::Function::New(env, SimdPath));
   exports.Set("simdBest", Napi::Function::New(env, [](const Napi::CallbackInfo& i) {
                 return Napi::String::New(i.Env(), ntk_simd::pathName(ntk_simd::bestPath()));

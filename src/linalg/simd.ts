@@ -89,7 +89,31 @@ export interface SimdKernels {
     out: Float64Array,
   ): void;
   vecAcos(x: Float64Array, out: Float64Array): void;
+  /**
+   * activate() with a closed-form pair kernel on any record (native/act_kernels.h): `kind` one of ACT_KINDS, params
+   * abrelu [a, b], scaled erf [a, b, c], tanh the mixture's [...a, ...b]. Absent in an addon built before it existed.
+   */
+  activate?(
+    kind: number,
+    params: Float64Array,
+    nngp: Float64Array,
+    ntk: Float64Array | null,
+    var1: Float64Array,
+    var2: Float64Array,
+    n1: number,
+    n2: number,
+    self: boolean,
+    P: number,
+    full: boolean,
+    outK: Float64Array,
+    outT: Float64Array | null,
+  ): void;
+  /** the vectorized elementary functions, for tests: fn 0 Math.asin (x clamped), 1 Math.atan2(x, y), 2 fastAsin */
+  vecMath?(fn: 0 | 1 | 2, x: Float64Array, y: Float64Array | null, out: Float64Array): void;
 }
+
+/** The pair kernels of native/act_kernels.h (its enum Kind). */
+export const ACT_KINDS = { relu: 0, abrelu: 1, erf: 2, erfScaled: 3, gelu: 4, tanh: 5 } as const;
 
 interface Addon extends Omit<SimdKernels, 'path'> {
   simdPath(name?: string): string | boolean;
@@ -128,6 +152,7 @@ function bind(a: Addon): Omit<SimdKernels, 'path'> {
     convReluSelf: a.convReluSelf,
     reluPoolFull: a.reluPoolFull,
     vecAcos: a.vecAcos,
+    ...(typeof a.activate === 'function' ? { activate: a.activate, vecMath: a.vecMath } : {}),
   };
 }
 

@@ -34,7 +34,7 @@
  * without bias); then φ′(0) follows the finite network (relu′(0) = 0, abrelu′(0) = a, as PyTorch).
  */
 import { InvalidArgumentError } from '../../errors.js';
-import { simdKernels } from '../../linalg/simd.js';
+import { ACT_KINDS, simdKernels } from '../../linalg/simd.js';
 import { erf, normalCdf, normalPdf } from '../../util/special.js';
 import { LayerArgs, own } from '../args.js';
 import { type KernelRecord, entriesPerPair, pairsOf } from '../record.js';
@@ -177,6 +177,16 @@ function finiteOps(fns: ActivationFns, size: number): FiniteOps {
 /** Writes K̃ into out[0] and Σ̇ into out[1] for one entry (c, q₁, q₂). */
 export type PairKernel = (c: number, q1: number, q2: number, out: Float64Array) => void;
 
+/**
+ * The closed-form pair kernels that native/act_kernels.h also has (the same bits, vectorized): kind and parameters
+ * per kernel function, registered where each is made.
+ */
+const NATIVE_KERNELS = new WeakMap<PairKernel, { readonly kind: number; readonly params: Float64Array }>();
+function native<F extends PairKernel>(fn: F, kind: number, params: readonly number[] = []): F {
+  NATIVE_KERNELS.set(fn, { kind, params: Float64Array.from(params) });
+  return fn;
+}
+
 const INV_2PI = 1 / (2 * Math.PI);
 const HALF_PI = Math.PI / 2;
 
@@ -246,13 +256,17 @@ export function reluKernel(c: number, q1: number, q2: number, out: Float64Array)
 export function abReluKernel(a: number, b: number): PairKernel {
   const ab = a * b;
   const d2 = (b - a) * (b - a);
-  return (c, q1, q2, out) => {
-    reluKernel(c, q1, q2, out);
-    out[0] = ab * c + d2 * out[0];
-    if (q1 > 0 && q2 > 0) out[1] = ab + d2 * out[1];
-    else if (q1 > 0 || q2 > 0) out[1] = (a * (a + b)) / 2;
-    else out[1] = a * a;
-  };
+  return native(
+    (c, q1, q2, out) => {
+      reluKernel(c, q1, q2, out);
+      out[0] = ab * c + d2 * out[0];
+      if (q1 > 0 && q2 > 0) out[1] = ab + d2 * out[1];
+      else if (q1 > 0 || q2 > 0) out[1] = (a * (a + b)) / 2;
+      else out[1] = a * a;
+    },
+    ACT_KINDS.abrelu,
+    [a, b],
+  );
 }
 
 /** erf kernels (Williams 1997; derivative kernel as in neural-tangents' Erf). */
@@ -270,11 +284,15 @@ export function scaledErfKernel(a: number, b: number, c: number): PairKernel {
   const a2 = a * a;
   const b2 = b * b;
   const c2 = c * c;
-  return (k, q1, q2, out) => {
-    erfKernel(b2 * k, b2 * q1, b2 * q2, out);
-    out[0] = a2 * out[0] + c2;
-    out[1] = a2 * b2 * out[1];
-  };
+  return native(
+    (k, q1, q2, out) => {
+      erfKernel(b2 * k, b2 * q1, b2 * q2, out);
+      out[0] = a2 * out[0] + c2;
+      out[1] = a2 * b2 * out[1];
+    },
+    ACT_KINDS.erfScaled,
+    [a, b, c],
+  );
 }
 
 /**
@@ -363,6 +381,7 @@ export const tanhKernel: PairKernel = (() => {
     out[1] = (4 / Math.PI) * kd;
   };
 })();
+native(tanhKernel, ACT_KINDS.tanh, [...TANH_MIXTURE.a, ...TANH_MIXTURE.b]);
 
 /** gelu kernels (neural-tangents' Gelu; Tsuchida et al. 2021): module header. */
 export function geluKernel(c: number, q1: number, q2: number, out: Float64Array): void {
@@ -374,6 +393,9 @@ export function geluKernel(c: number, q1: number, q2: number, out: Float64Array)
   out[0] = 0.25 * c + ((c * c + P * d2) / (P1 * d) + c * alpha) * INV_2PI;
   out[1] = 0.25 + alpha * INV_2PI + (c / d) * (1 / d2 + (1 - P) / P1 + 1) * INV_2PI;
 }
+native(reluKernel, ACT_KINDS.relu);
+native(erfKernel, ACT_KINDS.erf);
+native(geluKernel, ACT_KINDS.gelu);
 
 /** The pair kernel of an activation layer: closed forms (`exact`), or adaptive quadrature (`quadrature`, for tests). */
 export function activationKernel(spec: Spec, method: KernelMethod = 'exact'): PairKernel {
@@ -406,6 +428,13 @@ export function activate(k: KernelRecord, fn: PairKernel): KernelRecord {
   const vec = relu && k.spatial === 'full' ? simdKernels() : null;
   if (vec) {
     vec.reluFull(k.nngp, tin, var1, var2, k.n1, k.n2, k.self, P, nngp, ntk);
+    return { ...k, nngp, ntk };
+  }
+  // the other closed forms (and relu on flat/diag records) vectorized, the same bits (native/act_kernels.h)
+  const nat = relu && k.spatial === 'full' ? undefined : NATIVE_KERNELS.get(fn);
+  const act = nat ? simdKernels()?.activate : undefined;
+  if (nat && act) {
+    act(nat.kind, nat.params, k.nngp, tin, var1, var2, k.n1, k.n2, k.self, P, k.spatial === 'full', nngp, ntk);
     return { ...k, nngp, ntk };
   }
   for (let e = 0; e < pairs; e++) {
