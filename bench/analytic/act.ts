@@ -1,0 +1,110 @@
+/**
+ * The activation steps on flat records (native/act_kernels.h): MLP NTKs dense(512),ACT,dense(512),ACT,dense(1) on n
+ * MNIST images (784-d), ACT ∈ relu, erf, gelu, tanh — ntk-lab with the vectorized kernels (NTK_SIMD=auto), ntk-lab with
+ * the TypeScript loops (NTK_SIMD=off), and numpy (bench/analytic/act_peer.py), interleaved rep by rep; each ntk-lab
+ * measurement in its own child process (the worker pool reads NTK_SIMD when it starts), timed inside it (the kernel
+ * call only). Prints the medians, the ratios and the largest difference to numpy (relative to max |K|).
+ *
+ *   npx tsx bench/analytic/act.ts [--n 2000] [--n-tanh 500] [--reps 3] [--acts relu,erf,gelu,tanh]
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { kernelFn } from '../../src/analytic/kernelFn.js';
+import { TANH_MIXTURE } from '../../src/arch/layers/activations.js';
+import { loadDataset } from '../../src/data/index.js';
+import { readMatrixNpy, writeMatrixNpy } from '../../src/io/npy.js';
+import type { Matrix } from '../../src/linalg/matrix.js';
+import { median } from '../../src/util/stats.js';
+
+const { values } = parseArgs({
+  options: {
+    n: { type: 'string', default: '2000' },
+    'n-tanh': { type: 'string', default: '500' },
+    reps: { type: 'string', default: '3' },
+    acts: { type: 'string', default: 'relu,erf,gelu,tanh' },
+    child: { type: 'string' },
+  },
+});
+const archOf = (act: string) =>
+  `dense(512,wstd=1.4,bstd=0.1),${act},dense(512,wstd=1.4,bstd=0.1),${act},dense(1,wstd=1.4,bstd=0.1)`;
+
+if (values.child !== undefined) {
+  // child: --child ACT,N,OUT.npy → {"seconds"} after writing K(X, X)
+  const [act, n, out] = values.child.split(',');
+  const X = loadDataset(`mnist:train:n=${n}`).X;
+  const f = kernelFn(archOf(act), { inputShape: [X.cols] });
+  // (the worker pool starts on the first call: not timed)
+  await f(X.rowSlice(0, 4), null, 'ntk');
+  const t = performance.now();
+  const K = await f(X, null, 'ntk');
+  const seconds = (performance.now() - t) / 1000;
+  writeMatrixNpy(out, K);
+  console.log(JSON.stringify({ seconds }));
+  process.exit(0);
+}
+
+const reps = Number(values.reps);
+const dir = mkdtempSync(join(tmpdir(), 'ntk-bench-act-'));
+const last = (s: string) => JSON.parse(s.trim().split('\n').pop() as string) as { seconds: number };
+function ours(act: string, n: number, simd: string, out: string): number {
+  const r = spawnSync(process.execPath, [...process.execArgv, import.meta.filename, '--child', `${act},${n},${out}`], {
+    encoding: 'utf8',
+    env: { ...process.env, NTK_SIMD: simd },
+  });
+  if (r.status !== 0) throw new Error(`ntk-lab child failed: ${r.stderr}`);
+  return last(r.stdout).seconds;
+}
+function numpy(act: string, xPath: string, out: string): number {
+  const mix = JSON.stringify({ a: Array.from(TANH_MIXTURE.a), b: Array.from(TANH_MIXTURE.b) });
+  const args = [join(import.meta.dirname, 'act_peer.py'), act, xPath, '1.4', '0.1', out, mix];
+  const r = spawnSync('/usr/bin/python3', args, { encoding: 'utf8', maxBuffer: 1 << 24 });
+  if (r.status !== 0) throw new Error(`numpy peer failed: ${r.stderr}`);
+  return last(r.stdout).seconds;
+}
+const maxRel = (a: Matrix, b: Matrix) => {
+  let m = 0;
+  let s = 0;
+  for (let i = 0; i < a.data.length; i++) {
+    m = Math.max(m, Math.abs(a.data[i] - b.data[i]));
+    s = Math.max(s, Math.abs(b.data[i]));
+  }
+  return m / s;
+};
+
+const rows: string[] = [];
+try {
+  for (const act of (values.acts as string).split(',')) {
+    const n = Number(act === 'tanh' ? values['n-tanh'] : values.n);
+    const xPath = join(dir, `x${n}.npy`);
+    writeMatrixNpy(xPath, loadDataset(`mnist:train:n=${n}`).X);
+    const t = { vec: [] as number[], off: [] as number[], np: [] as number[] };
+    for (let r = 0; r < reps; r++) {
+      const [kv, ko, kn] = ['vec', 'off', 'np'].map((w) => join(dir, `k_${w}.npy`));
+      t.vec.push(ours(act, n, 'auto', kv));
+      t.off.push(ours(act, n, 'off', ko));
+      t.np.push(numpy(act, xPath, kn));
+      if (r === 0) {
+        const [a, b, c] = [kv, ko, kn].map(readMatrixNpy);
+        console.log(
+          `${act} n=${n}: vectorized vs TypeScript max rel diff ${maxRel(a, b).toExponential(1)}, vs numpy ${maxRel(a, c).toExponential(1)}`,
+        );
+      }
+      console.log(
+        `${act} rep ${r}: vectorized ${t.vec[r].toFixed(3)} s, TypeScript ${t.off[r].toFixed(3)} s, numpy ${t.np[r].toFixed(3)} s`,
+      );
+    }
+    const [v, o, p] = [median(t.vec), median(t.off), median(t.np)];
+    rows.push(
+      `| ${act} MLP NTK, n = ${n} | ${v.toFixed(3)} s | ${o.toFixed(3)} s | ${p.toFixed(3)} s | ${(o / v).toFixed(2)}× | ${(p / v).toFixed(2)}× | ${reps} |`,
+    );
+  }
+  console.log(
+    '\n| dense(512),ACT,dense(512),ACT,dense(1) on MNIST | vectorized | TypeScript (NTK_SIMD=off) | numpy | TypeScript / vectorized | numpy / vectorized | runs |\n|---|---|---|---|---|---|---|',
+  );
+  for (const r of rows) console.log(r);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
