@@ -34,16 +34,25 @@ ACT_INLINE double max0(double x) { return x > 0 ? x : (x != x ? x : 0.0); }
 // the same decision, since a double's high word is below H exactly when the double is below H·2³².
 constexpr double hiWord(uint64_t h) { return __builtin_bit_cast(double, h << 32); }
 
+// The smaller of two non-negative doubles (or NaN when both are), as the unsigned minimum of their bits: the same
+// value as a < b ? a : b, but opaque to GCC's if-conversion, which otherwise splits the lanes by the caller's
+// clamp and computes the rational and the square root once per branch (3 divisions + 3 square roots per entry
+// instead of 2 + 2, seen in the assembly of the tanh mixture).
+ACT_INLINE double minNonNeg(double a, double b) {
+  const uint64_t ua = bitsOf(a), ub = bitsOf(b);
+  return fromBits(ua < ub ? ua : ub);
+}
+
 // Math.asin (V8 ieee754::asin, fdlibm e_asin.c) for x ∈ [−1, 1] (NaN outside, as Math.asin), branch-free. The
 // rational R is evaluated once, at t = x² (|x| < ½) or t = (1 − |x|)/2 (|x| ≥ ½), chosen as the smaller of the
-// two (the same value: see acosSel).
+// two (the same value: see acosSel; minNonNeg).
 ACT_INLINE double asinFd(double x) {
   const double pio2_hi = 1.57079632679489655800e+00, pio2_lo = 6.12323399573676603587e-17,
                pio4_hi = 7.85398163397448278999e-01;
   const double ax = std::fabs(x);
   const bool small = ax < 0.5;
   const double x2 = x * x, h = (1 - ax) * 0.5;
-  const double t = x2 < h ? x2 : h;
+  const double t = minNonNeg(x2, h);
   const double w = asinR(t);
   // |x| < ½ (|x| < 2⁻²⁷: x itself)
   const double rs = ax < hiWord(0x3E400000) ? x : x + x * w;
@@ -135,11 +144,13 @@ ACT_INLINE double fastAsinSel(double x) {
   const double ax = std::fabs(x);
   const bool small = ax <= 0.5;
   const double x2 = x * x, h = 0.5 * (1 - ax);
-  const double z = x2 < h ? x2 : h;
+  const double z = minNonNeg(x2, h);
   const double r = asinR(z);
   const double s = std::sqrt(z);
-  const double big = ax >= 1 ? ntk_simd::kHalfPi : ntk_simd::kHalfPi - 2 * (s + s * r);
-  return small ? x + x * r : (x < 0 ? -big : big);
+  // (|x| = 1: z = 0, so this is fastAsin's π/2 exactly; big > 0, so copysign is fastAsin's sign select. Fewer
+  // selects: GCC had turned them into masked duplicates of the division and the square root.)
+  const double big = ntk_simd::kHalfPi - 2 * (s + s * r);
+  return small ? x + x * r : std::copysign(big, x);
 }
 
 // ---- the pair kernels (activations.ts), per lane: k = K̃, d = Σ̇

@@ -5,7 +5,11 @@
  * measurement in its own child process (the worker pool reads NTK_SIMD when it starts), timed inside it (the kernel
  * call only). Prints the medians, the ratios and the largest difference to numpy (relative to max |K|).
  *
+ * Then the activation step alone (activate() on a flat cross record of --step-entries entries from a Gram matrix,
+ * one thread, in this process, NTK_SIMD switched between reps): CPU ns per entry, vectorized vs TypeScript.
+ *
  *   npx tsx bench/analytic/act.ts [--n 2000] [--n-tanh 500] [--reps 3] [--acts relu,erf,gelu,tanh]
+ *                                 [--step-entries 1000000] [--skip-mlp]
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -13,7 +17,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { kernelFn } from '../../src/analytic/kernelFn.js';
-import { TANH_MIXTURE } from '../../src/arch/layers/activations.js';
+import { TANH_MIXTURE, activate, activationKernel } from '../../src/arch/layers/activations.js';
+import { parseArch } from '../../src/arch/parse.js';
+import type { KernelRecord } from '../../src/arch/record.js';
+import { resetSimd } from '../../src/linalg/simd.js';
+import { Rng } from '../../src/util/random.js';
 import { loadDataset } from '../../src/data/index.js';
 import { readMatrixNpy, writeMatrixNpy } from '../../src/io/npy.js';
 import type { Matrix } from '../../src/linalg/matrix.js';
@@ -25,6 +33,8 @@ const { values } = parseArgs({
     'n-tanh': { type: 'string', default: '500' },
     reps: { type: 'string', default: '3' },
     acts: { type: 'string', default: 'relu,erf,gelu,tanh' },
+    'step-entries': { type: 'string', default: '1000000' },
+    'skip-mlp': { type: 'boolean', default: false },
     child: { type: 'string' },
   },
 });
@@ -74,9 +84,56 @@ const maxRel = (a: Matrix, b: Matrix) => {
   return m / s;
 };
 
+/** activate() alone on a flat cross record of about `entries` entries (an n1 × n2 Gram of random features). */
+function stepRows(entries: number): string[] {
+  const out: string[] = [];
+  const rng = new Rng(1);
+  for (const spec of ['relu', 'abrelu(0.2,1)', 'erf', 'sigmoid_like', 'gelu', 'tanh']) {
+    const kind = spec.split('(')[0];
+    // (tanh: a 27 × 27 mixture per entry, 1/100 of the entries)
+    const m = Math.round(Math.sqrt(kind === 'tanh' ? entries / 100 : entries));
+    const D = 8;
+    const z1 = Array.from({ length: m }, () => rng.normals(D));
+    const z2 = Array.from({ length: m }, () => rng.normals(D));
+    const dot = (a: Float64Array, b: Float64Array) => a.reduce((t, x, i) => t + x * b[i], 0) / D;
+    const nngp = new Float64Array(m * m);
+    for (let i = 0; i < m; i++) for (let j = 0; j < m; j++) nngp[i * m + j] = dot(z1[i], z2[j]);
+    const k: KernelRecord = {
+      n1: m,
+      n2: m,
+      self: false,
+      spatial: 'flat',
+      h: 1,
+      w: 1,
+      nngp,
+      ntk: nngp.map((x) => x + 0.5),
+      var1: Float64Array.from(z1, (v) => dot(v, v)),
+      var2: Float64Array.from(z2, (v) => dot(v, v)),
+    };
+    const fn = activationKernel(parseArch(spec)[0] as Parameters<typeof activationKernel>[0]);
+    const ns: Record<string, number[]> = { auto: [], off: [] };
+    // (rep −1: untimed, warms up the JIT and the allocator)
+    for (let r = -1; r < reps; r++)
+      for (const mode of ['auto', 'off']) {
+        process.env.NTK_SIMD = mode;
+        resetSimd();
+        const c0 = process.cpuUsage();
+        activate(k, fn);
+        const c = process.cpuUsage(c0);
+        if (r >= 0) ns[mode].push(((c.user + c.system) * 1000) / (m * m));
+      }
+    const [v, o] = [median(ns.auto), median(ns.off)];
+    out.push(`| ${spec} | ${m * m} | ${v.toFixed(1)} | ${o.toFixed(1)} | ${(o / v).toFixed(2)}× | ${reps} |`);
+    console.log(`step ${spec}: vectorized ${v.toFixed(1)} ns/entry, TypeScript ${o.toFixed(1)} ns/entry`);
+  }
+  delete process.env.NTK_SIMD;
+  resetSimd();
+  return out;
+}
+
 const rows: string[] = [];
 try {
-  for (const act of (values.acts as string).split(',')) {
+  for (const act of values['skip-mlp'] ? [] : (values.acts as string).split(',')) {
     const n = Number(act === 'tanh' ? values['n-tanh'] : values.n);
     const xPath = join(dir, `x${n}.npy`);
     writeMatrixNpy(xPath, loadDataset(`mnist:train:n=${n}`).X);
@@ -105,6 +162,11 @@ try {
     '\n| dense(512),ACT,dense(512),ACT,dense(1) on MNIST | vectorized | TypeScript (NTK_SIMD=off) | numpy | TypeScript / vectorized | numpy / vectorized | runs |\n|---|---|---|---|---|---|---|',
   );
   for (const r of rows) console.log(r);
+  const steps = stepRows(Number(values['step-entries']));
+  console.log(
+    '\n| activation step alone (flat cross record) | entries | vectorized CPU ns/entry | TypeScript CPU ns/entry | TypeScript / vectorized | runs |\n|---|---|---|---|---|---|',
+  );
+  for (const r of steps) console.log(r);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
