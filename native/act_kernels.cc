@@ -19,25 +19,25 @@ namespace ntk_act {
 #define ACT_VARIANT(SUFFIX, ATTR)                                                                                 \
   ATTR static bool act_##SUFFIX(int kind, const double* prm, int np, const double* nngp, const double* ntk,     \
                                 const double* var1, const double* var2, int64_t n1, int64_t n2, bool self,      \
-                                int64_t P, bool full, double* outK, double* outT) {                             \
+                                int64_t P, bool full, bool mean, double* outK, double* outT) {                  \
     switch (kind) {                                                                                             \
-      case kRelu: actApply(Relu(), nngp, ntk, var1, var2, n1, n2, self, P, full, outK, outT); return true;      \
+      case kRelu: actRun(Relu(), mean, nngp, ntk, var1, var2, n1, n2, self, P, full, outK, outT); return true;      \
       case kAbRelu:                                                                                             \
         if (np != 2) return false;                                                                              \
-        actApply(AbRelu(prm[0], prm[1]), nngp, ntk, var1, var2, n1, n2, self, P, full, outK, outT);             \
+        actRun(AbRelu(prm[0], prm[1]), mean, nngp, ntk, var1, var2, n1, n2, self, P, full, outK, outT);             \
         return true;                                                                                            \
-      case kErf: actApply(Erf{false, 1, 1, 0, 1}, nngp, ntk, var1, var2, n1, n2, self, P, full, outK, outT);     \
+      case kErf: actRun(Erf{false, 1, 1, 0, 1}, mean, nngp, ntk, var1, var2, n1, n2, self, P, full, outK, outT);     \
         return true;                                                                                            \
       case kErfScaled: {                                                                                        \
         if (np != 3) return false;                                                                              \
         const double a2 = prm[0] * prm[0], b2 = prm[1] * prm[1], c2 = prm[2] * prm[2];                          \
-        actApply(Erf{true, b2, a2, c2, a2 * b2}, nngp, ntk, var1, var2, n1, n2, self, P, full, outK, outT);     \
+        actRun(Erf{true, b2, a2, c2, a2 * b2}, mean, nngp, ntk, var1, var2, n1, n2, self, P, full, outK, outT);     \
         return true;                                                                                            \
       }                                                                                                         \
-      case kGelu: actApply(Gelu(), nngp, ntk, var1, var2, n1, n2, self, P, full, outK, outT); return true;      \
+      case kGelu: actRun(Gelu(), mean, nngp, ntk, var1, var2, n1, n2, self, P, full, outK, outT); return true;      \
       case kTanh:                                                                                               \
         if (np % 2 != 0 || np / 2 > kMaxMix) return false;                                                      \
-        actApply(Tanh(prm, prm + np / 2, np / 2), nngp, ntk, var1, var2, n1, n2, self, P, full, outK, outT);    \
+        actRun(Tanh(prm, prm + np / 2, np / 2), mean, nngp, ntk, var1, var2, n1, n2, self, P, full, outK, outT);    \
         return true;                                                                                            \
       default: return false;                                                                                    \
     }                                                                                                           \
@@ -53,15 +53,16 @@ ACT_VARIANT(avx512, A512)
 #endif
 
 bool runAct(int kind, const double* prm, int np, const double* nngp, const double* ntk, const double* var1,
-            const double* var2, int64_t n1, int64_t n2, bool self, int64_t P, bool full, double* outK, double* outT) {
+            const double* var2, int64_t n1, int64_t n2, bool self, int64_t P, bool full, bool mean, double* outK,
+            double* outT) {
 #if ACT_X86
   switch (ntk_simd::currentPath()) {
-    case ntk_simd::kAvx512: return act_avx512(kind, prm, np, nngp, ntk, var1, var2, n1, n2, self, P, full, outK, outT);
-    case ntk_simd::kAvx2: return act_avx2(kind, prm, np, nngp, ntk, var1, var2, n1, n2, self, P, full, outK, outT);
+    case ntk_simd::kAvx512: return act_avx512(kind, prm, np, nngp, ntk, var1, var2, n1, n2, self, P, full, mean, outK, outT);
+    case ntk_simd::kAvx2: return act_avx2(kind, prm, np, nngp, ntk, var1, var2, n1, n2, self, P, full, mean, outK, outT);
     default: break;
   }
 #endif
-  return act_base(kind, prm, np, nngp, ntk, var1, var2, n1, n2, self, P, full, outK, outT);
+  return act_base(kind, prm, np, nngp, ntk, var1, var2, n1, n2, self, P, full, mean, outK, outT);
 }
 
 void runMath(int fn, const double* x, const double* y, double* out, int64_t n) {

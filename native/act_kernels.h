@@ -310,6 +310,53 @@ ACT_INLINE void actApply(const F& f, const double* nngp, const double* ntk, cons
   }
 }
 
+// activateMeanAll() on a full record (P² entries per pair): per pair the means of K̃ and tin ⊙ Σ̇ over its entries,
+// summed one by one in entry order as the reference does (sk += K̃·2·π, st += tin·Σ̇·2·π, then (s·(1/2π))/P²);
+// chunks end at the end of their pair.
+template <class F>
+ACT_INLINE void actMean(const F& f, const double* nngp, const double* ntk, const double* var1, const double* var2,
+                        int64_t n1, int64_t n2, bool self, int64_t P, double* outK, double* outT) {
+  const int64_t pairs = self ? n1 : n1 * n2;
+  const int64_t S = P * P;
+  alignas(64) double c[kLanes], q1[kLanes], q2[kLanes], k[kLanes], d[kLanes];
+  for (int64_t e = 0; e < pairs; e++) {
+    const int64_t i = self ? e : e / n2, j = self ? e : e - i * n2;
+    const double* v1 = var1 + i * P;
+    const double* v2 = var2 + j * P;
+    const double* ce = nngp + e * S;
+    const double* te = ntk ? ntk + e * S : nullptr;
+    double sk = 0, st = 0;
+    int64_t p = 0, p2 = 0;
+    for (int64_t at = 0; at < S; at += kLanes) {
+      const int m = S - at < kLanes ? static_cast<int>(S - at) : kLanes;
+      for (int l = 0; l < m; l++) {
+        c[l] = ce[at + l];
+        q1[l] = v1[p];
+        q2[l] = v2[p2];
+        if (++p2 == P) p2 = 0, ++p;
+      }
+      for (int l = m; l < kLanes; l++) c[l] = 0, q1[l] = 1, q2[l] = 1;
+      f(c, q1, q2, k, d);
+      for (int l = 0; l < m; l++) sk += k[l] * 2 * kPi;
+      if (te)
+        for (int l = 0; l < m; l++) st += te[at + l] * d[l] * 2 * kPi;
+    }
+    outK[e] = (sk * kInv2Pi) / static_cast<double>(S);
+    if (te) outT[e] = (st * kInv2Pi) / static_cast<double>(S);
+  }
+}
+
+// activate() (mean false) or activateMeanAll() (mean true, full records) with the pair kernel f
+template <class F>
+ACT_INLINE void actRun(const F& f, bool mean, const double* nngp, const double* ntk, const double* var1,
+                       const double* var2, int64_t n1, int64_t n2, bool self, int64_t P, bool full, double* outK,
+                       double* outT) {
+  if (mean)
+    actMean(f, nngp, ntk, var1, var2, n1, n2, self, P, outK, outT);
+  else
+    actApply(f, nngp, ntk, var1, var2, n1, n2, self, P, full, outK, outT);
+}
+
 // the vectorized elementary functions, for tests: 0 asinFd(clamp x), 1 atan2Fd(y = x, x = y2), 2 fastAsinSel(clamp x)
 ACT_INLINE void mathArray(int fn, const double* __restrict x, const double* __restrict y2, double* __restrict out,
                           int64_t n) {
@@ -328,8 +375,10 @@ namespace ntk_act {
 enum Kind { kRelu = 0, kAbRelu = 1, kErf = 2, kErfScaled = 3, kGelu = 4, kTanh = 5 };
 // activate() on a record with the pair kernel `kind` and its parameters (abrelu: a, b; scaled erf: a, b, c; tanh:
 // the mixture's a then b); false for an unknown kind or wrong parameter count.
+// mean: activateMeanAll's per-pair means instead (full records; outK, outT of one entry per pair).
 bool runAct(int kind, const double* prm, int np, const double* nngp, const double* ntk, const double* var1,
-            const double* var2, int64_t n1, int64_t n2, bool self, int64_t P, bool full, double* outK, double* outT);
+            const double* var2, int64_t n1, int64_t n2, bool self, int64_t P, bool full, bool mean, double* outK,
+            double* outT);
 // out = fn(x[, y]) for the tests (mathArray)
 void runMath(int fn, const double* x, const double* y, double* out, int64_t n);
 }  // namespace ntk_act

@@ -420,24 +420,28 @@ Napi::Value VecAcos(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// activate(kind, params, nngp, ntk|null, var1, var2, n1, n2, self, P, full, outK, outT|null): the activation step
-// with a closed-form pair kernel on any record (act_kernels.h; kinds in src/linalg/simd.ts).
+// activate(kind, params, nngp, ntk|null, var1, var2, n1, n2, self, P, full, outK, outT|null[, mean]): the activation
+// step with a closed-form pair kernel on any record (act_kernels.h; kinds in src/linalg/simd.ts); mean (full
+// records): activateMeanAll's per-pair means, outK/outT one entry per pair.
 Napi::Value Activate(const Napi::CallbackInfo& info) {
   int64_t kind, n1, n2, P;
-  bool self, full;
+  bool self, full, mean = false;
   if (!GetInt(info, 0, "kind", kind) || !GetInt(info, 6, "n1", n1) || !GetInt(info, 7, "n2", n2) ||
-      !GetBool(info, 8, "self", self) || !GetInt(info, 9, "P", P, 1) || !GetBool(info, 10, "full", full))
+      !GetBool(info, 8, "self", self) || !GetInt(info, 9, "P", P, 1) || !GetBool(info, 10, "full", full) ||
+      (info.Length() > 13 && !GetBool(info, 13, "mean", mean)))
     return info.Env().Undefined();
+  if (mean && !full) return Fail(info.Env(), "`mean` needs a full record"), info.Env().Undefined();
   const size_t pairs = static_cast<size_t>(self ? n1 : n1 * n2), S = static_cast<size_t>(full ? P * P : P);
+  const size_t outLen = mean ? pairs : pairs * S;
   const bool t = !info[3].IsNull();
   double *prm, *K, *T = nullptr, *v1, *v2, *oK, *oT = nullptr;
   if (!GetArray(info, 1, "params", 0, prm) || !GetArray(info, 2, "nngp", pairs * S, K) ||
       (t && !GetArray(info, 3, "ntk", pairs * S, T)) || !GetArray(info, 4, "var1", static_cast<size_t>(n1 * P), v1) ||
       !GetArray(info, 5, "var2", static_cast<size_t>((self ? n1 : n2) * P), v2) ||
-      !GetArray(info, 11, "outK", pairs * S, oK) || (t && !GetArray(info, 12, "outT", pairs * S, oT)))
+      !GetArray(info, 11, "outK", outLen, oK) || (t && !GetArray(info, 12, "outT", outLen, oT)))
     return info.Env().Undefined();
   const int np = static_cast<int>(info[1].As<Napi::TypedArray>().ElementLength());
-  if (!ntk_act::runAct(static_cast<int>(kind), prm, np, K, T, v1, v2, n1, n2, self, P, full, oK, oT))
+  if (!ntk_act::runAct(static_cast<int>(kind), prm, np, K, T, v1, v2, n1, n2, self, P, full, mean, oK, oT))
     return Fail(info.Env(), "unknown activation kind or wrong parameter count"), info.Env().Undefined();
   return info.Env().Undefined();
 }

@@ -107,6 +107,8 @@ export interface SimdKernels {
     full: boolean,
     outK: Float64Array,
     outT: Float64Array | null,
+    /** activateMeanAll's per-pair means (full records; outK, outT one entry per pair) */
+    mean?: boolean,
   ): void;
   /** the vectorized elementary functions, for tests: fn 0 Math.asin (x clamped), 1 Math.atan2(x, y), 2 fastAsin */
   vecMath?(fn: 0 | 1 | 2, x: Float64Array, y: Float64Array | null, out: Float64Array): void;

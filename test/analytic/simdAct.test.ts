@@ -1,12 +1,12 @@
 // The vectorized activation steps (native/act_kernels.h: relu, abrelu, erf, scaled erf, sigmoid_like, gelu, tanh on
-// flat, diag and full records) against the TypeScript pair kernels they replace (NTK_SIMD=off), on every dispatch
-// path this CPU runs: the same bits. And the vectorized elementary functions against Math.* on 10⁷ arguments each:
+// flat, diag and full records, and fused with the mean over positions) against the TypeScript pair kernels they
+// replace (NTK_SIMD=off), on every dispatch path this CPU runs: the same bits. And the vectorized elementary functions against Math.* on 10⁷ arguments each:
 // V8's Math.asin and Math.atan2 (fdlibm) ported branch-free give the same bits; fastAsin (the tanh mixture's) the
 // same bits as the TypeScript fastAsin, at most 2 ulp from Math.asin (at x = 0.5000000000000006).
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { kernelFn } from '../../src/analytic/kernelFn.js';
-import { activate, activationKernel, fastAsin } from '../../src/arch/layers/activations.js';
+import { activate, activateMeanAll, activationKernel, fastAsin } from '../../src/arch/layers/activations.js';
 import type { KernelRecord, Spatial } from '../../src/arch/record.js';
 import { Matrix } from '../../src/linalg/matrix.js';
 import { resetSimd, simdKernels, simdPaths } from '../../src/linalg/simd.js';
@@ -92,6 +92,7 @@ describe(
         [3, 4, 13, 'diag', false],
         [3, 3, 6, 'diag', true],
         [2, 3, 5, 'full', false],
+        [3, 3, 7, 'full', true],
       ];
       for (const [n1, n2, P, spatial, self] of layouts) {
         const k = record(rng, n1, n2, P, spatial, self);
@@ -113,6 +114,19 @@ describe(
             sameBits(activate(noNtk, fn).nngp, refK.nngp, `nngp only ${what}`);
             assert.equal(activate(noNtk, fn).ntk, null);
           }
+          // activation fused with the mean over all positions (gap) on full records; relu: simd.test.ts
+          if (spatial !== 'full' || spec.kind === 'relu') continue;
+          useSimd('off');
+          const refMean = activateMeanAll(k, fn);
+          const refMeanK = activateMeanAll(noNtk, fn);
+          for (const path of paths) {
+            useSimd(path);
+            const what = `mean ${JSON.stringify(spec)} self=${self} ${path}`;
+            const got = activateMeanAll(k, fn);
+            sameBits(got.nngp, refMean.nngp, `nngp ${what}`);
+            sameBits(got.ntk as Float64Array, refMean.ntk as Float64Array, `ntk ${what}`);
+            sameBits(activateMeanAll(noNtk, fn).nngp, refMeanK.nngp, `nngp only ${what}`);
+          }
         }
       }
     });
@@ -130,6 +144,34 @@ describe(
           const f = kernelFn(arch, { workers: 0 });
           const both = await f(x1, x2, 'both');
           return [both.nngp.data, both.ntk.data, (await f(x1, null, 'ntk')).data];
+        };
+        useSimd('off');
+        const ref = await run();
+        for (const path of paths) {
+          useSimd(path);
+          (await run()).forEach((g, i) => sameBits(g, ref[i], `${arch} ${path} output ${i}`));
+        }
+      }
+    });
+
+    test('CNN kernels through kernelFn (full records, fused with gap; flatten): the same bits, every path', async () => {
+      const rng = new Rng(6);
+      const img = (n: number) => {
+        const m = new Matrix(n, 6 * 6);
+        for (let i = 0; i < m.data.length; i++) m.data[i] = i % 4 === 0 ? 0 : rng.normal();
+        return m;
+      };
+      const x1 = img(2);
+      const x2 = img(3);
+      for (const arch of [
+        'conv(4,3),erf,gap,dense(1)',
+        'conv(4,3,bstd=0.1),gelu,conv(4,3),tanh,gap,dense(1)',
+        'conv(4,3),sigmoid_like,conv(4,3,stride=2),abrelu(0.1,1),flatten,dense(1)',
+      ]) {
+        const run = async () => {
+          const f = kernelFn(arch, { inputShape: [6, 6, 1], workers: 0 });
+          const both = await f(x1, x2, 'both');
+          return [both.nngp.data, both.ntk.data, (await f(x2, null, 'ntk')).data];
         };
         useSimd('off');
         const ref = await run();

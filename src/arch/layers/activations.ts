@@ -508,6 +508,13 @@ export function activateMeanAll(k: KernelRecord, fn: PairKernel): KernelRecord {
     vec.reluMeanAll(k.nngp, tin, var1, var2, k.n1, k.n2, P, nngp, ntk);
     return { ...k, spatial: 'flat', h: 1, w: 1, nngp, ntk };
   }
+  // the other closed forms vectorized, the same bits (native/act_kernels.h actMean)
+  const nat = relu || k.spatial !== 'full' ? undefined : NATIVE_KERNELS.get(fn);
+  const act = nat ? simdKernels()?.activate : undefined;
+  if (nat && act) {
+    act(nat.kind, nat.params, k.nngp, tin, var1, var2, k.n1, k.n2, k.self, P, true, nngp, ntk, true);
+    return { ...k, spatial: 'flat', h: 1, w: 1, nngp, ntk };
+  }
   const rs2 = new Float64Array(P);
   for (let e = 0; e < pairs; e++) {
     const i = k.self ? e : Math.floor(e / k.n2);
