@@ -9,7 +9,10 @@
  * one thread, in this process, NTK_SIMD switched between reps): CPU ns per entry, vectorized vs TypeScript.
  *
  *   npx tsx bench/analytic/act.ts [--n 2000] [--n-tanh 500] [--reps 3] [--acts relu,erf,gelu,tanh]
- *                                 [--step-entries 1000000] [--skip-mlp]
+ *                                 [--step-entries 1000000] [--skip-mlp] [--cnn erf,gelu] [--n-cnn 12]
+ *
+ * --cnn: conv(16,3),ACT,gap,dense(1) NTKs on --n-cnn images (the activation fused with gap on full records, 784²
+ * entries per pair), vectorized vs TypeScript (no numpy); --cnn '' skips them.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -35,17 +38,22 @@ const { values } = parseArgs({
     acts: { type: 'string', default: 'relu,erf,gelu,tanh' },
     'step-entries': { type: 'string', default: '1000000' },
     'skip-mlp': { type: 'boolean', default: false },
+    'n-cnn': { type: 'string', default: '12' },
+    cnn: { type: 'string', default: 'erf,gelu' },
     child: { type: 'string' },
   },
 });
+// ACT, or cnn-ACT: conv(16,3),ACT,gap,dense(1) on 28 × 28 images (the activation fused with gap on full records)
 const archOf = (act: string) =>
-  `dense(512,wstd=1.4,bstd=0.1),${act},dense(512,wstd=1.4,bstd=0.1),${act},dense(1,wstd=1.4,bstd=0.1)`;
+  act.startsWith('cnn-')
+    ? `conv(16,3),${act.slice(4)},gap,dense(1)`
+    : `dense(512,wstd=1.4,bstd=0.1),${act},dense(512,wstd=1.4,bstd=0.1),${act},dense(1,wstd=1.4,bstd=0.1)`;
 
 if (values.child !== undefined) {
   // child: --child ACT,N,OUT.npy → {"seconds"} after writing K(X, X)
   const [act, n, out] = values.child.split(',');
   const X = loadDataset(`mnist:train:n=${n}`).X;
-  const f = kernelFn(archOf(act), { inputShape: [X.cols] });
+  const f = kernelFn(archOf(act), { inputShape: act.startsWith('cnn-') ? [28, 28, 1] : [X.cols] });
   // (the worker pool starts on the first call: not timed)
   await f(X.rowSlice(0, 4), null, 'ntk');
   const t = performance.now();
@@ -158,10 +166,38 @@ try {
       `| ${act} MLP NTK, n = ${n} | ${v.toFixed(3)} s | ${o.toFixed(3)} s | ${p.toFixed(3)} s | ${(o / v).toFixed(2)}× | ${(p / v).toFixed(2)}× | ${reps} |`,
     );
   }
-  console.log(
-    '\n| dense(512),ACT,dense(512),ACT,dense(1) on MNIST | vectorized | TypeScript (NTK_SIMD=off) | numpy | TypeScript / vectorized | numpy / vectorized | runs |\n|---|---|---|---|---|---|---|',
-  );
-  for (const r of rows) console.log(r);
+  if (rows.length > 0) {
+    console.log(
+      '\n| dense(512),ACT,dense(512),ACT,dense(1) on MNIST | vectorized | TypeScript (NTK_SIMD=off) | numpy | TypeScript / vectorized | numpy / vectorized | runs |\n|---|---|---|---|---|---|---|',
+    );
+    for (const r of rows) console.log(r);
+  }
+  // CNN + gap (no numpy peer here: bench/analytic/run.ts has the relu one)
+  const cnnRows: string[] = [];
+  const nCnn = Number(values['n-cnn']);
+  for (const act of (values.cnn as string).split(',').filter((a) => a !== '')) {
+    const t = { vec: [] as number[], off: [] as number[] };
+    const [kv, ko] = [join(dir, 'c_vec.npy'), join(dir, 'c_off.npy')];
+    for (let r = 0; r < reps; r++) {
+      t.vec.push(ours(`cnn-${act}`, nCnn, 'auto', kv));
+      t.off.push(ours(`cnn-${act}`, nCnn, 'off', ko));
+      if (r === 0)
+        console.log(
+          `cnn ${act}: vectorized vs TypeScript max rel diff ${maxRel(readMatrixNpy(kv), readMatrixNpy(ko)).toExponential(1)}`,
+        );
+      console.log(`cnn ${act} rep ${r}: vectorized ${t.vec[r].toFixed(3)} s, TypeScript ${t.off[r].toFixed(3)} s`);
+    }
+    const [v, o] = [median(t.vec), median(t.off)];
+    cnnRows.push(
+      `| conv(16,3),${act},gap,dense(1), n = ${nCnn} | ${v.toFixed(3)} s | ${o.toFixed(3)} s | ${(o / v).toFixed(2)}× | ${reps} |`,
+    );
+  }
+  if (cnnRows.length > 0) {
+    console.log(
+      '\n| CNN NTK on MNIST 28×28 | vectorized | TypeScript (NTK_SIMD=off) | TypeScript / vectorized | runs |\n|---|---|---|---|---|',
+    );
+    for (const r of cnnRows) console.log(r);
+  }
   const steps = stepRows(Number(values['step-entries']));
   console.log(
     '\n| activation step alone (flat cross record) | entries | vectorized CPU ns/entry | TypeScript CPU ns/entry | TypeScript / vectorized | runs |\n|---|---|---|---|---|---|',
