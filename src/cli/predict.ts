@@ -784,6 +784,12 @@ export const predict: Command = {
         mode: ridge === 'auto' ? 'auto (leave-one-out, one eigendecomposition per kernel)' : 'fixed',
         ...(ridge === 'auto' ? { grid: RIDGE_GRID.map((s) => `${s}·mean(diag K)`) } : {}),
       },
+      // the relative residual ‖(K + ρI)α − Y‖_F/‖Y‖_F of each kernel's solve (the ooc summary's `residuals`); ntk: at
+      // t = ∞, null without it
+      residual: {
+        ...(result.nngp ? { nngp: result.nngp.residual } : {}),
+        ...(result.ntk ? { ntk: result.ntk.residual } : {}),
+      },
       leaveOneOut: {
         ...(result.nngp?.loo ? { nngp: result.nngp.loo } : {}),
         ...(result.ntk?.loo ? { ntk: result.ntk.loo } : {}),
@@ -838,6 +844,7 @@ export const predict: Command = {
         get,
         times: summary.times,
         ridges: summary.ridge,
+        residual: summary.residual,
         metrics,
         ...(summary.ensemble ? { ensemble: summary.ensemble } : {}),
       },
