@@ -17,7 +17,8 @@ import { ConfigError } from '../errors.js';
 import { writeJsonAtomic } from '../io/atomic.js';
 import { checkOocManifest, oocManifest, oocTileSize } from '../predict/outOfCore.js';
 import { type DistributedInfo, distMode, jobData, queueRun, shardRun, tilesPerJob } from './distributed.js';
-import { loadOocData, predictOoc, type PredictOocOptions } from './predictOoc.js';
+import { loadTrainTest } from './inputs.js';
+import { predictOoc, type PredictOocOptions } from './predictOoc.js';
 import { emitSummary, type OutputFile } from './summary.js';
 
 export interface PredictOocRunOptions extends PredictOocOptions {
@@ -42,8 +43,8 @@ export function oocNumbers(o: { tile?: string; workers?: string }): { tile?: num
 }
 
 /** The ooc job of a problem (its inputs and the solver's tile size), after checking the folder's manifest. */
-function oocJob(o: PredictOocOptions): { data: JobData; n: number; m: number; sets: ReturnType<typeof loadOocData> } {
-  const sets = loadOocData(o);
+function oocJob(o: PredictOocOptions): { data: JobData; n: number; m: number; sets: ReturnType<typeof loadTrainTest> } {
+  const sets = loadTrainTest(o.train, o.test);
   const { train, test } = sets;
   const get = o.get ?? 'nngp';
   const tile = oocTileSize(train.X.rows, o.tile);
@@ -99,7 +100,7 @@ export async function predictOocRun(o: PredictOocRunOptions): Promise<number> {
   if (o.queue !== undefined) (await import('../distributed/queue.js')).parseQueueUrl('--queue', o.queue);
   const group = tilesPerJob(o.tilesPerJob);
   let distributed: DistributedInfo | null = null;
-  let sets: ReturnType<typeof loadOocData> | undefined; // loaded once, for the job and the solve
+  let sets: ReturnType<typeof loadTrainTest> | undefined; // loaded once, for the job and the solve
   const files: OutputFile[] = [];
   if (o.shard !== undefined || o.queue !== undefined) {
     const job = oocJob(o);

@@ -9,13 +9,12 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, InvalidArgumentError } from '../errors.js';
-import { alignClasses, loadDataset } from '../data/index.js';
 import type { Dataset } from '../data/types.js';
 import { writeJsonAtomic } from '../io/atomic.js';
 import { writeMatrixNpy } from '../io/npy.js';
 import { predictionMetrics } from '../predict/dense.js';
 import { outOfCoreRegression, type OocProgress } from '../predict/outOfCore.js';
+import { loadTrainTest } from './inputs.js';
 
 export interface PredictOocOptions {
   readonly arch: string;
@@ -43,30 +42,9 @@ function formatProgress(p: OocProgress): string {
   return `ntk predict (ooc) ${p.phase}: ${p.done}/${p.total} (${pct}%), ${p.elapsed.toFixed(0)} s, ETA ${eta}${p.message ? `, ${p.message}` : ''}`;
 }
 
-/** The training and test sets of an ooc run, checked (ConfigError naming --test: task, classes, feature and target
- * columns), as the dense path checks them. */
-export function loadOocData(o: Pick<PredictOocOptions, 'train' | 'test'>): { train: Dataset; test: Dataset } {
-  const train = loadDataset(o.train);
-  let test;
-  try {
-    test = alignClasses(loadDataset(o.test), train);
-  } catch (e) {
-    if (e instanceof InvalidArgumentError) throw new ConfigError('--test', e.message);
-    throw e;
-  }
-  if (test.X.cols !== train.X.cols)
-    throw new ConfigError('--test', `must have ${train.X.cols} features per example like --train; got ${test.X.cols}`);
-  if (test.targets.cols !== train.targets.cols)
-    throw new ConfigError(
-      '--test',
-      `must have ${train.targets.cols} target column(s) like --train (the same labels= encoding); got ${test.targets.cols}`,
-    );
-  return { train, test };
-}
-
 export async function predictOoc(
   o: PredictOocOptions,
-  data: { train: Dataset; test: Dataset } = loadOocData(o),
+  data: { train: Dataset; test: Dataset } = loadTrainTest(o.train, o.test),
 ): Promise<Record<string, unknown>> {
   const log = o.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   const { train, test } = data;
