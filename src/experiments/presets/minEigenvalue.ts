@@ -12,7 +12,7 @@
  *
  * Command: `ntk run min-eigenvalue [--quick]`.
  */
-import { lambdaMinBounds, type DotProductKernelSpec } from '../../analysis/index.js';
+import { lambdaMinBounds, type DotProductKernelSpec, type LambdaMinBounds } from '../../analysis/index.js';
 import { loadDataset } from '../../data/index.js';
 import type { Mark, PlotSpec } from '../../report/figure.js';
 import type { ReportTable } from '../../report/html.js';
@@ -36,18 +36,22 @@ const paramsSchema = object({
 });
 export type MinEigenvalueParams = Infer<typeof paramsSchema>;
 
-interface Unit {
+/** The numbers of lambdaMinBounds a unit keeps (its cached record, in this order). */
+const UNIT_FIELDS = [
+  'rho',
+  'lambdaMin',
+  'gershgorin',
+  'rhoBound',
+  'powerSeries',
+  'powerSeriesMax',
+  'powerSeriesArgmax',
+] as const;
+
+interface Unit extends Pick<LambdaMinBounds, (typeof UNIT_FIELDS)[number]> {
   readonly kernel: KernelKey;
   readonly n: number;
   readonly d: number;
   readonly seed: number;
-  readonly rho: number;
-  readonly lambdaMin: number;
-  readonly gershgorin: number;
-  readonly rhoBound: number;
-  readonly powerSeries: number;
-  readonly powerSeriesMax: number;
-  readonly powerSeriesArgmax: number;
 }
 
 const BOUNDS = ['gershgorin', 'rhoBound', 'powerSeries'] as const;
@@ -131,15 +135,7 @@ export const minEigenvaluePreset = definePreset({
             const raw = await ctx.cache.getOrCompute(['min-eigenvalue', 'unit-v1', spec, ks], () => {
               const X = loadDataset(spec).X;
               const b = lambdaMinBounds(X, ks);
-              const out: JsonRecord = {
-                rho: b.rho,
-                lambdaMin: b.lambdaMin,
-                gershgorin: b.gershgorin,
-                rhoBound: b.rhoBound,
-                powerSeries: b.powerSeries,
-                powerSeriesMax: b.powerSeriesMax,
-                powerSeriesArgmax: b.powerSeriesArgmax,
-              };
+              const out: JsonRecord = Object.fromEntries(UNIT_FIELDS.map((f) => [f, b[f]]));
               return out;
             });
             const r = asRecord(raw, 'min-eigenvalue');
@@ -148,13 +144,10 @@ export const minEigenvaluePreset = definePreset({
               n,
               d,
               seed: s,
-              rho: num(r.rho),
-              lambdaMin: num(r.lambdaMin),
-              gershgorin: num(r.gershgorin),
-              rhoBound: num(r.rhoBound),
-              powerSeries: num(r.powerSeries),
-              powerSeriesMax: num(r.powerSeriesMax),
-              powerSeriesArgmax: num(r.powerSeriesArgmax),
+              ...(Object.fromEntries(UNIT_FIELDS.map((f) => [f, num(r[f])])) as Record<
+                (typeof UNIT_FIELDS)[number],
+                number
+              >),
             };
             units.push(u);
             ctx.log.metric({
