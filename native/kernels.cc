@@ -22,7 +22,7 @@ namespace ntk_simd {
   ATTR static void reluMeanAll_##SUFFIX(const double* nngp, const double* ntk, const double* var1,                 \
                                         const double* var2, int64_t n1, int64_t n2, int P, double* outK,           \
                                         double* outT) {                                                            \
-    std::vector<double> s(3 * static_cast<size_t>(P));                                                           \
+    std::vector<double> s(4 * (static_cast<size_t>(P) + kChunk));                                                \
     std::vector<int> idx(static_cast<size_t>(P));                                                                \
     reluMeanAll(nngp, ntk, var1, var2, n1, n2, P, outK, outT, s.data(), idx.data());                             \
   }                                                                                                                \

@@ -130,33 +130,35 @@ constexpr int kChunk = 16;
 // the polynomial, the square roots) overlap across enough independent vectors
 constexpr int kConvChunk = 64;
 
-// One row of reluMeanAll: the m packed positions idx[k] (s2 = ps2[k] > 0, ir2 = pir2[k]) of row c (and tin), in
-// chunks of kChunk; the last chunk's lanes past m add 0.
+// One row of reluMeanAll: the m packed positions idx[k] (s2 = ps2[k] > 0, ir2 = pir2[k]) of row c (and tin),
+// gathered into gc (gt), then in chunks of kChunk. Past m, ps2, pir2, gc and gt hold 0 (up to a whole chunk), so
+// those lanes give the terms +0 (ρ = 0, s2 = 0) and add nothing.
 NTK_INLINE void reluRowSum(const double* __restrict c, const double* __restrict tin, const int* __restrict idx,
                            const double* __restrict ps2, const double* __restrict pir2, int m, double sq1, double r1,
-                           double* __restrict lk, double* __restrict lt) {
+                           double* __restrict lk, double* __restrict lt, double* __restrict gc,
+                           double* __restrict gt) {
+  for (int k = 0; k < m; k++) gc[k] = c[idx[k]];
+  if (tin)
+    for (int k = 0; k < m; k++) gt[k] = tin[idx[k]];
   alignas(64) double tk[kChunk], tt[kChunk];
   for (int p0 = 0; p0 < m; p0 += kChunk) {
-    const int len = m - p0 < kChunk ? m - p0 : kChunk;
-    for (int u = 0; u < kChunk; u++) {
-      const int k = p0 + u < m ? p0 + u : p0;
-      double x, y;
-      reluTerm(c[idx[k]], tin ? tin[idx[k]] : 0, ps2[k], pir2[k], sq1, r1, x, y);
-      tk[u] = u < len ? x : 0;
-      tt[u] = u < len ? y : 0;
-    }
+    for (int u = 0; u < kChunk; u++)
+      reluTerm(gc[p0 + u], tin ? gt[p0 + u] : 0, ps2[p0 + u], pir2[p0 + u], sq1, r1, tk[u], tt[u]);
     addLanes<kChunk>(lk, tk);
     if (tin) addLanes<kChunk>(lt, tt);
   }
 }
 
 // activateMeanAll with the relu kernel on a cross record (full, P×P per pair, pairs = n1·n2): the per-pair means
-// of K̃ and Θ̃ ⊙ Σ̇. Scratch: 3P doubles, idx: P.
+// of K̃ and Θ̃ ⊙ Σ̇. Scratch: 4(P + kChunk) doubles, idx: P.
 NTK_INLINE void reluMeanAll(const double* nngp, const double* ntk, const double* var1, const double* var2, int64_t n1,
                             int64_t n2, int P, double* outK, double* outT, double* scratch, int* idx) {
   const int64_t S = static_cast<int64_t>(P) * P;
+  const int L = P + kChunk;
   double* ps2 = scratch;
-  double* pir2 = scratch + P;
+  double* pir2 = scratch + L;
+  double* gc = scratch + 2 * L;
+  double* gt = scratch + 3 * L;
   for (int64_t e = 0; e < n1 * n2; e++) {
     const int64_t i = e / n2, j = e - i * n2;
     const double* v1 = var1 + i * P;
@@ -171,6 +173,7 @@ NTK_INLINE void reluMeanAll(const double* nngp, const double* ntk, const double*
       pir2[m] = 1 / s2;
       m++;
     }
+    for (int k = m; k < m + kChunk; k++) ps2[k] = pir2[k] = gc[k] = gt[k] = 0;
     alignas(64) double lk[kLanes] = {0}, lt[kLanes] = {0};
     for (int p = 0; p < P; p++) {
       const double q1 = v1[p];
@@ -178,7 +181,7 @@ NTK_INLINE void reluMeanAll(const double* nngp, const double* ntk, const double*
       const double sq1 = std::sqrt(q1);
       const double r1 = 1 / sq1;
       const int64_t row = e * S + static_cast<int64_t>(p) * P;
-      reluRowSum(nngp + row, ntk ? ntk + row : nullptr, idx, ps2, pir2, m, sq1, r1, lk, lt);
+      reluRowSum(nngp + row, ntk ? ntk + row : nullptr, idx, ps2, pir2, m, sq1, r1, lk, lt, gc, gt);
     }
     outK[e] = (sumLanes(lk) * kInv2Pi) / S;
     if (outT) outT[e] = (sumLanes(lt) * kInv2Pi) / S;

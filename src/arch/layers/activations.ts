@@ -220,20 +220,26 @@ export function fastAcos(x: number): number {
 
 // R(t) = asin(√t)/√t − 1 on [0, ¼] without a division: t·F(t), F of degree 11 (a Chebyshev fit of F on [0, ¼],
 // |error| < 6e-17; native/simd_kernels.h asinPoly has the same coefficients and operations).
-const RP = [
-  0.1666666666666665, 0.07500000000020764, 0.044642857103423646, 0.03038194736709848, 0.02237204763174451,
-  0.017355259955786323, 0.013929652902326633, 0.011875494382636922, 0.0078029494773533175, 0.01603551434914882,
-  -0.010749050339697808, 0.028169218060881414,
-] as const;
+const R0 = 0.1666666666666665;
+const R1 = 0.07500000000020764;
+const R2 = 0.044642857103423646;
+const R3 = 0.03038194736709848;
+const R4 = 0.02237204763174451;
+const R5 = 0.017355259955786323;
+const R6 = 0.013929652902326633;
+const R7 = 0.011875494382636922;
+const R8 = 0.0078029494773533175;
+const R9 = 0.01603551434914882;
+const R10 = -0.010749050339697808;
+const R11 = 0.028169218060881414;
 
 function asinPoly(t: number): number {
-  const [c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11] = RP;
   // Estrin's scheme (9 operations deep: the vectorized kernels' throughput needs the short chain)
   const t2 = t * t;
   const t4 = t2 * t2;
-  const q0 = c0 + c1 * t + (c2 + c3 * t) * t2;
-  const q1 = c4 + c5 * t + (c6 + c7 * t) * t2;
-  const q2 = c8 + c9 * t + (c10 + c11 * t) * t2;
+  const q0 = R0 + R1 * t + (R2 + R3 * t) * t2;
+  const q1 = R4 + R5 * t + (R6 + R7 * t) * t2;
+  const q2 = R8 + R9 * t + (R10 + R11 * t) * t2;
   return t * (q0 + q1 * t4 + q2 * (t4 * t4));
 }
 
