@@ -18,40 +18,43 @@ namespace ntk_simd {
 #define T256
 #endif
 
-#define NTK_VARIANT(SUFFIX, ATTR)                                                                                  \
+#define NTK_VARIANT(SUFFIX, ATTR, IS512)                                                                             \
   ATTR static void reluMeanAll_##SUFFIX(const double* nngp, const double* ntk, const double* var1,                 \
                                         const double* var2, int64_t n1, int64_t n2, int P, double* outK,           \
                                         double* outT) {                                                            \
-    std::vector<double> s(static_cast<size_t>(P));                                                               \
-    reluMeanAll(nngp, ntk, var1, var2, n1, n2, P, outK, outT, s.data());                                         \
+    std::vector<double> s(4 * (static_cast<size_t>(P) + kChunk));                                                \
+    std::vector<int> idx(static_cast<size_t>(P));                                                                \
+    reluMeanAll(nngp, ntk, var1, var2, n1, n2, P, outK, outT, s.data(), idx.data());                             \
   }                                                                                                                \
   ATTR static void reluFull_##SUFFIX(const double* nngp, const double* ntk, const double* var1, const double* var2, \
                                      int64_t n1, int64_t n2, bool self, int P, double* outK, double* outT) {       \
-    reluFull(nngp, ntk, var1, var2, n1, n2, self, P, outK, outT);                                                  \
+    std::vector<double> s(2 * static_cast<size_t>(P));                                                           \
+    reluFull(nngp, ntk, var1, var2, n1, n2, self, P, outK, outT, s.data());                                        \
   }                                                                                                                \
   ATTR static void convReluMean_##SUFFIX(const double* pa, const double* pbT, int64_t n1, int64_t n2, int Q, int K, \
                                          Affine aff, bool lowerFirst, const double* var1, const double* var2,     \
                                          double* outK, double* outT) {                                             \
-    std::vector<double> s((K + 3) * static_cast<size_t>(Q) + kConvChunk);                                                  \
-    convReluMean(pa, pbT, n1, n2, Q, K, aff, lowerFirst, var1, var2, outK, outT, s.data());                       \
+    std::vector<double> s((K + 2) * (static_cast<size_t>(Q) + kConvChunk));                                      \
+    convReluMean<IS512>(pa, pbT, n1, n2, Q, K, aff, lowerFirst, var1, var2, outK, outT, s.data());                \
   }                                                                                                                \
   ATTR static void convReluSelf_##SUFFIX(const double* pa, int64_t n, int Q, int K, double alpha, double sw2,      \
                                          double sb2, double* outQ, double* outR, double* outMean) {                 \
-    std::vector<double> s((2 * K + 3) * static_cast<size_t>(Q));                                                 \
+    std::vector<double> s((2 * K + 4) * static_cast<size_t>(Q));                                                 \
     convReluSelf(pa, n, Q, K, alpha, sw2, sb2, outQ, outR, outMean, s.data());                                    \
   }                                                                                                                \
   ATTR static void reluPoolFull_##SUFFIX(const double* src, const double* tin, const double* var1,               \
                                          const double* var2, int64_t n1, int64_t n2, int P, const double* taps,    \
                                          int T, const double* weights, int Q, double* out) {                      \
-    std::vector<double> s(static_cast<size_t>(P) * (Q + 1));                                                     \
+    std::vector<double> s(static_cast<size_t>(P) * (Q + 3));                                                     \
     reluPoolFull(src, tin, var1, var2, n1, n2, P, taps, T, weights, Q, out, s.data());                            \
   }                                                                                                                \
-  ATTR static void acos_##SUFFIX(const double* x, double* out, int64_t n) { acosArray(x, out, n); }
+  ATTR static void acos_##SUFFIX(const double* x, double* out, int64_t n) { acosArray(x, out, n); }                \
+  ATTR static void acosPoly_##SUFFIX(const double* x, double* out, int64_t n) { acosPolyArray(x, out, n); }
 
-NTK_VARIANT(base, )
+NTK_VARIANT(base, , false)
 #if NTK_X86
-NTK_VARIANT(avx2, T256)
-NTK_VARIANT(avx512, T512)
+NTK_VARIANT(avx2, T256, false)
+NTK_VARIANT(avx512, T512, true)
 #endif
 
 Path bestPath() {
@@ -107,5 +110,6 @@ void runReluPoolFull(const double* src, const double* tin, const double* var1, c
   NTK_DISPATCH(reluPoolFull, src, tin, var1, var2, n1, n2, P, taps, T, weights, Q, out)
 }
 void runAcos(const double* x, double* out, int64_t n) { NTK_DISPATCH(acos, x, out, n) }
+void runAcosPoly(const double* x, double* out, int64_t n) { NTK_DISPATCH(acosPoly, x, out, n) }
 
 }  // namespace ntk_simd

@@ -26,5 +26,6 @@ void runConvReluSelf(const double* pa, int64_t n, int Q, int K, double alpha, do
 void runReluPoolFull(const double* src, const double* tin, const double* var1, const double* var2, int64_t n1,
                      int64_t n2, int P, const double* taps, int T, const double* weights, int Q, double* out);
 void runAcos(const double* x, double* out, int64_t n);
+void runAcosPoly(const double* x, double* out, int64_t n);
 
 }  // namespace ntk_simd

@@ -410,13 +410,17 @@ Napi::Value ReluPoolFull(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// vecAcos(x, out): the vectorized arccos (x clamped to [−1, 1]), for tests.
+// vecAcos(x, out, poly?): the vectorized arccos (x clamped to [−1, 1]), for tests: acosSel, or with poly true
+// acosPolySel (the relu kernels' division-free one).
 Napi::Value VecAcos(const Napi::CallbackInfo& info) {
   double *x, *o;
   if (!GetArray(info, 0, "x", 0, x)) return info.Env().Undefined();
   const size_t n = info[0].As<Napi::TypedArray>().ElementLength();
   if (!GetArray(info, 1, "out", n, o)) return info.Env().Undefined();
-  ntk_simd::runAcos(x, o, static_cast<int64_t>(n));
+  if (info.Length() > 2 && info[2].ToBoolean().Value())
+    ntk_simd::runAcosPoly(x, o, static_cast<int64_t>(n));
+  else
+    ntk_simd::runAcos(x, o, static_cast<int64_t>(n));
   return info.Env().Undefined();
 }
 

@@ -35,7 +35,7 @@ import { readMatrixNpy, writeMatrixNpy } from '../../src/io/npy.js';
 import { Matrix } from '../../src/linalg/matrix.js';
 import { backend } from '../../src/linalg/registry.js';
 import { simdKernels, simdPaths } from '../../src/linalg/simd.js';
-import { FLOPS_PER_ENTRY, fusedEntries, peakFma } from './flops.js';
+import { FLOPS_PER_ENTRY, OLD_FLOPS_PER_ENTRY, fusedEntries, peakFma } from './flops.js';
 import { median } from '../../src/util/stats.js';
 
 const { values } = parseArgs({
@@ -201,7 +201,7 @@ try {
       `↳ flop limit: ${entries.toExponential(3)} entries × ${FLOPS_PER_ENTRY} = ${flops.toExponential(3)} flops; peak FMA ${peak.perCore.toFixed(1)} GFlop per CPU s per core (${peak.wallAll.toFixed(0)} GFlop/s on ${peak.threads} cores)`,
       `CPU ${cpu.toFixed(2)} s vs ${cpuLimit.toFixed(2)} CPU s`,
       `wall ${wall.toFixed(2)} s vs ${wallLimit.toFixed(2)} s`,
-      `**${(cpu / cpuLimit).toFixed(2)}×** the limit (CPU); ${(wall / wallLimit).toFixed(2)}× (wall)`,
+      `**${(cpu / cpuLimit).toFixed(2)}×** the limit (CPU); ${(wall / wallLimit).toFixed(2)}× (wall); against the previous kernel's count (${OLD_FLOPS_PER_ENTRY} per entry) ${((cpu / cpuLimit) * (FLOPS_PER_ENTRY / OLD_FLOPS_PER_ENTRY)).toFixed(2)}× (CPU)`,
       `peak_fma.cc ${JSON.stringify(peak.raw)}`,
     ]);
   } else console.log('(flop limit skipped: g++ is needed for bench/analytic/peak_fma.cc)');

@@ -220,7 +220,7 @@ function wasmKernels(d: string): [string, (k: KernelRecord) => Float64Array[]][]
         const p2 = put(k.var2);
         const oK = put(new Float64Array(pairs));
         const oT = put(new Float64Array(pairs));
-        const s = put(new Float64Array(P));
+        const s = put(new Float64Array(5 * P + 64));
         f(pK, pT, p1, p2, k.n1, k.n2, P, oK, oT, s);
         return [new Float64Array(memory.buffer, oK, pairs).slice(), new Float64Array(memory.buffer, oT, pairs).slice()];
       },

@@ -58,6 +58,7 @@ export {
 export {
   classificationAccuracy,
   type GpPosterior,
+  type NngpPosterior,
   type LinearizedPrediction,
   type LinearizedProblem,
   linearizedPredictions,

@@ -181,6 +181,11 @@ export interface GpPosterior {
   readonly covariance: Matrix | null;
 }
 
+/** The NNGP posterior and the solve behind its mean: α = (K + ρI)⁻¹y (n×O), mean = K_*α. */
+export interface NngpPosterior extends GpPosterior {
+  readonly alpha: Matrix;
+}
+
 /**
  * NNGP posterior (exact Bayesian inference with the NNGP kernel K): mean K_*(K + ρI)⁻¹y, covariance
  * K_** − K_*(K + ρI)⁻¹K_*ᵀ. By Cholesky; NumericalError (suggesting a ridge) if K + ρI is not positive definite.
@@ -191,7 +196,7 @@ export function nngpPosterior(q: {
   readonly kTestTest?: Matrix;
   readonly yTrain: Targets;
   readonly ridge?: number;
-}): GpPosterior {
+}): NngpPosterior {
   const fn = 'nngpPosterior';
   const n = q.kTrainTrain.rows;
   const Y = asTargets(fn, 'yTrain', q.yTrain, n);
@@ -207,7 +212,7 @@ export function nngpPosterior(q: {
     covariance = q.kTestTest.clone();
     for (let i = 0; i < S.data.length; i++) covariance.data[i] -= S.data[i];
   }
-  return { mean, covariance };
+  return { mean, covariance, alpha };
 }
 
 /**

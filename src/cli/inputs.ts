@@ -1,9 +1,10 @@
 /**
  * The input options shared by `ntk empirical` and `ntk kernel`: --data | --x, --x2, --input-shape, --adjacency
- * (`ntk kernel` adds --data2, which loadInputs also reads).
+ * (`ntk kernel` adds --data2, which loadInputs also reads); `ntk predict`'s --train and --test (both solvers).
  */
-import { loadDataset } from '../data/index.js';
-import { ConfigError, ResourceError } from '../errors.js';
+import { alignClasses, loadDataset } from '../data/index.js';
+import type { Dataset } from '../data/types.js';
+import { ConfigError, InvalidArgumentError, ResourceError } from '../errors.js';
 import { npyToFloat64, readNpy } from '../io/npy.js';
 import { Matrix } from '../linalg/matrix.js';
 import { firstNonFinite } from '../linalg/validate.js';
@@ -128,4 +129,30 @@ export async function namingOptions<T>(o: { data?: string }, run: () => T | Prom
     const flag: Record<string, string> = { x1: x, 'x1, x2': `${x}, --x2`, arch: '--arch' };
     throw flag[e.argument] ? e.forArgument(flag[e.argument]) : e;
   }
+}
+
+/**
+ * `ntk predict`'s --train and --test (the dense and the ooc path): loaded, the test classes matched to the training
+ * classes, the same feature count and target columns (ConfigError naming --test), before any kernel.
+ */
+export function loadTrainTest(trainSpec: string, testSpec: string): { train: Dataset; test: Dataset } {
+  const train = loadDataset(trainSpec);
+  let test: Dataset;
+  try {
+    test = alignClasses(loadDataset(testSpec), train);
+  } catch (e) {
+    if (e instanceof InvalidArgumentError) throw new ConfigError('--test', e.message);
+    throw e;
+  }
+  if (test.X.cols !== train.X.cols)
+    throw new ConfigError(
+      '--test',
+      `must have ${train.X.cols} features per example like --train; ${testSpec} has ${test.X.cols}`,
+    );
+  if (test.targets.cols !== train.targets.cols)
+    throw new ConfigError(
+      '--test',
+      `must have ${train.targets.cols} target column(s) like --train (the same labels= encoding); ${testSpec} has ${test.targets.cols}`,
+    );
+  return { train, test };
 }

@@ -6,7 +6,6 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { kernelFn, type KernelFn, maxWorkers } from '../analytic/kernelFn.js';
-import { alignClasses, loadDataset } from '../data/index.js';
 import type { Dataset } from '../data/types.js';
 import { ConfigError, InvalidArgumentError, NtkError, ResourceError } from '../errors.js';
 import { writeJsonAtomic } from '../io/atomic.js';
@@ -41,7 +40,7 @@ import { oocNumbers, predictOocRun } from './predictDist.js';
 import { DIST_OPTIONS } from './distributed.js';
 import { emitSummary, JSON_FLAG } from './summary.js';
 import { bothPath } from './kernel.js';
-import { assertFiniteFile } from './inputs.js';
+import { assertFiniteFile, loadTrainTest } from './inputs.js';
 
 const USAGE = `ntk predict --arch SPEC --train SPEC --test SPEC --out DIR [--get nngp|ntk|both] [--time T,…|inf]
             [--ridge R|auto] [--lr η] [--normalization sum|mean] [--cov full|none] [--param ntk|standard]
@@ -355,24 +354,7 @@ export const predict: Command = {
     }
     checkOutputPath('--out', o.out, { kind: 'dir' });
     if (o.kernels !== undefined) checkOutputPath('--kernels', o.kernels, { kind: 'dir' });
-    const train = loadDataset(o.train);
-    let test: Dataset;
-    try {
-      test = alignClasses(loadDataset(o.test), train);
-    } catch (e) {
-      if (e instanceof InvalidArgumentError) throw new ConfigError('--test', e.message);
-      throw e;
-    }
-    if (test.X.cols !== train.X.cols)
-      throw new ConfigError(
-        '--test',
-        `must have ${train.X.cols} features per example like --train; ${o.test} has ${test.X.cols}`,
-      );
-    if (test.targets.cols !== train.targets.cols)
-      throw new ConfigError(
-        '--test',
-        `must have ${train.targets.cols} target column(s) like --train (the same labels= encoding); ${o.test} has ${test.targets.cols}`,
-      );
+    const { train, test } = loadTrainTest(o.train, o.test);
     const n = train.X.rows;
     const m = test.X.rows;
     const O = train.targets.cols;
@@ -784,6 +766,12 @@ export const predict: Command = {
         mode: ridge === 'auto' ? 'auto (leave-one-out, one eigendecomposition per kernel)' : 'fixed',
         ...(ridge === 'auto' ? { grid: RIDGE_GRID.map((s) => `${s}·mean(diag K)`) } : {}),
       },
+      // the relative residual ‖(K + ρI)α − Y‖_F/‖Y‖_F of each kernel's solve (the ooc summary's `residuals`); ntk: at
+      // t = ∞, null without it
+      residual: {
+        ...(result.nngp ? { nngp: result.nngp.residual } : {}),
+        ...(result.ntk ? { ntk: result.ntk.residual } : {}),
+      },
       leaveOneOut: {
         ...(result.nngp?.loo ? { nngp: result.nngp.loo } : {}),
         ...(result.ntk?.loo ? { ntk: result.ntk.loo } : {}),
@@ -838,6 +826,7 @@ export const predict: Command = {
         get,
         times: summary.times,
         ridges: summary.ridge,
+        residual: summary.residual,
         metrics,
         ...(summary.ensemble ? { ensemble: summary.ensemble } : {}),
       },

@@ -11,13 +11,13 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { maxWorkers } from '../analytic/kernelFn.js';
-import { alignClasses, loadDataset } from '../data/index.js';
 import type { JobData } from '../distributed/job.js';
 import { collectOocShards, oocShardDir, oocTileDone } from '../distributed/shard.js';
-import { ConfigError, InvalidArgumentError } from '../errors.js';
+import { ConfigError } from '../errors.js';
 import { writeJsonAtomic } from '../io/atomic.js';
 import { checkOocManifest, oocManifest, oocTileSize } from '../predict/outOfCore.js';
 import { type DistributedInfo, distMode, jobData, queueRun, shardRun, tilesPerJob } from './distributed.js';
+import { loadTrainTest } from './inputs.js';
 import { predictOoc, type PredictOocOptions } from './predictOoc.js';
 import { emitSummary, type OutputFile } from './summary.js';
 
@@ -43,17 +43,9 @@ export function oocNumbers(o: { tile?: string; workers?: string }): { tile?: num
 }
 
 /** The ooc job of a problem (its inputs and the solver's tile size), after checking the folder's manifest. */
-function oocJob(o: PredictOocOptions): { data: JobData; n: number; m: number } {
-  const train = loadDataset(o.train);
-  let test;
-  try {
-    test = alignClasses(loadDataset(o.test), train);
-  } catch (e) {
-    if (e instanceof InvalidArgumentError) throw new ConfigError('--test', e.message);
-    throw e;
-  }
-  if (test.X.cols !== train.X.cols)
-    throw new ConfigError('--test', `must have ${train.X.cols} features per example like --train; got ${test.X.cols}`);
+function oocJob(o: PredictOocOptions): { data: JobData; n: number; m: number; sets: ReturnType<typeof loadTrainTest> } {
+  const sets = loadTrainTest(o.train, o.test);
+  const { train, test } = sets;
   const get = o.get ?? 'nngp';
   const tile = oocTileSize(train.X.rows, o.tile);
   const inputShape = [train.X.cols];
@@ -93,7 +85,7 @@ function oocJob(o: PredictOocOptions): { data: JobData; n: number; m: number } {
     test.X,
     undefined,
   );
-  return { data, n: train.X.rows, m: test.X.rows };
+  return { data, n: train.X.rows, m: test.X.rows, sets };
 }
 
 /** `ntk predict --solver ooc` (with --shard, --queue, or shards to collect): the command's run after its checks. */
@@ -108,9 +100,12 @@ export async function predictOocRun(o: PredictOocRunOptions): Promise<number> {
   if (o.queue !== undefined) (await import('../distributed/queue.js')).parseQueueUrl('--queue', o.queue);
   const group = tilesPerJob(o.tilesPerJob);
   let distributed: DistributedInfo | null = null;
+  let sets: ReturnType<typeof loadTrainTest> | undefined; // loaded once, for the job and the solve
   const files: OutputFile[] = [];
   if (o.shard !== undefined || o.queue !== undefined) {
-    const { data, n, m } = oocJob(o);
+    const job = oocJob(o);
+    const { data, n, m } = job;
+    sets = job.sets;
     if (o.shard !== undefined) {
       const dir = oocShardDir(o.kernels);
       const r = await shardRun(o.shard, data, dir, o.workers, oocTileDone(data, o.kernels));
@@ -138,7 +133,9 @@ export async function predictOocRun(o: PredictOocRunOptions): Promise<number> {
     }
     distributed = (await queueRun(o.queue as string, data, join(o.kernels, 'kernel'), group, { dir: o.kernels })).info;
   } else if (existsSync(oocShardDir(o.kernels))) {
-    const { data } = oocJob(o);
+    const job = oocJob(o);
+    const { data } = job;
+    sets = job.sets;
     const c = collectOocShards(data, o.kernels);
     if (c) {
       (o.log ?? ((l: string) => process.stderr.write(`${l}\n`)))(
@@ -147,7 +144,7 @@ export async function predictOocRun(o: PredictOocRunOptions): Promise<number> {
       distributed = { mode: 'shard', job: c.job, tiles: c.tiles, computed: 0, kept: c.tiles, shards: c.shards };
     }
   }
-  const summary = await predictOoc(o);
+  const summary = await predictOoc(o, sets);
   const acc = typeof summary.accuracy === 'number' ? `, accuracy ${(100 * summary.accuracy).toFixed(2)}%` : '';
   const { seconds: phases, solver: method, ...fields } = summary;
   files.push(

@@ -23,7 +23,7 @@ import {
   stratifiedSample,
 } from './preprocess.js';
 import { type RawData, type RawFeatures, rawCols, rawRows } from './raw.js';
-import { formatDatasetSpec, parseDatasetSpec, validateDatasetSpec } from './spec.js';
+import { DATASET_SPEC_KEYS, formatDatasetSpec, parseDatasetSpec, validateDatasetSpec } from './spec.js';
 import { gaussianRaw, sphereRaw, teacherRaw } from './synthetic.js';
 import { loadCsvRaw, loadNpyPairRaw, loadSklearnRaw } from './tabular.js';
 import type {
@@ -34,20 +34,6 @@ import type {
   LoadOptions,
   RegressionDataset,
 } from './types.js';
-
-const COMMON = [
-  'rows',
-  'n',
-  'per-class',
-  'seed',
-  'classes',
-  'stratify',
-  'scale',
-  'normalize',
-  'labels',
-  'eps',
-  'corrupt',
-] as const;
 
 interface SourceInfo {
   readonly description: string;
@@ -174,6 +160,12 @@ export const DATASETS: Readonly<Record<DatasetName, SourceInfo>> = {
     synthetic: false,
   },
 };
+
+/** The keys every source takes: the spec keys (spec.ts, canonical order) that no source lists as its own (`split`
+ * is checked apart, against `splits`). */
+const COMMON: readonly string[] = DATASET_SPEC_KEYS.filter(
+  (k) => k !== 'split' && !Object.values(DATASETS).some((info) => (info.keys as readonly string[]).includes(k)),
+);
 
 function checkKeys(spec: DatasetSpec): void {
   const info = DATASETS[spec.name];

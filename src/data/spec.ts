@@ -23,7 +23,9 @@ import {
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
-const KEYS = [
+/** Every spec key, in the canonical order formatDatasetSpec writes them (registry.ts derives the keys every source
+ * takes from it). */
+export const DATASET_SPEC_KEYS = [
   'split',
   'n',
   'seed',
@@ -48,6 +50,7 @@ const KEYS = [
   'rows',
   'per-class',
 ] as const;
+const KEYS = DATASET_SPEC_KEYS;
 type Key = (typeof KEYS)[number];
 
 const FN = 'parseDatasetSpec';

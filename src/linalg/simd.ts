@@ -88,7 +88,8 @@ export interface SimdKernels {
     Q: number,
     out: Float64Array,
   ): void;
-  vecAcos(x: Float64Array, out: Float64Array): void;
+  /** arccos of x clamped to [−1, 1] (tests): fastAcos's bits, or with poly acosPoly's (the relu kernels on full records) */
+  vecAcos(x: Float64Array, out: Float64Array, poly?: boolean): void;
   /**
    * activate() with a closed-form pair kernel on any record (native/act_kernels.h): `kind` one of ACT_KINDS, params
    * abrelu [a, b], scaled erf [a, b, c], tanh the mixture's [...a, ...b]. Absent in an addon built before it existed.

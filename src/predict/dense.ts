@@ -19,7 +19,8 @@ import { InvalidArgumentError } from '../errors.js';
 import { type Eigh, eigh, Matrix, matmul } from '../linalg/index.js';
 import { firstNonFinite } from '../linalg/validate.js';
 import { checkNormalization, defaultFloor, type LossNormalization, singularKernelError } from '../analysis/common.js';
-import { linearizedPredictions, nngpPosterior, ntkGpPosterior } from '../analysis/predictions.js';
+import { decayAndGain, linearizedPredictions, nngpPosterior, ntkGpPosterior } from '../analysis/predictions.js';
+import { relativeResidual, solveResidual } from './residual.js';
 
 /** The kernels of one problem: n training points, m test points. */
 export interface PredictKernels {
@@ -75,8 +76,20 @@ export interface TimedPrediction {
 }
 
 export interface PredictResult {
-  readonly nngp?: { readonly ridge: number; readonly loo: LooCurve | null; readonly prediction: TimedPrediction };
-  readonly ntk?: { readonly ridge: number; readonly loo: LooCurve | null; readonly predictions: TimedPrediction[] };
+  /** `residual`: the solve's relative residual ‖(K + ρI)α − Y‖_F/‖Y‖_F (src/predict/residual.ts, as the ooc path). */
+  readonly nngp?: {
+    readonly ridge: number;
+    readonly loo: LooCurve | null;
+    readonly residual: number;
+    readonly prediction: TimedPrediction;
+  };
+  /** `residual`: the same for Θ at t = ∞ (α over the modes above the floor, as the predictions); null without t = ∞. */
+  readonly ntk?: {
+    readonly ridge: number;
+    readonly loo: LooCurve | null;
+    readonly residual: number | null;
+    readonly predictions: TimedPrediction[];
+  };
   /** Wall seconds per phase (factorizations, leave-one-out, solves). */
   readonly seconds: Record<string, number>;
 }
@@ -277,16 +290,17 @@ export function predictDense(
       );
       ridge = loo.best;
     }
-    const post = phase('nngp solve', () =>
-      nngpPosterior({
+    const { post, residual } = phase('nngp solve', () => {
+      const { alpha, ...post } = nngpPosterior({
         kTrainTrain: K.train,
         kTestTrain: K.testTrain,
         ...(cov && K.testTest ? { kTestTest: K.testTest } : {}),
         yTrain,
         ridge,
-      }),
-    );
-    nngp = { ridge, loo, prediction: { time: Number.POSITIVE_INFINITY, ...post } };
+      });
+      return { post, residual: relativeResidual(solveResidual(K.train, ridge, alpha, yTrain), yTrain.data) };
+    });
+    nngp = { ridge, loo, residual, prediction: { time: Number.POSITIVE_INFINITY, ...post } };
   }
   let ntk: PredictResult['ntk'];
   if (o.get !== 'nngp') {
@@ -319,7 +333,7 @@ export function predictDense(
     const eta = o.eta ?? 1;
     const normalization = o.normalization ?? 'sum';
     const floor = defaultFloor(n, values[n - 1]);
-    const predictions = phase('ntk solve', () => {
+    const solve = (): TimedPrediction[] => {
       if (!cov) {
         const lin = linearizedPredictions(
           { ntk: e, yTrain, ntkTestTrain: T.testTrain, eta, normalization, floor },
@@ -343,8 +357,24 @@ export function predictDense(
         });
         return { time, mean: p.mean, covariance: p.covariance };
       });
-    });
-    ntk = { ridge, loo, predictions };
+    };
+    // the solve at t = ∞ (kernel regression with Θ): α = Σ_j v_j v_jᵀY/(λ_j + ρ) over the modes above the floor, as
+    // the predictions use it (decayAndGain); no linear system is solved at finite times
+    const solveResidualInf = (): number => {
+      const V = e.vectors;
+      const C = matmul(V, yTrain, { transA: true });
+      const O = yTrain.cols;
+      for (let j = 0; j < n; j++) {
+        const g = decayAndGain(values[j], 1, { time: Number.POSITIVE_INFINITY }, floor).g;
+        for (let c = 0; c < O; c++) C.data[j * O + c] *= g;
+      }
+      return relativeResidual(solveResidual(T.train, ridge, matmul(V, C), yTrain), yTrain.data);
+    };
+    const { predictions, residual } = phase('ntk solve', () => ({
+      predictions: solve(),
+      residual: times.includes(Number.POSITIVE_INFINITY) ? solveResidualInf() : null,
+    }));
+    ntk = { ridge, loo, residual, predictions };
   }
   return { ...(nngp ? { nngp } : {}), ...(ntk ? { ntk } : {}), seconds };
 }

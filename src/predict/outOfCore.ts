@@ -36,6 +36,7 @@ import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { gemm, syrk } from '../linalg/blas.js';
 import { Matrix } from '../linalg/matrix.js';
 import { backend } from '../linalg/registry.js';
+import { relativeResidual } from './residual.js';
 import { formatBytes } from '../util/memory.js';
 import type { Arch, Parameterization } from '../arch/types.js';
 
@@ -544,8 +545,6 @@ export async function outOfCoreRegression(o: OutOfCoreOptions): Promise<OutOfCor
     }
     return R;
   };
-  const frob = (a: Float64Array) => Math.sqrt(a.reduce((s, v) => s + v * v, 0));
-  const yNorm = frob(Y.data) || 1;
 
   const statePath = join(fdir, 'solve.json');
   let state: { steps: number; residuals: number[]; final: boolean } = existsSync(statePath)
@@ -565,7 +564,7 @@ export async function outOfCoreRegression(o: OutOfCoreOptions): Promise<OutOfCor
       const ts = performance.now();
       alpha = cholSolve(Y.data);
       R = residual(alpha);
-      const res = frob(R) / yNorm;
+      const res = relativeResidual(R, Y.data);
       writeTile(alphaPath(0), alpha);
       state = { steps: 1, residuals: [res], final: refineMax === 0 };
       writeJsonAtomic(statePath, state);
@@ -578,7 +577,7 @@ export async function outOfCoreRegression(o: OutOfCoreOptions): Promise<OutOfCor
       const next = alpha.slice();
       for (let q = 0; q < next.length; q++) next[q] += d[q];
       const Rn = residual(next);
-      const res = frob(Rn) / yNorm;
+      const res = relativeResidual(Rn, Y.data);
       const prev = state.residuals[state.residuals.length - 1];
       const improved = res < prev;
       if (improved) {

@@ -1,11 +1,14 @@
 // The vectorized native kernels (src/linalg/simd.ts, native/simd_kernels.h) against the TypeScript loops they replace
 // (NTK_SIMD=off), on every dispatch path this CPU runs: the same bits (relu on full records, its fused mean over
 // positions, the first conv's patch Gram fused with relu + gap through kernelFn), and the vectorized arccos against
-// Math.acos on 10⁷ arguments (endpoints, ±0, denormals, near ±1, outside [−1, 1]).
+// Math.acos on 10⁷ arguments (endpoints, ±0, denormals, near ±1, outside [−1, 1]); the division-free relu formula
+// on full records (acosPoly, ρ = (c·r1)·r2, lane-wise sums) against the exact one (Math.acos, c/√(q1q2), in-order
+// sums) on CNN kernels.
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { kernelFn } from '../../src/analytic/kernelFn.js';
-import { activate, activateMeanAll, fastAcos, reluKernel } from '../../src/arch/layers/activations.js';
+import { defineActivation } from '../../src/arch/index.js';
+import { acosPoly, activate, activateMeanAll, fastAcos, reluKernel } from '../../src/arch/layers/activations.js';
 import type { KernelRecord } from '../../src/arch/record.js';
 import { Matrix } from '../../src/linalg/matrix.js';
 import { resetSimd, simdKernels, simdPaths } from '../../src/linalg/simd.js';
@@ -67,6 +70,47 @@ function record(rng: Rng, n1: number, n2: number, P: number, withNtk: boolean): 
         }
   const vars = (z: Float64Array[][]) => Float64Array.from(z.flatMap((e) => e.map((v) => dot(v, v))));
   return { n1, n2, self: false, spatial: 'full', h: 1, w: P, nngp, ntk, var1: vars(z1), var2: vars(z2) };
+}
+
+/** 10⁷ arguments for the arccos tests: ±1, ±0, ±½ and neighbours, denormals, near ±1 at every scale, uniform, outside. */
+function acosArguments(): Float64Array {
+  const n = 10_000_000;
+  const x = new Float64Array(n);
+  const rng = new Rng(3);
+  const special = [1, -1, 0, -0, 0.5, -0.5, 5e-324, -5e-324, 2.2250738585072014e-308, 1e-310, -1e-310, 1e-300];
+  special.forEach((v, i) => (x[i] = v));
+  let k = special.length;
+  // neighbours of ±1 and ±½, then near ±1 at every scale, then denormals and tiny numbers, then uniform
+  for (let u = 1; u <= 1000; u++) {
+    const d = u * 2 ** -53;
+    for (const v of [1 - d, -1 + d, 0.5 + d, 0.5 - d, -0.5 + d, -0.5 - d]) x[k++] = v;
+  }
+  for (; k < 1_000_000; k++) x[k] = (rng.uniform() < 0.5 ? -1 : 1) * (1 - 2 ** (-53 * rng.uniform()));
+  for (; k < 1_500_000; k++) x[k] = (rng.uniform() < 0.5 ? -1 : 1) * 2 ** (-1074 * rng.uniform());
+  for (; k < n - 1000; k++) x[k] = 2 * rng.uniform() - 1;
+  // outside [−1, 1]: clamped (arccos of the clamp)
+  for (; k < n; k++) x[k] = (k % 2 ? 1 : -1) * (1 + rng.uniform());
+  return x;
+}
+
+/** max error in ulps of Math.acos and where, over o[i] ≈ acos(clamp(x[i])) */
+function acosUlps(x: Float64Array, o: Float64Array): { maxUlp: number; worst: number; maxRel: number } {
+  let maxUlp = 0;
+  let maxRel = 0;
+  let worst = 0;
+  for (let i = 0; i < x.length; i++) {
+    const c = Math.max(-1, Math.min(1, x[i]));
+    const want = Math.acos(c);
+    const err = Math.abs(o[i] - want);
+    if (err === 0) continue;
+    const ulp = 2 ** (Math.floor(Math.log2(want)) - 52);
+    if (err / ulp > maxUlp) {
+      maxUlp = err / ulp;
+      worst = c;
+    }
+    maxRel = Math.max(maxRel, err / want);
+  }
+  return { maxUlp, worst, maxRel };
 }
 
 describe(
@@ -177,22 +221,8 @@ describe(
     });
 
     test('vectorized arccos: within 1 ulp of Math.acos on 10⁷ arguments, fastAcos bit for bit, all paths equal', () => {
-      const n = 10_000_000;
-      const x = new Float64Array(n);
-      const rng = new Rng(3);
-      const special = [1, -1, 0, -0, 0.5, -0.5, 5e-324, -5e-324, 2.2250738585072014e-308, 1e-310, -1e-310, 1e-300];
-      special.forEach((v, i) => (x[i] = v));
-      let k = special.length;
-      // neighbours of ±1 and ±½, then near ±1 at every scale, then denormals and tiny numbers, then uniform
-      for (let u = 1; u <= 1000; u++) {
-        const d = u * 2 ** -53;
-        for (const v of [1 - d, -1 + d, 0.5 + d, 0.5 - d, -0.5 + d, -0.5 - d]) x[k++] = v;
-      }
-      for (; k < 1_000_000; k++) x[k] = (rng.uniform() < 0.5 ? -1 : 1) * (1 - 2 ** (-53 * rng.uniform()));
-      for (; k < 1_500_000; k++) x[k] = (rng.uniform() < 0.5 ? -1 : 1) * 2 ** (-1074 * rng.uniform());
-      for (; k < n - 1000; k++) x[k] = 2 * rng.uniform() - 1;
-      // outside [−1, 1]: clamped (arccos of the clamp)
-      for (; k < n; k++) x[k] = (k % 2 ? 1 : -1) * (1 + rng.uniform());
+      const x = acosArguments();
+      const n = x.length;
       const outs = paths.map((path) => {
         useSimd(path);
         const o = new Float64Array(n);
@@ -224,6 +254,25 @@ describe(
       assert.ok(maxUlp <= 1, `max error ${maxUlp} ulp at x = ${worst} (relative ${maxRel})`);
     });
 
+    test('division-free arccos (acosPoly): within 2 ulp of Math.acos on 10⁷ arguments, the same bits on every path', () => {
+      const x = acosArguments();
+      const n = x.length;
+      const ts = new Float64Array(n);
+      for (let i = 0; i < n; i++) ts[i] = acosPoly(Math.max(-1, Math.min(1, x[i])));
+      for (const path of paths) {
+        useSimd(path);
+        const o = new Float64Array(n);
+        (simdKernels() as NonNullable<ReturnType<typeof simdKernels>>).vecAcos(x, o, true);
+        sameBits(o, ts, `acosPoly ${path} vs TypeScript`);
+      }
+      const { maxUlp, worst, maxRel } = acosUlps(x, ts);
+      assert.equal(ts[0], 0);
+      assert.equal(ts[1], Math.PI);
+      assert.equal(ts[2], Math.PI / 2);
+      console.log(`acosPoly: max error ${maxUlp} ulp at x = ${worst}, relative ${maxRel}`);
+      assert.ok(maxUlp <= 2, `max error ${maxUlp} ulp at x = ${worst} (relative ${maxRel})`);
+    });
+
     test('NTK_SIMD: unknown values are refused, off gives the TypeScript loops', () => {
       useSimd('sse9');
       assert.throws(() => simdKernels(), /NTK_SIMD: must be auto, off, avx512, avx2 or baseline\. Value: sse9/);
@@ -234,3 +283,91 @@ describe(
     });
   },
 );
+
+// The relu kernels on full records compute ρ = (c·r1)·r2 (r = 1/√q per position), arccos by acosPoly and the
+// means in lane-wise partial sums. Against user-defined activations computed by the generic loops (Math.acos,
+// in-order sums), with ρ rounded alike or as c/√(q1q2) (exact division): the NNGP within 1e-13 relative, and the
+// NTK of one relu layer with ρ rounded alike. Not the NTK otherwise: Σ̇ = (π − θ)/2π has an infinite slope at ρ = 1,
+// so an ulp of difference in ρ (its rounding, or any earlier layer's last bit) moves θ by ~√(2 ulp) ≈ 2e-8 on the
+// entries with ρ ≈ 1 (a position against itself, or against a copy): ≈ 1e-10 of the NTK here, which the old code
+// ((c·r1)/s2, fastAcos, in-order sums) differed from the exact-division reference by as well (1.05e-10).
+describe('relu on full records: the division-free formula against Math.acos', () => {
+  const relu = (x: number) => (x > 0 ? x : 0);
+  const drelu = (x: number) => (x > 0 ? 1 : 0);
+  const J = (s: number, rho: number) =>
+    (s * (Math.sqrt((1 - rho) * (1 + rho)) + (Math.PI - Math.acos(rho)) * rho)) / (2 * Math.PI);
+  const clamp = (r: number) => Math.max(-1, Math.min(1, r));
+  // ρ rounded as the kernels do
+  const rhoSame = (c: number, q1: number, q2: number) => clamp(c * (1 / Math.sqrt(q1)) * (1 / Math.sqrt(q2)));
+  const rhoDiv = (c: number, q1: number, q2: number) => clamp(c / Math.sqrt(q1 * q2));
+  for (const [name, rho] of [
+    ['relu_ref_same_rho', rhoSame],
+    ['relu_ref_exact_div', rhoDiv],
+  ] as const)
+    defineActivation({
+      name,
+      f: relu,
+      df: drelu,
+      kernel: (c, q1, q2) => (q1 > 0 && q2 > 0 ? J(Math.sqrt(q1) * Math.sqrt(q2), rho(c, q1, q2)) : 0),
+      dkernel: (c, q1, q2) => (q1 > 0 && q2 > 0 ? (Math.PI - Math.acos(rho(c, q1, q2))) / (2 * Math.PI) : 0),
+    });
+
+  test('CNN kernels (conv + relu + gap, + bias, + avgpool) on every path: NNGP within 1e-13 relative', async () => {
+    const rng = new Rng(21);
+    const img = (n: number) => {
+      const m = new Matrix(n, 12 * 12);
+      for (let i = 0; i < m.data.length; i++) m.data[i] = i % 5 < 2 ? 0 : Math.abs(rng.normal());
+      return m;
+    };
+    const x1 = img(3);
+    const x2 = img(4);
+    x2.data.set(x1.data.subarray(0, 144), 144);
+    const archs = [
+      'conv(4,3),ACT,gap,dense(1)',
+      'conv(4,3,bstd=0.2),ACT,gap,dense(1)',
+      'conv(4,3),ACT,avgpool(2),conv(4,3),ACT,gap,dense(1)',
+    ];
+    const worst = { nngp: 0, ntk1: 0, ntkSame: 0, ntkDiv: 0 };
+    const where = { nngp: '', ntk1: '', ntkSame: '', ntkDiv: '' };
+    const note = (key: keyof typeof worst, g: Float64Array, w: Float64Array, what: string) => {
+      for (let i = 0; i < g.length; i++) {
+        const rel = Math.abs(g[i] - w[i]) / Math.abs(w[i]);
+        if (!(rel <= worst[key])) {
+          worst[key] = rel;
+          where[key] = `${what} entry ${i}: ${g[i]} vs ${w[i]}`;
+        }
+      }
+    };
+    for (const mode of ['off', ...paths]) {
+      useSimd(mode);
+      for (const arch of archs)
+        for (const param of ['ntk', 'standard'] as const) {
+          const run = async (act: string) => {
+            const f = kernelFn(arch.replaceAll('ACT', act), { inputShape: [12, 12, 1], workers: 0, param });
+            const both = await f(x1, x2, 'both');
+            const self = await f(x1, null, 'both');
+            return { nngp: [both.nngp.data, self.nngp.data], ntk: [both.ntk.data, self.ntk.data] };
+          };
+          const got = await run('relu');
+          const same = await run('relu_ref_same_rho');
+          const div = await run('relu_ref_exact_div');
+          for (const o of [0, 1]) {
+            const what = `${arch} ${param} ${mode} ${o ? 'K(x1, x1)' : 'K(x1, x2)'}`;
+            note('nngp', got.nngp[o], same.nngp[o], `${what} nngp, ρ alike`);
+            note('nngp', got.nngp[o], div.nngp[o], `${what} nngp, exact division`);
+            note(arch.includes('avgpool') ? 'ntkSame' : 'ntk1', got.ntk[o], same.ntk[o], `${what} ntk, ρ alike`);
+            note('ntkDiv', got.ntk[o], div.ntk[o], `${what} ntk, exact division`);
+          }
+        }
+    }
+    const fmt = (k: keyof typeof worst) => `${worst[k].toExponential(2)} (${where[k]})`;
+    console.log(
+      `relu on full records vs Math.acos, worst relative difference: NNGP ${fmt('nngp')}; NTK of one relu layer, ρ alike ${fmt('ntk1')}; ` +
+        `NTK of two relu layers, ρ alike ${fmt('ntkSame')}; NTK, exact division ${fmt('ntkDiv')}`,
+    );
+    assert.ok(worst.nngp <= 1e-13, `NNGP: ${fmt('nngp')}`);
+    assert.ok(worst.ntk1 <= 1e-13, `NTK of one relu layer: ${fmt('ntk1')}`);
+    // (the √ulp conditioning of Σ̇ at ρ = 1, with margin)
+    assert.ok(worst.ntkSame <= 1e-9 && worst.ntkDiv <= 1e-9, `NTK: ${fmt('ntkSame')}; ${fmt('ntkDiv')}`);
+  });
+});

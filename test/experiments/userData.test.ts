@@ -112,6 +112,14 @@ describe('presets on user data (--set data=SPEC)', () => {
       [10, 20],
     );
     assert.deepEqual([...new Set(units.units.map((u) => u.d))], [3]);
+    // the quick setting line says what ran: n up to 20 of the data's 40 rows (the full run's sweep, capped: n = 40)
+    const report = readFileSync(join(dir, 'min-eigenvalue', 'report.json'), 'utf8');
+    assert.match(report, /the user's data, a subsample of n rows per seed\), n ∈ \{10, 20\}, d ∈ \{3\}/);
+    assert.match(report, /n up to 20 vs 40 in this preset’s full run/);
+    assert.ok(
+      !report.includes('n up to 200') && !report.includes('points uniform on S^{d−1}'),
+      'no sphere sizes in the line',
+    );
   });
 
   it("a config's data: is the same (one spec, or a list of one), checked when the config resolves", () => {

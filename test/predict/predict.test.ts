@@ -13,6 +13,7 @@ import { readMatrixNpy, readNpy, writeMatrixNpy, writeNpy } from '../../src/io/n
 import { Matrix } from '../../src/linalg/matrix.js';
 import { eigh, eigvalsh } from '../../src/linalg/ops.js';
 import { leaveOneOutCurve, predictDense } from '../../src/predict/index.js';
+import { relativeResidual, solveResidual } from '../../src/predict/residual.js';
 import { Rng } from '../../src/util/random.js';
 
 const hasTorch = spawnSync('/usr/bin/python3', ['-c', 'import torch, functorch'], { encoding: 'utf8' }).status === 0;
@@ -120,6 +121,37 @@ describe('predictDense against numpy/scipy on the same kernels', () => {
       assertSymmetricPsd(S, `NTK-GP covariance at t = ${p.time}`);
     });
     assert.ok(relErr(ps[2].mean.data, readMatrixNpy(join(d, 'ref.ntk.krr.npy')).data) < 1e-8, 't = ∞: Θ_*(Θ + ρI)⁻¹Y');
+    // the solves' relative residuals ‖(K + ρI)α − Y‖/‖Y‖: rounding level (without ρ in the system they are ≥ 1e-6)
+    for (const [name, res] of [
+      ['nngp', r.nngp?.residual],
+      ['ntk', r.ntk?.residual],
+    ] as const) {
+      assert.ok(typeof res === 'number' && res >= 0 && res < 1e-10, `${name} residual ${res}`);
+    }
+    const finite = predictDense({ ntk: { train: T, testTrain: Ts } }, Y, { get: 'ntk', times: [0.5], ridge: RIDGE });
+    assert.equal(finite.ntk?.residual, null, 'no solve, no residual, without t = ∞');
+  });
+
+  test('relative residual ‖Y − (K + ρI)α‖_F/‖Y‖_F against closed forms', () => {
+    // K = diag(2, 3), ρ = 0.5, α = (0.5, 0.25), Y = (1, 2): (K + ρI)α = (1.25, 0.875), R = (−0.25, 1.125)
+    const R = solveResidual(
+      new Matrix(2, 2, Float64Array.from([2, 0, 0, 3])),
+      0.5,
+      new Matrix(2, 1, Float64Array.from([0.5, 0.25])),
+      new Matrix(2, 1, Float64Array.from([1, 2])),
+    );
+    assert.deepEqual(Array.from(R), [-0.25, 1.125]);
+    assert.equal(relativeResidual(R, new Float64Array([1, 2])), Math.sqrt(0.0625 + 1.265625) / Math.sqrt(5));
+    // K = [[2, 1], [1, 3]], ρ = 0, two outputs: α = [[1, 0], [0, 1]], Y = [[2, 2], [1, 1]] → R = [[0, 1], [0, −2]]
+    const R2 = solveResidual(
+      new Matrix(2, 2, Float64Array.from([2, 1, 1, 3])),
+      0,
+      new Matrix(2, 2, Float64Array.from([1, 0, 0, 1])),
+      new Matrix(2, 2, Float64Array.from([2, 2, 1, 1])),
+    );
+    assert.deepEqual(Array.from(R2), [0, 1, 0, -2]);
+    assert.equal(relativeResidual(R2, new Float64Array([2, 2, 1, 1])), Math.sqrt(5) / Math.sqrt(10));
+    assert.equal(relativeResidual(new Float64Array([3, 4]), new Float64Array(2)), 5, 'Y = 0 divides by 1');
   });
 
   test('leave-one-out MSE from one eigendecomposition equals n brute-force solves of n − 1 points', () => {
@@ -220,6 +252,8 @@ describe('ntk predict', () => {
     assert.deepEqual(s.times, ['0.5', '5', 'inf']);
     assert.equal(s.kernels, 'files');
     assert.equal(s.metrics.ntk.length, 3);
+    assert.ok(s.residual.nngp >= 0 && s.residual.nngp < 1e-10, `nngp residual ${s.residual.nngp}`);
+    assert.ok(s.residual.ntk >= 0 && s.residual.ntk < 1e-10, `ntk residual ${s.residual.ntk}`);
     // test MSE against the .npy targets, recomputed here
     const ys = readNpy(join(d, 'ys.npy')).data as Float64Array;
     const f = readMatrixNpy(join(out, 'nngp.mean.npy')).data;

@@ -6,6 +6,8 @@ extern "C" {
 __attribute__((export_name("reluMeanAll"))) void reluMeanAllW(const double* nngp, const double* ntk, const double* var1,
                                                               const double* var2, int n1, int n2, int P, double* outK,
                                                               double* outT, double* scratch) {
-  ntk_simd::reluMeanAll(nngp, ntk, var1, var2, n1, n2, P, outK, outT, scratch);
+  // scratch: 5P + 64 doubles (4(P + 16) for the kernel; the last P hold its P int indices)
+  ntk_simd::reluMeanAll(nngp, ntk, var1, var2, n1, n2, P, outK, outT, scratch,
+                        reinterpret_cast<int*>(scratch + 4 * (P + ntk_simd::kChunk)));
 }
 }

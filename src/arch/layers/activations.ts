@@ -228,6 +228,45 @@ export function fastAcos(x: number): number {
   return Math.PI - 2 * (s + s * asinR(z));
 }
 
+// R(t) = asin(√t)/√t − 1 on [0, ¼] without a division: t·F(t), F of degree 11 (a Chebyshev fit of F on [0, ¼],
+// |error| < 6e-17; native/simd_kernels.h asinPoly has the same coefficients and operations).
+const R0 = 0.1666666666666665;
+const R1 = 0.07500000000020764;
+const R2 = 0.044642857103423646;
+const R3 = 0.03038194736709848;
+const R4 = 0.02237204763174451;
+const R5 = 0.017355259955786323;
+const R6 = 0.013929652902326633;
+const R7 = 0.011875494382636922;
+const R8 = 0.0078029494773533175;
+const R9 = 0.01603551434914882;
+const R10 = -0.010749050339697808;
+const R11 = 0.028169218060881414;
+
+function asinPoly(t: number): number {
+  // Estrin's scheme (9 operations deep: the vectorized kernels' throughput needs the short chain)
+  const t2 = t * t;
+  const t4 = t2 * t2;
+  const q0 = R0 + R1 * t + (R2 + R3 * t) * t2;
+  const q1 = R4 + R5 * t + (R6 + R7 * t) * t2;
+  const q2 = R8 + R9 * t + (R10 + R11 * t) * t2;
+  return t * (q0 + q1 * t4 + q2 * (t4 * t4));
+}
+
+/**
+ * arccos(x) for x ∈ [−1, 1] as fastAcos with the division-free asinPoly: the arccos of the relu kernels on full
+ * records (activate, activateMeanAll), the same bits as native/simd_kernels.h acosPolySel; within 2 ulp of Math.acos
+ * (test/analytic/simd.test.ts).
+ */
+export function acosPoly(x: number): number {
+  const ax = x < 0 ? -x : x;
+  if (ax <= 0.5) return HALF_PI - (x + x * asinPoly(x * x));
+  const z = 0.5 * (1 - ax);
+  const s = Math.sqrt(z);
+  const big = 2 * (s + s * asinPoly(z));
+  return x > 0 ? big : Math.PI - big;
+}
+
 /**
  * The degree-1 arc-cosine term J(ρ) = √(1 − ρ²) + (π − θ)·ρ at a correlation ρ ∈ [−1, 1], given pt = π − θ,
  * θ = arccos ρ (Cho & Saul 2009): K̃_relu = √(q₁q₂)·J/(2π) and Σ̇_relu = pt/(2π). The one place this formula lives.
@@ -437,6 +476,9 @@ export function activate(k: KernelRecord, fn: PairKernel): KernelRecord {
     act(nat.kind, nat.params, k.nngp, tin, var1, var2, k.n1, k.n2, k.self, P, k.spatial === 'full', nngp, ntk);
     return { ...k, nngp, ntk };
   }
+  // per position of x2: √q2 and 1/√q2 (relu on full records)
+  const rs2 = new Float64Array(P);
+  const ir2 = new Float64Array(P);
   for (let e = 0; e < pairs; e++) {
     const i = k.self ? e : Math.floor(e / k.n2);
     const j = k.self ? e : e - i * k.n2;
@@ -444,27 +486,31 @@ export function activate(k: KernelRecord, fn: PairKernel): KernelRecord {
     const v2 = j * P;
     const base = e * S;
     if (k.spatial === 'full') {
+      if (relu)
+        for (let p2 = 0; p2 < P; p2++) {
+          rs2[p2] = Math.sqrt(var2[v2 + p2]);
+          ir2[p2] = 1 / rs2[p2];
+        }
       for (let p = 0; p < P; p++) {
         const q1 = var1[v1 + p];
         const row = base + p * P;
         if (relu) {
-          // the arc-cosine kernel with per-row square roots hoisted: the hot loop of CNN kernels with pooling
+          // the arc-cosine kernel with the square roots hoisted (per row and per position: ρ = (c·r1)·r2 needs no
+          // division): the hot loop of CNN kernels with pooling
           const r1 = q1 > 0 ? 1 / Math.sqrt(q1) : 0;
           const sq1 = Math.sqrt(q1);
           for (let p2 = 0; p2 < P; p2++) {
-            const q2 = var2[v2 + p2];
             const idx = row + p2;
-            if (!(q2 > 0) || r1 === 0) {
+            if (!(var2[v2 + p2] > 0) || r1 === 0) {
               nngp[idx] = 0;
               if (ntk) ntk[idx] = 0;
               continue;
             }
-            const rs2 = Math.sqrt(q2);
-            let rho = (k.nngp[idx] * r1) / rs2;
+            let rho = k.nngp[idx] * r1 * ir2[p2];
             if (rho > 1) rho = 1;
             else if (rho < -1) rho = -1;
-            const pt = Math.PI - fastAcos(rho);
-            nngp[idx] = sq1 * rs2 * arcCos1(rho, pt) * INV_2PI;
+            const pt = Math.PI - acosPoly(rho);
+            nngp[idx] = sq1 * rs2[p2] * arcCos1(rho, pt) * INV_2PI;
             if (ntk && tin) ntk[idx] = tin[idx] * pt * INV_2PI;
           }
         } else {
@@ -487,6 +533,10 @@ export function activate(k: KernelRecord, fn: PairKernel): KernelRecord {
   }
   return { ...k, nngp, ntk };
 }
+
+/** the partial sums of activateMeanAll's relu means (native/simd_kernels.h kLanes) */
+const LANES = 8;
+const sumLanes = (l: Float64Array): number => l[0] + l[1] + (l[2] + l[3]) + (l[4] + l[5] + (l[6] + l[7]));
 
 /**
  * Activation followed by a mean over all position pairs (global average pooling) on the full representation, fused:
@@ -515,7 +565,14 @@ export function activateMeanAll(k: KernelRecord, fn: PairKernel): KernelRecord {
     act(nat.kind, nat.params, k.nngp, tin, var1, var2, k.n1, k.n2, k.self, P, true, nngp, ntk, true);
     return { ...k, spatial: 'flat', h: 1, w: 1, nngp, ntk };
   }
-  const rs2 = new Float64Array(P);
+  // relu: per pair the positions of x2 with √q2 > 0 (s2, 1/s2), and LANES partial sums: in each row the k-th such
+  // position goes to lane k mod LANES, the lanes carry over the rows and are added at the end as
+  // ((l0 + l1) + (l2 + l3)) + ((l4 + l5) + (l6 + l7)) — the order of the vectorized kernels (native/simd_kernels.h)
+  const ps = new Int32Array(P);
+  const ps2 = new Float64Array(P);
+  const pir2 = new Float64Array(P);
+  const lk = new Float64Array(LANES);
+  const lt = new Float64Array(LANES);
   for (let e = 0; e < pairs; e++) {
     const i = k.self ? e : Math.floor(e / k.n2);
     const j = k.self ? e : e - i * k.n2;
@@ -524,26 +581,40 @@ export function activateMeanAll(k: KernelRecord, fn: PairKernel): KernelRecord {
     const base = e * S;
     let sk = 0;
     let st = 0;
-    for (let p2 = 0; p2 < P; p2++) rs2[p2] = Math.sqrt(Math.max(var2[v2 + p2], 0));
-    for (let p = 0; p < P; p++) {
-      const q1 = var1[v1 + p];
-      const row = base + p * P;
-      if (relu) {
+    if (relu) {
+      let m = 0;
+      for (let p2 = 0; p2 < P; p2++) {
+        const s2 = Math.sqrt(Math.max(var2[v2 + p2], 0));
+        if (!(s2 > 0)) continue;
+        ps[m] = p2;
+        ps2[m] = s2;
+        pir2[m] = 1 / s2;
+        m++;
+      }
+      lk.fill(0);
+      lt.fill(0);
+      for (let p = 0; p < P; p++) {
+        const q1 = var1[v1 + p];
         if (!(q1 > 0)) continue;
+        const row = base + p * P;
         const sq1 = Math.sqrt(q1);
         const r1 = 1 / sq1;
-        for (let p2 = 0; p2 < P; p2++) {
-          const s2 = rs2[p2];
-          if (!(s2 > 0)) continue;
-          const idx = row + p2;
-          let rho = (k.nngp[idx] * r1) / s2;
+        for (let u = 0; u < m; u++) {
+          const idx = row + ps[u];
+          let rho = k.nngp[idx] * r1 * pir2[u];
           if (rho > 1) rho = 1;
           else if (rho < -1) rho = -1;
-          const pt = Math.PI - fastAcos(rho);
-          sk += sq1 * s2 * arcCos1(rho, pt);
-          if (tin) st += tin[idx] * pt;
+          const pt = Math.PI - acosPoly(rho);
+          lk[u & (LANES - 1)] += sq1 * ps2[u] * arcCos1(rho, pt);
+          if (tin) lt[u & (LANES - 1)] += tin[idx] * pt;
         }
-      } else {
+      }
+      sk = sumLanes(lk);
+      st = sumLanes(lt);
+    } else {
+      for (let p = 0; p < P; p++) {
+        const q1 = var1[v1 + p];
+        const row = base + p * P;
         for (let p2 = 0; p2 < P; p2++) {
           const idx = row + p2;
           fn(k.nngp[idx], q1, var2[v2 + p2], o);

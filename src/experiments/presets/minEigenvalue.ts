@@ -12,7 +12,7 @@
  *
  * Command: `ntk run min-eigenvalue [--quick]`.
  */
-import { lambdaMinBounds, type DotProductKernelSpec } from '../../analysis/index.js';
+import { lambdaMinBounds, type DotProductKernelSpec, type LambdaMinBounds } from '../../analysis/index.js';
 import { loadDataset } from '../../data/index.js';
 import type { Mark, PlotSpec } from '../../report/figure.js';
 import type { ReportTable } from '../../report/html.js';
@@ -36,18 +36,22 @@ const paramsSchema = object({
 });
 export type MinEigenvalueParams = Infer<typeof paramsSchema>;
 
-interface Unit {
+/** The numbers of lambdaMinBounds a unit keeps (its cached record, in this order). */
+const UNIT_FIELDS = [
+  'rho',
+  'lambdaMin',
+  'gershgorin',
+  'rhoBound',
+  'powerSeries',
+  'powerSeriesMax',
+  'powerSeriesArgmax',
+] as const;
+
+interface Unit extends Pick<LambdaMinBounds, (typeof UNIT_FIELDS)[number]> {
   readonly kernel: KernelKey;
   readonly n: number;
   readonly d: number;
   readonly seed: number;
-  readonly rho: number;
-  readonly lambdaMin: number;
-  readonly gershgorin: number;
-  readonly rhoBound: number;
-  readonly powerSeries: number;
-  readonly powerSeriesMax: number;
-  readonly powerSeriesArgmax: number;
 }
 
 const BOUNDS = ['gershgorin', 'rhoBound', 'powerSeries'] as const;
@@ -64,6 +68,15 @@ const kernelLabel = (k: KernelKey, depth: number): string =>
   k === 'hinf' ? 'H∞ (two-layer, first layer trained)' : `ReLU NTK, ${depth} hidden layers`;
 
 type Ctx = RunContext<MinEigenvalueParams>;
+
+/** The sizes n a sweep runs on user data of `rows` rows: those it has rows for, else all the rows. */
+const nsFor = (ns: readonly number[], rows: number): number[] =>
+  ns.some((n) => n <= rows) ? ns.filter((n) => n <= rows) : [rows];
+/** The full run's sweep (the defaults; --quick runs a smaller one). */
+/** What the points are: the sphere's, or the user's data (`--set data=SPEC`). */
+const dataLabel = (ctx: Ctx): string =>
+  ctx.userData ? `${ctx.userData.spec} (the user's data, a subsample of n rows per seed)` : 'points uniform on S^{d−1}';
+const FULL = { ns: [50, 100, 200, 400, 800], ds: [5, 20, 100, 1000], seeds: [0, 1, 2] } as const;
 
 export const minEigenvaluePreset = definePreset({
   name: 'min-eigenvalue',
@@ -88,7 +101,7 @@ export const minEigenvaluePreset = definePreset({
   params: paramsSchema,
   defaults: {
     seed: 0,
-    params: { ns: [50, 100, 200, 400, 800], ds: [5, 20, 100, 1000], seeds: [0, 1, 2], depth: 3 },
+    params: { ns: [...FULL.ns], ds: [...FULL.ds], seeds: [...FULL.seeds], depth: 3 },
   },
   quick: { params: { ns: [25, 50, 100, 200], ds: [5, 50, 500], seeds: [0, 1] } },
   async run(ctxIn) {
@@ -103,9 +116,7 @@ export const minEigenvaluePreset = definePreset({
             params: {
               ...ctxIn.config.params,
               ds: [ud.ds.X.cols],
-              ns: ctxIn.config.params.ns.some((n) => n <= rows)
-                ? ctxIn.config.params.ns.filter((n) => n <= rows)
-                : [rows],
+              ns: nsFor(ctxIn.config.params.ns, rows),
             },
           },
         }
@@ -124,15 +135,7 @@ export const minEigenvaluePreset = definePreset({
             const raw = await ctx.cache.getOrCompute(['min-eigenvalue', 'unit-v1', spec, ks], () => {
               const X = loadDataset(spec).X;
               const b = lambdaMinBounds(X, ks);
-              const out: JsonRecord = {
-                rho: b.rho,
-                lambdaMin: b.lambdaMin,
-                gershgorin: b.gershgorin,
-                rhoBound: b.rhoBound,
-                powerSeries: b.powerSeries,
-                powerSeriesMax: b.powerSeriesMax,
-                powerSeriesArgmax: b.powerSeriesArgmax,
-              };
+              const out: JsonRecord = Object.fromEntries(UNIT_FIELDS.map((f) => [f, b[f]]));
               return out;
             });
             const r = asRecord(raw, 'min-eigenvalue');
@@ -141,13 +144,10 @@ export const minEigenvaluePreset = definePreset({
               n,
               d,
               seed: s,
-              rho: num(r.rho),
-              lambdaMin: num(r.lambdaMin),
-              gershgorin: num(r.gershgorin),
-              rhoBound: num(r.rhoBound),
-              powerSeries: num(r.powerSeries),
-              powerSeriesMax: num(r.powerSeriesMax),
-              powerSeriesArgmax: num(r.powerSeriesArgmax),
+              ...(Object.fromEntries(UNIT_FIELDS.map((f) => [f, num(r[f])])) as Record<
+                (typeof UNIT_FIELDS)[number],
+                number
+              >),
             };
             units.push(u);
             ctx.log.metric({
@@ -258,7 +258,7 @@ function boundsFigures(ctx: Ctx, groups: Group[]): void {
       {
         type: 'facets',
         title: `λ_min of the ${kernelLabel(k, p.depth)} Gram matrix and its lower bounds`,
-        subtitle: `points uniform on S^{d−1}; mean over ${p.seeds.length} seeds; bounds ≤ 0 are trivial and not drawn (log scale)`,
+        subtitle: `${dataLabel(ctx)}; mean over ${p.seeds.length} seeds; bounds ≤ 0 are trivial and not drawn (log scale)`,
         columns: Math.min(3, panels.length),
         panels,
       },
@@ -381,14 +381,24 @@ function paperVsHere(ctx: Ctx, units: Unit[], groups: Group[], violations: Unit[
   const psPos = units.filter((u) => u.powerSeries > 0).length;
   const gPos = units.filter((u) => u.gershgorin > 0 || u.rhoBound > 0).length;
   const best = groups.reduce((a, g) => (g.ratio.mu > a.ratio.mu ? g : a));
+  // what this run is, and how far a quick run is from the full one (on user data: the sizes its rows allow)
+  const ud = ctx.userData;
+  const nMax = Math.max(...p.ns);
+  const fullMax = Math.max(...(ud ? nsFor(FULL.ns, ud.ds.X.rows) : FULL.ns));
+  const gaps =
+    nMax < fullMax
+      ? [`n up to ${nMax} vs ${fullMax} in this preset’s full run`]
+      : p.seeds.length < FULL.seeds.length
+        ? [`${p.seeds.length} seeds vs ${FULL.seeds.length} in this preset’s full run (the same n)`]
+        : [];
   ctx.setPaperVsHere({
     reference:
       'Du, Zhai, Póczos & Singh, ICLR 2019 (Thm 3.1: λ₀ = λ_min(H∞) > 0 when no two inputs are parallel); Nguyen, Mondelli & Montúfar, “Tight Bounds on the Smallest Eigenvalue of the Neural Tangent Kernel for Deep ReLU Networks”, ICML 2021; Oymak & Soltanolkotabi, IEEE JSAIT 2020 (Hermite/power-series bounds).',
     setting: settingLine(
       ctx.quick,
-      `points uniform on S^{d−1}, n ∈ {${p.ns.join(', ')}}, d ∈ {${p.ds.join(', ')}}, ${p.seeds.length} seeds, ${units.length} Gram matrices`,
+      `${dataLabel(ctx)}, n ∈ {${p.ns.join(', ')}}, d ∈ {${p.ds.join(', ')}}, ${p.seeds.length} seeds, ${units.length} Gram matrices`,
       'asymptotic, high-probability statements as n and d grow (Nguyen et al.: λ_min of order d under polynomial conditions relating n and d); no table of values to compare with',
-      ctx.quick ? ['n up to 200 vs 800 in this preset’s full run'] : [],
+      ctx.quick ? gaps : [],
     ),
     lookFor:
       'no bound above λ_min; Gershgorin and the ρ-bound vacuous except for tiny n in high d; the power-series bound positive and within a factor ~2–5 when ρ is small, tending to 0 as ρ → 1 (d = 5).',
