@@ -25,14 +25,21 @@ function dot(a: Float64Array, b: Float64Array): number {
 }
 
 /** Central finite differences of L(θ, X) = Σ c ⊙ f(X; θ) against vjp, on every parameter and input entry. */
-function gradCheck(arch: string, inputShape: number[], param: Parameterization, opts: BuildOptions = {}, n = 3): void {
+function gradCheck(
+  arch: string,
+  inputShape: number[],
+  param: Parameterization,
+  opts: BuildOptions = {},
+  n = 3,
+  inputGrad = true,
+): void {
   const net = buildNetwork(arch, inputShape, param, opts);
   const params = init(net, new Rng(7));
   const X = randMatrix(n, net.inDim, 11);
   const C = randMatrix(n, net.outDim, 13);
   const { out, tape } = forward(params, X);
   assert.deepEqual(out.data, apply(params, X).data);
-  const { grad, dx } = vjp(tape, C);
+  const { grad, dx } = vjp(tape, C, { inputGrad });
   const h = 1e-6;
   const loss = (theta: Float64Array, x: Matrix) => dot(C.data, apply({ net, theta }, x).data);
   const scale = Math.max(1, ...Array.from(grad, Math.abs));
@@ -50,6 +57,10 @@ function gradCheck(arch: string, inputShape: number[], param: Parameterization, 
         `${arch} [${param}] θ[${i}] (layer ${p.path}): vjp ${grad[i]} vs fd ${fd}`,
       );
     }
+  }
+  if (!inputGrad) {
+    assert.equal(dx, null);
+    return;
   }
   assert.ok(dx !== null);
   const dscale = Math.max(1, ...Array.from(dx.data, Math.abs));
@@ -144,6 +155,19 @@ describe('finite networks: VJP matches central finite differences (parameters an
       it(`${name} [${param}]`, () => gradCheck(arch, shape, param, opts));
     }
   }
+});
+
+describe('VJP without the input gradient (the backward pass stops at the first parametrized layer)', () => {
+  const cases: [string, number[]][] = [
+    ['flatten,dense(3),relu,dense(2)', [2, 2, 1]],
+    ['relu,erf,dense(3),relu,dense(2)', [4]],
+    ['flatten,relu,repeat(2,dense(4),relu),dense(2)', [2, 2, 1]],
+    ['relu,sum(identity|tanh,dense(4,frozen)),dense(3),dense(2)', [4]],
+    ['dense(3,frozen),relu,dense(2)', [4]],
+  ];
+  for (const [arch, shape] of cases)
+    for (const param of ['ntk', 'standard'] as const)
+      it(`${arch} [${param}]`, () => gradCheck(arch, shape, param, {}, 3, false));
 });
 
 describe('workspaces: reused buffers give bit-identical passes', () => {
