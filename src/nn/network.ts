@@ -371,7 +371,9 @@ function jvpNodes(
   for (const node of nodes) {
     const r = node.finite.jvp(x, dx, n, ctx);
     x = r.y;
-    dx = r.dy;
+    // a parameter-free node's output tangent is zero when its input's is (null): kept null, so that the next
+    // parametrized layer skips its input-tangent product (`flatten,dense(…)`: an n × d times d × out product of zeros)
+    dx = dx === null && !hasParams(node) ? null : r.dy;
   }
   return { y: x, dy: dx ?? new Float64Array(x.length) };
 }
