@@ -255,12 +255,18 @@ describe(
       const p = await browser.newPage({ viewport: { width: 1400, height: 900 } });
       const seen: string[] = [];
       p.on('console', (m) => {
-        if (m.type() === 'error' || m.type() === 'warning') seen.push(`console ${m.type()}: ${m.text()}`);
+        // report.html declares no icon, so Chromium may ask for /favicon.ico (a 404): not the page's doing
+        if (/\/favicon\.ico$/.test(m.location().url)) return;
+        if (m.type() === 'error' || m.type() === 'warning')
+          seen.push(`console ${m.type()}: ${m.text()} (${m.location().url})`);
       });
       p.on('pageerror', (e) => seen.push(`pageerror: ${e.message}`));
       const runOrigin = new URL(s.url).origin;
       p.on('request', (r) => {
         if (new URL(r.url()).origin !== runOrigin) seen.push(`request: ${r.url()}`);
+      });
+      p.on('response', (r) => {
+        if (r.status() >= 400) seen.push(`response ${r.status()}: ${r.url()}`);
       });
       // the same blocks, read the same way from the page's run view and from the run's report.html
       // (texts of the selected elements, whitespace collapsed; no named helper inside evaluate: tsx would wrap it in
