@@ -25,6 +25,7 @@ export { parseArch, formatArch, LAYER_NAMES, buildNetwork, type Arch, type Netwo
 export * as nn from './nn/index.js';
 export { empiricalNtk } from './empirical/ntk.js';
 export { renderSvg } from './report/svg.js';
+export { paperHtml, paragraphsHtml, tableHtml, type PaperVsHere, type ReportTable } from './report/html.js';
 export type { FigureSpec, Mark, PlotSpec, AxisSpec } from './report/figure.js';
 export * as train from './train/index.js';
 export { trainFigures } from './experiments/trainReport.js';

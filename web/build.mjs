@@ -3,7 +3,7 @@
 // Run by `npm run build:web` (through tsx: the data step calls the library's loaders from src/).
 //   node --import tsx web/build.mjs [--no-data] [--minify]
 import { builtinModules } from 'node:module';
-import { copyFileSync, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as esbuild from 'esbuild';
@@ -54,6 +54,16 @@ module.exports = new Proxy(known, { get: (t, k) => k in t ? t[k] : k === '__esMo
   },
 };
 
+/**
+ * Each file written whole under a temporary name, then renamed: a build running beside another (the web and the
+ * package tests each build the app) or beside `npm pack` never leaves a half-written file for them to read.
+ */
+function writeAtomic(path, bytes) {
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, bytes);
+  renameSync(tmp, path);
+}
+
 async function bundle(minify) {
   mkdirSync(OUT, { recursive: true });
   const common = {
@@ -73,9 +83,11 @@ async function bundle(minify) {
     ...common,
     entryPoints: { app: join(WEB, 'src', 'main.ts'), worker: join(WEB, 'src', 'worker.ts') },
     outdir: OUT,
+    write: false,
   });
-  copyFileSync(join(WEB, 'src', 'index.html'), join(OUT, 'index.html'));
-  copyFileSync(join(WEB, 'src', 'style.css'), join(OUT, 'style.css'));
+  for (const f of r.outputFiles) writeAtomic(f.path, f.contents);
+  writeAtomic(join(OUT, 'index.html'), readFileSync(join(WEB, 'src', 'index.html')));
+  writeAtomic(join(OUT, 'style.css'), readFileSync(join(WEB, 'src', 'style.css')));
   return r.metafile;
 }
 
@@ -106,8 +118,8 @@ async function data() {
       }
       const [h, w, c] = raw.imageShape;
       const d = raw.features.d;
-      writeFileSync(x, lib.encodeNpy(raw.features.data.subarray(0, n * d), [n, h, w, c], 'uint8'));
-      writeFileSync(y, lib.encodeNpy(Uint8Array.from(raw.y.subarray(0, n)), [n], 'uint8'));
+      writeAtomic(x, lib.encodeNpy(raw.features.data.subarray(0, n * d), [n, h, w, c], 'uint8'));
+      writeAtomic(y, lib.encodeNpy(Uint8Array.from(raw.y.subarray(0, n)), [n], 'uint8'));
       made.push(x, y);
     }
   }

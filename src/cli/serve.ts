@@ -113,8 +113,9 @@ Exit codes: 0 ok (stopped), 2 bad input (the app not built, RUN_DIR without repo
       throw new ConfigError('RUN_DIR', `${runDir} has no report.json (a folder written by \`ntk run\`)`);
     const app = webAppDir();
     let url: string;
+    let server: Server;
     try {
-      url = (await serveApp(app, runDir, port)).url;
+      ({ server, url } = await serveApp(app, runDir, port));
     } catch (e) {
       throw new InvalidArgumentError(
         'serve',
@@ -129,6 +130,9 @@ Exit codes: 0 ok (stopped), 2 bad input (the app not built, RUN_DIR without repo
         `ntk serve: the lab at ${url}  (app ${app}${runDir ? `, run ${runDir}` : ''}; Ctrl-C stops)\n`,
       );
     await new Promise<void>((done) => process.once('SIGINT', () => done()));
+    // stop listening and drop idle keep-alive connections, so that the process exits
+    server.close();
+    server.closeAllConnections();
     return 0;
   },
 };

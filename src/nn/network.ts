@@ -259,6 +259,11 @@ interface BackState {
   ws: Workspace | null;
 }
 
+/** Whether a node or a node of its branches holds parameters (frozen ones included). */
+function hasParams(node: Node): boolean {
+  return node.param !== null || node.branches.some((b) => b.some(hasParams));
+}
+
 function backwardNodes(
   nodes: readonly Node[],
   saved: readonly Saved[],
@@ -266,6 +271,9 @@ function backwardNodes(
   st: BackState,
   needDx: boolean,
 ): Float64Array | null {
+  // Without needDx, a node's input cotangent is needed only when a node before it has parameters: past the first
+  // parametrized node nothing is left to compute (e.g. `flatten,dense(…),…` skips the n × d input gradient).
+  const firstParam = nodes.findIndex(hasParams);
   for (let li = nodes.length - 1; li >= 0; li--) {
     const node = nodes[li];
     const ctx: BackwardCtx = {
@@ -275,9 +283,10 @@ function backwardNodes(
       buf: (role, len, zero) => buffer(st.ws, `${role}${node.path}`, len, zero),
       run: (inner, innerSaved, gin) => backwardNodes(inner, innerSaved, gin, st, true) as Float64Array,
     };
-    const wantDx = needDx || li > 0;
+    const wantDx = needDx || (firstParam >= 0 && li > firstParam);
     const gin = node.finite.backward(g, st.n, saved[li], ctx, wantDx);
-    if (li === 0) return wantDx ? gin : null;
+    if (!wantDx) return null;
+    if (li === 0) return gin;
     g = gin as Float64Array;
   }
   return null;
@@ -362,7 +371,9 @@ function jvpNodes(
   for (const node of nodes) {
     const r = node.finite.jvp(x, dx, n, ctx);
     x = r.y;
-    dx = r.dy;
+    // a parameter-free node's output tangent is zero when its input's is (null): kept null, so that the next
+    // parametrized layer skips its input-tangent product (`flatten,dense(…)`: an n × d times d × out product of zeros)
+    dx = dx === null && !hasParams(node) ? null : r.dy;
   }
   return { y: x, dy: dx ?? new Float64Array(x.length) };
 }

@@ -125,7 +125,8 @@ function slug(s: string, used: Set<string>): string {
   return id;
 }
 
-function paragraphs(text: string): string {
+/** Text as paragraphs (blank lines separate them) with inline math: a section's reading, as the report shows it. */
+export function paragraphsHtml(text: string): string {
   return text
     .split(/\n\s*\n/)
     .map((p) => p.trim())
@@ -134,7 +135,8 @@ function paragraphs(text: string): string {
     .join('\n');
 }
 
-function table(t: ReportTable): string {
+/** One report table as HTML (the report's and the browser lab's run-folder view). */
+export function tableHtml(t: ReportTable): string {
   const head = t.columns.map((c) => `<th>${escapeXml(c)}</th>`).join('');
   const body = t.rows
     .map(
@@ -159,8 +161,11 @@ const VERDICT_CLASS: Record<Verdict, string> = {
   inconclusive: 'unsure',
 };
 
-/** The paper-versus-here section: reference, setting, one row per claim with its verdict, what to look for. */
-function paperBlock(p: PaperVsHere, id: string): string {
+/**
+ * The paper-versus-here section: reference, setting, one row per claim with its verdict, what to look for (the
+ * report's and the browser lab's run-folder view).
+ */
+export function paperHtml(p: PaperVsHere, id: string): string {
   const counts = (['reproduced', 'not reproduced', 'inconclusive'] as const)
     .map((v) => [v, p.claims.filter((c) => c.verdict === v).length] as const)
     .filter(([, n]) => n > 0)
@@ -266,9 +271,9 @@ export function renderHtml(r: ReportInput): string {
       return [
         `<section id="${ids[i]}">`,
         `<h2>${escapeXml(s.title)}</h2>`,
-        s.text ? paragraphs(s.text) : '',
+        s.text ? paragraphsHtml(s.text) : '',
         figs,
-        ...s.tables.map(table),
+        ...s.tables.map(tableHtml),
         '</section>',
       ]
         .filter((x) => x)
@@ -294,7 +299,7 @@ ${meta}
 ${r.status ? `<p class="status">${escapeXml(r.status)}</p>` : ''}
 ${toc}
 </header>
-${r.paper ? paperBlock(r.paper, paperId) : ''}
+${r.paper ? paperHtml(r.paper, paperId) : ''}
 ${sections}
 <details>
 <summary>Resolved configuration</summary>

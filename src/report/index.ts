@@ -5,9 +5,13 @@ export { escapeXml, renderSvg } from './svg.js';
 export {
   type Cell,
   formatCell,
+  paperHtml,
+  type PaperVsHere,
+  paragraphsHtml,
   renderHtml,
   type ReportFigure,
   type ReportInput,
   type ReportSection,
   type ReportTable,
+  tableHtml,
 } from './html.js';

@@ -4,15 +4,16 @@
 // - the tarball ships what error messages and docs point to (scripts/setup-data.sh, examples/, LICENSE, …);
 // - every ```ts / ```js block of README.md and docs/*.md that imports from 'ntk-lab' runs as written (TypeScript
 //   through tsx), from the installed package, each in its own file (top-level await allowed);
-// - the installed `ntk` bin answers --version;
+// - the installed `ntk` bin answers --version, and its `ntk serve` serves the built browser lab (web/dist) that the
+//   tarball ships;
 // - where this checkout's own addon is built (the toolchain exists), `npm rebuild ntk-lab` builds the installed
 //   package's addon and it reports the native backend. The install itself runs with --ignore-scripts because the
 //   dependencies are linked as directories, and npm runs a directory dependency's `prepare` (bullmq's `husky`,
 //   absent here); npm 11 does run a tarball's `install` script (node-gyp) otherwise — README, "Installing the package".
 // Blocks without an `ntk-lab` import are signature listings (types, call shapes) and are not run.
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -56,9 +57,14 @@ describe('the packed package, installed into a fresh folder', () => {
   let app = '';
   let tarball = '';
 
-  before(() => {
+  before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ntk-pack-'));
     app = join(dir, 'app');
+    // the browser lab ships built (web/dist, as prepack builds it)
+    const { buildWeb } = (await import(join(ROOT, 'web', 'build.mjs'))) as {
+      buildWeb(o: { quiet: boolean; minify: boolean }): Promise<string>;
+    };
+    await buildWeb({ quiet: true, minify: true });
     // dist/ is built before the suite; --ignore-scripts: no prepack rebuild, no native build on install
     const packed = execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], {
       cwd: ROOT,
@@ -100,6 +106,11 @@ describe('the packed package, installed into a fresh folder', () => {
       'docs/data.md',
       'dist/cli/main.js',
       'dist/index.d.ts',
+      'web/dist/index.html',
+      'web/dist/app.js',
+      'web/dist/worker.js',
+      'web/dist/style.css',
+      'web/dist/data/mnist-train-x.npy',
     ])
       assert.ok(listing.includes(`package/${f}`), `the tarball lacks ${f}`);
     assert.ok(!listing.some((f) => f.includes('/test/') || (f.endsWith('.ts') && !f.endsWith('.d.ts'))));
@@ -146,6 +157,42 @@ describe('the packed package, installed into a fresh folder', () => {
     const r = spawnSync(join(app, 'node_modules/.bin/ntk'), ['--version'], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout.trim(), PKG.version);
+  });
+
+  it('the installed `ntk serve` serves the browser lab from the package', async () => {
+    const child = spawn(join(app, 'node_modules/.bin/ntk'), ['serve', '--port', '0', '--json'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let err = '';
+    child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+    const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+    try {
+      const line = await new Promise<string>((ok, fail) => {
+        let out = '';
+        child.stdout.on('data', (b: Buffer) => {
+          out += b.toString();
+          if (out.includes('\n')) ok(out.split('\n')[0]);
+        });
+        child.once('exit', (code) => fail(new Error(`ntk serve exited (${code}) before listening:\n${err}`)));
+      });
+      const info = JSON.parse(line) as { url: string; app: string };
+      assert.equal(info.app, join(realpathSync(join(app, 'node_modules/ntk-lab')), 'web', 'dist'));
+      assert.match(info.url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
+      const index = await fetch(new URL('index.html', info.url));
+      assert.equal(index.status, 200);
+      const html = await index.text();
+      assert.equal(html, readFileSync(join(app, 'node_modules/ntk-lab/web/dist/index.html'), 'utf8'));
+      assert.match(html, /<script type="module" src="app\.js"><\/script>/);
+      for (const f of ['app.js', 'worker.js', 'style.css', 'data/mnist-train-x.npy'])
+        assert.equal((await fetch(new URL(f, info.url), { method: 'HEAD' })).status, 200, f);
+    } finally {
+      // Ctrl-C stops it: exit 0 (a server left listening would keep the process alive: killed after 10 s, fails)
+      child.kill('SIGINT');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      const code = await exited;
+      clearTimeout(timer);
+      assert.equal(code, 0, `ntk serve did not exit on SIGINT\n${err}`);
+    }
   });
 
   const snippets = PAGES.flatMap((p) => librarySnippets(p, readFileSync(join(ROOT, p), 'utf8')));

@@ -25,14 +25,21 @@ function dot(a: Float64Array, b: Float64Array): number {
 }
 
 /** Central finite differences of L(θ, X) = Σ c ⊙ f(X; θ) against vjp, on every parameter and input entry. */
-function gradCheck(arch: string, inputShape: number[], param: Parameterization, opts: BuildOptions = {}, n = 3): void {
+function gradCheck(
+  arch: string,
+  inputShape: number[],
+  param: Parameterization,
+  opts: BuildOptions = {},
+  n = 3,
+  inputGrad = true,
+): void {
   const net = buildNetwork(arch, inputShape, param, opts);
   const params = init(net, new Rng(7));
   const X = randMatrix(n, net.inDim, 11);
   const C = randMatrix(n, net.outDim, 13);
   const { out, tape } = forward(params, X);
   assert.deepEqual(out.data, apply(params, X).data);
-  const { grad, dx } = vjp(tape, C);
+  const { grad, dx } = vjp(tape, C, { inputGrad });
   const h = 1e-6;
   const loss = (theta: Float64Array, x: Matrix) => dot(C.data, apply({ net, theta }, x).data);
   const scale = Math.max(1, ...Array.from(grad, Math.abs));
@@ -51,16 +58,22 @@ function gradCheck(arch: string, inputShape: number[], param: Parameterization, 
       );
     }
   }
-  assert.ok(dx !== null);
-  const dscale = Math.max(1, ...Array.from(dx.data, Math.abs));
-  for (let i = 0; i < X.data.length; i++) {
-    const x = X.clone();
-    x.data[i] += h;
-    const up = loss(params.theta, x);
-    x.data[i] -= 2 * h;
-    const dn = loss(params.theta, x);
-    const fd = (up - dn) / (2 * h);
-    assert.ok(Math.abs(dx.data[i] - fd) <= 1e-6 * dscale, `${arch} [${param}] x[${i}]: vjp ${dx.data[i]} vs fd ${fd}`);
+  if (!inputGrad) assert.equal(dx, null);
+  else {
+    assert.ok(dx !== null);
+    const dscale = Math.max(1, ...Array.from(dx.data, Math.abs));
+    for (let i = 0; i < X.data.length; i++) {
+      const x = X.clone();
+      x.data[i] += h;
+      const up = loss(params.theta, x);
+      x.data[i] -= 2 * h;
+      const dn = loss(params.theta, x);
+      const fd = (up - dn) / (2 * h);
+      assert.ok(
+        Math.abs(dx.data[i] - fd) <= 1e-6 * dscale,
+        `${arch} [${param}] x[${i}]: vjp ${dx.data[i]} vs fd ${fd}`,
+      );
+    }
   }
   // JVP is the adjoint of VJP: ⟨C, J u⟩ = ⟨Jᵀ C, u⟩ (frozen entries of u set to 0 so both sides agree)
   const u = new Rng(17).normals(net.numParams);
@@ -144,6 +157,19 @@ describe('finite networks: VJP matches central finite differences (parameters an
       it(`${name} [${param}]`, () => gradCheck(arch, shape, param, opts));
     }
   }
+});
+
+describe('VJP without the input gradient (stops at the first parametrized layer), JVP after parameter-free layers', () => {
+  const cases: [string, number[]][] = [
+    ['flatten,dense(3),relu,dense(2)', [2, 2, 1]],
+    ['relu,erf,dense(3),relu,dense(2)', [4]],
+    ['flatten,relu,repeat(2,dense(4),relu),dense(2)', [2, 2, 1]],
+    ['relu,sum(identity|tanh,dense(4,frozen)),dense(3),dense(2)', [4]],
+    ['dense(3,frozen),relu,dense(2)', [4]],
+  ];
+  for (const [arch, shape] of cases)
+    for (const param of ['ntk', 'standard'] as const)
+      it(`${arch} [${param}]`, () => gradCheck(arch, shape, param, {}, 3, false));
 });
 
 describe('workspaces: reused buffers give bit-identical passes', () => {

@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { serveApp, webAppDir } from '../../src/cli/serve.js';
 import { ConfigError } from '../../src/errors.js';
+import { runExperiment } from '../../src/experiments/runner.js';
 import { decodeNpy, encodeNpy, readNpy } from '../../src/io/npy.js';
 import { CHROMIUM, CHROMIUM_ARGS, HAVE_CHROMIUM } from '../report/browserCheck.js';
 
@@ -56,6 +57,7 @@ describe(
   () => {
     let server: Server;
     let origin: string;
+    let app: string;
     let browser: Browser;
     let page: Page;
     const problems: string[] = [];
@@ -65,7 +67,7 @@ describe(
       const { buildWeb } = (await import(join(ROOT, 'web', 'build.mjs'))) as {
         buildWeb(o: { quiet: boolean; minify: boolean }): Promise<string>;
       };
-      const app = await buildWeb({ quiet: true, minify: true });
+      app = await buildWeb({ quiet: true, minify: true });
       const s = await serveApp(app, null, 0);
       server = s.server;
       origin = new URL(s.url).origin;
@@ -238,6 +240,76 @@ describe(
       assert.ok(msg.length > 0 && cli.stderr.includes(msg), `page: ${msg}\nCLI: ${cli.stderr}`);
       assert.equal(await page.isDisabled('#compute'), true);
       assert.deepEqual(problems, []);
+    });
+
+    it('opens a run folder (ntk serve RUN_DIR): paper versus here, text, figures and tables as report.html shows them', async () => {
+      const runDir = join(tmp, 'run');
+      await runExperiment('label-alignment', { quick: true, outDir: runDir, stderr: () => {} });
+      const rep = JSON.parse(readFileSync(join(runDir, 'report.json'), 'utf8')) as {
+        paper?: { claims: unknown[] };
+        sections: { tables?: unknown[] }[];
+      };
+      const nTables = rep.sections.reduce((a, s) => a + (s.tables?.length ?? 0), 0);
+      assert.ok(rep.paper && rep.paper.claims.length > 0 && nTables > 0, 'the preset has a paper block and tables');
+      const s = await serveApp(app, runDir, 0);
+      const p = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+      const seen: string[] = [];
+      p.on('console', (m) => {
+        // report.html declares no icon, so Chromium may ask for /favicon.ico (a 404): not the page's doing
+        if (/\/favicon\.ico$/.test(m.location().url)) return;
+        if (m.type() === 'error' || m.type() === 'warning')
+          seen.push(`console ${m.type()}: ${m.text()} (${m.location().url})`);
+      });
+      p.on('pageerror', (e) => seen.push(`pageerror: ${e.message}`));
+      const runOrigin = new URL(s.url).origin;
+      p.on('request', (r) => {
+        if (new URL(r.url()).origin !== runOrigin) seen.push(`request: ${r.url()}`);
+      });
+      p.on('response', (r) => {
+        if (r.status() >= 400) seen.push(`response ${r.status()}: ${r.url()}`);
+      });
+      // the same blocks, read the same way from the page's run view and from the run's report.html
+      // (texts of the selected elements, whitespace collapsed; no named helper inside evaluate: tsx would wrap it in
+      // a __name call that the page does not define)
+      const blocks = (root: string) =>
+        p.evaluate((r: string) => {
+          const box = document.querySelector(r);
+          const sels = {
+            paper: 'section.paper table.claims',
+            verdicts: 'section.paper .verdict',
+            ref: 'section.paper p.ref',
+            tables: 'figure.table:not(.paper figure.table)',
+            headers: 'figure.table:not(.paper figure.table) th',
+            paragraphs: 'section:not(.paper) > p',
+          };
+          return Object.fromEntries(
+            Object.entries(sels).map(([k, sel]) => [
+              k,
+              [...box.querySelectorAll(sel)]
+                .map((e: any) => (e.textContent ?? '').replace(/\s+/g, ' ').trim())
+                .filter((t: string) => t),
+            ]),
+          ) as Record<keyof typeof sels, string[]>;
+        }, root);
+      try {
+        await p.goto(s.url);
+        await p.waitForSelector('#run-view figure.plot svg');
+        await p.waitForFunction(
+          (n: number) => document.querySelectorAll('#run-view figure.plot svg').length >= n,
+          rep.sections.reduce((a, x) => a + (x as { figures: unknown[] }).figures.length, 0),
+        );
+        const page = await blocks('#run-view');
+        await p.goto(`${runOrigin}/run/report.html`);
+        const html = await blocks('main');
+        assert.equal(page.verdicts.length, rep.paper.claims.length);
+        assert.equal(page.tables.length, nTables);
+        assert.ok(page.paper.length === 1 && page.paper[0].length > 0 && page.headers.length > 0);
+        assert.deepEqual(page, html);
+        assert.deepEqual(seen, []);
+      } finally {
+        await p.close();
+        s.server.close();
+      }
     });
   },
 );

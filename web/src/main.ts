@@ -9,8 +9,13 @@ import {
   DATASETS,
   type FigureSpec,
   type Mark,
+  paperHtml,
+  type PaperVsHere,
+  paragraphsHtml,
   parseArch,
   type PlotSpec,
+  type ReportTable,
+  tableHtml,
   trainFigures,
 } from '../../src/browser.js';
 import { Plot } from './plot.js';
@@ -433,10 +438,19 @@ function boundsFigure(recs: Record<string, unknown>[], c: NonNullable<TrainedMes
 }
 
 // ---------- run folders (report.json + figures/*.json) ----------
+/** What the page reads of report.json (runner.ts's StoredReport). */
 interface StoredReport {
   title: string;
   subtitle?: string;
-  sections: { title: string; text?: string; figures: { name: string; caption?: string }[] }[];
+  sections: { title: string; text?: string; figures: { name: string; caption?: string }[]; tables?: ReportTable[] }[];
+  paper?: PaperVsHere;
+}
+
+/** Markup of the report's own HTML builders (src/report/html.ts: escaped text, MathML) as elements. */
+function fromHtml(html: string): DocumentFragment {
+  const t = document.createElement('template');
+  t.innerHTML = html;
+  return t.content;
 }
 async function openRun(report: StoredReport, figure: (name: string) => Promise<FigureSpec | null>): Promise<void> {
   const box = $('run-view');
@@ -445,17 +459,21 @@ async function openRun(report: StoredReport, figure: (name: string) => Promise<F
   const h = document.createElement('h2');
   h.textContent = report.title;
   box.append(h);
+  if (report.subtitle) {
+    const p = document.createElement('p');
+    p.className = 'subtitle';
+    p.textContent = report.subtitle;
+    box.append(p);
+  }
+  // paper versus here first and the tables after each section's figures, as in report.html
+  if (report.paper) box.append(fromHtml(paperHtml(report.paper, 'run-paper')));
   for (const s of report.sections) {
     const sec = document.createElement('section');
     sec.id = `run-sec-${s.title}`;
     const h3 = document.createElement('h3');
     h3.textContent = s.title;
     sec.append(h3);
-    if (s.text) {
-      const p = document.createElement('p');
-      p.textContent = s.text;
-      sec.append(p);
-    }
+    if (s.text) sec.append(fromHtml(paragraphsHtml(s.text)));
     box.append(sec);
     for (const f of s.figures) {
       const spec = await figure(f.name);
@@ -470,6 +488,7 @@ async function openRun(report: StoredReport, figure: (name: string) => Promise<F
       plots.set(`run-${f.name}`, pl);
       sec.append(pl.el);
     }
+    for (const t of s.tables ?? []) sec.append(fromHtml(tableHtml(t)));
   }
   selectView('run');
 }
