@@ -15,7 +15,7 @@ import { availableParallelism } from 'node:os';
 import { InvalidArgumentError } from '../errors.js';
 import { gemm, syrk } from '../linalg/blas.js';
 import { Matrix } from '../linalg/matrix.js';
-import { TileMemo, entriesPerPair } from '../arch/record.js';
+import { TILE_MEMO_BYTES, TileMemo, entriesPerPair } from '../arch/record.js';
 import { layerModule } from '../arch/registry.js';
 import { requireTrainedLayer } from '../arch/compile.js';
 import { assertFiniteResult, assertRows } from '../linalg/validate.js';
@@ -437,6 +437,10 @@ async function compute(
     nodes.some((n) => layerModule(n.name)?.local === true || n.branches.some(local));
   const nWorkers = local(prog.net.nodes) ? 0 : Math.min(opts.workers ?? (work > 4e6 ? cores : 0), list.length);
   const shared = nWorkers > 0;
+  // a fused vectorized prefix (engine.ts fusedPrefix) holds no per-pair record wider than its flat output: its
+  // chains keep n × P per layer, each thread its patches (TileMemo, up to its budget)
+  const fused = fusedPrefix(prog) > 0;
+  const P = prog.inH * prog.inW;
   requireMemory(
     sym ? 'x1' : 'x1, x2',
     sym ? `n = ${n1}` : `n1 = ${n1}, n2 = ${n2}`,
@@ -447,8 +451,9 @@ async function compute(
       outputs: (wantNtk ? 1 : 0) + (wantNngp ? 1 : 0),
       flatGram: prog.input === 'flat',
       workers: nWorkers,
-      perPair: S,
+      perPair: fused ? Math.max(widestEntries(prog, fusedPrefix(prog)), 2 * P) : S,
       tile: T,
+      perThread: fused ? TILE_MEMO_BYTES / 8 : 0,
     }),
   );
   const alloc = (n: number) => (shared ? new Float64Array(new SharedArrayBuffer(8 * n)) : new Float64Array(n));

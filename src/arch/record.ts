@@ -64,10 +64,12 @@ export interface BlockMemo {
  * job's tiles in one thread so that each block's are made once, up to `budget` bytes (then made per tile). Keys
  * name the side and the rows: within a job x1 and x2 are fixed, and the memo lives as long as the job.
  */
+export const TILE_MEMO_BYTES = 128 * 2 ** 20;
+
 export class TileMemo {
   private readonly map = new Map<string, Float64Array>();
   private bytes = 0;
-  constructor(private readonly budget = 128 * 2 ** 20) {}
+  constructor(private readonly budget = TILE_MEMO_BYTES) {}
   get(key: string, make: () => Float64Array): Float64Array {
     const hit = this.map.get(key);
     if (hit !== undefined) return hit;
