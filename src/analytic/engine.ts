@@ -3,7 +3,7 @@
  * per pair. Generic over the program's steps (each layer's transform lives in its module, src/arch/layers/); runs in
  * the main thread or in a worker (worker.ts); knows nothing about tiling.
  */
-import { type KernelRecord, meanOverPositions, pairsOf, selfDiagonal, toDiag } from '../arch/record.js';
+import { type BlockMemo, type KernelRecord, meanOverPositions, pairsOf, selfDiagonal, toDiag } from '../arch/record.js';
 import type { AnalyticStep } from '../arch/types.js';
 import { gemm } from '../linalg/blas.js';
 import { simdKernels } from '../linalg/simd.js';
@@ -45,6 +45,8 @@ export interface Block {
   readonly gram?: Float64Array;
   /** a block of K(x, x): x2 row i + same is x1 row i (AnalyticRunCtx.same); absent for K(x1, x2) */
   readonly same?: number;
+  /** the job's memo (record.ts TileMemo): x1/x2 are rows `i0`/`j0` on of the job's inputs */
+  readonly memo?: BlockMemo;
 }
 
 function rowsVar(x: Float64Array, n: number, P: number, C: number): Float64Array {
@@ -322,7 +324,8 @@ function fusedReluMean(
   const { inH: h, inW: w, inC: c } = prog;
   const input = { x1: b.x1, n1: b.n1, x2: b.x2, n2: b.n2, self: false, h, w, c, var1: c1.input, var2: c2.input };
   const same = b.same === undefined ? {} : { same: b.same };
-  const r = fused({ ...input, wantNtk, ...same }, c1.ids[first.id], c2.ids[first.id]);
+  const memo = b.memo === undefined ? {} : { memo: b.memo };
+  const r = fused({ ...input, wantNtk, ...same, ...memo }, c1.ids[first.id], c2.ids[first.id]);
   if (r === null) return null;
   const k = { ...r, var1: c1.ids[pool.id], var2: c2.ids[pool.id] };
   return runNodes(prog, prog.nodes.slice(3), k, src, false);

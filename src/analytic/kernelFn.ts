@@ -15,7 +15,7 @@ import { availableParallelism } from 'node:os';
 import { InvalidArgumentError } from '../errors.js';
 import { gemm, syrk } from '../linalg/blas.js';
 import { Matrix } from '../linalg/matrix.js';
-import { entriesPerPair } from '../arch/record.js';
+import { TILE_MEMO_BYTES, TileMemo, entriesPerPair } from '../arch/record.js';
 import { layerModule } from '../arch/registry.js';
 import { requireTrainedLayer } from '../arch/compile.js';
 import { assertFiniteResult, assertRows } from '../linalg/validate.js';
@@ -176,6 +176,8 @@ export interface Job {
   /** null when only the NTK is requested */
   readonly outNngp: Float64Array | null;
   readonly outNtk: Float64Array | null;
+  /** arrays derived from the inputs, kept across the tiles (record.ts TileMemo; per thread, never cloned) */
+  readonly memo?: TileMemo;
 }
 
 /** The crossBlock of one tile: per pair (P × P per pair for `full` outputs), the NNGP and (when wanted) the NTK. */
@@ -197,6 +199,7 @@ function tileResult(job: Job, t: Tile): { nngp: Float64Array; ntk: Float64Array 
     self: false,
     gram,
     ...(job.sym ? { same: t.i0 - t.j0 } : {}),
+    ...(job.memo ? { memo: { memo: job.memo, i0: t.i0, j0: t.j0 } } : {}),
   };
   return crossBlock(
     prog,
@@ -434,6 +437,10 @@ async function compute(
     nodes.some((n) => layerModule(n.name)?.local === true || n.branches.some(local));
   const nWorkers = local(prog.net.nodes) ? 0 : Math.min(opts.workers ?? (work > 4e6 ? cores : 0), list.length);
   const shared = nWorkers > 0;
+  // a fused vectorized prefix (engine.ts fusedPrefix) holds no per-pair record wider than its flat output: its
+  // chains keep n × P per layer, each thread its patches (TileMemo, up to its budget)
+  const fused = fusedPrefix(prog) > 0;
+  const P = prog.inH * prog.inW;
   requireMemory(
     sym ? 'x1' : 'x1, x2',
     sym ? `n = ${n1}` : `n1 = ${n1}, n2 = ${n2}`,
@@ -444,8 +451,9 @@ async function compute(
       outputs: (wantNtk ? 1 : 0) + (wantNngp ? 1 : 0),
       flatGram: prog.input === 'flat',
       workers: nWorkers,
-      perPair: S,
+      perPair: fused ? Math.max(widestEntries(prog, fusedPrefix(prog)), 2 * P) : S,
       tile: T,
+      perThread: fused ? TILE_MEMO_BYTES / 8 : 0,
     }),
   );
   const alloc = (n: number) => (shared ? new Float64Array(new SharedArrayBuffer(8 * n)) : new Float64Array(n));
@@ -456,7 +464,21 @@ async function compute(
   const outNngp = wantNngp ? alloc(r1 * r2) : null;
   const outNtk = wantNtk ? alloc(r1 * r2) : null;
   if (!shared) {
-    const job: Job = { prog, x1: x1.data, x2: x2.data, n1, n2, sym, gram, chain1, chain2, wantNtk, outNngp, outNtk };
+    const job: Job = {
+      prog,
+      x1: x1.data,
+      x2: x2.data,
+      n1,
+      n2,
+      sym,
+      gram,
+      chain1,
+      chain2,
+      wantNtk,
+      outNngp,
+      outNtk,
+      memo: new TileMemo(),
+    };
     for (const [k, t] of list.entries()) {
       runTile(job, t);
       opts.onProgress?.(k + 1, list.length);
@@ -511,7 +533,7 @@ async function compute(
  * What a worker receives once (structured-cloned; Float64Arrays over SharedArrayBuffers are shared, not copied): the
  * job without its compiled program, plus what the worker needs to compile the same program itself.
  */
-export interface WorkerInit extends Omit<Job, 'prog'> {
+export interface WorkerInit extends Omit<Job, 'prog' | 'memo'> {
   readonly arch: Arch;
   readonly inputShape: readonly number[];
   readonly param: Parameterization;

@@ -49,6 +49,37 @@ export interface InputBlock {
   readonly wantNtk: boolean;
   /** a block of K(x, x): x2 row i + same is x1 row i (engine.ts Block.same) */
   readonly same?: number;
+  /** arrays derived from the job's inputs, kept across its tiles: x1/x2 are its rows i0…, j0… */
+  readonly memo?: BlockMemo;
+}
+
+export interface BlockMemo {
+  readonly memo: TileMemo;
+  readonly i0: number;
+  readonly j0: number;
+}
+
+/**
+ * Arrays a layer derives from one kernel job's inputs (a conv's patches of a block of x1 or x2), kept across the
+ * job's tiles in one thread so that each block's are made once, up to `budget` bytes (then made per tile). Keys
+ * name the side and the rows: within a job x1 and x2 are fixed, and the memo lives as long as the job.
+ */
+export const TILE_MEMO_BYTES = 128 * 2 ** 20;
+
+export class TileMemo {
+  private readonly map = new Map<string, Float64Array>();
+  private bytes = 0;
+  constructor(private readonly budget = TILE_MEMO_BYTES) {}
+  get(key: string, make: () => Float64Array): Float64Array {
+    const hit = this.map.get(key);
+    if (hit !== undefined) return hit;
+    const a = make();
+    if (this.bytes + a.byteLength <= this.budget) {
+      this.map.set(key, a);
+      this.bytes += a.byteLength;
+    }
+    return a;
+  }
 }
 
 export const pairsOf = (k: Pick<KernelRecord, 'n1' | 'n2' | 'self'>): number => (k.self ? k.n1 : k.n1 * k.n2);

@@ -119,7 +119,8 @@ export function float64Need(what: string, arrays: readonly number[]): MemoryNeed
 /**
  * kernelFn (src/analytic/kernelFn.ts) on n1 × n2 pairs: each requested output (NNGP, NTK), the input Gram of flat
  * inputs, their SharedArrayBuffer twins when workers run, the self records of the variance chains (n · perPair
- * entries per set and record) and each thread's tile buffers (about 4·perPair entries per pair of a tile).
+ * entries per set and record), each thread's tile buffers (about 4·perPair entries per pair of a tile) and what each
+ * thread keeps across its tiles (`perThread` entries).
  */
 export function kernelJobNeed(j: {
   readonly n1: number;
@@ -131,6 +132,7 @@ export function kernelJobNeed(j: {
   /** float64 entries per pair of examples at the widest layer */
   readonly perPair: number;
   readonly tile: number;
+  readonly perThread?: number;
 }): MemoryNeed {
   const pairs = j.n1 * j.n2;
   const twin = j.workers > 0 ? 2 : 1;
@@ -139,6 +141,7 @@ export function kernelJobNeed(j: {
   if (j.flatGram) for (let k = 0; k < twin; k++) arrays.push(pairs);
   for (const n of j.sym ? [j.n1] : [j.n1, j.n2]) arrays.push(2 * n * j.perPair);
   arrays.push(Math.max(1, j.workers) * 4 * Math.min(j.tile, j.n1) * Math.min(j.tile, j.n2) * j.perPair);
+  if (j.perThread) arrays.push(Math.max(1, j.workers) * j.perThread);
   const what = `a ${j.n1}×${j.n2} float64 kernel${j.outputs > 1 ? ' pair (NNGP and NTK)' : ''}${j.flatGram ? ', the input Gram' : ''} and working buffers`;
   return float64Need(what, arrays);
 }

@@ -194,6 +194,28 @@ describe(
         }
     });
 
+    test('conv + relu + gap: the memory estimate counts what the fused path holds, not 784² entries per pair', async () => {
+      // 12 MNIST-sized images, 16 × 16 tiles: the general path's records (784² per pair) would need ≈ 5 GB, the
+      // fused one keeps flat records, n × P variances and the patches (TileMemo's budget)
+      const rng = new Rng(3);
+      const x = new Matrix(12, 784);
+      for (let i = 0; i < x.data.length; i++) x.data[i] = i % 3 === 0 ? 0 : rng.normal();
+      const saved = process.env.NTK_MEMORY_LIMIT;
+      process.env.NTK_MEMORY_LIMIT = '1GB';
+      try {
+        const f = () => kernelFn('conv(8,3),relu,gap,dense(1)', { inputShape: [28, 28, 1], workers: 0, tile: 16 });
+        useSimd(paths[0]);
+        const k = await f()(x, null, 'ntk');
+        assert.ok(k.data.every(Number.isFinite));
+        useSimd('off');
+        await assert.rejects(f()(x, null, 'ntk'), /needs a 12×12 float64 kernel/);
+      } finally {
+        if (saved === undefined) delete process.env.NTK_MEMORY_LIMIT;
+        else process.env.NTK_MEMORY_LIMIT = saved;
+        useSimd(paths[0]);
+      }
+    });
+
     test('relu + avgpool on full records through kernelFn: the same bits as the TypeScript path, every path', async () => {
       const rng = new Rng(9);
       const x1 = new Matrix(2, 8 * 8 * 2);

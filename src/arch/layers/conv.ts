@@ -105,8 +105,11 @@ export function im2col(
           const kx0 = Math.max(0, -x0);
           const kx1 = Math.min(k, w - x0);
           if (kx1 <= kx0) continue;
+          // an element loop: a subarray per run (k·c values) cost more than the copy and fed the GC
           const src = xo + (yy * w + x0 + kx0) * c;
-          out.set(x.subarray(src, src + (kx1 - kx0) * c), dst + kx0 * c);
+          const len = (kx1 - kx0) * c;
+          const d0 = dst + kx0 * c;
+          for (let u = 0; u < len; u++) out[d0 + u] = x[src + u];
         }
       }
     }
@@ -352,12 +355,19 @@ function patchGramReluMean(
   if (vec === null || b.self) return null;
   const { P: Q, K } = g;
   const img = b.h * b.w * b.c;
-  const pa = im2col(b.x1.subarray(0, b.n1 * img), b.n1, g);
+  const patches = () => im2col(b.x1.subarray(0, b.n1 * img), b.n1, g);
   // x2's patches transposed per image (K × Q): the Gram row of a patch of x1 is then a sum of contiguous rows
-  const pb = im2col(b.x2.subarray(0, b.n2 * img), b.n2, g);
-  const pbT = new Float64Array(pb.length);
-  for (let j = 0; j < b.n2; j++)
-    for (let q = 0; q < Q; q++) for (let t = 0; t < K; t++) pbT[(j * K + t) * Q + q] = pb[(j * Q + q) * K + t];
+  const transposed = () => {
+    const pb = im2col(b.x2.subarray(0, b.n2 * img), b.n2, g);
+    const pbT = new Float64Array(pb.length);
+    for (let j = 0; j < b.n2; j++)
+      for (let q = 0; q < Q; q++) for (let t = 0; t < K; t++) pbT[(j * K + t) * Q + q] = pb[(j * Q + q) * K + t];
+    return pbT;
+  };
+  // made once per block of rows in a job (the tiles of a row or column share them)
+  const m = b.memo;
+  const pa = m ? m.memo.get(`conv-pa:${m.i0}:${b.n1}`, patches) : patches();
+  const pbT = m ? m.memo.get(`conv-pbT:${m.j0}:${b.n2}`, transposed) : transposed();
   const { sw2, sb2 } = affineVariances(s);
   // how Θ̃ follows from the Gram (affineKernel with avgT = 0): none, ntk (Θ = Σ), standard, frozen (Θ = 0)
   const mode = !b.wantNtk ? 0 : s.frozen ? 3 : param === 'ntk' ? 1 : 2;
