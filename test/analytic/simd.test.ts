@@ -5,34 +5,17 @@
 // on full records (acosPoly, ρ = (c·r1)·r2, lane-wise sums) against the exact one (Math.acos, c/√(q1q2), in-order
 // sums) on CNN kernels.
 import assert from 'node:assert/strict';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { kernelFn } from '../../src/analytic/kernelFn.js';
 import { defineActivation } from '../../src/arch/index.js';
 import { acosPoly, activate, activateMeanAll, fastAcos, reluKernel } from '../../src/arch/layers/activations.js';
 import type { KernelRecord } from '../../src/arch/record.js';
 import { Matrix } from '../../src/linalg/matrix.js';
-import { resetSimd, simdKernels, simdPaths } from '../../src/linalg/simd.js';
+import { simdKernels } from '../../src/linalg/simd.js';
 import { Rng } from '../../src/util/random.js';
+import { paths, restoreSimdAfter, sameBits, unitArguments, useSimd } from './simdChecks.js';
 
-const paths = simdPaths();
-const saved = process.env.NTK_SIMD;
-function useSimd(mode: string): void {
-  process.env.NTK_SIMD = mode;
-  resetSimd();
-}
-after(() => {
-  if (saved === undefined) delete process.env.NTK_SIMD;
-  else process.env.NTK_SIMD = saved;
-  resetSimd();
-});
-
-const sameBits = (a: Float64Array, b: Float64Array, what: string): void => {
-  assert.equal(a.length, b.length, what);
-  const ua = new BigUint64Array(a.buffer, a.byteOffset, a.length);
-  const ub = new BigUint64Array(b.buffer, b.byteOffset, b.length);
-  for (let i = 0; i < a.length; i++)
-    if (ua[i] !== ub[i]) assert.fail(`${what}: entry ${i} differs: ${a[i]} vs ${b[i]} (of ${a.length})`);
-};
+restoreSimdAfter();
 
 /**
  * A full cross record from random features: per (example, position) a vector in R^D with a random scale (so the
@@ -70,27 +53,6 @@ function record(rng: Rng, n1: number, n2: number, P: number, withNtk: boolean): 
         }
   const vars = (z: Float64Array[][]) => Float64Array.from(z.flatMap((e) => e.map((v) => dot(v, v))));
   return { n1, n2, self: false, spatial: 'full', h: 1, w: P, nngp, ntk, var1: vars(z1), var2: vars(z2) };
-}
-
-/** 10⁷ arguments for the arccos tests: ±1, ±0, ±½ and neighbours, denormals, near ±1 at every scale, uniform, outside. */
-function acosArguments(): Float64Array {
-  const n = 10_000_000;
-  const x = new Float64Array(n);
-  const rng = new Rng(3);
-  const special = [1, -1, 0, -0, 0.5, -0.5, 5e-324, -5e-324, 2.2250738585072014e-308, 1e-310, -1e-310, 1e-300];
-  special.forEach((v, i) => (x[i] = v));
-  let k = special.length;
-  // neighbours of ±1 and ±½, then near ±1 at every scale, then denormals and tiny numbers, then uniform
-  for (let u = 1; u <= 1000; u++) {
-    const d = u * 2 ** -53;
-    for (const v of [1 - d, -1 + d, 0.5 + d, 0.5 - d, -0.5 + d, -0.5 - d]) x[k++] = v;
-  }
-  for (; k < 1_000_000; k++) x[k] = (rng.uniform() < 0.5 ? -1 : 1) * (1 - 2 ** (-53 * rng.uniform()));
-  for (; k < 1_500_000; k++) x[k] = (rng.uniform() < 0.5 ? -1 : 1) * 2 ** (-1074 * rng.uniform());
-  for (; k < n - 1000; k++) x[k] = 2 * rng.uniform() - 1;
-  // outside [−1, 1]: clamped (arccos of the clamp)
-  for (; k < n; k++) x[k] = (k % 2 ? 1 : -1) * (1 + rng.uniform());
-  return x;
 }
 
 /** max error in ulps of Math.acos and where, over o[i] ≈ acos(clamp(x[i])) */
@@ -243,7 +205,7 @@ describe(
     });
 
     test('vectorized arccos: within 1 ulp of Math.acos on 10⁷ arguments, fastAcos bit for bit, all paths equal', () => {
-      const x = acosArguments();
+      const x = unitArguments(new Rng(3), 10_000_000);
       const n = x.length;
       const outs = paths.map((path) => {
         useSimd(path);
@@ -277,7 +239,7 @@ describe(
     });
 
     test('division-free arccos (acosPoly): within 2 ulp of Math.acos on 10⁷ arguments, the same bits on every path', () => {
-      const x = acosArguments();
+      const x = unitArguments(new Rng(3), 10_000_000);
       const n = x.length;
       const ts = new Float64Array(n);
       for (let i = 0; i < n; i++) ts[i] = acosPoly(Math.max(-1, Math.min(1, x[i])));

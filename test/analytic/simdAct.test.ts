@@ -4,33 +4,16 @@
 // V8's Math.asin and Math.atan2 (fdlibm) ported branch-free give the same bits; fastAsin (the tanh mixture's) the
 // same bits as the TypeScript fastAsin, at most 2 ulp from Math.asin (at x = 0.5000000000000006).
 import assert from 'node:assert/strict';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { kernelFn } from '../../src/analytic/kernelFn.js';
 import { activate, activateMeanAll, activationKernel, fastAsin } from '../../src/arch/layers/activations.js';
 import type { KernelRecord, Spatial } from '../../src/arch/record.js';
 import { Matrix } from '../../src/linalg/matrix.js';
-import { resetSimd, simdKernels, simdPaths } from '../../src/linalg/simd.js';
+import { simdKernels } from '../../src/linalg/simd.js';
 import { Rng } from '../../src/util/random.js';
+import { paths, restoreSimdAfter, sameBits, unitArguments, useSimd } from './simdChecks.js';
 
-const paths = simdPaths();
-const saved = process.env.NTK_SIMD;
-function useSimd(mode: string): void {
-  process.env.NTK_SIMD = mode;
-  resetSimd();
-}
-after(() => {
-  if (saved === undefined) delete process.env.NTK_SIMD;
-  else process.env.NTK_SIMD = saved;
-  resetSimd();
-});
-
-const sameBits = (a: Float64Array, b: Float64Array, what: string): void => {
-  assert.equal(a.length, b.length, what);
-  const ua = new BigUint64Array(a.buffer, a.byteOffset, a.length);
-  const ub = new BigUint64Array(b.buffer, b.byteOffset, b.length);
-  for (let i = 0; i < a.length; i++)
-    if (ua[i] !== ub[i]) assert.fail(`${what}: entry ${i} differs: ${a[i]} vs ${b[i]} (of ${a.length})`);
-};
+restoreSimdAfter();
 
 /**
  * A record from random features per (example, position) with random scales over 12 orders of magnitude (variances
@@ -182,22 +165,6 @@ describe(
       }
     });
 
-    /** 10⁷ arguments in [−1, 1] and beyond: ±1, ±0, ±½ and neighbours, denormals, near ±1 at every scale, uniform. */
-    function unitArguments(rng: Rng, n: number): Float64Array {
-      const x = new Float64Array(n);
-      const special = [1, -1, 0, -0, 0.5, -0.5, 5e-324, -5e-324, 2.2250738585072014e-308, 1e-310, -1e-310, 1e-300];
-      special.forEach((v, i) => (x[i] = v));
-      let k = special.length;
-      for (let u = 1; u <= 1000; u++) {
-        const d = u * 2 ** -53;
-        for (const v of [1 - d, -1 + d, 0.5 + d, 0.5 - d, -0.5 + d, -0.5 - d, 0.975 + d, -0.975 - d]) x[k++] = v;
-      }
-      for (; k < 1_000_000; k++) x[k] = (rng.uniform() < 0.5 ? -1 : 1) * (1 - 2 ** (-53 * rng.uniform()));
-      for (; k < 1_500_000; k++) x[k] = (rng.uniform() < 0.5 ? -1 : 1) * 2 ** (-1074 * rng.uniform());
-      for (; k < n - 1000; k++) x[k] = 2 * rng.uniform() - 1;
-      for (; k < n; k++) x[k] = (k % 2 ? 1 : -1) * (1 + rng.uniform());
-      return x;
-    }
     const ulpOf = (v: number) => 2 ** (Math.max(Math.floor(Math.log2(Math.abs(v))), -1022) - 52);
     const kernels = () => simdKernels() as NonNullable<ReturnType<typeof simdKernels>>;
     const vec = (fn: 0 | 1 | 2, x: Float64Array, y: Float64Array | null) =>
