@@ -46,23 +46,6 @@ NTK_INLINE double asinR(double t) {
   return p / q;
 }
 
-// arccos on [−1, 1], branch-free and bit-identical to activations.ts fastAcos for every x in [−1, 1] (at ±1 the
-// |x| > ½ branch gives fastAcos's 0 and π exactly). 1 + x for x < 0 is the same IEEE operation as 1 − |x|.
-NTK_INLINE double acosSel(double x) {
-  const double ax = std::fabs(x);
-  const bool small = ax <= 0.5;
-  // z = small ? x² : ½(1 − |x|), written as the smaller of the two so that the compiler cannot duplicate the rational and the square
-  // root per branch (it did: 3 divisions and 3 square roots per entry instead of 2 and 2). The same value: for
-  // |x| < ½, x² rounds to ≤ ¼ < ½(1 − |x|) (exact: 1 − |x| by Sterbenz); for |x| > ½ the reverse; at |x| = ½ both
-  // are ¼. (A NaN x gives NaN either way.)
-  const double x2 = x * x, h = 0.5 * (1 - ax);
-  const double z = x2 < h ? x2 : h;
-  const double r = asinR(z);
-  const double s = std::sqrt(z);
-  const double big = 2 * (s + s * r);
-  return small ? kHalfPi - (x + x * r) : (x > 0 ? big : kPi - big);
-}
-
 // R(t) = asin(√t)/√t − 1 on [0, ¼] without a division: t·F(t) with F of degree 11 (a Chebyshev fit of F on [0, ¼],
 // |error| < 6e-17; activations.ts asinPoly, the same coefficients and scheme). Multiplications and additions, no
 // fma: the TypeScript reference computes the same IEEE operations.
@@ -78,18 +61,29 @@ NTK_INLINE double asinPoly(double t) {
   return t * ((q0 + q1 * t4) + q2 * t8);
 }
 
-// acosSel with asinPoly: the arccos of the relu kernels on full records (activations.ts acosPoly, bit for bit):
-// no division, one square root (√z, used by the |x| > ½ branch)
-NTK_INLINE double acosPolySel(double x) {
+// arccos on [−1, 1], branch-free, with R(t) = asin(√t)/√t − 1 on [0, ¼] given: with asinR bit-identical to
+// activations.ts fastAcos for every x in [−1, 1] (at ±1 the |x| > ½ branch gives fastAcos's 0 and π exactly), with
+// asinPoly to acosPoly. 1 + x for x < 0 is the same IEEE operation as 1 − |x|.
+template <double (*R)(double)>
+NTK_INLINE double acosReduced(double x) {
   const double ax = std::fabs(x);
   const bool small = ax <= 0.5;
+  // z = small ? x² : ½(1 − |x|), written as the smaller of the two so that the compiler cannot duplicate the rational and the square
+  // root per branch (it did: 3 divisions and 3 square roots per entry instead of 2 and 2). The same value: for
+  // |x| < ½, x² rounds to ≤ ¼ < ½(1 − |x|) (exact: 1 − |x| by Sterbenz); for |x| > ½ the reverse; at |x| = ½ both
+  // are ¼. (A NaN x gives NaN either way.)
   const double x2 = x * x, h = 0.5 * (1 - ax);
   const double z = x2 < h ? x2 : h;
-  const double r = asinPoly(z);
+  const double r = R(z);
   const double s = std::sqrt(z);
   const double big = 2 * (s + s * r);
   return small ? kHalfPi - (x + x * r) : (x > 0 ? big : kPi - big);
 }
+
+NTK_INLINE double acosSel(double x) { return acosReduced<asinR>(x); }
+// the arccos of the relu kernels on full records (activations.ts acosPoly, bit for bit): no division, one square root
+// (√z, used by the |x| > ½ branch)
+NTK_INLINE double acosPolySel(double x) { return acosReduced<asinPoly>(x); }
 
 NTK_INLINE double clamp1(double rho) {
   rho = rho > 1 ? 1 : rho;
